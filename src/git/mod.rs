@@ -1,0 +1,175 @@
+//! The git edge: reading a register from any revision straight from the
+//! object database (no checkout, nothing written).
+//!
+//! All git access goes through git2; ripen never shells out to `git`.
+
+use std::path::{Path, PathBuf};
+
+use git2::{ObjectType, Repository, Tree};
+
+use crate::register::{
+    Content, MAX_FILE_BYTES, POLICY_FILE, SETTINGS_FILE, Snapshot, SourceFile, USE_CASES_DIR,
+};
+
+/// A failure at the git edge, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// No repository contains the state directory.
+    #[error("{0} is not inside a git repository; run `git init` or `ripen init`")]
+    NotARepository(String),
+    /// The revision does not resolve to a commit.
+    #[error("revision `{rev}` not found: {reason}")]
+    BadRevision {
+        /// The revision as given.
+        rev: String,
+        /// What git said.
+        reason: String,
+    },
+    /// The state directory does not exist at that revision.
+    #[error("`{path}` does not exist at revision `{rev}`")]
+    NoStateAtRevision {
+        /// The state directory, relative to the repository.
+        path: String,
+        /// The revision as given.
+        rev: String,
+    },
+    /// Any other git failure.
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+}
+
+/// A repository and where the state directory sits inside it.
+pub struct Located {
+    /// The repository.
+    pub repo: Repository,
+    /// The state directory relative to the repository's root, `/`-separated
+    /// (empty when the state directory is the root).
+    pub state_rel: String,
+}
+
+/// Finds the repository holding `state_dir` (which need not exist in the
+/// working tree) and the state directory's path inside it.
+pub fn locate(state_dir: &Path) -> Result<Located, GitError> {
+    let absolute = absolute(state_dir);
+    // Walk up to the nearest existing ancestor to discover from.
+    let mut probe = absolute.as_path();
+    while !probe.exists() {
+        match probe.parent() {
+            Some(p) => probe = p,
+            None => break,
+        }
+    }
+    let repo = Repository::discover(probe)
+        .map_err(|_| GitError::NotARepository(state_dir.display().to_string()))?;
+    let root = match repo.workdir() {
+        Some(w) => w.canonicalize().unwrap_or_else(|_| w.to_path_buf()),
+        None => repo.path().to_path_buf(),
+    };
+    let existing = probe.canonicalize().unwrap_or_else(|_| probe.to_path_buf());
+    let missing_tail = absolute.strip_prefix(probe).unwrap_or(Path::new(""));
+    let full = existing.join(missing_tail);
+    let rel = full.strip_prefix(&root).unwrap_or(Path::new(""));
+    let state_rel = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    Ok(Located { repo, state_rel })
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+fn blob_content(repo: &Repository, entry: &git2::TreeEntry<'_>) -> Content {
+    match entry.kind() {
+        Some(ObjectType::Blob) => {}
+        Some(ObjectType::Tree) => return Content::NotAFile("folder"),
+        Some(ObjectType::Commit) => return Content::NotAFile("submodule"),
+        _ => return Content::NotAFile("special entry"),
+    }
+    if entry.filemode() == 0o120000 {
+        return Content::NotAFile("symbolic link");
+    }
+    let size = match repo.odb().and_then(|odb| odb.read_header(entry.id())) {
+        Ok((size, _)) => size as u64,
+        Err(e) => return Content::Unreadable(e.message().to_owned()),
+    };
+    if size > MAX_FILE_BYTES {
+        return Content::TooLarge(size);
+    }
+    match repo.find_blob(entry.id()) {
+        Ok(b) => Content::Bytes(b.content().to_vec()),
+        Err(e) => Content::Unreadable(e.message().to_owned()),
+    }
+}
+
+/// Reads the state directory `state_rel` out of a commit's tree.
+pub fn snapshot_of_tree(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    state_rel: &str,
+    root_display: &str,
+) -> Option<Snapshot> {
+    let state_tree = if state_rel.is_empty() {
+        tree.clone()
+    } else {
+        let entry = tree.get_path(Path::new(state_rel)).ok()?;
+        repo.find_tree(entry.id()).ok()?
+    };
+    let mut files = Vec::new();
+    for name in [SETTINGS_FILE, POLICY_FILE] {
+        if let Some(e) = state_tree.get_name(name) {
+            files.push(SourceFile {
+                rel: name.to_owned(),
+                content: blob_content(repo, &e),
+            });
+        }
+    }
+    if let Some(cases) = state_tree.get_name(USE_CASES_DIR) {
+        if let Ok(cases) = repo.find_tree(cases.id()) {
+            for e in cases.iter() {
+                let name = String::from_utf8_lossy(e.name_bytes()).into_owned();
+                files.push(SourceFile {
+                    rel: format!("{USE_CASES_DIR}/{name}"),
+                    content: blob_content(repo, &e),
+                });
+            }
+        }
+    }
+    Some(Snapshot {
+        root: root_display.to_owned(),
+        files,
+    })
+}
+
+/// Reads the state directory as it was at revision `rev`.
+pub fn snapshot_at(state_dir: &Path, rev: &str) -> Result<Snapshot, GitError> {
+    let located = locate(state_dir)?;
+    let repo = &located.repo;
+    let commit = repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| GitError::BadRevision {
+            rev: rev.to_owned(),
+            reason: e.message().to_owned(),
+        })?;
+    let tree = commit.tree()?;
+    let display = format!("{rev}:{}", located.state_rel);
+    snapshot_of_tree(
+        repo,
+        &tree,
+        &located.state_rel,
+        display.trim_end_matches(':'),
+    )
+    .ok_or(GitError::NoStateAtRevision {
+        path: located.state_rel.clone(),
+        rev: rev.to_owned(),
+    })
+}

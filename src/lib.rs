@@ -1,0 +1,24 @@
+//! ripen: a git-versioned register of AI use cases that says which
+//! prompt-based ones are ripe for fine-tuning, and why.
+//!
+//! Map of the crate, pure core first, edges last:
+//! - [`model`]: the use case, settings and policy types, and their canonical RON form.
+//! - [`register`]: loading a set of files into a register, with `path:line:col` diagnostics.
+//! - [`validate`]: semantic rules beyond parsing (ranges, dates, control characters).
+//! - [`readiness`]: the engine that weighs the decision factors and explains its verdict.
+//! - [`report`]: the rows that the command line and the terminal UI show.
+//! - [`text`]: safe display of untrusted text.
+//! - [`store`]: the file-system edge (reading a state directory, atomic writes).
+//! - [`git`]: the git edge (reading a register at any revision).
+//!
+//! The core (model, register, validate, readiness, report, text) does no I/O,
+//! reads no clock and knows nothing of git or terminals.
+
+pub mod git;
+pub mod model;
+pub mod readiness;
+pub mod register;
+pub mod report;
+pub mod store;
+pub mod text;
+pub mod validate;

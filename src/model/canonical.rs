@@ -1,0 +1,173 @@
+//! The canonical RON layout that everything ripen writes.
+//!
+//! One field per line, one measurement or ROI entry per line, four-space
+//! indentation, trailing commas. Changing one field therefore changes one
+//! line in `git diff`. Comments are not preserved by a rewrite: keep notes
+//! in the `notes` field.
+
+use std::fmt::Write;
+
+use super::{Approach, Measurement, Policy, RoiEntry, Settings, UseCase};
+
+/// A string literal with RON escapes.
+fn s(v: &str) -> String {
+    // Serializing a plain &str cannot fail.
+    ron::to_string(v).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+/// A float that always reads back as a float (`4.0`, not `4`).
+fn f(v: f64) -> String {
+    format!("{v:?}")
+}
+
+fn opt<T>(v: Option<T>, show: impl Fn(T) -> String) -> String {
+    match v {
+        Some(x) => format!("Some({})", show(x)),
+        None => "None".to_owned(),
+    }
+}
+
+/// One line of an approach, e.g. `Prompting(technique: FewShot, model: "gpt-4o")`.
+pub fn approach(a: &Approach) -> String {
+    match a {
+        Approach::Prompting { technique, model } => {
+            format!("Prompting(technique: {technique:?}, model: {})", s(model))
+        }
+        Approach::FineTuned {
+            method,
+            base_model,
+            dataset,
+        } => format!(
+            "FineTuned(method: {method:?}, base_model: {}, dataset: {})",
+            s(base_model),
+            s(dataset)
+        ),
+        Approach::Hybrid {
+            prompting,
+            fine_tuned,
+        } => format!(
+            "Hybrid(prompting: {}, fine_tuned: {})",
+            s(prompting),
+            s(fine_tuned)
+        ),
+    }
+}
+
+/// One line of a measurement, as it stands in the `measurements` list.
+pub fn measurement(m: &Measurement) -> String {
+    format!(
+        "(date: \"{}\", accuracy: {}, consistency: {}, p95_latency_ms: {}, cost_per_1k_usd: {}, satisfaction: {}, source: {})",
+        m.date,
+        f(m.accuracy),
+        f(m.consistency),
+        m.p95_latency_ms,
+        f(m.cost_per_1k_usd),
+        f(m.satisfaction),
+        s(&m.source)
+    )
+}
+
+/// One line of an ROI entry, as it stands in the `roi` list.
+pub fn roi_entry(r: &RoiEntry) -> String {
+    format!(
+        "(date: \"{}\", kind: {:?}, value_usd: {}, period: {:?}, evidence: {}, confidence: {:?})",
+        r.date,
+        r.kind,
+        r.value_usd,
+        r.period,
+        s(&r.evidence),
+        r.confidence
+    )
+}
+
+fn list(out: &mut String, name: &str, items: impl Iterator<Item = String>) {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        let _ = writeln!(out, "    {name}: [],");
+        return;
+    }
+    let _ = writeln!(out, "    {name}: [");
+    for item in items {
+        let _ = writeln!(out, "        {item},");
+    }
+    out.push_str("    ],\n");
+}
+
+/// The canonical text of a use-case file.
+pub fn use_case(u: &UseCase) -> String {
+    let p = &u.profile;
+    let t = &u.targets;
+    let mut out = String::with_capacity(1024);
+    out.push_str("UseCase(\n");
+    let _ = writeln!(out, "    title: {},", s(&u.title));
+    let _ = writeln!(out, "    summary: {},", s(&u.summary));
+    let _ = writeln!(out, "    owner: {},", s(&u.owner));
+    let _ = writeln!(out, "    team: {},", s(&u.team));
+    let _ = writeln!(out, "    stage: {},", u.stage.name());
+    let _ = writeln!(out, "    approach: {},", approach(&u.approach));
+    let _ = writeln!(out, "    risk: {},", u.risk.name());
+    out.push_str("    profile: (\n");
+    let _ = writeln!(out, "        specificity: {},", p.specificity.name());
+    let _ = writeln!(out, "        daily_volume: {},", p.daily_volume);
+    let _ = writeln!(out, "        curated_examples: {},", p.curated_examples);
+    let _ = writeln!(out, "        ml_expertise: {},", p.ml_expertise);
+    let _ = writeln!(out, "        budget_usd: {},", p.budget_usd);
+    let _ = writeln!(out, "        can_wait_weeks: {},", p.can_wait_weeks);
+    let _ = writeln!(out, "        needs_consistency: {},", p.needs_consistency);
+    out.push_str("    ),\n");
+    out.push_str("    targets: (\n");
+    let _ = writeln!(out, "        accuracy: {},", opt(t.accuracy, f));
+    let _ = writeln!(
+        out,
+        "        p95_latency_ms: {},",
+        opt(t.p95_latency_ms, |v| v.to_string())
+    );
+    let _ = writeln!(
+        out,
+        "        cost_per_1k_usd: {},",
+        opt(t.cost_per_1k_usd, f)
+    );
+    out.push_str("    ),\n");
+    list(
+        &mut out,
+        "measurements",
+        u.measurements.iter().map(measurement),
+    );
+    list(&mut out, "roi", u.roi.iter().map(roi_entry));
+    let _ = writeln!(out, "    notes: {},", s(&u.notes));
+    out.push_str(")\n");
+    out
+}
+
+/// The canonical text of `policy.ron`.
+pub fn policy(p: &Policy) -> String {
+    let gates: Vec<String> = p.gates.iter().map(|g| format!("{g:?}")).collect();
+    format!(
+        "Policy(\n    min_curated_examples: {},\n    min_daily_volume: {},\n    min_annual_roi_usd: {},\n    plateau_window: {},\n    plateau_max_gain: {},\n    min_budget_usd: {},\n    stale_after_days: {},\n    regression_drop: {},\n    gates: [{}],\n)\n",
+        p.min_curated_examples,
+        p.min_daily_volume,
+        p.min_annual_roi_usd,
+        p.plateau_window,
+        f(p.plateau_max_gain),
+        p.min_budget_usd,
+        p.stale_after_days,
+        f(p.regression_drop),
+        gates.join(", ")
+    )
+}
+
+/// The canonical text of `register.ron`.
+pub fn settings(r: &Settings) -> String {
+    let mut out = format!(
+        "Register(\n    name: {},\n    schema: {},\n    fiscal_year_start_month: {},\n    currency: {},\n",
+        s(&r.name),
+        r.schema,
+        r.fiscal_year_start_month,
+        s(&r.currency)
+    );
+    if let Some(d) = r.as_of {
+        let _ = writeln!(out, "    as_of: Some(\"{d}\"),");
+    }
+    out.push_str(")\n");
+    out
+}

@@ -1,0 +1,384 @@
+//! The readiness engine: is a prompt-based use case ripe for fine-tuning?
+//!
+//! Pure: a use case, a policy and an as-of date in; an [`Assessment`] out
+//! that explains itself criterion by criterion (the value seen, the
+//! threshold, pass or fail) plus watch flags. See `docs/readiness.md`.
+
+use serde::Serialize;
+
+use crate::model::{
+    Approach, Confidence, Criterion, Date, Measurement, Policy, Specificity, Stage, UseCase,
+};
+
+/// The overall answer for one use case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every gate passes: move to fine-tuning.
+    Ready,
+    /// Exactly one gate fails.
+    Almost,
+    /// Two or more gates fail.
+    NotYet,
+    /// Not prompting, or retired: the question does not arise.
+    NotApplicable,
+}
+
+impl Verdict {
+    /// `ready`, `almost`, `not-yet` or `not-applicable`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Ready => "ready",
+            Verdict::Almost => "almost",
+            Verdict::NotYet => "not-yet",
+            Verdict::NotApplicable => "not-applicable",
+        }
+    }
+}
+
+/// A watch flag, raised for any approach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flag {
+    /// No measurement within `stale_after_days` of the as-of date.
+    Stale,
+    /// The latest accuracy dropped below the previous by more than `regression_drop`.
+    Regression,
+}
+
+impl Flag {
+    /// `stale` or `regression`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Flag::Stale => "stale",
+            Flag::Regression => "regression",
+        }
+    }
+}
+
+/// A value seen or a threshold, as shown and as put in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A whole number (examples, requests, money).
+    Int(u64),
+    /// A fraction or other real number.
+    Real(f64),
+    /// Yes or no.
+    Bool(bool),
+    /// A name, e.g. `Narrow`.
+    Text(&'static str),
+    /// Nothing to show (e.g. no measurements).
+    None,
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Int(v) => write!(f, "{v}"),
+            Value::Real(v) => write!(f, "{v:.3}"),
+            Value::Bool(true) => f.write_str("yes"),
+            Value::Bool(false) => f.write_str("no"),
+            Value::Text(t) => f.write_str(t),
+            Value::None => f.write_str("-"),
+        }
+    }
+}
+
+/// The result of one criterion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// Which criterion.
+    #[serde(rename = "name", serialize_with = "criterion_key")]
+    pub criterion: Criterion,
+    /// Whether the policy gates on it.
+    pub gate: bool,
+    /// Whether it passes.
+    pub passed: bool,
+    /// What was seen.
+    pub value: Value,
+    /// What it is compared with.
+    pub threshold: Value,
+    /// One sentence that explains the result.
+    pub detail: String,
+}
+
+fn criterion_key<S: serde::Serializer>(c: &Criterion, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(c.key())
+}
+
+/// A supporting signal: shown beside the verdict, never gating it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Signal {
+    /// Its name, e.g. `needs_consistency`.
+    pub name: &'static str,
+    /// Whether it is present.
+    pub present: bool,
+    /// One sentence on what it means here.
+    pub detail: String,
+}
+
+/// Everything the engine says about one use case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why the verdict is `not-applicable`, if it is.
+    pub not_applicable_because: Option<String>,
+    /// Every criterion (empty when not applicable).
+    pub criteria: Vec<Check>,
+    /// Watch flags.
+    pub flags: Vec<Flag>,
+    /// Supporting signals.
+    pub signals: Vec<Signal>,
+    /// Measured ROI in the 365 days up to the as-of date.
+    pub measured_roi_last_year: u64,
+}
+
+impl Assessment {
+    /// How many gating criteria fail.
+    pub fn failing_gates(&self) -> usize {
+        self.criteria.iter().filter(|c| c.gate && !c.passed).count()
+    }
+
+    /// The gating criteria that fail.
+    pub fn blockers(&self) -> impl Iterator<Item = &Check> {
+        self.criteria.iter().filter(|c| c.gate && !c.passed)
+    }
+}
+
+/// Rounds away floating-point noise so that a gain of exactly the threshold
+/// (0.82 - 0.80) compares as equal to it.
+fn clean(v: f64) -> f64 {
+    (v * 1e9).round() / 1e9
+}
+
+/// Measurements dated on or before `as_of`, oldest first.
+pub fn measurements_until(u: &UseCase, as_of: Date) -> Vec<&Measurement> {
+    let mut ms: Vec<&Measurement> = u.measurements.iter().filter(|m| m.date <= as_of).collect();
+    ms.sort_by_key(|m| m.date);
+    ms
+}
+
+/// Sum of measured ROI dated within the 365 days up to and including `as_of`.
+pub fn measured_roi_last_year(u: &UseCase, as_of: Date) -> u64 {
+    let from = as_of.minus_days(365);
+    u.roi
+        .iter()
+        .filter(|r| r.confidence == Confidence::Measured && r.date > from && r.date <= as_of)
+        .fold(0u64, |sum, r| sum.saturating_add(r.value_usd))
+}
+
+fn at_least(criterion: Criterion, seen: u64, min: u64, unit: &str) -> Check {
+    let passed = seen >= min;
+    Check {
+        criterion,
+        gate: false,
+        passed,
+        value: Value::Int(seen),
+        threshold: Value::Int(min),
+        detail: format!(
+            "{seen} {unit} {} the minimum of {min}",
+            if passed { "meets" } else { "is below" }
+        ),
+    }
+}
+
+fn yes(criterion: Criterion, seen: bool, what: &str) -> Check {
+    Check {
+        criterion,
+        gate: false,
+        passed: seen,
+        value: Value::Bool(seen),
+        threshold: Value::Bool(true),
+        detail: if seen {
+            what.to_owned()
+        } else {
+            format!("not so: {what}")
+        },
+    }
+}
+
+fn plateau(ms: &[&Measurement], target: Option<f64>, policy: &Policy) -> Check {
+    let window = policy.plateau_window.max(2) as usize;
+    let fail = |value: Value, detail: String| Check {
+        criterion: Criterion::Plateau,
+        gate: false,
+        passed: false,
+        value,
+        threshold: Value::Real(policy.plateau_max_gain),
+        detail,
+    };
+    let Some(target) = target else {
+        return fail(
+            Value::None,
+            "no accuracy target is set, so a plateau below it cannot be shown".to_owned(),
+        );
+    };
+    let Some(last) = ms.last() else {
+        return fail(Value::None, "no measurements yet".to_owned());
+    };
+    if ms.len() < window {
+        return fail(
+            Value::None,
+            format!(
+                "{} measurement(s); a plateau needs at least {window}",
+                ms.len()
+            ),
+        );
+    }
+    let first = ms[ms.len() - window];
+    let gain = clean(last.accuracy - first.accuracy);
+    if clean(last.accuracy) >= clean(target) {
+        return fail(
+            Value::Real(gain),
+            format!(
+                "accuracy {:.3} already meets the target {target:.3}: prompting is doing the job",
+                last.accuracy
+            ),
+        );
+    }
+    let passed = gain < clean(policy.plateau_max_gain);
+    Check {
+        criterion: Criterion::Plateau,
+        gate: false,
+        passed,
+        value: Value::Real(gain),
+        threshold: Value::Real(policy.plateau_max_gain),
+        detail: if passed {
+            format!(
+                "accuracy gained {gain:+.3} over the last {window} measurements (less than {:.3}) and stays below the target {target:.3}",
+                policy.plateau_max_gain
+            )
+        } else {
+            format!(
+                "accuracy still improving: {gain:+.3} over the last {window} measurements (a plateau is less than {:.3})",
+                policy.plateau_max_gain
+            )
+        },
+    }
+}
+
+/// The watch flags of a use case, for any approach (none once retired).
+pub fn flags(u: &UseCase, policy: &Policy, as_of: Date) -> Vec<Flag> {
+    if u.stage == Stage::Retired {
+        return Vec::new();
+    }
+    let ms = measurements_until(u, as_of);
+    let mut flags = Vec::new();
+    let stale = match ms.last() {
+        Some(m) => m.date.days_until(as_of) > i64::from(policy.stale_after_days),
+        None => true,
+    };
+    if stale {
+        flags.push(Flag::Stale);
+    }
+    if let [.., prev, last] = ms.as_slice() {
+        if clean(prev.accuracy - last.accuracy) > clean(policy.regression_drop) {
+            flags.push(Flag::Regression);
+        }
+    }
+    flags
+}
+
+/// Assesses one use case against `policy` at `as_of`.
+pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
+    let flags = flags(u, policy, as_of);
+    let measured_roi = measured_roi_last_year(u, as_of);
+    let consistency = Signal {
+        name: "needs_consistency",
+        present: u.profile.needs_consistency,
+        detail: if u.profile.needs_consistency {
+            "compliance or brand voice demand consistent outputs, which fine-tuning gives more reliably".to_owned()
+        } else {
+            "no special demand for consistent outputs".to_owned()
+        },
+    };
+    let not_applicable = match (&u.approach, u.stage) {
+        (_, Stage::Retired) => Some("retired".to_owned()),
+        (Approach::Prompting { .. }, _) => None,
+        (a, _) => Some(format!("already {}", a.kind())),
+    };
+    if let Some(because) = not_applicable {
+        return Assessment {
+            verdict: Verdict::NotApplicable,
+            not_applicable_because: Some(because),
+            criteria: Vec::new(),
+            flags,
+            signals: vec![consistency],
+            measured_roi_last_year: measured_roi,
+        };
+    }
+    let p = &u.profile;
+    let ms = measurements_until(u, as_of);
+    let mut criteria = vec![
+        at_least(
+            Criterion::Data,
+            p.curated_examples,
+            policy.min_curated_examples,
+            "curated examples",
+        ),
+        at_least(
+            Criterion::Volume,
+            p.daily_volume,
+            policy.min_daily_volume,
+            "requests a day",
+        ),
+        Check {
+            criterion: Criterion::Specificity,
+            gate: false,
+            passed: p.specificity == Specificity::Narrow,
+            value: Value::Text(p.specificity.name()),
+            threshold: Value::Text("Narrow"),
+            detail: format!(
+                "the task is {}{}",
+                p.specificity.name(),
+                if p.specificity == Specificity::Narrow {
+                    ": one narrow, repeated task"
+                } else {
+                    "; fine-tuning pays on a Narrow task"
+                }
+            ),
+        },
+        at_least(
+            Criterion::ProvenValue,
+            measured_roi,
+            policy.min_annual_roi_usd,
+            "of measured ROI in the last 365 days",
+        ),
+        plateau(&ms, u.targets.accuracy, policy),
+        yes(
+            Criterion::Expertise,
+            p.ml_expertise,
+            "ML engineers are available",
+        ),
+        at_least(
+            Criterion::Budget,
+            p.budget_usd,
+            policy.min_budget_usd,
+            "of approved budget",
+        ),
+        yes(
+            Criterion::Timeline,
+            p.can_wait_weeks,
+            "the timeline allows weeks of training",
+        ),
+    ];
+    for c in &mut criteria {
+        c.gate = policy.gates.contains(&c.criterion);
+    }
+    let failing = criteria.iter().filter(|c| c.gate && !c.passed).count();
+    let verdict = match failing {
+        0 => Verdict::Ready,
+        1 => Verdict::Almost,
+        _ => Verdict::NotYet,
+    };
+    Assessment {
+        verdict,
+        not_applicable_because: None,
+        criteria,
+        flags,
+        signals: vec![consistency],
+        measured_roi_last_year: measured_roi,
+    }
+}

@@ -1,0 +1,275 @@
+//! Finds where a field of a parsed RON document stands in its text.
+//!
+//! Semantic checks run on values, which carry no positions; this scanner maps
+//! a field path like `measurements[2].accuracy` back to a line and column. It
+//! is iterative (no recursion), so no input can overflow the stack.
+
+/// One step of a path into a RON value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// A named field of a struct or struct-like enum variant.
+    Field(&'static str),
+    /// An element of a list.
+    Index(usize),
+}
+
+/// A 1-based line and column (in characters).
+pub type Position = (usize, usize);
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// Skips white space and (nested) comments.
+    fn trivia(&mut self) {
+        loop {
+            match self.peek() {
+                Some(c) if c.is_ascii_whitespace() => self.i += 1,
+                Some(b'/') if self.b.get(self.i + 1) == Some(&b'/') => {
+                    while let Some(c) = self.peek() {
+                        if c == b'\n' {
+                            break;
+                        }
+                        self.i += 1;
+                    }
+                }
+                Some(b'/') if self.b.get(self.i + 1) == Some(&b'*') => {
+                    self.i += 2;
+                    let mut depth = 1usize;
+                    while depth > 0 && self.i < self.b.len() {
+                        if self.b[self.i..].starts_with(b"/*") {
+                            depth += 1;
+                            self.i += 2;
+                        } else if self.b[self.i..].starts_with(b"*/") {
+                            depth -= 1;
+                            self.i += 2;
+                        } else {
+                            self.i += 1;
+                        }
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn ident(&mut self) -> &[u8] {
+        let start = self.i;
+        while let Some(c) = self.peek() {
+            if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+        &self.b[start..self.i]
+    }
+
+    /// Skips a string, raw string or char literal starting at the cursor.
+    fn literal(&mut self) -> bool {
+        let rest = &self.b[self.i..];
+        let raw = rest.starts_with(b"r\"")
+            || rest.starts_with(b"r#")
+            || rest.starts_with(b"br\"")
+            || rest.starts_with(b"br#");
+        if raw {
+            self.i += if rest[0] == b'b' { 2 } else { 1 };
+            let mut hashes = 0;
+            while self.peek() == Some(b'#') {
+                hashes += 1;
+                self.i += 1;
+            }
+            if self.peek() != Some(b'"') {
+                return true;
+            }
+            self.i += 1;
+            while self.i < self.b.len() {
+                if self.b[self.i] == b'"'
+                    && self.b[self.i + 1..]
+                        .iter()
+                        .take(hashes)
+                        .filter(|&&c| c == b'#')
+                        .count()
+                        == hashes
+                {
+                    self.i += 1 + hashes;
+                    return true;
+                }
+                self.i += 1;
+            }
+            return true;
+        }
+        let quote = match rest.first() {
+            Some(b'b') if rest.get(1) == Some(&b'"') => {
+                self.i += 1;
+                b'"'
+            }
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return false,
+        };
+        self.i += 1;
+        while let Some(c) = self.peek() {
+            self.i += 1;
+            if c == b'\\' {
+                self.i += 1;
+            } else if c == quote {
+                break;
+            }
+        }
+        true
+    }
+
+    /// Skips one value, stopping before the `,` or closing bracket that ends it.
+    fn skip_value(&mut self) {
+        let mut depth = 0usize;
+        loop {
+            self.trivia();
+            let Some(c) = self.peek() else { return };
+            match c {
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    self.i += 1;
+                }
+                b')' | b']' | b'}' => {
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1;
+                    self.i += 1;
+                }
+                b',' if depth == 0 => return,
+                _ => {
+                    if !self.literal() {
+                        self.i += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where the value at `path` starts in `src`; the closest enclosing value
+/// when the path is not found; `(1, 1)` at worst.
+pub fn locate(src: &str, path: &[Seg]) -> Position {
+    position_of(src, offset(src, path))
+}
+
+fn offset(src: &str, path: &[Seg]) -> usize {
+    let mut c = Cursor {
+        b: src.as_bytes(),
+        i: 0,
+    };
+    c.trivia();
+    // Skip an attribute header such as #![enable(...)]; such files are refused anyway.
+    let mut best = c.i;
+    for seg in path {
+        c.trivia();
+        // An optional struct or variant name before the opening bracket.
+        if c.peek()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        {
+            c.ident();
+            c.trivia();
+        }
+        let Some(open) = c.peek() else { return best };
+        if open != b'(' && open != b'[' {
+            return best;
+        }
+        c.i += 1;
+        let mut index = 0usize;
+        let found = loop {
+            c.trivia();
+            match c.peek() {
+                None | Some(b')' | b']') => break false,
+                _ => {}
+            }
+            let entry = c.i;
+            let name_matches = match seg {
+                Seg::Field(want) => {
+                    let name = c.ident();
+                    let name_ok = name == want.as_bytes();
+                    c.trivia();
+                    if c.peek() == Some(b':') {
+                        c.i += 1;
+                        c.trivia();
+                        name_ok
+                    } else {
+                        c.i = entry;
+                        false
+                    }
+                }
+                Seg::Index(want) => *want == index,
+            };
+            if name_matches {
+                break true;
+            }
+            c.skip_value();
+            if c.peek() == Some(b',') {
+                c.i += 1;
+            } else if c.peek().is_none() || c.i == entry {
+                break false;
+            }
+            index += 1;
+        };
+        if !found {
+            return best;
+        }
+        best = c.i;
+    }
+    best
+}
+
+/// The line and column of a byte offset in `src`.
+pub fn position_of(src: &str, offset: usize) -> Position {
+    let mut offset = offset.min(src.len());
+    while !src.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &src[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: &str = "// head\nUseCase(\n    title: \"a, (b)\",\n    profile: (daily_volume: 3),\n    measurements: [\n        (date: \"x\", accuracy: 0.5),\n        (date: \"y\", /* ) */ accuracy: 1.5),\n    ],\n)\n";
+
+    #[test]
+    fn finds_nested_fields_and_list_elements() {
+        assert_eq!(locate(SRC, &[Seg::Field("title")]), (3, 12));
+        assert_eq!(
+            locate(SRC, &[Seg::Field("profile"), Seg::Field("daily_volume")]),
+            (4, 29)
+        );
+        assert_eq!(
+            locate(
+                SRC,
+                &[
+                    Seg::Field("measurements"),
+                    Seg::Index(1),
+                    Seg::Field("accuracy")
+                ]
+            ),
+            (7, 41)
+        );
+    }
+
+    #[test]
+    fn missing_path_falls_back_to_the_closest_value() {
+        assert_eq!(
+            locate(SRC, &[Seg::Field("measurements"), Seg::Index(9)]),
+            (5, 19)
+        );
+        assert_eq!(locate("", &[Seg::Field("x")]), (1, 1));
+        assert_eq!(locate("((((", &[Seg::Index(0), Seg::Index(3)]), (1, 2));
+    }
+}

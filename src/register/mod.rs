@@ -1,0 +1,277 @@
+//! A register loaded from a set of files, with every problem as a diagnostic.
+//!
+//! Pure: [`load`] takes the files' bytes (read by [`crate::store`] from the
+//! working tree or by [`crate::git`] from a revision) and returns the valid
+//! use cases plus `path:line:col` diagnostics for everything else. A broken
+//! file never stops the rest from loading.
+
+mod diagnostic;
+mod locate;
+mod parse;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use locate::{Position, Seg, locate};
+pub use parse::{parse_policy, parse_settings, parse_use_case};
+
+use std::borrow::Cow;
+
+use crate::model::{Date, Policy, Settings, UseCase, UseCaseId};
+
+/// Files larger than this are refused unread.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The register settings file, relative to the state directory.
+pub const SETTINGS_FILE: &str = "register.ron";
+/// The readiness policy file, relative to the state directory.
+pub const POLICY_FILE: &str = "policy.ron";
+/// The folder of use-case files, relative to the state directory.
+pub const USE_CASES_DIR: &str = "use-cases";
+
+/// What a source yielded for one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    /// The file's bytes (at most [`MAX_FILE_BYTES`]).
+    Bytes(Vec<u8>),
+    /// The file is larger than [`MAX_FILE_BYTES`]; it was not read.
+    TooLarge(u64),
+    /// Not a regular file (a folder, a link, a submodule), described.
+    NotAFile(&'static str),
+    /// Reading failed, with the reason.
+    Unreadable(String),
+}
+
+/// One entry of a state directory, by its path relative to that directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path relative to the state directory, `/`-separated.
+    pub rel: String,
+    /// What was found there.
+    pub content: Content,
+}
+
+/// Everything a source (working tree or revision) holds of a state directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// How the state directory is shown in diagnostics, e.g. `state`.
+    pub root: String,
+    /// `register.ron`, `policy.ron` and every entry under `use-cases/`.
+    pub files: Vec<SourceFile>,
+}
+
+impl Snapshot {
+    /// The display path of a file of this snapshot.
+    pub fn display(&self, rel: &str) -> String {
+        display_path(&self.root, rel)
+    }
+}
+
+fn display_path(root: &str, rel: &str) -> String {
+    if root.is_empty() || root == "." {
+        rel.to_owned()
+    } else {
+        format!("{}/{rel}", root.trim_end_matches('/'))
+    }
+}
+
+/// A use case that loaded, with what it was loaded from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Its id, the file stem.
+    pub id: UseCaseId,
+    /// Its path relative to the state directory.
+    pub rel: String,
+    /// The parsed content.
+    pub use_case: UseCase,
+    /// The exact bytes it was parsed from, to detect changes made meanwhile.
+    pub original: Vec<u8>,
+}
+
+/// A loaded register: what parsed, and every problem found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Register {
+    /// How the state directory is shown, e.g. `state`.
+    pub root: String,
+    /// `register.ron`, when it loaded.
+    pub settings: Option<Settings>,
+    /// `policy.ron`, when it loaded.
+    pub policy: Option<Policy>,
+    /// The date everything was evaluated at.
+    pub as_of: Date,
+    /// Use cases that parsed, sorted by id.
+    pub use_cases: Vec<Entry>,
+    /// Every diagnostic, sorted by file then position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Register {
+    /// The policy to evaluate with: the register's, or the defaults when
+    /// `policy.ron` is missing or broken (that is reported as an error).
+    pub fn effective_policy(&self) -> Cow<'_, Policy> {
+        match &self.policy {
+            Some(p) => Cow::Borrowed(p),
+            None => Cow::Owned(Policy::default()),
+        }
+    }
+
+    /// The register's display name.
+    pub fn name(&self) -> &str {
+        self.settings
+            .as_ref()
+            .map_or("(unnamed register)", |s| &s.name)
+    }
+
+    /// A use case by id.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.use_cases
+            .binary_search_by(|e| e.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.use_cases[i])
+    }
+
+    /// Number of error diagnostics.
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    /// Number of warning diagnostics.
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+
+    /// The display path of a file of this register.
+    pub fn display(&self, rel: &str) -> String {
+        display_path(&self.root, rel)
+    }
+}
+
+/// Chooses the as-of date: an explicit override, else `register.ron`'s
+/// `as_of`, else `today`. The clock is read by the caller, never here.
+pub fn as_of(explicit: Option<Date>, settings: Option<&Settings>, today: Date) -> Date {
+    explicit
+        .or_else(|| settings.and_then(|s| s.as_of))
+        .unwrap_or(today)
+}
+
+/// Loads a register from a snapshot of its files.
+///
+/// `explicit_as_of` (the `--as-of` flag) wins over `register.ron`'s `as_of`,
+/// which wins over `today`.
+pub fn load(snapshot: &Snapshot, explicit_as_of: Option<Date>, today: Date) -> Register {
+    let mut diagnostics = Vec::new();
+    let find = |rel: &str| snapshot.files.iter().find(|f| f.rel == rel);
+
+    let settings = match find(SETTINGS_FILE) {
+        Some(f) => parse::file(snapshot, f, &mut diagnostics, |text| {
+            parse_settings(text).map(|s| {
+                let findings = crate::validate::settings(&s);
+                (s, findings)
+            })
+        }),
+        None => {
+            diagnostics.push(Diagnostic::file_level(
+                Severity::Error,
+                snapshot.display(SETTINGS_FILE),
+                "register.ron is missing: run `ripen init` to create a register, or pass --state"
+                    .to_owned(),
+            ));
+            None
+        }
+    };
+    let as_of = as_of(explicit_as_of, settings.as_ref(), today);
+
+    let policy = match find(POLICY_FILE) {
+        Some(f) => parse::file(snapshot, f, &mut diagnostics, |text| {
+            parse_policy(text).map(|p| {
+                let findings = crate::validate::policy(&p);
+                (p, findings)
+            })
+        }),
+        None => {
+            diagnostics.push(Diagnostic::file_level(
+                Severity::Error,
+                snapshot.display(POLICY_FILE),
+                "policy.ron is missing: readiness uses the default policy; run `ripen init` in an empty folder to see one".to_owned(),
+            ));
+            None
+        }
+    };
+    if policy.is_none() && find(POLICY_FILE).is_some() {
+        diagnostics.push(Diagnostic::file_level(
+            Severity::Warning,
+            snapshot.display(POLICY_FILE),
+            "readiness uses the default policy until policy.ron is fixed".to_owned(),
+        ));
+    }
+
+    let mut use_cases = Vec::new();
+    let prefix = format!("{USE_CASES_DIR}/");
+    for f in &snapshot.files {
+        let Some(name) = f.rel.strip_prefix(&prefix) else {
+            continue;
+        };
+        if name.starts_with('.') {
+            continue; // .gitkeep and editors' hidden files
+        }
+        let display = snapshot.display(&f.rel);
+        if name.contains('/') || matches!(f.content, Content::NotAFile(_)) {
+            let what = match f.content {
+                Content::NotAFile(what) => what,
+                _ => "nested file",
+            };
+            diagnostics.push(Diagnostic::file_level(
+                Severity::Warning,
+                display,
+                format!("ignored: a {what} in use-cases/; only <id>.ron files belong there"),
+            ));
+            continue;
+        }
+        let Some(stem) = name.strip_suffix(".ron") else {
+            diagnostics.push(Diagnostic::file_level(
+                Severity::Warning,
+                display,
+                "ignored: not a .ron file; use-cases/ holds only <id>.ron files".to_owned(),
+            ));
+            continue;
+        };
+        let id = match UseCaseId::new(stem) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                diagnostics.push(Diagnostic::file_level(
+                    Severity::Error,
+                    display.clone(),
+                    format!("{e}; rename the file"),
+                ));
+                None
+            }
+        };
+        let parsed = parse::file(snapshot, f, &mut diagnostics, |text| {
+            parse_use_case(text).map(|u| {
+                let findings = crate::validate::use_case(&u, as_of);
+                (u, findings)
+            })
+        });
+        if let (Some(id), Some(use_case), Content::Bytes(bytes)) = (id, parsed, &f.content) {
+            use_cases.push(Entry {
+                id,
+                rel: f.rel.clone(),
+                use_case,
+                original: bytes.clone(),
+            });
+        }
+    }
+    use_cases.sort_by(|a, b| a.id.cmp(&b.id));
+    diagnostics.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.severity).cmp(&(&b.file, b.line, b.column, b.severity))
+    });
+    Register {
+        root: snapshot.root.clone(),
+        settings,
+        policy,
+        as_of,
+        use_cases,
+        diagnostics,
+    }
+}

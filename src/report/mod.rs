@@ -1,0 +1,164 @@
+//! Portfolio views built from a loaded register: the rows that `ripen list`,
+//! `ripen ready` and the terminal UI show, ready to print or serialize.
+//!
+//! Pure: a [`Register`] in, plain values out. The CLI and the TUI only
+//! format these; they compute nothing of their own.
+
+use serde::Serialize;
+
+use crate::model::{Date, Risk, Stage, UseCase};
+use crate::readiness::{self, Assessment, Check, Flag, Signal, Verdict};
+use crate::register::Register;
+
+/// Every use case's assessment, in the register's order.
+pub fn assess_all(reg: &Register) -> Vec<Assessment> {
+    let policy = reg.effective_policy();
+    reg.use_cases
+        .iter()
+        .map(|e| readiness::assess(&e.use_case, &policy, reg.as_of))
+        .collect()
+}
+
+/// The latest measurement on or before the as-of date, as shown in lists.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Latest {
+    /// When it was measured.
+    pub date: Date,
+    /// Days between it and the as-of date.
+    pub age_days: i64,
+    /// Its accuracy.
+    pub accuracy: f64,
+}
+
+/// The latest measurement of `u` up to `as_of`.
+pub fn latest(u: &UseCase, as_of: Date) -> Option<Latest> {
+    readiness::measurements_until(u, as_of)
+        .last()
+        .map(|m| Latest {
+            date: m.date,
+            age_days: m.date.days_until(as_of),
+            accuracy: m.accuracy,
+        })
+}
+
+/// One row of `ripen list`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListRow {
+    /// Use-case id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Owning team.
+    pub team: String,
+    /// Owner.
+    pub owner: String,
+    /// Roadmap stage.
+    pub stage: Stage,
+    /// Approach kind (`Prompting`, `FineTuned`, `Hybrid`).
+    pub approach: &'static str,
+    /// Risk tier.
+    pub risk: Risk,
+    /// Readiness verdict.
+    pub verdict: Verdict,
+    /// Watch flags.
+    pub flags: Vec<Flag>,
+    /// Latest measurement, if any.
+    pub latest: Option<Latest>,
+    /// Target accuracy, if set.
+    pub target_accuracy: Option<f64>,
+}
+
+/// One row per use case, in id order.
+pub fn list(reg: &Register, assessments: &[Assessment]) -> Vec<ListRow> {
+    reg.use_cases
+        .iter()
+        .zip(assessments)
+        .map(|(e, a)| {
+            let u = &e.use_case;
+            ListRow {
+                id: e.id.to_string(),
+                title: u.title.clone(),
+                team: u.team.clone(),
+                owner: u.owner.clone(),
+                stage: u.stage,
+                approach: u.approach.kind(),
+                risk: u.risk,
+                verdict: a.verdict,
+                flags: a.flags.clone(),
+                latest: latest(u, reg.as_of),
+                target_accuracy: u.targets.accuracy,
+            }
+        })
+        .collect()
+}
+
+/// One use case in `ripen ready`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadyRow {
+    /// Use-case id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Every criterion with value, threshold and result.
+    pub criteria: Vec<Check>,
+    /// Watch flags.
+    pub flags: Vec<Flag>,
+    /// Supporting signals.
+    pub signals: Vec<Signal>,
+    /// Measured ROI in the 365 days up to the as-of date.
+    pub measured_roi_last_year: u64,
+    /// Why not applicable, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable_because: Option<String>,
+}
+
+/// Which use cases `ripen ready` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Only `ready` and `almost`.
+    Candidates,
+    /// Every applicable use case.
+    Applicable,
+}
+
+/// Indices into `reg.use_cases` ranked best first, as every view ranks them.
+pub fn ranked(reg: &Register, assessments: &[Assessment], selection: Selection) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..reg.use_cases.len())
+        .filter(|&i| match selection {
+            Selection::Candidates => {
+                matches!(assessments[i].verdict, Verdict::Ready | Verdict::Almost)
+            }
+            Selection::Applicable => assessments[i].verdict != Verdict::NotApplicable,
+        })
+        .collect();
+    idx.sort_by_cached_key(|&i| {
+        let e = &reg.use_cases[i];
+        let a = &assessments[i];
+        (
+            a.verdict,
+            a.failing_gates(),
+            std::cmp::Reverse(a.measured_roi_last_year),
+            std::cmp::Reverse(e.use_case.profile.daily_volume),
+            e.id.clone(),
+        )
+    });
+    idx
+}
+
+/// The row of `ripen ready` for use case `i`.
+pub fn ready_row(reg: &Register, assessments: &[Assessment], i: usize) -> ReadyRow {
+    let e = &reg.use_cases[i];
+    let a = &assessments[i];
+    ReadyRow {
+        id: e.id.to_string(),
+        title: e.use_case.title.clone(),
+        verdict: a.verdict,
+        criteria: a.criteria.clone(),
+        flags: a.flags.clone(),
+        signals: a.signals.clone(),
+        measured_roi_last_year: a.measured_roi_last_year,
+        not_applicable_because: a.not_applicable_because.clone(),
+    }
+}

@@ -1,0 +1,118 @@
+//! The file-system edge: reading a state directory into a [`Snapshot`] and
+//! writing files atomically.
+//!
+//! Nothing here interprets content; parsing happens in [`crate::register`].
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::register::{
+    Content, MAX_FILE_BYTES, POLICY_FILE, SETTINGS_FILE, Snapshot, SourceFile, USE_CASES_DIR,
+};
+
+/// Reads one path, refusing links and files over [`MAX_FILE_BYTES`] unread.
+fn read_entry(path: &Path) -> Content {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => return Content::Unreadable(e.to_string()),
+    };
+    if meta.file_type().is_symlink() {
+        return Content::NotAFile("symbolic link");
+    }
+    if meta.is_dir() {
+        return Content::NotAFile("folder");
+    }
+    if !meta.is_file() {
+        return Content::NotAFile("special file");
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Content::TooLarge(meta.len());
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return Content::Unreadable(e.to_string()),
+    };
+    // Read at most one byte past the limit, in case the file grew meanwhile.
+    use std::io::Read;
+    match file.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf) {
+        Ok(n) if n as u64 > MAX_FILE_BYTES => Content::TooLarge(n as u64),
+        Ok(_) => Content::Bytes(buf),
+        Err(e) => Content::Unreadable(e.to_string()),
+    }
+}
+
+/// Reads the state directory `dir` from the working tree.
+///
+/// Fails only when `dir` itself cannot be read; a missing `register.ron`,
+/// `policy.ron` or `use-cases/` becomes a diagnostic when loading.
+pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
+    let meta = fs::metadata(dir)?;
+    if !meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{} is not a directory", dir.display()),
+        ));
+    }
+    let mut files = Vec::new();
+    for name in [SETTINGS_FILE, POLICY_FILE] {
+        let path = dir.join(name);
+        if fs::symlink_metadata(&path).is_ok() {
+            files.push(SourceFile {
+                rel: name.to_owned(),
+                content: read_entry(&path),
+            });
+        }
+    }
+    let cases = dir.join(USE_CASES_DIR);
+    if cases.is_dir() {
+        let mut names: Vec<(String, PathBuf)> = Vec::new();
+        for entry in fs::read_dir(&cases)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            names.push((name, entry.path()));
+        }
+        names.sort();
+        for (name, path) in names {
+            let content = if name.starts_with('.') {
+                Content::NotAFile("hidden file")
+            } else {
+                read_entry(&path)
+            };
+            files.push(SourceFile {
+                rel: format!("{USE_CASES_DIR}/{name}"),
+                content,
+            });
+        }
+    }
+    Ok(Snapshot {
+        root: dir.display().to_string(),
+        files,
+    })
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// directory, flushed to disk, then renamed over the old file, then the
+/// directory flushed. A crash leaves either the old or the new file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ripen-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = fs::metadata(path) {
+        // Keep the permissions the file had.
+        let _ = tmp.as_file().set_permissions(meta.permissions());
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
