@@ -10,10 +10,12 @@
 //! - [`text`]: safe display of untrusted text.
 //! - [`store`]: the file-system edge (reading a state directory, atomic writes).
 //! - [`git`]: the git edge (reading a register at any revision).
+//! - [`cli`]: the command line, a thin shell over the above.
 //!
 //! The core (model, register, validate, readiness, report, text) does no I/O,
 //! reads no clock and knows nothing of git or terminals.
 
+pub mod cli;
 pub mod git;
 pub mod model;
 pub mod readiness;

@@ -170,32 +170,24 @@ pub fn measured_roi_last_year(u: &UseCase, as_of: Date) -> u64 {
 }
 
 fn at_least(criterion: Criterion, seen: u64, min: u64, unit: &str) -> Check {
-    let passed = seen >= min;
     Check {
         criterion,
         gate: false,
-        passed,
+        passed: seen >= min,
         value: Value::Int(seen),
         threshold: Value::Int(min),
-        detail: format!(
-            "{seen} {unit} {} the minimum of {min}",
-            if passed { "meets" } else { "is below" }
-        ),
+        detail: format!("{seen} {unit} (min {min})"),
     }
 }
 
-fn yes(criterion: Criterion, seen: bool, what: &str) -> Check {
+fn yes(criterion: Criterion, seen: bool, if_yes: &str, if_no: &str) -> Check {
     Check {
         criterion,
         gate: false,
         passed: seen,
         value: Value::Bool(seen),
         threshold: Value::Bool(true),
-        detail: if seen {
-            what.to_owned()
-        } else {
-            format!("not so: {what}")
-        },
+        detail: if seen { if_yes } else { if_no }.to_owned(),
     }
 }
 
@@ -212,7 +204,7 @@ fn plateau(ms: &[&Measurement], target: Option<f64>, policy: &Policy) -> Check {
     let Some(target) = target else {
         return fail(
             Value::None,
-            "no accuracy target is set, so a plateau below it cannot be shown".to_owned(),
+            "no accuracy target set, so no plateau below it can be shown".to_owned(),
         );
     };
     let Some(last) = ms.last() else {
@@ -221,10 +213,7 @@ fn plateau(ms: &[&Measurement], target: Option<f64>, policy: &Policy) -> Check {
     if ms.len() < window {
         return fail(
             Value::None,
-            format!(
-                "{} measurement(s); a plateau needs at least {window}",
-                ms.len()
-            ),
+            format!("{} measurement(s), a plateau needs {window}", ms.len()),
         );
     }
     let first = ms[ms.len() - window];
@@ -233,7 +222,7 @@ fn plateau(ms: &[&Measurement], target: Option<f64>, policy: &Policy) -> Check {
         return fail(
             Value::Real(gain),
             format!(
-                "accuracy {:.3} already meets the target {target:.3}: prompting is doing the job",
+                "accuracy {:.3} already meets target {target:.3}",
                 last.accuracy
             ),
         );
@@ -247,12 +236,12 @@ fn plateau(ms: &[&Measurement], target: Option<f64>, policy: &Policy) -> Check {
         threshold: Value::Real(policy.plateau_max_gain),
         detail: if passed {
             format!(
-                "accuracy gained {gain:+.3} over the last {window} measurements (less than {:.3}) and stays below the target {target:.3}",
+                "gain {gain:+.3} over {window} measurements (max {:.3}), below target {target:.3}",
                 policy.plateau_max_gain
             )
         } else {
             format!(
-                "accuracy still improving: {gain:+.3} over the last {window} measurements (a plateau is less than {:.3})",
+                "still improving: {gain:+.3} over {window} measurements (max {:.3})",
                 policy.plateau_max_gain
             )
         },
@@ -330,38 +319,36 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
             passed: p.specificity == Specificity::Narrow,
             value: Value::Text(p.specificity.name()),
             threshold: Value::Text("Narrow"),
-            detail: format!(
-                "the task is {}{}",
-                p.specificity.name(),
-                if p.specificity == Specificity::Narrow {
-                    ": one narrow, repeated task"
-                } else {
-                    "; fine-tuning pays on a Narrow task"
-                }
-            ),
+            detail: if p.specificity == Specificity::Narrow {
+                "Narrow task".to_owned()
+            } else {
+                format!("{} task (needs Narrow)", p.specificity.name())
+            },
         },
         at_least(
             Criterion::ProvenValue,
             measured_roi,
             policy.min_annual_roi_usd,
-            "of measured ROI in the last 365 days",
+            "measured ROI in 365 days",
         ),
         plateau(&ms, u.targets.accuracy, policy),
         yes(
             Criterion::Expertise,
             p.ml_expertise,
-            "ML engineers are available",
+            "ML engineers available",
+            "no ML engineers available",
         ),
         at_least(
             Criterion::Budget,
             p.budget_usd,
             policy.min_budget_usd,
-            "of approved budget",
+            "budget approved",
         ),
         yes(
             Criterion::Timeline,
             p.can_wait_weeks,
-            "the timeline allows weeks of training",
+            "timeline allows weeks of training",
+            "timeline cannot wait for training",
         ),
     ];
     for c in &mut criteria {

@@ -173,3 +173,13 @@ pub fn snapshot_at(state_dir: &Path, rev: &str) -> Result<Snapshot, GitError> {
         rev: rev.to_owned(),
     })
 }
+
+/// Runs `git init` in `dir` unless it is already inside a repository.
+/// Returns whether a repository was created.
+pub fn init_if_needed(dir: &Path) -> Result<bool, GitError> {
+    if Repository::discover(dir).is_ok() {
+        return Ok(false);
+    }
+    Repository::init(dir)?;
+    Ok(true)
+}

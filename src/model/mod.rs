@@ -424,3 +424,47 @@ impl Default for Policy {
         }
     }
 }
+
+impl Settings {
+    /// Settings for a new register called `name`.
+    pub fn new(name: &str) -> Settings {
+        Settings {
+            name: name.to_owned(),
+            schema: SCHEMA_VERSION,
+            fiscal_year_start_month: 1,
+            currency: "USD".to_owned(),
+            as_of: None,
+        }
+    }
+}
+
+impl UseCase {
+    /// A placeholder use case that validates, for `ripen new` to write.
+    pub fn scaffold(title: &str, owner: &str, team: &str) -> UseCase {
+        UseCase {
+            title: title.to_owned(),
+            summary: "What the use case does, in a sentence or two.".to_owned(),
+            owner: owner.to_owned(),
+            team: team.to_owned(),
+            stage: Stage::Identify,
+            approach: Approach::Prompting {
+                technique: Technique::ZeroShot,
+                model: "to-be-chosen".to_owned(),
+            },
+            risk: Risk::Limited,
+            profile: Profile {
+                specificity: Specificity::General,
+                daily_volume: 0,
+                curated_examples: 0,
+                ml_expertise: false,
+                budget_usd: 0,
+                can_wait_weeks: false,
+                needs_consistency: false,
+            },
+            targets: Targets::default(),
+            measurements: Vec::new(),
+            roi: Vec::new(),
+            notes: "Scaffolded by `ripen new`: fill in every field, review the risk tier, then run `ripen validate`.".to_owned(),
+        }
+    }
+}

@@ -11,7 +11,9 @@ mod parse;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use locate::{Position, Seg, locate};
-pub use parse::{parse_policy, parse_settings, parse_use_case};
+pub use parse::{
+    FileKind, ParseError, canonical_form, parse_policy, parse_settings, parse_use_case,
+};
 
 use std::borrow::Cow;
 

@@ -224,3 +224,67 @@ pub(super) fn file<T>(
         }
     }
 }
+
+/// What kind of register file a path (relative to the state directory) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `register.ron`.
+    Settings,
+    /// `policy.ron`.
+    Policy,
+    /// `use-cases/<id>.ron`.
+    UseCase,
+}
+
+impl FileKind {
+    /// The kind of `rel`, or `None` for a file ripen does not read.
+    pub fn of(rel: &str) -> Option<FileKind> {
+        match rel {
+            super::SETTINGS_FILE => Some(FileKind::Settings),
+            super::POLICY_FILE => Some(FileKind::Policy),
+            _ => rel
+                .strip_prefix("use-cases/")
+                .filter(|n| n.ends_with(".ron") && !n.contains('/') && !n.starts_with('.'))
+                .map(|_| FileKind::UseCase),
+        }
+    }
+}
+
+/// The canonical text of a register file, or why it cannot be parsed.
+///
+/// The result is checked to parse back to the same value, so a rewrite can
+/// never change what a file means.
+pub fn canonical_form(kind: FileKind, text: &str) -> Result<String, ParseError> {
+    use crate::model::canonical;
+    fn check<T: PartialEq>(
+        value: T,
+        out: String,
+        reparse: impl Fn(&str) -> Result<T, ParseError>,
+    ) -> Result<String, ParseError> {
+        match reparse(&out) {
+            Ok(again) if again == value => Ok(out),
+            _ => Err(ParseError {
+                line: 1,
+                column: 1,
+                message: "internal error: the canonical form would not read back the same; the file was left unchanged, please report this".to_owned(),
+            }),
+        }
+    }
+    match kind {
+        FileKind::Settings => {
+            let v = parse_settings(text)?;
+            let out = canonical::settings(&v);
+            check(v, out, parse_settings)
+        }
+        FileKind::Policy => {
+            let v = parse_policy(text)?;
+            let out = canonical::policy(&v);
+            check(v, out, parse_policy)
+        }
+        FileKind::UseCase => {
+            let v = parse_use_case(text)?;
+            let out = canonical::use_case(&v);
+            check(v, out, parse_use_case)
+        }
+    }
+}

@@ -162,3 +162,41 @@ pub fn ready_row(reg: &Register, assessments: &[Assessment], i: usize) -> ReadyR
         not_applicable_because: a.not_applicable_because.clone(),
     }
 }
+
+/// Counts over the whole portfolio, for summaries and the status bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Use cases loaded.
+    pub use_cases: usize,
+    /// Verdict `ready`.
+    pub ready: usize,
+    /// Verdict `almost`.
+    pub almost: usize,
+    /// Verdict `not-yet`.
+    pub not_yet: usize,
+    /// Verdict `not-applicable`.
+    pub not_applicable: usize,
+    /// Flagged `stale`.
+    pub stale: usize,
+    /// Flagged `regression`.
+    pub regression: usize,
+}
+
+/// Counts verdicts and flags.
+pub fn summary(assessments: &[Assessment]) -> Summary {
+    let mut s = Summary {
+        use_cases: assessments.len(),
+        ..Summary::default()
+    };
+    for a in assessments {
+        match a.verdict {
+            Verdict::Ready => s.ready += 1,
+            Verdict::Almost => s.almost += 1,
+            Verdict::NotYet => s.not_yet += 1,
+            Verdict::NotApplicable => s.not_applicable += 1,
+        }
+        s.stale += usize::from(a.flags.contains(&Flag::Stale));
+        s.regression += usize::from(a.flags.contains(&Flag::Regression));
+    }
+    s
+}

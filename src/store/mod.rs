@@ -106,13 +106,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    if let Ok(meta) = fs::metadata(path) {
-        // Keep the permissions the file had.
-        let _ = tmp.as_file().set_permissions(meta.permissions());
+    // Keep the permissions the file had; a new file gets rw-r--r--
+    // (temporary files are created private).
+    let permissions = match fs::metadata(path) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(_) => default_permissions(),
+    };
+    if let Some(p) = permissions {
+        tmp.as_file().set_permissions(p)?;
     }
     tmp.persist(path).map_err(|e| e.error)?;
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(unix)]
+fn default_permissions() -> Option<fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> Option<fs::Permissions> {
+    None
 }

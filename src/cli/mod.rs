@@ -1,0 +1,127 @@
+//! The command line: a thin shell over the library.
+//!
+//! Parses arguments with clap, reads the clock and the environment, calls the
+//! library, and prints what it returns. It computes no domain result itself.
+//! Exit codes: 0 fine, 1 the register has errors (or `fmt --check` found
+//! changes), 2 usage or I/O failure.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::model::Date;
+
+/// ripen: which AI use cases are ripe to move from prompting to fine-tuning, and why.
+#[derive(Debug, Parser)]
+#[command(name = "ripen", version, about, long_about = None)]
+pub struct Cli {
+    /// The register's state directory.
+    #[arg(long, global = true, env = "RIPEN_STATE", value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Read the register as it was at a git revision (a commit, branch or tag).
+    #[arg(long, global = true, value_name = "REV")]
+    pub rev: Option<String>,
+    /// Evaluate at this date (YYYY-MM-DD) instead of register.ron's as_of or today.
+    #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+    /// What to do; without one, ripen lists the register.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s)
+}
+
+/// Output formats for reading commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for people.
+    Text,
+    /// JSON for programs.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new register (register.ron, policy.ron, use-cases/) and `git init` if needed.
+    Init {
+        /// Where to create it (default: --state, else ./state).
+        dir: Option<PathBuf>,
+        /// The register's name.
+        #[arg(long, default_value = "AI Use Case Register")]
+        name: String,
+    },
+    /// Scaffold a new use-case file with placeholder values that validate.
+    New {
+        /// The id: lowercase letters, digits and single hyphens (e.g. contract-review).
+        id: String,
+        /// The title.
+        #[arg(long, default_value = "New use case")]
+        title: String,
+        /// The owner's e-mail address.
+        #[arg(long, default_value = "owner@example.com")]
+        owner: String,
+        /// The owning team.
+        #[arg(long, default_value = "Unassigned")]
+        team: String,
+    },
+    /// Check every file and print its diagnostics.
+    Validate {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show the use cases ready (or almost ready) to move to fine-tuning, best first.
+    Ready {
+        /// Show only this use case.
+        id: Option<String>,
+        /// Show every applicable use case, not only ready and almost.
+        #[arg(long)]
+        all: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// One row per use case.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Rewrite every file in canonical form.
+    Fmt {
+        /// Change nothing; list the files that are not canonical and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+/// A failure that ends the command with exit code 2.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+/// Runs the command line with the process's arguments; returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let today = Date(chrono::Local::now().date_naive());
+    let env = output::Env::from_process();
+    match commands::run(cli, today, &env) {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure(msg)) => {
+            eprintln!("ripen: error: {}", crate::text::sanitize(&msg));
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Text output helpers: colour only on a terminal and never with `NO_COLOR`,
+//! width-aware truncation, and sanitizing of untrusted text.
+
+use std::io::IsTerminal;
+
+use ratatui::crossterm::style::Stylize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::readiness::Verdict;
+use crate::register::Severity;
+use crate::text::sanitize;
+
+/// What the process's environment says about output.
+pub struct Env {
+    /// Whether to colour standard output.
+    pub colour: bool,
+    /// Whether to colour standard error.
+    pub colour_err: bool,
+    /// Columns available for text tables.
+    pub width: usize,
+}
+
+impl Env {
+    /// Reads `NO_COLOR`, whether the streams are terminals, and the width.
+    pub fn from_process() -> Env {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let out_tty = std::io::stdout().is_terminal();
+        let width = if out_tty {
+            ratatui::crossterm::terminal::size().map_or(80, |(w, _)| w as usize)
+        } else {
+            80
+        };
+        Env {
+            colour: out_tty && !no_color,
+            colour_err: std::io::stderr().is_terminal() && !no_color,
+            width: width.max(40),
+        }
+    }
+}
+
+/// Untrusted text, sanitized and cut to `width` columns with an ellipsis.
+pub fn fit(s: &str, width: usize) -> String {
+    let s = sanitize(s);
+    if s.width() <= width {
+        return s.into_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// `s` padded with spaces to `width` columns.
+pub fn pad(s: &str, width: usize) -> String {
+    let w = s.width();
+    if w >= width {
+        s.to_owned()
+    } else {
+        format!("{s}{}", " ".repeat(width - w))
+    }
+}
+
+/// A verdict label, padded, coloured when allowed.
+pub fn verdict(v: Verdict, width: usize, colour: bool) -> String {
+    let text = pad(v.label(), width);
+    if !colour {
+        return text;
+    }
+    match v {
+        Verdict::Ready => text.green().bold().to_string(),
+        Verdict::Almost => text.yellow().bold().to_string(),
+        Verdict::NotYet => text,
+        Verdict::NotApplicable => text.dim().to_string(),
+    }
+}
+
+/// A severity label, coloured when allowed.
+pub fn severity(s: Severity, colour: bool) -> String {
+    match (s, colour) {
+        (Severity::Error, true) => s.label().red().bold().to_string(),
+        (Severity::Warning, true) => s.label().yellow().bold().to_string(),
+        _ => s.label().to_owned(),
+    }
+}
+
+/// A pass/fail mark: `✓` or `✗`, with colour when allowed.
+pub fn mark(passed: bool, gate: bool, colour: bool) -> String {
+    let m = match (passed, gate) {
+        (true, _) => "✓",
+        (false, true) => "✗",
+        (false, false) => "·",
+    };
+    match (colour, passed, gate) {
+        (true, true, _) => m.green().to_string(),
+        (true, false, true) => m.red().to_string(),
+        _ => m.to_owned(),
+    }
+}
