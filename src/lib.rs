@@ -6,6 +6,7 @@
 //! - [`register`]: loading a set of files into a register, with `path:line:col` diagnostics.
 //! - [`validate`]: semantic rules beyond parsing (ranges, dates, control characters).
 //! - [`readiness`]: the engine that weighs the decision factors and explains its verdict.
+//! - [`change`]: edits to a use case and the commit messages that describe them.
 //! - [`report`]: the rows that the command line and the terminal UI show.
 //! - [`text`]: safe display of untrusted text.
 //! - [`store`]: the file-system edge (reading a state directory, atomic writes).
@@ -15,6 +16,7 @@
 //! The core (model, register, validate, readiness, report, text) does no I/O,
 //! reads no clock and knows nothing of git or terminals.
 
+pub mod change;
 pub mod cli;
 pub mod git;
 pub mod model;

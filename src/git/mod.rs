@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod commit;
+
 use git2::{ObjectType, Repository, Tree};
 
 use crate::register::{
