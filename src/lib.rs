@@ -7,17 +7,21 @@
 //! - [`validate`]: semantic rules beyond parsing (ranges, dates, control characters).
 //! - [`readiness`]: the engine that weighs the decision factors and explains its verdict.
 //! - [`change`]: edits to a use case and the commit messages that describe them.
+//! - [`form`]: field-by-field validation of values typed into forms.
 //! - [`report`]: the rows that the command line and the terminal UI show.
+//! - [`diff`]: the semantic diff of two versions of the register, field by field.
 //! - [`text`]: safe display of untrusted text.
 //! - [`store`]: the file-system edge (reading a state directory, atomic writes).
 //! - [`git`]: the git edge (reading a register at any revision).
-//! - [`cli`]: the command line, a thin shell over the above.
+//! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.
 //!
 //! The core (model, register, validate, readiness, report, text) does no I/O,
 //! reads no clock and knows nothing of git or terminals.
 
 pub mod change;
 pub mod cli;
+pub mod diff;
+pub mod form;
 pub mod git;
 pub mod model;
 pub mod readiness;
@@ -25,4 +29,5 @@ pub mod register;
 pub mod report;
 pub mod store;
 pub mod text;
+pub mod tui;
 pub mod validate;

@@ -62,7 +62,7 @@ fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
 /// Runs one parsed command line.
 pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
     match &cli.command {
-        None => list(&cli, today, env, Format::Text),
+        None => ui(&cli, today, env),
         Some(Command::Init { dir, name }) => {
             let dir = dir.clone().unwrap_or_else(|| state_dir(&cli));
             init(&dir, name)
@@ -79,7 +79,31 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
         }
         Some(Command::List { format }) => list(&cli, today, env, *format),
         Some(Command::Fmt { check }) => fmt(&cli, env, *check),
+        Some(Command::Diff { from, to, format }) => {
+            super::history::diff(&cli, today, env, from, to.as_deref(), *format)
+        }
+        Some(Command::History { id, format }) => super::history::history(&cli, env, id, *format),
     }
+}
+
+/// The terminal UI on a terminal; `list` when output is piped.
+fn ui(cli: &Cli, today: Date, env: &Env) -> Outcome {
+    use std::io::IsTerminal;
+    if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
+        return list(cli, today, env, Format::Text);
+    }
+    let dir = state_dir(cli);
+    if cli.rev.is_none() && !dir.is_dir() {
+        return Err(no_register(&dir));
+    }
+    let source = crate::tui::Source {
+        state_dir: dir,
+        rev: cli.rev.clone(),
+        as_of: cli.as_of,
+        today,
+    };
+    crate::tui::run(source, !env.colour).map_err(Failure)?;
+    Ok(0)
 }
 
 fn refuse_rev(cli: &Cli, what: &str) -> Result<(), Failure> {
@@ -196,17 +220,16 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
                 .unwrap_or(2)
                 .clamp(2, 28);
             println!(
-                "{}  {}  {}  {}  {}",
+                "{}  {}  {}  {}  VERDICT",
                 pad("ID", id_w),
                 pad("STAGE", 8),
                 pad("APPROACH", 9),
                 pad("RISK", 12),
-                "VERDICT"
             );
             for r in &rows {
                 println!(
                     "{}  {}  {}  {}  {}",
-                    pad(&r.id, id_w),
+                    pad(&fit(&r.id, id_w), id_w),
                     pad(r.stage.name(), 8),
                     pad(r.approach, 9),
                     pad(r.risk.name(), 12),
@@ -223,18 +246,14 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
                     fit(&rest, env.width.saturating_sub(5 + flags.len()))
                 );
             }
+            // Three short lines, so that the summary fits 80 columns at any count.
             let s = report::summary(&assessments);
+            println!("{} use case(s) at {}", s.use_cases, reg.as_of);
             println!(
-                "{} use case(s) at {}: {} ready, {} almost, {} not-yet, {} not applicable; {} stale, {} regression",
-                s.use_cases,
-                reg.as_of,
-                s.ready,
-                s.almost,
-                s.not_yet,
-                s.not_applicable,
-                s.stale,
-                s.regression
+                "  {} ready, {} almost, {} not-yet, {} not applicable",
+                s.ready, s.almost, s.not_yet, s.not_applicable
             );
+            println!("  {} stale, {} regression", s.stale, s.regression);
         }
     }
     Ok(exit_code(&reg, env, true))
@@ -272,10 +291,8 @@ fn ready(
         Format::Json => json(&rows)?,
         Format::Text => {
             if rows.is_empty() {
-                println!(
-                    "No use case is ready or almost ready at {}. `ripen ready --all` shows every applicable one.",
-                    reg.as_of
-                );
+                println!("No use case is ready or almost ready at {}.", reg.as_of);
+                println!("`ripen ready --all` shows every applicable one.");
             }
             for (n, r) in rows.iter().enumerate() {
                 if n > 0 {
@@ -303,11 +320,10 @@ fn ready(
                     );
                 }
                 for s in r.signals.iter().filter(|s| s.present) {
-                    println!(
-                        "  + {}  {}",
-                        pad(s.name, 12),
-                        fit(&s.detail, env.width.saturating_sub(18))
-                    );
+                    // A signal's name may be longer than the criteria column.
+                    let name = pad(s.name, 12);
+                    let room = env.width.saturating_sub(6 + name.chars().count());
+                    println!("  + {name}  {}", fit(&s.detail, room));
                 }
                 if !r.flags.is_empty() {
                     let flags: Vec<_> = r.flags.iter().map(|f| f.label()).collect();

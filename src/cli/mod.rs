@@ -6,6 +6,7 @@
 //! changes), 2 usage or I/O failure.
 
 mod commands;
+mod history;
 mod output;
 
 use std::path::PathBuf;
@@ -28,7 +29,8 @@ pub struct Cli {
     /// Evaluate at this date (YYYY-MM-DD) instead of register.ron's as_of or today.
     #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
-    /// What to do; without one, ripen lists the register.
+    /// What to do; without one, ripen opens the terminal UI (or lists the
+    /// register when output is not a terminal).
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -99,6 +101,24 @@ pub enum Command {
         /// Change nothing; list the files that are not canonical and exit 1 if any.
         #[arg(long)]
         check: bool,
+    },
+    /// Compare two versions of the register field by field, with verdicts before and after.
+    Diff {
+        /// The older revision (a commit, branch or tag).
+        from: String,
+        /// The newer revision (default: the working tree).
+        to: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Every commit that changed a use case, newest first, with its field changes.
+    History {
+        /// The use case's id (renames are followed back).
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod commit;
+pub mod history;
 
 use git2::{ObjectType, Repository, Tree};
 
@@ -184,4 +185,58 @@ pub fn init_if_needed(dir: &Path) -> Result<bool, GitError> {
     }
     Repository::init(dir)?;
     Ok(true)
+}
+
+/// What the status bar shows about the repository.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepoStatus {
+    /// The checked-out branch's short name, if any.
+    pub branch: Option<String>,
+    /// HEAD's commit id, if there is a commit.
+    pub head: Option<git2::Oid>,
+    /// Whether the state directory has uncommitted changes (staged or not).
+    pub dirty: bool,
+    /// Whether a repository was found at all.
+    pub in_repo: bool,
+}
+
+impl RepoStatus {
+    /// HEAD's abbreviated id (7 hex digits), or `-`.
+    pub fn short_head(&self) -> String {
+        self.head
+            .map(|h| h.to_string()[..7].to_owned())
+            .unwrap_or_else(|| "-".to_owned())
+    }
+}
+
+/// Reads branch, HEAD and whether the state directory is dirty.
+pub fn status(state_dir: &Path) -> RepoStatus {
+    let Ok(located) = locate(state_dir) else {
+        return RepoStatus::default();
+    };
+    let repo = &located.repo;
+    let head = repo.head().ok();
+    let branch = match repo.find_reference("HEAD") {
+        Ok(r) => match r.symbolic_target() {
+            Ok(Some(t)) => Some(t.strip_prefix("refs/heads/").unwrap_or(t).to_owned()),
+            _ => Some("(detached)".to_owned()),
+        },
+        Err(_) => None,
+    };
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true).recurse_untracked_dirs(true);
+    if !located.state_rel.is_empty() {
+        opts.pathspec(&located.state_rel);
+    }
+    let dirty = !repo.is_bare()
+        && repo
+            .statuses(Some(&mut opts))
+            .map(|s| !s.is_empty())
+            .unwrap_or(false);
+    RepoStatus {
+        branch,
+        head: head.and_then(|h| h.target()),
+        dirty,
+        in_repo: true,
+    }
 }

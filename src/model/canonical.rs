@@ -9,10 +9,27 @@ use std::fmt::Write;
 
 use super::{Approach, Measurement, Policy, RoiEntry, Settings, UseCase};
 
-/// A string literal with RON escapes.
+/// A string literal with RON escapes: quotes, backslashes and every
+/// character that is unsafe on a terminal are escaped; the rest (apostrophes,
+/// accents, any script) is written as it is.
 fn s(v: &str) -> String {
-    // Serializing a plain &str cannot fail.
-    ron::to_string(v).unwrap_or_else(|_| "\"\"".to_owned())
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('"');
+    for c in v.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if crate::text::is_unsafe(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A float that always reads back as a float (`4.0`, not `4`).

@@ -277,3 +277,30 @@ pub fn load(snapshot: &Snapshot, explicit_as_of: Option<Date>, today: Date) -> R
         diagnostics,
     }
 }
+
+/// Parses and validates the text of one use-case file on its own (for an
+/// edited copy): the use case, or its diagnostics as `display` would show.
+pub fn check_use_case(
+    display: &str,
+    bytes: &[u8],
+    as_of: Date,
+) -> Result<(UseCase, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let snapshot = Snapshot {
+        root: String::new(),
+        files: vec![SourceFile {
+            rel: display.to_owned(),
+            content: Content::Bytes(bytes.to_vec()),
+        }],
+    };
+    let mut diagnostics = Vec::new();
+    let parsed = parse::file(&snapshot, &snapshot.files[0], &mut diagnostics, |text| {
+        parse_use_case(text).map(|u| {
+            let findings = crate::validate::use_case(&u, as_of);
+            (u, findings)
+        })
+    });
+    match parsed {
+        Some(u) => Ok((u, diagnostics)),
+        None => Err(diagnostics),
+    }
+}

@@ -200,3 +200,91 @@ pub fn summary(assessments: &[Assessment]) -> Summary {
     }
     s
 }
+
+/// ROI summed over one fiscal period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodTotal {
+    /// `FY2026 Q3` or `FY2026`.
+    pub label: String,
+    /// Sum of measured entries.
+    pub measured: u64,
+    /// Sum of estimated entries.
+    pub estimated: u64,
+}
+
+/// ROI totals of one use case per fiscal quarter and per fiscal year.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct RoiTotals {
+    /// Per fiscal quarter, oldest first.
+    pub quarters: Vec<PeriodTotal>,
+    /// Per fiscal year, oldest first.
+    pub years: Vec<PeriodTotal>,
+}
+
+/// The fiscal year and quarter (1-4) of `date` for a fiscal year starting in
+/// `start_month`. A fiscal year is named by the calendar year it ends in, so
+/// with an October start, 2025-11-02 falls in FY2026 Q1.
+pub fn fiscal_quarter(date: Date, start_month: u32) -> (i32, u32) {
+    let start = start_month.clamp(1, 12);
+    let offset = (date.month() + 12 - start) % 12;
+    let year = if start > 1 && date.month() >= start {
+        date.year() + 1
+    } else {
+        date.year()
+    };
+    (year, offset / 3 + 1)
+}
+
+/// Sums the ROI evidence of `u` per fiscal quarter and year, measured and
+/// estimated apart. Entries are summed as recorded, whatever their period.
+pub fn roi_totals(u: &UseCase, fiscal_start_month: u32) -> RoiTotals {
+    use crate::model::Confidence;
+    use std::collections::BTreeMap;
+    let mut quarters: BTreeMap<(i32, u32), (u64, u64)> = BTreeMap::new();
+    let mut years: BTreeMap<i32, (u64, u64)> = BTreeMap::new();
+    for r in &u.roi {
+        let (fy, q) = fiscal_quarter(r.date, fiscal_start_month);
+        for slot in [
+            quarters.entry((fy, q)).or_default(),
+            years.entry(fy).or_default(),
+        ] {
+            match r.confidence {
+                Confidence::Measured => slot.0 = slot.0.saturating_add(r.value_usd),
+                Confidence::Estimated => slot.1 = slot.1.saturating_add(r.value_usd),
+            }
+        }
+    }
+    RoiTotals {
+        quarters: quarters
+            .into_iter()
+            .map(|((fy, q), (m, e))| PeriodTotal {
+                label: format!("FY{fy} Q{q}"),
+                measured: m,
+                estimated: e,
+            })
+            .collect(),
+        years: years
+            .into_iter()
+            .map(|(fy, (m, e))| PeriodTotal {
+                label: format!("FY{fy}"),
+                measured: m,
+                estimated: e,
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fiscal_quarters_follow_the_start_month() {
+        let d = |s| Date::parse(s).unwrap();
+        assert_eq!(fiscal_quarter(d("2026-03-31"), 1), (2026, 1));
+        assert_eq!(fiscal_quarter(d("2026-12-01"), 1), (2026, 4));
+        assert_eq!(fiscal_quarter(d("2025-10-01"), 10), (2026, 1));
+        assert_eq!(fiscal_quarter(d("2026-09-30"), 10), (2026, 4));
+        assert_eq!(fiscal_quarter(d("2026-04-15"), 4), (2027, 1));
+    }
+}

@@ -1,0 +1,280 @@
+//! `ripen diff` and `ripen history`: the command-line glue over
+//! [`crate::diff`] and [`crate::git::history`]. Loads, calls, prints.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::output::{Env, fit};
+use super::{Cli, Failure, Format};
+use crate::diff::{self, FieldChange, FieldValue, RegisterDiff, Status, UseCaseDiff};
+use crate::git::history::{self as git_history, HistoryEntry};
+use crate::model::{Date, UseCaseId};
+use crate::readiness::Verdict;
+use crate::register::{self, Register};
+use crate::text::sanitize;
+use crate::{git, store};
+
+type Outcome = Result<u8, Failure>;
+
+fn state_dir(cli: &Cli) -> PathBuf {
+    cli.state.clone().unwrap_or_else(|| PathBuf::from("state"))
+}
+
+/// Loads the register at `rev`, or from the working tree when `None`.
+fn load_at(
+    dir: &Path,
+    rev: Option<&str>,
+    as_of: Option<Date>,
+    today: Date,
+) -> Result<Register, Failure> {
+    let snapshot = match rev {
+        Some(rev) => git::snapshot_at(dir, rev)?,
+        None => {
+            if !dir.is_dir() {
+                return Err(Failure(format!(
+                    "no register at {}: run `ripen init` to create one, or pass --state DIR (or set RIPEN_STATE)",
+                    dir.display()
+                )));
+            }
+            store::snapshot(dir)?
+        }
+    };
+    Ok(register::load(&snapshot, as_of, today))
+}
+
+fn warn_errors(reg: &Register, what: &str) {
+    let errors = reg.errors();
+    if errors > 0 {
+        eprintln!(
+            "ripen: warning: {what} ({}) has {errors} error(s); use cases in files with errors are left out of the comparison",
+            sanitize(&reg.root)
+        );
+    }
+}
+
+/// `ripen diff` in JSON: the revisions compared, then the diff itself.
+#[derive(Serialize)]
+struct DiffJson<'a> {
+    from: &'a str,
+    /// `null` for the working tree.
+    to: Option<&'a str>,
+    #[serde(flatten)]
+    diff: &'a RegisterDiff,
+}
+
+/// `ripen diff FROM [TO]`.
+pub(super) fn diff(
+    cli: &Cli,
+    today: Date,
+    env: &Env,
+    from: &str,
+    to: Option<&str>,
+    format: Format,
+) -> Outcome {
+    if cli.rev.is_some() {
+        return Err(Failure(
+            "diff takes the revisions to compare as arguments (`ripen diff FROM [TO]`); it cannot take --rev".to_owned(),
+        ));
+    }
+    let dir = state_dir(cli);
+    let before = load_at(&dir, Some(from), cli.as_of, today)?;
+    let after = load_at(&dir, to, cli.as_of, today)?;
+    warn_errors(&before, from);
+    warn_errors(&after, to.unwrap_or("the working tree"));
+    let d = diff::diff(&before, &after);
+    match format {
+        Format::Json => {
+            let value = DiffJson { from, to, diff: &d };
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+        Format::Text => print_diff(&d, from, to.unwrap_or("working tree"), env.width),
+    }
+    Ok(0)
+}
+
+fn verdict_label(v: Option<Verdict>) -> &'static str {
+    v.map_or("none", Verdict::label)
+}
+
+/// The lines that show one change, each at most `width` columns.
+fn change_lines(c: &FieldChange, width: usize) -> Vec<String> {
+    let field = sanitize(&c.field);
+    if c.field == "id" {
+        let line = match (&c.from, &c.to) {
+            (FieldValue::None, to) => format!("created as {to}"),
+            (from, FieldValue::None) => format!("deleted (was {from})"),
+            (from, to) => format!("renamed from {from} to {to}"),
+        };
+        return vec![fit(&line, width)];
+    }
+    if c.is_added_entry() {
+        return vec![fit(&format!("+ {field} {}", c.to), width)];
+    }
+    if c.is_removed_entry() {
+        return vec![fit(&format!("- {field} {}", c.from), width)];
+    }
+    let line = format!("{field}: {} -> {}", c.from, c.to);
+    if unicode_width::UnicodeWidthStr::width(line.as_str()) <= width {
+        return vec![line];
+    }
+    vec![
+        fit(&format!("{field}: {}", c.from), width),
+        fit(&format!("  -> {}", c.to), width),
+    ]
+}
+
+/// Prints a header with its detail lines: on the header's line when there
+/// is exactly one and it fits, else indented below it.
+fn block(header: &str, details: &[String], width: usize) {
+    const INDENT: &str = "    ";
+    if let [only] = details {
+        let inline = format!("{header}  {only}");
+        if unicode_width::UnicodeWidthStr::width(inline.as_str()) <= width {
+            println!("{inline}");
+            return;
+        }
+    }
+    println!("{header}");
+    for d in details {
+        println!("{INDENT}{d}");
+    }
+}
+
+fn changes_details(changes: &[FieldChange], width: usize) -> Vec<String> {
+    changes
+        .iter()
+        .flat_map(|c| change_lines(c, width.saturating_sub(4)))
+        .collect()
+}
+
+fn use_case_block(u: &UseCaseDiff, width: usize) {
+    let id = sanitize(&u.id);
+    let header = match u.status {
+        Status::Added => format!("+ {id} (added)"),
+        Status::Removed => format!("- {id} (removed)"),
+        Status::Renamed => format!(
+            "> {} -> {id} (renamed)",
+            sanitize(u.renamed_from.as_deref().unwrap_or("?"))
+        ),
+        Status::Changed => format!("~ {id}"),
+        Status::Unchanged => format!("= {id} (unchanged)"),
+    };
+    let mut details = changes_details(&u.changes, width);
+    let v = &u.verdict;
+    match (v.before, v.after) {
+        (None, Some(after)) => details.push(format!("verdict: {}", after.label())),
+        (Some(before), None) => details.push(format!("verdict: was {}", before.label())),
+        _ if v.changed() => details.push(format!(
+            "verdict: {} -> {}",
+            verdict_label(v.before),
+            verdict_label(v.after)
+        )),
+        _ => {}
+    }
+    block(&fit(&header, width), &details, width);
+}
+
+fn print_diff(d: &RegisterDiff, from: &str, to: &str, width: usize) {
+    println!(
+        "{}",
+        fit(
+            &format!(
+                "{from} (as of {}) -> {to} (as of {})",
+                d.as_of.before, d.as_of.after
+            ),
+            width
+        )
+    );
+    if d.is_empty() {
+        println!("no differences");
+        return;
+    }
+    if !d.settings.is_empty() {
+        block(
+            "settings (register.ron)",
+            &changes_details(&d.settings, width),
+            width,
+        );
+    }
+    if !d.policy.is_empty() {
+        block(
+            "policy (policy.ron)",
+            &changes_details(&d.policy, width),
+            width,
+        );
+    }
+    for u in &d.use_cases {
+        use_case_block(u, width);
+    }
+    let mut counts = Vec::new();
+    for status in [
+        Status::Changed,
+        Status::Added,
+        Status::Removed,
+        Status::Renamed,
+    ] {
+        let n = d.count(status);
+        if n > 0 {
+            counts.push(format!("{n} {}", status.label()));
+        }
+    }
+    if counts.is_empty() {
+        counts.push("no use case changed".to_owned());
+    }
+    println!(
+        "{}; {} verdict(s) changed",
+        counts.join(", "),
+        d.verdicts_changed()
+    );
+}
+
+/// `ripen history ID`, walking back from `--rev` or HEAD.
+pub(super) fn history(cli: &Cli, env: &Env, id: &str, format: Format) -> Outcome {
+    let id = UseCaseId::new(id)?;
+    let dir = state_dir(cli);
+    let rev = cli.rev.as_deref().unwrap_or("HEAD");
+    let entries = git_history::use_case_history(&dir, &id, rev)?;
+    if entries.is_empty() {
+        let uncommitted = cli.rev.is_none()
+            && dir
+                .join(register::USE_CASES_DIR)
+                .join(format!("{id}.ron"))
+                .is_file();
+        return Err(Failure(if uncommitted {
+            format!("no use case `{id}` in the history of {rev}: its file is not committed yet")
+        } else {
+            format!("no use case `{id}` in the history of {rev}; `ripen list` shows the ids")
+        }));
+    }
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&entries)?),
+        Format::Text => print_history(&entries, env.width),
+    }
+    Ok(0)
+}
+
+fn print_history(entries: &[HistoryEntry], width: usize) {
+    for (n, e) in entries.iter().enumerate() {
+        if n > 0 {
+            println!();
+        }
+        let head = format!(
+            "{}  {}  {} <{}>",
+            e.short_id(),
+            e.time.format("%Y-%m-%d %H:%M %:z"),
+            e.author,
+            e.email
+        );
+        println!("{}", fit(&head, width));
+        println!("  {}", fit(&e.summary, width.saturating_sub(2)));
+        if e.changes.is_empty() {
+            println!("    (no field changed: formatting only)");
+        }
+        for c in &e.changes {
+            for line in change_lines(c, width.saturating_sub(4)) {
+                println!("    {line}");
+            }
+        }
+    }
+}

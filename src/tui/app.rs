@@ -1,0 +1,1246 @@
+//! The application state and its one update function.
+//!
+//! Keys become [`Action`]s (through the keymap), actions and results of
+//! effects become state changes here, and views only draw the state. Work
+//! with the outside world (reloading, committing, running an editor) is
+//! returned as [`Effect`]s for the runtime to perform.
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::keymap::{self, Action, Scope};
+use crate::change::{self, Edit};
+use crate::form::{self, FieldKind, FieldSpec};
+use crate::git::RepoStatus;
+use crate::model::{Risk, Stage};
+use crate::readiness::{Assessment, Flag, Verdict};
+use crate::register::{Entry, Register};
+use crate::report::{self, ListRow, Selection, Summary};
+
+/// Everything loaded from the library, replaced as a whole on reload.
+pub struct Data {
+    /// The register.
+    pub register: Register,
+    /// One assessment per use case, in the register's order.
+    pub assessments: Vec<Assessment>,
+    /// One list row per use case, in the register's order.
+    pub rows: Vec<ListRow>,
+    /// Ready and almost candidates, ranked best first.
+    pub candidates: Vec<usize>,
+    /// Counts.
+    pub summary: Summary,
+    /// Branch, commit and dirtiness.
+    pub repo: RepoStatus,
+    /// Why editing is off, if it is.
+    pub read_only: Option<String>,
+}
+
+impl Data {
+    /// Derives every view of `register` through the library.
+    pub fn new(register: Register, repo: RepoStatus, read_only: Option<String>) -> Data {
+        let assessments = report::assess_all(&register);
+        let rows = report::list(&register, &assessments);
+        let candidates = report::ranked(&register, &assessments, Selection::Candidates);
+        let summary = report::summary(&assessments);
+        Data {
+            register,
+            assessments,
+            rows,
+            candidates,
+            summary,
+            repo,
+            read_only,
+        }
+    }
+}
+
+/// The screens, in `Tab` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The table of every use case.
+    Portfolio,
+    /// One column per stage.
+    Board,
+    /// Ready and almost candidates with their checklists.
+    Readiness,
+    /// One use case in full.
+    Detail,
+    /// Every diagnostic.
+    Problems,
+}
+
+impl Screen {
+    /// All screens in order (their number is the position plus one).
+    pub const ALL: [Screen; 5] = [
+        Screen::Portfolio,
+        Screen::Board,
+        Screen::Readiness,
+        Screen::Detail,
+        Screen::Problems,
+    ];
+
+    /// The tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Portfolio => "Portfolio",
+            Screen::Board => "Board",
+            Screen::Readiness => "Readiness",
+            Screen::Detail => "Detail",
+            Screen::Problems => "Problems",
+        }
+    }
+
+    fn index(self) -> usize {
+        Screen::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
+/// The tabs of the detail screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Every field.
+    Overview,
+    /// Charts of the measurements.
+    Metrics,
+    /// ROI evidence and totals.
+    Roi,
+    /// The readiness checklist.
+    Readiness,
+    /// The file's git history.
+    History,
+}
+
+impl Tab {
+    /// All tabs in order.
+    pub const ALL: [Tab; 5] = [
+        Tab::Overview,
+        Tab::Metrics,
+        Tab::Roi,
+        Tab::Readiness,
+        Tab::History,
+    ];
+
+    /// The tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Metrics => "Metrics",
+            Tab::Roi => "ROI",
+            Tab::Readiness => "Readiness",
+            Tab::History => "History",
+        }
+    }
+}
+
+/// Portfolio sort columns, in `s` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    /// By title.
+    Title,
+    /// By team.
+    Team,
+    /// By approach.
+    Approach,
+    /// By stage.
+    Stage,
+    /// By risk tier.
+    Risk,
+    /// By readiness (ranked as `ripen ready` ranks).
+    Verdict,
+    /// By latest accuracy.
+    Accuracy,
+    /// By age of the latest measurement.
+    Age,
+}
+
+impl SortColumn {
+    const ALL: [SortColumn; 8] = [
+        SortColumn::Title,
+        SortColumn::Team,
+        SortColumn::Approach,
+        SortColumn::Stage,
+        SortColumn::Risk,
+        SortColumn::Verdict,
+        SortColumn::Accuracy,
+        SortColumn::Age,
+    ];
+
+    /// The column's header.
+    pub fn title(self) -> &'static str {
+        match self {
+            SortColumn::Title => "Title",
+            SortColumn::Team => "Team",
+            SortColumn::Approach => "Approach",
+            SortColumn::Stage => "Stage",
+            SortColumn::Risk => "Risk",
+            SortColumn::Verdict => "Verdict",
+            SortColumn::Accuracy => "Accuracy",
+            SortColumn::Age => "Age",
+        }
+    }
+}
+
+/// Quick filters, in `f` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuickFilter {
+    /// Everything.
+    All,
+    /// Verdict ready.
+    Ready,
+    /// Verdict almost.
+    Almost,
+    /// Flagged stale.
+    Stale,
+    /// Flagged regression.
+    Regression,
+    /// In one stage.
+    Stage(Stage),
+    /// In one risk tier.
+    Risk(Risk),
+}
+
+impl QuickFilter {
+    fn all() -> Vec<QuickFilter> {
+        let mut v = vec![
+            QuickFilter::All,
+            QuickFilter::Ready,
+            QuickFilter::Almost,
+            QuickFilter::Stale,
+            QuickFilter::Regression,
+        ];
+        v.extend(Stage::ALL.map(QuickFilter::Stage));
+        v.extend(Risk::ALL.map(QuickFilter::Risk));
+        v
+    }
+
+    /// How the filter is named in the title bar.
+    pub fn label(self) -> String {
+        match self {
+            QuickFilter::All => "all".to_owned(),
+            QuickFilter::Ready => "ready".to_owned(),
+            QuickFilter::Almost => "almost".to_owned(),
+            QuickFilter::Stale => "stale".to_owned(),
+            QuickFilter::Regression => "regression".to_owned(),
+            QuickFilter::Stage(s) => format!("stage {}", s.name()),
+            QuickFilter::Risk(r) => format!("risk {}", r.name()),
+        }
+    }
+
+    fn keeps(self, row: &ListRow) -> bool {
+        match self {
+            QuickFilter::All => true,
+            QuickFilter::Ready => row.verdict == Verdict::Ready,
+            QuickFilter::Almost => row.verdict == Verdict::Almost,
+            QuickFilter::Stale => row.flags.contains(&Flag::Stale),
+            QuickFilter::Regression => row.flags.contains(&Flag::Regression),
+            QuickFilter::Stage(s) => row.stage == s,
+            QuickFilter::Risk(r) => row.risk == r,
+        }
+    }
+}
+
+/// Which characters of a row's title and team the filter matched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Highlight {
+    /// Character indices in the title.
+    pub title: Vec<usize>,
+    /// Character indices in the team.
+    pub team: Vec<usize>,
+}
+
+/// A list's selection and scroll position.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// Selected position.
+    pub selected: usize,
+    /// First position shown.
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Moves by `delta` within `len` items and keeps the selection within a
+    /// window of `height` rows.
+    pub fn step(&mut self, delta: isize, len: usize, height: usize) {
+        if len == 0 {
+            *self = Cursor::default();
+            return;
+        }
+        let sel = self.selected as isize + delta;
+        self.selected = sel.clamp(0, len as isize - 1) as usize;
+        self.follow(len, height);
+    }
+
+    /// Keeps the selection valid for `len` items and visible in `height` rows.
+    pub fn follow(&mut self, len: usize, height: usize) {
+        if len == 0 {
+            *self = Cursor::default();
+            return;
+        }
+        self.selected = self.selected.min(len - 1);
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(len.saturating_sub(height));
+    }
+}
+
+/// The portfolio table's state.
+pub struct Portfolio {
+    /// The fuzzy filter text.
+    pub filter: Input,
+    /// Whether keys go to the filter input.
+    pub typing: bool,
+    /// Sort column.
+    pub sort: SortColumn,
+    /// Reverse order.
+    pub reverse: bool,
+    /// Rank by match quality while a filter is typed (until `s` or `S`).
+    pub by_match: bool,
+    /// Quick filter.
+    pub quick: QuickFilter,
+    /// Indices (into the register) of the rows shown, in order.
+    pub visible: Vec<usize>,
+    /// Match highlights, parallel to `visible`.
+    pub highlights: Vec<Highlight>,
+    /// Selection and scroll.
+    pub cursor: Cursor,
+}
+
+/// A form field: a text input or a choice.
+pub struct Field {
+    /// What the field accepts.
+    pub spec: FieldSpec,
+    /// The text typed (for choices: the chosen name).
+    pub input: Input,
+}
+
+impl Field {
+    /// The field's current problem, if any.
+    pub fn error(&self) -> Option<String> {
+        form::check(self.spec.kind, self.input.value()).err()
+    }
+}
+
+/// What a form adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    /// A measurement.
+    Measurement,
+    /// ROI evidence.
+    Roi,
+}
+
+/// A dialog over the current screen.
+pub enum Dialog {
+    /// Moving a use case to another stage.
+    Stage {
+        /// Which use case (register index).
+        index: usize,
+        /// The target stage.
+        to: Stage,
+        /// The justification typed.
+        justification: Input,
+        /// Set when the move overrides readiness: why.
+        override_reason: Option<String>,
+        /// Whether the override confirmation is showing.
+        confirming: bool,
+        /// The last failure, shown in the dialog.
+        error: Option<String>,
+    },
+    /// Adding a measurement or ROI evidence.
+    Form {
+        /// Which use case (register index).
+        index: usize,
+        /// What is added.
+        kind: FormKind,
+        /// The fields.
+        fields: Vec<Field>,
+        /// The focused field.
+        focus: usize,
+        /// The last failure, shown in the form.
+        error: Option<String>,
+    },
+    /// An external edit produced a file with errors.
+    EditFailed {
+        /// Which use case (register index).
+        index: usize,
+        /// The edited copy.
+        edited: std::path::PathBuf,
+        /// Its diagnostics, as lines.
+        problems: Vec<String>,
+    },
+}
+
+/// How a flash message is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Information.
+    Info,
+    /// Something went wrong.
+    Error,
+}
+
+/// A change for the runtime to commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitRequest {
+    /// The file relative to the state directory.
+    pub rel: String,
+    /// What the file held when loaded.
+    pub expected: Vec<u8>,
+    /// The new content.
+    pub text: String,
+    /// The commit message.
+    pub message: String,
+    /// The commit HEAD pointed at when the register was loaded.
+    pub head: Option<git2::Oid>,
+}
+
+/// Work for the runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Reload the register.
+    Reload,
+    /// Commit one file.
+    Commit(CommitRequest),
+    /// Open a use case in the external editor (`edited`: an earlier copy to reopen).
+    Edit {
+        /// Register index.
+        index: usize,
+        /// A previously edited copy to continue with.
+        edited: Option<std::path::PathBuf>,
+    },
+}
+
+/// The whole UI state.
+pub struct App {
+    /// What the library loaded.
+    pub data: Data,
+    /// The current screen.
+    pub screen: Screen,
+    /// The screen to return to from Detail.
+    pub back_to: Screen,
+    /// Whether help is showing.
+    pub help: bool,
+    /// Help scroll offset.
+    pub help_scroll: usize,
+    /// The portfolio table.
+    pub portfolio: Portfolio,
+    /// The board's current column (stage index).
+    pub board_column: usize,
+    /// The board's cursor per column.
+    pub board: [Cursor; 5],
+    /// The readiness list.
+    pub readiness: Cursor,
+    /// The problems list.
+    pub problems: Cursor,
+    /// The use case shown in Detail (register index).
+    pub detail: Option<usize>,
+    /// The detail tab.
+    pub tab: Tab,
+    /// Detail scroll offset.
+    pub detail_scroll: usize,
+    /// The open dialog.
+    pub dialog: Option<Dialog>,
+    /// A message in the status bar.
+    pub flash: Option<(Level, String)>,
+    /// Rows a list can show; updated on resize.
+    pub page: usize,
+    /// Set when the user quits.
+    pub quit: bool,
+    matcher: Matcher,
+}
+
+impl App {
+    /// A new UI state over loaded data.
+    pub fn new(data: Data) -> App {
+        let mut app = App {
+            data,
+            screen: Screen::Portfolio,
+            back_to: Screen::Portfolio,
+            help: false,
+            help_scroll: 0,
+            portfolio: Portfolio {
+                filter: Input::default(),
+                typing: false,
+                sort: SortColumn::Title,
+                reverse: false,
+                by_match: false,
+                quick: QuickFilter::All,
+                visible: Vec::new(),
+                highlights: Vec::new(),
+                cursor: Cursor::default(),
+            },
+            board_column: 0,
+            board: [Cursor::default(); 5],
+            readiness: Cursor::default(),
+            problems: Cursor::default(),
+            detail: None,
+            tab: Tab::Overview,
+            detail_scroll: 0,
+            dialog: None,
+            flash: None,
+            page: 10,
+            quit: false,
+            matcher: Matcher::new(Config::DEFAULT),
+        };
+        app.refilter();
+        app
+    }
+
+    /// The entry at register index `i`.
+    pub fn entry(&self, i: usize) -> &Entry {
+        &self.data.register.use_cases[i]
+    }
+
+    /// The register indices in a board column, sorted by title.
+    pub fn board_items(&self, column: usize) -> Vec<usize> {
+        let stage = Stage::ALL[column.min(4)];
+        let mut v: Vec<usize> = (0..self.data.rows.len())
+            .filter(|&i| self.data.rows[i].stage == stage)
+            .collect();
+        v.sort_by(|&a, &b| {
+            self.data.rows[a]
+                .title
+                .to_lowercase()
+                .cmp(&self.data.rows[b].title.to_lowercase())
+        });
+        v
+    }
+
+    /// The use case the current screen has selected (register index).
+    pub fn selected(&self) -> Option<usize> {
+        match self.screen {
+            Screen::Portfolio => self
+                .portfolio
+                .visible
+                .get(self.portfolio.cursor.selected)
+                .copied(),
+            Screen::Board => self
+                .board_items(self.board_column)
+                .get(self.board[self.board_column].selected)
+                .copied(),
+            Screen::Readiness => self.data.candidates.get(self.readiness.selected).copied(),
+            Screen::Detail => self.detail,
+            Screen::Problems => None,
+        }
+    }
+
+    /// The active keymap scopes, most specific first.
+    pub fn scopes(&self) -> Vec<Scope> {
+        if let Some(d) = &self.dialog {
+            return match d {
+                Dialog::Stage {
+                    confirming: true, ..
+                }
+                | Dialog::EditFailed { .. } => {
+                    vec![Scope::Confirm]
+                }
+                _ => vec![Scope::Dialog],
+            };
+        }
+        if self.portfolio.typing && self.screen == Screen::Portfolio && !self.help {
+            return vec![Scope::Filter];
+        }
+        if self.help {
+            return vec![Scope::List, Scope::Global];
+        }
+        match self.screen {
+            Screen::Portfolio => vec![Scope::Portfolio, Scope::List, Scope::Global],
+            Screen::Board => vec![Scope::Board, Scope::List, Scope::Global],
+            Screen::Readiness | Screen::Problems => vec![Scope::List, Scope::Global],
+            Screen::Detail => vec![Scope::Detail, Scope::Global],
+        }
+    }
+
+    /// Handles one terminal event; returns the effects to perform.
+    pub fn handle_event(&mut self, ev: &Event) -> Vec<Effect> {
+        match ev {
+            Event::Key(key) if key.kind == KeyEventKind::Press => self.handle_key(key, ev),
+            Event::Resize(_, h) => {
+                self.resize(*h);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Sets the page size from the terminal height.
+    pub fn resize(&mut self, height: u16) {
+        // Tabs, table header, borders and status bar take about 7 rows.
+        self.page = usize::from(height).saturating_sub(7).max(1);
+        self.follow_all();
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, ev: &Event) -> Vec<Effect> {
+        let scopes = self.scopes();
+        match keymap::resolve(key, &scopes) {
+            Some(action) => self.update(action),
+            None => {
+                self.type_into(ev);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Keys no binding claims go to the focused text input, if any.
+    fn type_into(&mut self, ev: &Event) {
+        if let Some(dialog) = &mut self.dialog {
+            match dialog {
+                Dialog::Stage {
+                    justification,
+                    confirming: false,
+                    error,
+                    ..
+                } => {
+                    justification.handle_event(ev);
+                    *error = None;
+                }
+                Dialog::Form { fields, focus, .. } => {
+                    if let Some(f) = fields.get_mut(*focus) {
+                        if !matches!(f.spec.kind, FieldKind::Choice(_)) {
+                            f.input.handle_event(ev);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        if self.portfolio.typing {
+            let before = self.portfolio.filter.value().to_owned();
+            self.portfolio.filter.handle_event(ev);
+            let now = self.portfolio.filter.value();
+            if now != before {
+                if before.trim().is_empty() != now.trim().is_empty() {
+                    self.portfolio.by_match = !now.trim().is_empty();
+                }
+                self.refilter();
+            }
+        }
+    }
+
+    /// Applies one action.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if action != Action::Reload {
+            self.flash = None;
+        }
+        if self.dialog.is_some() {
+            return self.update_dialog(action);
+        }
+        if self.portfolio.typing && self.screen == Screen::Portfolio && !self.help {
+            match action {
+                Action::Submit => self.portfolio.typing = false,
+                Action::Back => {
+                    self.portfolio.typing = false;
+                    self.portfolio.by_match = false;
+                    self.portfolio.filter.reset();
+                    self.refilter();
+                }
+                Action::Up => self.move_selection(-1),
+                Action::Down => self.move_selection(1),
+                Action::Quit => self.quit = true,
+                _ => {}
+            }
+            return Vec::new();
+        }
+        if self.help {
+            match action {
+                Action::Help | Action::Back => self.help = false,
+                Action::Quit => self.quit = true,
+                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Action::Down => self.help_scroll += 1,
+                Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(self.page),
+                Action::PageDown => self.help_scroll += self.page,
+                Action::Top => self.help_scroll = 0,
+                _ => {}
+            }
+            return Vec::new();
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => {
+                self.help = true;
+                self.help_scroll = 0;
+            }
+            Action::Back => match self.screen {
+                Screen::Detail => self.screen = self.back_to,
+                Screen::Portfolio if !self.portfolio.filter.value().is_empty() => {
+                    self.portfolio.by_match = false;
+                    self.portfolio.filter.reset();
+                    self.refilter();
+                }
+                Screen::Portfolio if self.portfolio.quick != QuickFilter::All => {
+                    self.portfolio.quick = QuickFilter::All;
+                    self.refilter();
+                }
+                _ => {}
+            },
+            Action::NextScreen => self.go(Screen::ALL[(self.screen.index() + 1) % 5]),
+            Action::PrevScreen => self.go(Screen::ALL[(self.screen.index() + 4) % 5]),
+            Action::Screen(n) => self.go(Screen::ALL[usize::from(n.clamp(1, 5)) - 1]),
+            Action::Reload => return vec![Effect::Reload],
+            Action::Up => self.move_selection(-1),
+            Action::Down => self.move_selection(1),
+            Action::PageUp => self.move_selection(-(self.page as isize)),
+            Action::PageDown => self.move_selection(self.page as isize),
+            Action::Top => self.move_selection(isize::MIN / 2),
+            Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::Left | Action::Right => {
+                let delta = if action == Action::Left { 4 } else { 1 };
+                match self.screen {
+                    Screen::Board => {
+                        self.board_column = (self.board_column + delta) % 5;
+                    }
+                    Screen::Detail => {
+                        let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+                        self.tab = Tab::ALL[(i + delta) % 5];
+                        self.detail_scroll = 0;
+                    }
+                    _ => {}
+                }
+            }
+            Action::Open => {
+                if self.screen == Screen::Problems {
+                    return Vec::new();
+                }
+                if let Some(i) = self.selected() {
+                    self.open_detail(i);
+                }
+            }
+            Action::Filter => {
+                self.screen = Screen::Portfolio;
+                self.portfolio.typing = true;
+            }
+            Action::SortNext => {
+                let i = SortColumn::ALL
+                    .iter()
+                    .position(|c| *c == self.portfolio.sort)
+                    .unwrap_or(0);
+                if !self.portfolio.by_match {
+                    self.portfolio.sort = SortColumn::ALL[(i + 1) % SortColumn::ALL.len()];
+                }
+                self.portfolio.by_match = false;
+                self.refilter();
+            }
+            Action::SortReverse => {
+                if !self.portfolio.by_match {
+                    self.portfolio.reverse = !self.portfolio.reverse;
+                }
+                self.portfolio.by_match = false;
+                self.refilter();
+            }
+            Action::QuickFilter => {
+                let all = QuickFilter::all();
+                let i = all
+                    .iter()
+                    .position(|q| *q == self.portfolio.quick)
+                    .unwrap_or(0);
+                self.portfolio.quick = all[(i + 1) % all.len()];
+                self.refilter();
+            }
+            Action::StagePrev | Action::StageNext => self.open_stage_dialog(action),
+            Action::AddMeasurement => self.open_form(FormKind::Measurement),
+            Action::AddRoi => self.open_form(FormKind::Roi),
+            Action::EditFile => {
+                if let Some(i) = self.editable_selection() {
+                    return vec![Effect::Edit {
+                        index: i,
+                        edited: None,
+                    }];
+                }
+            }
+            Action::Submit | Action::NextField | Action::PrevField | Action::Yes | Action::No => {}
+        }
+        Vec::new()
+    }
+
+    fn go(&mut self, screen: Screen) {
+        if screen == Screen::Detail {
+            match self.selected().or(self.detail) {
+                Some(i) => self.open_detail(i),
+                None => self.flash(Level::Info, "select a use case first"),
+            }
+            return;
+        }
+        self.screen = screen;
+    }
+
+    fn open_detail(&mut self, i: usize) {
+        if self.screen != Screen::Detail {
+            self.back_to = self.screen;
+        }
+        if self.detail != Some(i) {
+            self.detail_scroll = 0;
+        }
+        self.detail = Some(i);
+        self.screen = Screen::Detail;
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let page = self.page;
+        match self.screen {
+            Screen::Portfolio => {
+                let len = self.portfolio.visible.len();
+                self.portfolio.cursor.step(delta, len, page);
+            }
+            Screen::Board => {
+                let len = self.board_items(self.board_column).len();
+                // Cards take three rows each.
+                self.board[self.board_column].step(delta, len, (page / 3).max(1));
+            }
+            Screen::Readiness => {
+                let len = self.data.candidates.len();
+                self.readiness.step(delta, len, page);
+            }
+            Screen::Problems => {
+                let len = self.data.register.diagnostics.len();
+                self.problems.step(delta, len, page);
+            }
+            Screen::Detail => {
+                let d = self.detail_scroll as isize + delta;
+                self.detail_scroll = d.clamp(0, 10_000) as usize;
+            }
+        }
+    }
+
+    fn follow_all(&mut self) {
+        let page = self.page;
+        self.portfolio
+            .cursor
+            .follow(self.portfolio.visible.len(), page);
+        for c in 0..5 {
+            let len = self.board_items(c).len();
+            self.board[c].follow(len, (page / 3).max(1));
+        }
+        self.readiness.follow(self.data.candidates.len(), page);
+        self.problems
+            .follow(self.data.register.diagnostics.len(), page);
+    }
+
+    /// Shows a message in the status bar.
+    pub fn flash(&mut self, level: Level, text: impl Into<String>) {
+        self.flash = Some((level, text.into()));
+    }
+
+    /// Recomputes the visible portfolio rows, keeping the selected use case
+    /// selected when it is still visible.
+    pub fn refilter(&mut self) {
+        let keep = self
+            .portfolio
+            .visible
+            .get(self.portfolio.cursor.selected)
+            .copied();
+        let rows = &self.data.rows;
+        let query = self.portfolio.filter.value().trim().to_owned();
+        let pattern = Pattern::parse(&query, CaseMatching::Smart, Normalization::Smart);
+        let mut buf = Vec::new();
+        let mut scored: Vec<(usize, u32, Highlight)> = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            if !self.portfolio.quick.keeps(row) {
+                continue;
+            }
+            if query.is_empty() {
+                scored.push((i, 0, Highlight::default()));
+                continue;
+            }
+            let mut best: Option<u32> = None;
+            let mut hl = Highlight::default();
+            for (field, text) in [
+                (0, row.id.as_str()),
+                (1, row.title.as_str()),
+                (2, row.team.as_str()),
+                (3, row.owner.as_str()),
+            ] {
+                let mut idx = Vec::new();
+                if let Some(score) =
+                    pattern.indices(Utf32Str::new(text, &mut buf), &mut self.matcher, &mut idx)
+                {
+                    best = Some(best.map_or(score, |b| b.max(score)));
+                    idx.sort_unstable();
+                    idx.dedup();
+                    let idx: Vec<usize> = idx.into_iter().map(|x| x as usize).collect();
+                    match field {
+                        1 => hl.title = idx,
+                        2 => hl.team = idx,
+                        _ => {}
+                    }
+                }
+            }
+            if let Some(score) = best {
+                scored.push((i, score, hl));
+            }
+        }
+        let data = &self.data;
+        let sort = self.portfolio.sort;
+        let key = |i: usize| -> (u8, String, i64) {
+            let r = &data.rows[i];
+            match sort {
+                SortColumn::Title => (0, r.title.to_lowercase(), 0),
+                SortColumn::Team => (0, r.team.to_lowercase(), 0),
+                SortColumn::Approach => (0, r.approach.to_owned(), 0),
+                SortColumn::Stage => (r.stage as u8, String::new(), 0),
+                SortColumn::Risk => (r.risk as u8, String::new(), 0),
+                SortColumn::Verdict => (
+                    r.verdict as u8,
+                    String::new(),
+                    data.assessments[i].failing_gates() as i64,
+                ),
+                SortColumn::Accuracy => match r.latest {
+                    Some(l) => (0, String::new(), (l.accuracy * 1e6) as i64),
+                    None => (1, String::new(), 0),
+                },
+                SortColumn::Age => match r.latest {
+                    Some(l) => (0, String::new(), l.age_days),
+                    None => (1, String::new(), 0),
+                },
+            }
+        };
+        let reverse = self.portfolio.reverse;
+        let filtering = !query.is_empty();
+        let by_match = filtering && self.portfolio.by_match;
+        scored.sort_by(|a, b| {
+            if by_match {
+                return b
+                    .1
+                    .cmp(&a.1)
+                    .then_with(|| data.rows[a.0].id.cmp(&data.rows[b.0].id));
+            }
+            let by_column = key(a.0).cmp(&key(b.0));
+            let by_column = if reverse {
+                by_column.reverse()
+            } else {
+                by_column
+            };
+            // Better matches first only as a tie-break within the sort.
+            let by_score = if filtering {
+                b.1.cmp(&a.1)
+            } else {
+                std::cmp::Ordering::Equal
+            };
+            by_column
+                .then(by_score)
+                .then_with(|| data.rows[a.0].id.cmp(&data.rows[b.0].id))
+        });
+        self.portfolio.visible = scored.iter().map(|s| s.0).collect();
+        self.portfolio.highlights = scored.into_iter().map(|s| s.2).collect();
+        self.portfolio.cursor.selected = keep
+            .and_then(|k| self.portfolio.visible.iter().position(|&i| i == k))
+            .unwrap_or(0);
+        let len = self.portfolio.visible.len();
+        self.portfolio.cursor.follow(len, self.page);
+    }
+
+    /// Replaces the data after a reload, keeping selections by id.
+    pub fn reload(&mut self, data: Data) {
+        let detail_id = self.detail.map(|i| self.entry(i).id.clone());
+        self.data = data;
+        self.detail =
+            detail_id.and_then(|id| self.data.register.use_cases.iter().position(|e| e.id == id));
+        if self.detail.is_none() && self.screen == Screen::Detail {
+            self.screen = self.back_to;
+        }
+        self.refilter();
+        self.follow_all();
+    }
+
+    fn editable_selection(&mut self) -> Option<usize> {
+        if let Some(why) = &self.data.read_only {
+            let msg = format!("editing is off: {why}");
+            self.flash(Level::Error, msg);
+            return None;
+        }
+        let sel = self.selected();
+        if sel.is_none() {
+            self.flash(Level::Info, "select a use case first");
+        }
+        sel
+    }
+
+    fn open_stage_dialog(&mut self, action: Action) {
+        let Some(i) = self.editable_selection() else {
+            return;
+        };
+        let u = &self.entry(i).use_case;
+        let to = if action == Action::StageNext {
+            u.stage.next()
+        } else {
+            u.stage.previous()
+        };
+        let Some(to) = to else {
+            let msg = format!(
+                "{} is already the {} stage",
+                u.stage.name(),
+                if action == Action::StageNext {
+                    "last"
+                } else {
+                    "first"
+                }
+            );
+            self.flash(Level::Info, msg);
+            return;
+        };
+        let override_reason = change::override_needed(u, to, &self.data.assessments[i]);
+        self.dialog = Some(Dialog::Stage {
+            index: i,
+            to,
+            justification: Input::default(),
+            override_reason,
+            confirming: false,
+            error: None,
+        });
+    }
+
+    fn open_form(&mut self, kind: FormKind) {
+        let Some(i) = self.editable_selection() else {
+            return;
+        };
+        let specs = match kind {
+            FormKind::Measurement => form::MEASUREMENT,
+            FormKind::Roi => form::ROI,
+        };
+        let as_of = self.data.register.as_of.to_string();
+        let fields = specs
+            .iter()
+            .map(|spec| {
+                let initial = match spec.kind {
+                    FieldKind::Date => as_of.clone(),
+                    FieldKind::Choice(options) => options[0].to_owned(),
+                    _ => String::new(),
+                };
+                Field {
+                    spec: *spec,
+                    input: Input::new(initial),
+                }
+            })
+            .collect();
+        self.dialog = Some(Dialog::Form {
+            index: i,
+            kind,
+            fields,
+            focus: 0,
+            error: None,
+        });
+    }
+
+    fn commit_request(&self, i: usize, applied: change::Applied) -> CommitRequest {
+        let e = self.entry(i);
+        CommitRequest {
+            rel: e.rel.clone(),
+            expected: e.original.clone(),
+            text: applied.text,
+            message: applied.message,
+            head: self.data.repo.head,
+        }
+    }
+
+    fn update_dialog(&mut self, action: Action) -> Vec<Effect> {
+        let Some(dialog) = self.dialog.as_mut() else {
+            return Vec::new();
+        };
+        if action == Action::Quit {
+            self.quit = true;
+            return Vec::new();
+        }
+        match dialog {
+            Dialog::Stage {
+                index,
+                to,
+                justification,
+                override_reason,
+                confirming,
+                error,
+            } => {
+                let (index, to) = (*index, *to);
+                match action {
+                    Action::Back if !*confirming => self.dialog = None,
+                    Action::No => *confirming = false,
+                    Action::Submit if !*confirming => {
+                        if justification.value().trim().is_empty() {
+                            *error = Some("type a one-line justification first".to_owned());
+                        } else if override_reason.is_some() {
+                            *confirming = true;
+                        } else {
+                            return self.submit_stage(index, to);
+                        }
+                    }
+                    Action::Yes if *confirming => return self.submit_stage(index, to),
+                    _ => {}
+                }
+            }
+            Dialog::Form {
+                index,
+                kind,
+                fields,
+                focus,
+                error,
+            } => match action {
+                Action::Back => self.dialog = None,
+                Action::NextField => *focus = (*focus + 1) % fields.len(),
+                Action::PrevField => *focus = (*focus + fields.len() - 1) % fields.len(),
+                Action::Left | Action::Right => {
+                    let f = &mut fields[*focus];
+                    if let FieldKind::Choice(options) = f.spec.kind {
+                        let at = options
+                            .iter()
+                            .position(|o| *o == f.input.value())
+                            .unwrap_or(0);
+                        let next = if action == Action::Right {
+                            (at + 1) % options.len()
+                        } else {
+                            (at + options.len() - 1) % options.len()
+                        };
+                        f.input = Input::new(options[next].to_owned());
+                    } else {
+                        let code = if action == Action::Left {
+                            ratatui::crossterm::event::KeyCode::Left
+                        } else {
+                            ratatui::crossterm::event::KeyCode::Right
+                        };
+                        f.input.handle_event(&Event::Key(KeyEvent::from(code)));
+                    }
+                }
+                Action::Submit => {
+                    let values: Vec<String> =
+                        fields.iter().map(|f| f.input.value().to_owned()).collect();
+                    let specs: Vec<FieldSpec> = fields.iter().map(|f| f.spec).collect();
+                    if let Some((at, msg)) = form::first_error(&specs, &values) {
+                        *focus = at;
+                        *error = Some(format!("{}: {msg}", specs[at].name));
+                        return Vec::new();
+                    }
+                    let edit = match kind {
+                        FormKind::Measurement => {
+                            form::measurement(&values).map(Edit::AddMeasurement)
+                        }
+                        FormKind::Roi => form::roi(&values).map(Edit::AddRoi),
+                    };
+                    let index = *index;
+                    match edit {
+                        Ok(edit) => return self.submit_edit(index, edit, ""),
+                        Err((at, msg)) => {
+                            *focus = at;
+                            *error = Some(msg);
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Dialog::EditFailed { index, edited, .. } => match action {
+                Action::Yes => {
+                    let effect = Effect::Edit {
+                        index: *index,
+                        edited: Some(edited.clone()),
+                    };
+                    self.dialog = None;
+                    return vec![effect];
+                }
+                Action::No => {
+                    let msg = format!(
+                        "kept the file as it was; your edited copy is at {}",
+                        edited.display()
+                    );
+                    self.dialog = None;
+                    self.flash(Level::Info, msg);
+                }
+                _ => {}
+            },
+        }
+        Vec::new()
+    }
+
+    fn submit_stage(&mut self, index: usize, to: Stage) -> Vec<Effect> {
+        let (justification, reason) = match &self.dialog {
+            Some(Dialog::Stage {
+                justification,
+                override_reason,
+                ..
+            }) => (justification.value().to_owned(), override_reason.clone()),
+            _ => return Vec::new(),
+        };
+        let e = self.entry(index);
+        match change::apply(
+            &e.id,
+            &e.use_case,
+            Edit::MoveStage(to),
+            &justification,
+            reason.as_deref(),
+        ) {
+            Ok(applied) => vec![Effect::Commit(self.commit_request(index, applied))],
+            Err(err) => {
+                self.set_dialog_error(err.to_string());
+                Vec::new()
+            }
+        }
+    }
+
+    fn submit_edit(&mut self, index: usize, edit: Edit, justification: &str) -> Vec<Effect> {
+        let e = self.entry(index);
+        match change::apply(&e.id, &e.use_case, edit, justification, None) {
+            Ok(applied) => vec![Effect::Commit(self.commit_request(index, applied))],
+            Err(err) => {
+                self.set_dialog_error(err.to_string());
+                Vec::new()
+            }
+        }
+    }
+
+    /// Shows a failure inside the open dialog (its input is kept), or in
+    /// the status bar when none is open.
+    pub fn set_dialog_error(&mut self, msg: String) {
+        match &mut self.dialog {
+            Some(Dialog::Stage {
+                error, confirming, ..
+            }) => {
+                *confirming = false;
+                *error = Some(msg);
+            }
+            Some(Dialog::Form { error, .. }) => *error = Some(msg),
+            _ => self.flash(Level::Error, msg),
+        }
+    }
+
+    /// Records the outcome of a commit: closes the dialog on success, keeps
+    /// it (with the message) on failure, so nothing typed is lost.
+    pub fn committed(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(summary) => {
+                self.dialog = None;
+                self.flash(Level::Info, summary);
+            }
+            Err(msg) => self.set_dialog_error(msg),
+        }
+    }
+
+    /// Opens the dialog for an edited file with errors.
+    pub fn edit_failed(&mut self, index: usize, edited: std::path::PathBuf, problems: Vec<String>) {
+        self.dialog = Some(Dialog::EditFailed {
+            index,
+            edited,
+            problems,
+        });
+    }
+
+    /// Applies a valid externally edited use case.
+    pub fn edited(&mut self, index: usize, use_case: crate::model::UseCase) -> Vec<Effect> {
+        let e = self.entry(index);
+        match change::apply(
+            &e.id,
+            &e.use_case,
+            Edit::Replace(Box::new(use_case)),
+            "",
+            None,
+        ) {
+            Ok(applied) => vec![Effect::Commit(self.commit_request(index, applied))],
+            Err(err) => {
+                self.flash(Level::Info, err.to_string());
+                Vec::new()
+            }
+        }
+    }
+}

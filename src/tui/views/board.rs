@@ -1,0 +1,94 @@
+//! The board: one column per roadmap stage, a card per use case.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+
+use crate::model::Stage;
+use crate::tui::app::App;
+use crate::tui::theme::{Theme, verdict_label};
+use crate::tui::widgets::safe;
+
+/// Draws the board screen.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let columns = Layout::horizontal([Constraint::Ratio(1, 5); 5]).split(area);
+    for (c, stage) in Stage::ALL.iter().enumerate() {
+        let items = app.board_items(c);
+        let focused = c == app.board_column;
+        let title = format!(" {} ({}) ", stage.name(), items.len());
+        let block = if focused {
+            Block::bordered()
+                .border_type(BorderType::Double)
+                .border_style(theme.focus())
+                .title(Line::styled(title, theme.focus()))
+        } else {
+            Block::bordered().title(title)
+        };
+        let inner = block.inner(columns[c]);
+        frame.render_widget(block, columns[c]);
+        let cursor = app.board[c];
+        let per_page = (inner.height / 3).max(1) as usize;
+        let width = inner.width.saturating_sub(2) as usize;
+        let mut lines: Vec<Line<'_>> = Vec::new();
+        for (pos, &i) in items.iter().enumerate().skip(cursor.offset).take(per_page) {
+            let row = &app.data.rows[i];
+            let selected = focused && pos == cursor.selected;
+            let base = if selected {
+                theme.selected()
+            } else {
+                Style::new()
+            };
+            let marker = if pos == cursor.selected { "▶ " } else { "  " };
+            lines.push(Line::from(vec![
+                Span::styled(marker, base),
+                Span::styled(cut(&safe(&row.title), width), base),
+            ]));
+            lines.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(cut(&safe(&row.team), width), theme.muted()),
+            ]));
+            lines.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(verdict_label(row.verdict), theme.verdict(row.verdict)),
+                Span::styled(
+                    row.flags
+                        .iter()
+                        .map(|f| match f {
+                            crate::readiness::Flag::Stale => " !stale",
+                            crate::readiness::Flag::Regression => " !regr",
+                        })
+                        .collect::<String>(),
+                    theme.flag(),
+                ),
+            ]));
+        }
+        if items.is_empty() {
+            lines.push(Line::styled("  (none)", theme.muted()));
+        } else if cursor.offset + per_page < items.len() {
+            let more = items.len() - cursor.offset - per_page;
+            if let Some(last) = lines.last_mut() {
+                *last = Line::styled(format!("  … {more} more"), theme.muted());
+            }
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+fn cut(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            out.pop();
+            out.push('…');
+            return out;
+        }
+        used += w;
+        out.push(c);
+    }
+    out
+}

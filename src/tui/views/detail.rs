@@ -1,0 +1,394 @@
+//! The detail screen: one use case, in tabs.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Block, Cell, Chart, Dataset, GraphType, LegendPosition, Paragraph, Row, Table, Tabs, Wrap,
+};
+
+use crate::model::{UseCase, canonical};
+use crate::readiness;
+use crate::register::Entry;
+use crate::report;
+use crate::tui::app::{App, Tab};
+use crate::tui::theme::{Theme, verdict_label};
+use crate::tui::widgets::{checklist, safe};
+
+/// Draws the detail screen.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let Some(i) = app.detail else {
+        frame.render_widget(
+            Paragraph::new("No use case selected. Esc goes back.").block(Block::bordered()),
+            area,
+        );
+        return;
+    };
+    let entry = app.entry(i);
+    let a = &app.data.assessments[i];
+    let block = Block::bordered().title(Line::from(vec![
+        Span::styled(format!(" {} ", safe(&entry.use_case.title)), theme.focus()),
+        Span::styled(format!("· {} · ", safe(entry.id.as_str())), theme.muted()),
+        Span::styled(verdict_label(a.verdict), theme.verdict(a.verdict)),
+        Span::raw(" "),
+    ]));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [tabs_area, body] =
+        Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
+    let selected = Tab::ALL.iter().position(|t| *t == app.tab);
+    frame.render_widget(
+        Tabs::new(Tab::ALL.map(|t| t.title()))
+            .select(selected)
+            .highlight_style(theme.selected())
+            .divider("│"),
+        tabs_area,
+    );
+    match app.tab {
+        Tab::Overview => overview(frame, body, app, entry, theme),
+        Tab::Metrics => metrics(frame, body, &entry.use_case, app, theme),
+        Tab::Roi => roi(frame, body, app, &entry.use_case, theme),
+        Tab::Readiness => {
+            let lines = checklist(a, theme);
+            scrolled(frame, body, lines, app.detail_scroll);
+        }
+        Tab::History => {
+            let lines = vec![
+                Line::styled("History", theme.header()),
+                Line::from(""),
+                Line::from(format!(
+                    "The git history of {} will be shown here: every commit that changed this \
+                     use case, with its author, date, message and the field-level changes.",
+                    safe(&app.data.register.display(&entry.rel))
+                )),
+            ];
+            scrolled(frame, body, lines, app.detail_scroll);
+        }
+    }
+}
+
+fn scrolled(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>, scroll: usize) {
+    let max = lines.len().saturating_sub(area.height as usize);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(max) as u16, 0)),
+        area,
+    );
+}
+
+fn field(name: &str, value: String, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{name:<20}"), theme.muted()),
+        Span::raw(value),
+    ])
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or("—".to_owned(), |v| v.to_string())
+}
+
+fn overview(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &Theme) {
+    let u = &entry.use_case;
+    let p = &u.profile;
+    let mut lines = vec![
+        field("id", safe(entry.id.as_str()), theme),
+        field("file", safe(&app.data.register.display(&entry.rel)), theme),
+        field("title", safe(&u.title), theme),
+        field("summary", safe(&u.summary), theme),
+        field("owner", safe(&u.owner), theme),
+        field("team", safe(&u.team), theme),
+        field("stage", u.stage.name().to_owned(), theme),
+        field("approach", safe(&canonical::approach(&u.approach)), theme),
+        field("risk", u.risk.name().to_owned(), theme),
+        Line::styled("profile", theme.header()),
+        field("  specificity", p.specificity.name().to_owned(), theme),
+        field("  daily_volume", p.daily_volume.to_string(), theme),
+        field("  curated_examples", p.curated_examples.to_string(), theme),
+        field("  ml_expertise", p.ml_expertise.to_string(), theme),
+        field("  budget_usd", p.budget_usd.to_string(), theme),
+        field("  can_wait_weeks", p.can_wait_weeks.to_string(), theme),
+        field(
+            "  needs_consistency",
+            p.needs_consistency.to_string(),
+            theme,
+        ),
+        Line::styled("targets", theme.header()),
+        field("  accuracy", opt(u.targets.accuracy), theme),
+        field("  p95_latency_ms", opt(u.targets.p95_latency_ms), theme),
+        field("  cost_per_1k_usd", opt(u.targets.cost_per_1k_usd), theme),
+        Line::styled(
+            format!("measurements ({})", u.measurements.len()),
+            theme.header(),
+        ),
+    ];
+    for m in &u.measurements {
+        lines.push(Line::from(format!(
+            "  {}  acc {:.3}  cons {:.3}  p95 {} ms  ${:.2}/1k  sat {:.1}  {}",
+            m.date,
+            m.accuracy,
+            m.consistency,
+            m.p95_latency_ms,
+            m.cost_per_1k_usd,
+            m.satisfaction,
+            safe(&m.source)
+        )));
+    }
+    lines.push(Line::styled(
+        format!("roi ({})", u.roi.len()),
+        theme.header(),
+    ));
+    for r in &u.roi {
+        lines.push(Line::from(format!(
+            "  {}  {:?}  {}  {:?}  {:?}  {}",
+            r.date,
+            r.kind,
+            r.value_usd,
+            r.period,
+            r.confidence,
+            safe(&r.evidence)
+        )));
+    }
+    lines.push(Line::styled("notes", theme.header()));
+    for l in u.notes.split('\n') {
+        lines.push(Line::from(format!("  {}", safe(l))));
+    }
+    scrolled(frame, area, lines, app.detail_scroll);
+}
+
+fn day(d: crate::model::Date) -> f64 {
+    // Days since the common era; exact for charting.
+    use chrono::Datelike;
+    f64::from(d.0.num_days_from_ce())
+}
+
+fn metrics(frame: &mut Frame<'_>, area: Rect, u: &UseCase, app: &App, theme: &Theme) {
+    let ms = readiness::measurements_until(u, app.data.register.as_of);
+    if ms.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No measurements yet; m adds one.").style(theme.muted()),
+            area,
+        );
+        return;
+    }
+    let first = ms[0].date;
+    let last = ms[ms.len() - 1].date;
+    let (x0, mut x1) = (day(first), day(last));
+    if x1 <= x0 {
+        x1 = x0 + 1.0;
+    }
+    let xlabels = vec![Span::raw(first.to_string()), Span::raw(last.to_string())];
+    let acc: Vec<(f64, f64)> = ms.iter().map(|m| (day(m.date), m.accuracy)).collect();
+    let cons: Vec<(f64, f64)> = ms.iter().map(|m| (day(m.date), m.consistency)).collect();
+    let target: Vec<(f64, f64)> = u
+        .targets
+        .accuracy
+        .map(|t| vec![(x0, t), (x1, t)])
+        .unwrap_or_default();
+    // Zoom the y axis to the data, so a plateau or a drop is visible.
+    let lows = acc.iter().chain(&cons).chain(&target).map(|p| p.1);
+    let lo = lows.clone().fold(1.0f64, f64::min);
+    let hi = lows.fold(0.0f64, f64::max);
+    let y0 = ((lo - 0.05) * 20.0).floor().max(0.0) / 20.0;
+    let y1 = ((hi + 0.05) * 20.0).ceil().min(20.0) / 20.0;
+    let y1 = if y1 <= y0 { (y0 + 0.1).min(1.0) } else { y1 };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(60), Constraint::Fill(1)]).areas(area);
+    let mut sets = vec![
+        Dataset::default()
+            .name("accuracy ⠿")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.pass(true))
+            .data(&acc),
+        Dataset::default()
+            .name("consistency •")
+            .marker(Marker::Dot)
+            .graph_type(GraphType::Line)
+            .style(theme.focus())
+            .data(&cons),
+    ];
+    if !target.is_empty() {
+        sets.push(
+            Dataset::default()
+                .name("target ▄")
+                .marker(Marker::Bar)
+                .graph_type(GraphType::Line)
+                .style(theme.flag())
+                .data(&target),
+        );
+    }
+    let chart = Chart::new(sets)
+        .block(Block::bordered().title(" accuracy and consistency "))
+        .legend_position(Some(LegendPosition::BottomRight))
+        .hidden_legend_constraints((Constraint::Ratio(1, 1), Constraint::Ratio(1, 1)))
+        .x_axis(Axis::default().bounds([x0, x1]).labels(xlabels.clone()))
+        .y_axis(Axis::default().bounds([y0, y1]).labels([
+            Span::raw(format!("{y0:.2}")),
+            Span::raw(format!("{:.2}", (y0 + y1) / 2.0)),
+            Span::raw(format!("{y1:.2}")),
+        ]));
+    frame.render_widget(chart, top);
+
+    let [left, right] =
+        Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(bottom);
+    let lat: Vec<(f64, f64)> = ms
+        .iter()
+        .map(|m| (day(m.date), f64::from(m.p95_latency_ms)))
+        .collect();
+    let cost: Vec<(f64, f64)> = ms
+        .iter()
+        .map(|m| (day(m.date), m.cost_per_1k_usd))
+        .collect();
+    small_chart(
+        frame,
+        left,
+        " p95 latency (ms) ",
+        &lat,
+        u.targets.p95_latency_ms.map(f64::from),
+        (x0, x1),
+        theme,
+    );
+    small_chart(
+        frame,
+        right,
+        " cost per 1k requests ",
+        &cost,
+        u.targets.cost_per_1k_usd,
+        (x0, x1),
+        theme,
+    );
+}
+
+fn small_chart(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    title: &str,
+    data: &[(f64, f64)],
+    target: Option<f64>,
+    (x0, x1): (f64, f64),
+    theme: &Theme,
+) {
+    let max = data
+        .iter()
+        .map(|p| p.1)
+        .chain(target)
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let target_line: Vec<(f64, f64)> = target.map(|t| vec![(x0, t), (x1, t)]).unwrap_or_default();
+    let mut sets = vec![
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.focus())
+            .data(data),
+    ];
+    if !target_line.is_empty() {
+        sets.push(
+            Dataset::default()
+                .marker(Marker::Bar)
+                .graph_type(GraphType::Line)
+                .style(theme.flag())
+                .data(&target_line),
+        );
+    }
+    let latest = data.last().map_or(0.0, |p| p.1);
+    let precision = if max < 20.0 { 2 } else { 0 };
+    let chart = Chart::new(sets)
+        .block(Block::bordered().title(format!("{title}· now {latest:.precision$} ")))
+        .x_axis(Axis::default().bounds([x0, x1]))
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, max])
+                .labels([Span::raw("0"), Span::raw(format!("{max:.precision$}"))]),
+        );
+    frame.render_widget(chart, area);
+}
+
+fn roi(frame: &mut Frame<'_>, area: Rect, app: &App, u: &UseCase, theme: &Theme) {
+    if u.roi.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No ROI evidence yet; o adds some.").style(theme.muted()),
+            area,
+        );
+        return;
+    }
+    let fiscal = app
+        .data
+        .register
+        .settings
+        .as_ref()
+        .map_or(1, |s| s.fiscal_year_start_month);
+    let totals = report::roi_totals(u, fiscal);
+    let table_height = (u.roi.len() as u16 + 1).min(area.height / 2);
+    let [table_area, totals_area] =
+        Layout::vertical([Constraint::Length(table_height), Constraint::Fill(1)]).areas(area);
+    let header = Row::new(
+        ["Date", "Kind", "Value", "Period", "Conf.", "Evidence"]
+            .map(|h| Cell::from(Span::styled(h, theme.header()))),
+    );
+    let rows: Vec<Row<'_>> = u
+        .roi
+        .iter()
+        .map(|r| {
+            Row::new(vec![
+                Cell::from(r.date.to_string()),
+                Cell::from(format!("{:?}", r.kind)),
+                Cell::from(format!("{:>9}", r.value_usd)),
+                Cell::from(format!("{:?}", r.period)),
+                Cell::from(format!("{:?}", r.confidence)),
+                Cell::from(safe(&r.evidence)),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Table::new(
+            rows,
+            [
+                Constraint::Length(10),
+                Constraint::Length(13),
+                Constraint::Length(9),
+                Constraint::Length(7),
+                Constraint::Length(9),
+                Constraint::Fill(1),
+            ],
+        )
+        .header(header),
+        table_area,
+    );
+    let currency = app
+        .data
+        .register
+        .settings
+        .as_ref()
+        .map_or("USD".to_owned(), |s| safe(&s.currency));
+    let mut lines = vec![
+        Line::from(""),
+        Line::styled(
+            format!("Totals ({currency}): measured / estimated"),
+            theme.header(),
+        ),
+    ];
+    let total_line = |t: &report::PeriodTotal| {
+        Line::from(format!(
+            "  {:<12} {:>10} / {:>10}",
+            t.label, t.measured, t.estimated
+        ))
+    };
+    lines.extend(totals.quarters.iter().map(total_line));
+    lines.push(Line::styled("Per fiscal year", theme.header()));
+    lines.extend(totals.years.iter().map(total_line));
+    lines.push(Line::from(vec![
+        Span::styled("Measured in the last 365 days: ", theme.muted()),
+        Span::styled(
+            app.data.assessments[app.detail.unwrap_or(0)]
+                .measured_roi_last_year
+                .to_string(),
+            Style::new(),
+        ),
+    ]));
+    scrolled(frame, totals_area, lines, app.detail_scroll);
+}

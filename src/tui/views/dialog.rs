@@ -1,0 +1,190 @@
+//! Dialogs and forms drawn over the current screen.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use crate::form::FieldKind;
+use crate::tui::app::{App, Dialog, FormKind};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{centered, safe};
+
+fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
+    Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(theme.focus())
+        .title(Line::styled(title, theme.focus()))
+}
+
+/// Draws the open dialog over `area`.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme: &Theme) {
+    match dialog {
+        Dialog::Stage {
+            index,
+            to,
+            justification,
+            override_reason,
+            confirming,
+            error,
+        } => {
+            let e = app.entry(*index);
+            let rect = centered(area, 72, 14);
+            frame.render_widget(Clear, rect);
+            let block = frame_block(format!(" Move {} ", safe(e.id.as_str())), theme);
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let mut lines = vec![
+                Line::from(safe(&e.use_case.title)),
+                Line::from(vec![
+                    Span::raw("from "),
+                    Span::styled(e.use_case.stage.name(), theme.header()),
+                    Span::raw(" to "),
+                    Span::styled(to.name(), theme.header()),
+                ]),
+                Line::from(""),
+            ];
+            if let Some(why) = override_reason {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        "⚠ Override: ",
+                        theme.severity(crate::register::Severity::Warning),
+                    ),
+                    Span::raw(format!("{why}. The commit will record the override.")),
+                ]));
+                lines.push(Line::from(""));
+            }
+            if *confirming {
+                lines.push(Line::styled(
+                    "Move it although it is not ready? y yes · n no",
+                    theme.header(),
+                ));
+            } else {
+                lines.push(Line::from(
+                    "Justification (one line, goes into the commit):",
+                ));
+                lines.push(Line::from(vec![
+                    Span::styled("> ", theme.focus()),
+                    Span::raw(safe(justification.value())),
+                ]));
+                lines.push(Line::from(""));
+                lines.push(Line::styled("Enter commit · Esc cancel", theme.muted()));
+            }
+            if let Some(err) = error {
+                lines.push(Line::from(vec![
+                    Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
+                    Span::raw(safe(err)),
+                ]));
+            }
+            let input_row = lines
+                .iter()
+                .position(|l| l.spans.first().is_some_and(|s| s.content == "> "));
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+            if let (false, Some(row)) = (*confirming, input_row) {
+                let x = inner.x + 2 + justification.visual_cursor() as u16;
+                frame.set_cursor_position((
+                    x.min(inner.right().saturating_sub(1)),
+                    inner.y + row as u16,
+                ));
+            }
+        }
+        Dialog::Form {
+            index,
+            kind,
+            fields,
+            focus,
+            error,
+        } => {
+            let e = app.entry(*index);
+            let what = match kind {
+                FormKind::Measurement => "measurement",
+                FormKind::Roi => "ROI evidence",
+            };
+            let rect = centered(area, 76, fields.len() as u16 + 8);
+            frame.render_widget(Clear, rect);
+            let block = frame_block(format!(" Add {what} to {} ", safe(e.id.as_str())), theme);
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let mut lines = Vec::new();
+            let mut cursor = None;
+            for (n, f) in fields.iter().enumerate() {
+                let focused = n == *focus;
+                let label_style = if focused {
+                    theme.selected()
+                } else {
+                    Style::new()
+                };
+                let value = match f.spec.kind {
+                    FieldKind::Choice(_) => format!("◀ {} ▶", f.input.value()),
+                    _ => safe(f.input.value()),
+                };
+                let status = match f.error() {
+                    Some(msg) => Span::styled(
+                        format!("  ✗ {msg}"),
+                        theme.severity(crate::register::Severity::Error),
+                    ),
+                    None => Span::styled("  ✓", theme.pass(true)),
+                };
+                if focused && !matches!(f.spec.kind, FieldKind::Choice(_)) {
+                    cursor = Some((19 + f.input.visual_cursor() as u16, n as u16));
+                }
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:<17}", f.spec.name), label_style),
+                    Span::raw("  "),
+                    Span::raw(value),
+                    status,
+                ]));
+            }
+            lines.push(Line::from(""));
+            let invalid = fields.iter().filter(|f| f.error().is_some()).count();
+            lines.push(if invalid == 0 {
+                Line::styled(
+                    "Enter commit · Tab/↑↓ field · ←→ choose · Esc cancel",
+                    theme.muted(),
+                )
+            } else {
+                Line::styled(
+                    format!("{invalid} field(s) to fix before Enter commits · Esc cancel"),
+                    theme.muted(),
+                )
+            });
+            if let Some(err) = error {
+                lines.push(Line::from(vec![
+                    Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
+                    Span::raw(safe(err)),
+                ]));
+            }
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+            if let Some((x, y)) = cursor {
+                frame.set_cursor_position((
+                    (inner.x + x).min(inner.right().saturating_sub(1)),
+                    inner.y + y,
+                ));
+            }
+        }
+        Dialog::EditFailed {
+            index, problems, ..
+        } => {
+            let e = app.entry(*index);
+            let rect = centered(area, 76, (problems.len() as u16 + 7).min(area.height));
+            frame.render_widget(Clear, rect);
+            let block = frame_block(format!(" {} has errors ", safe(e.id.as_str())), theme);
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let mut lines = vec![Line::from("The edited file was not saved. Its problems:")];
+            for p in problems {
+                lines.push(Line::styled(
+                    safe(p),
+                    theme.severity(crate::register::Severity::Error),
+                ));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                "y edit again · n keep the file as it was (your copy is kept)",
+                theme.header(),
+            ));
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Views: functions that draw the application state, and nothing else.
+//!
+//! A view reads [`App`] and writes to the frame; it never loads files, runs
+//! git or evaluates readiness.
+
+mod board;
+mod detail;
+mod dialog;
+mod help;
+mod portfolio;
+mod problems;
+mod readiness;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Tabs, Wrap};
+
+use super::app::{App, Level, Screen};
+use super::keymap;
+use super::theme::Theme;
+use super::widgets::safe;
+
+/// The smallest terminal the layout is designed for.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// Draws the whole UI.
+pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        too_small(frame, area);
+        return;
+    }
+    let [tabs, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    draw_tabs(frame, tabs, app, theme);
+    match app.screen {
+        Screen::Portfolio => portfolio::draw(frame, body, app, theme),
+        Screen::Board => board::draw(frame, body, app, theme),
+        Screen::Readiness => readiness::draw(frame, body, app, theme),
+        Screen::Detail => detail::draw(frame, body, app, theme),
+        Screen::Problems => problems::draw(frame, body, app, theme),
+    }
+    draw_status(frame, status, app, theme);
+    if app.help {
+        help::draw(frame, body, app, theme);
+    }
+    if let Some(d) = &app.dialog {
+        dialog::draw(frame, body, app, d, theme);
+    }
+}
+
+fn too_small(frame: &mut Frame<'_>, area: Rect) {
+    frame.render_widget(Clear, area);
+    let text = vec![
+        Line::from(format!(
+            "terminal too small (need {}x{})",
+            MIN_SIZE.0, MIN_SIZE.1
+        )),
+        Line::from(format!(
+            "now {}x{}; enlarge it, or q to quit",
+            area.width, area.height
+        )),
+    ];
+    let y = area.height.saturating_sub(2) / 2;
+    let rect = Rect::new(
+        area.x,
+        area.y + y,
+        area.width,
+        area.height.saturating_sub(y).min(2),
+    );
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), rect);
+}
+
+fn draw_tabs(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let problems = app.data.register.diagnostics.len();
+    let titles: Vec<Line<'_>> = Screen::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let label = match s {
+                Screen::Problems if problems > 0 => format!("{} {} ({problems})", i + 1, s.title()),
+                _ => format!("{} {}", i + 1, s.title()),
+            };
+            Line::from(label)
+        })
+        .collect();
+    let selected = Screen::ALL.iter().position(|s| *s == app.screen);
+    frame.render_widget(
+        Tabs::new(titles)
+            .select(selected)
+            .highlight_style(theme.selected())
+            .divider("│"),
+        area,
+    );
+}
+
+fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    use unicode_width::UnicodeWidthStr;
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let d = &app.data;
+    let repo = &d.repo;
+    let location = match (&repo.branch, repo.in_repo) {
+        (_, false) => "no git".to_owned(),
+        (Some(b), true) => format!("{}@{}", safe(b), repo.short_head()),
+        (None, true) => repo.short_head(),
+    };
+    let problems = d.register.diagnostics.len();
+    let problem_style = if d.register.errors() > 0 {
+        theme.severity(crate::register::Severity::Error)
+    } else {
+        Style::new()
+    };
+    // Everything but the name, which gets what is left.
+    let mut rest = vec![Span::raw(" │ "), Span::raw(location)];
+    if repo.dirty {
+        rest.push(Span::styled(" ●modified", theme.flag()));
+    }
+    if d.read_only.is_some() {
+        rest.push(Span::styled(" read-only", theme.muted()));
+    }
+    rest.push(Span::raw(format!(
+        " │ {} cases · {} ready · ",
+        d.summary.use_cases, d.summary.ready
+    )));
+    rest.push(Span::styled(format!("{problems} problems"), problem_style));
+    rest.push(Span::raw(format!(" │ as of {}", d.register.as_of)));
+    let used: usize = rest.iter().map(|s| s.content.width()).sum();
+    let room = usize::from(area.width).saturating_sub(used).max(8);
+    let name = safe(d.register.name());
+    let name = if name.width() > room {
+        let mut cut: String = name.chars().take(room.saturating_sub(1)).collect();
+        while cut.width() > room.saturating_sub(1) {
+            cut.pop();
+        }
+        cut.push('…');
+        cut
+    } else {
+        name
+    };
+    let mut spans = vec![Span::styled(name, theme.focus())];
+    spans.extend(rest);
+    frame.render_widget(Paragraph::new(Line::from(spans)), top);
+
+    let line = match &app.flash {
+        Some((Level::Error, text)) => Line::from(vec![
+            Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
+            Span::raw(safe(text)),
+        ]),
+        Some((Level::Info, text)) => Line::from(vec![Span::raw("› "), Span::raw(safe(text))]),
+        None => {
+            let mut spans = Vec::new();
+            let mut width = 0;
+            for (key, label) in keymap::hints(&app.scopes()) {
+                let w = key.width() + label.width() + 3;
+                if width + w > usize::from(area.width) {
+                    break;
+                }
+                width += w;
+                spans.push(Span::styled(key, theme.focus()));
+                spans.push(Span::raw(format!(" {label}  ")));
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line), bottom);
+}

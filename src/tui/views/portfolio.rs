@@ -1,0 +1,213 @@
+//! The portfolio table.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+
+use crate::model::Risk;
+use crate::readiness::Flag;
+use crate::report::ListRow;
+use crate::tui::app::{App, QuickFilter, SortColumn};
+use crate::tui::theme::{Theme, verdict_label};
+use crate::tui::widgets::{highlighted, safe};
+
+fn risk_short(r: Risk) -> &'static str {
+    match r {
+        Risk::Minimal => "min",
+        Risk::Limited => "ltd",
+        Risk::High => "HIGH",
+        Risk::Unacceptable => "UNACC",
+    }
+}
+
+fn approach_short(a: &str) -> &'static str {
+    match a {
+        "Prompting" => "Prompt",
+        "FineTuned" => "Tuned",
+        _ => "Hybrid",
+    }
+}
+
+fn accuracy(row: &ListRow) -> String {
+    let latest = row
+        .latest
+        .map_or("—".to_owned(), |l| format!("{:.2}", l.accuracy));
+    let regress = if row.flags.contains(&Flag::Regression) {
+        "↓"
+    } else {
+        ""
+    };
+    let target = row
+        .target_accuracy
+        .map_or("—".to_owned(), |t| format!("{t:.2}"));
+    format!("{latest}{regress}/{target}")
+}
+
+fn age(row: &ListRow) -> String {
+    let stale = if row.flags.contains(&Flag::Stale) {
+        "!"
+    } else {
+        ""
+    };
+    match row.latest {
+        Some(l) => format!("{}d{stale}", l.age_days),
+        None => format!("never{stale}"),
+    }
+}
+
+/// Draws the portfolio screen.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let p = &app.portfolio;
+    let wide = area.width >= 110;
+    let arrow = if p.reverse { "↓" } else { "↑" };
+    let quick = match p.quick {
+        QuickFilter::All => String::new(),
+        q => format!(" · only {}", q.label()),
+    };
+    let order = if p.by_match && !p.filter.value().trim().is_empty() {
+        "best match first".to_owned()
+    } else {
+        format!("sort {} {arrow}", p.sort.title())
+    };
+    let title = format!(
+        " Portfolio · {} of {} · {order}{quick} ",
+        p.visible.len(),
+        app.data.rows.len(),
+    );
+    let block = Block::bordered().title(Line::styled(title, theme.focus()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let show_filter = p.typing || !p.filter.value().is_empty();
+    let [filter_area, table_area] = Layout::vertical([
+        Constraint::Length(u16::from(show_filter)),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    if show_filter {
+        let prompt = Span::styled("/ ", theme.focus());
+        let text = Span::raw(safe(p.filter.value()));
+        let hint = if p.typing {
+            Span::styled("   Enter keep · Esc clear", theme.muted())
+        } else {
+            Span::styled("   / edit · Esc clear", theme.muted())
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![prompt, text, hint])),
+            filter_area,
+        );
+        if p.typing && app.dialog.is_none() && !app.help {
+            let x = filter_area.x + 2 + p.filter.visual_cursor() as u16;
+            frame
+                .set_cursor_position((x.min(filter_area.right().saturating_sub(1)), filter_area.y));
+        }
+    }
+
+    let header_for = |c: SortColumn, label: &str| -> Cell<'static> {
+        if c == p.sort {
+            Cell::from(Span::styled(format!("{label}{arrow}"), theme.header()))
+        } else {
+            Cell::from(Span::styled(label.to_owned(), theme.header()))
+        }
+    };
+    let header = Row::new(vec![
+        header_for(SortColumn::Title, "Title"),
+        header_for(SortColumn::Team, "Team"),
+        header_for(
+            SortColumn::Approach,
+            if wide { "Approach" } else { "Appr." },
+        ),
+        header_for(SortColumn::Stage, "Stage"),
+        header_for(SortColumn::Risk, "Risk"),
+        header_for(SortColumn::Verdict, "Verdict"),
+        header_for(SortColumn::Accuracy, "Acc/target"),
+        header_for(SortColumn::Age, "Age"),
+    ]);
+    let height = table_area.height.saturating_sub(1) as usize;
+    let start = p.cursor.offset.min(p.visible.len());
+    let end = (start + height).min(p.visible.len());
+    let rows: Vec<Row<'_>> = (start..end)
+        .map(|pos| {
+            let i = p.visible[pos];
+            let r = &app.data.rows[i];
+            let hl = &p.highlights[pos];
+            let selected = pos == p.cursor.selected;
+            let base = if selected {
+                theme.selected()
+            } else {
+                Style::new()
+            };
+            let marker = if selected { "▶ " } else { "  " };
+            let mut title = vec![Span::styled(marker, base)];
+            title.extend(highlighted(&r.title, &hl.title, base, theme.matched()));
+            let cells = vec![
+                Cell::from(Line::from(title)),
+                Cell::from(Line::from(highlighted(
+                    &r.team,
+                    &hl.team,
+                    base,
+                    theme.matched(),
+                ))),
+                Cell::from(if wide {
+                    r.approach
+                } else {
+                    approach_short(r.approach)
+                }),
+                Cell::from(r.stage.name()),
+                Cell::from(if wide {
+                    r.risk.name()
+                } else {
+                    risk_short(r.risk)
+                }),
+                Cell::from(Span::styled(
+                    verdict_label(r.verdict),
+                    theme.verdict(r.verdict).patch(base),
+                )),
+                Cell::from(accuracy(r)),
+                Cell::from(age(r)),
+            ];
+            Row::new(cells).style(base)
+        })
+        .collect();
+    let widths = if wide {
+        vec![
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Length(9),
+            Constraint::Length(8),
+            Constraint::Length(12),
+            Constraint::Length(9),
+            Constraint::Length(10),
+            Constraint::Length(6),
+        ]
+    } else {
+        vec![
+            Constraint::Fill(3),
+            Constraint::Fill(2),
+            Constraint::Length(6),
+            Constraint::Length(8),
+            Constraint::Length(5),
+            Constraint::Length(9),
+            Constraint::Length(10),
+            Constraint::Length(6),
+        ]
+    };
+    if p.visible.is_empty() {
+        let msg = if app.data.rows.is_empty() {
+            "The register has no use cases yet. `ripen new <id>` scaffolds one."
+        } else {
+            "Nothing matches. Esc clears the filter."
+        };
+        let [head, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(table_area);
+        frame.render_widget(
+            Table::new(Vec::<Row<'_>>::new(), widths).header(header),
+            head,
+        );
+        frame.render_widget(Paragraph::new(msg).style(theme.muted()), rest);
+        return;
+    }
+    frame.render_widget(Table::new(rows, widths).header(header), table_area);
+}

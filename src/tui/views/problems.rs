@@ -1,0 +1,69 @@
+//! The problems screen: every diagnostic of the register.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use crate::register::Severity;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::safe;
+
+/// Draws the problems screen.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let reg = &app.data.register;
+    let block = Block::bordered().title(Line::styled(
+        format!(
+            " Problems · {} errors · {} warnings ",
+            reg.errors(),
+            reg.warnings()
+        ),
+        theme.focus(),
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if reg.diagnostics.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No problems: every file loaded cleanly.").style(theme.muted()),
+            inner,
+        );
+        return;
+    }
+    let cursor = app.problems;
+    let lines: Vec<Line<'_>> = reg
+        .diagnostics
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(inner.height as usize)
+        .map(|(pos, d)| {
+            let selected = pos == cursor.selected;
+            let base = if selected {
+                theme.selected()
+            } else {
+                Style::new()
+            };
+            let mark = match d.severity {
+                Severity::Error => "✗ error",
+                Severity::Warning => "! warning",
+            };
+            Line::from(vec![
+                Span::styled(if selected { "▶ " } else { "  " }, base),
+                Span::styled(mark, theme.severity(d.severity).patch(base)),
+                Span::styled(
+                    format!(
+                        " {}:{}:{}: {}",
+                        safe(&d.file),
+                        d.line,
+                        d.column,
+                        safe(&d.message)
+                    ),
+                    base,
+                ),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

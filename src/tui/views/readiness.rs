@@ -1,0 +1,98 @@
+//! The readiness screen: ranked candidates and the checklist of the selected one.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::tui::app::App;
+use crate::tui::theme::{Theme, verdict_label};
+use crate::tui::widgets::{checklist, safe};
+
+/// Draws the readiness screen.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let [list_area, panel_area] =
+        Layout::horizontal([Constraint::Length(30), Constraint::Fill(1)]).areas(area);
+    let d = &app.data;
+    let block = Block::bordered().title(Line::styled(
+        format!(" {} ready · {} almost ", d.summary.ready, d.summary.almost),
+        theme.focus(),
+    ));
+    let inner = block.inner(list_area);
+    frame.render_widget(block, list_area);
+    let cursor = app.readiness;
+    let mut lines = Vec::new();
+    for (pos, &i) in d
+        .candidates
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(inner.height as usize)
+    {
+        let selected = pos == cursor.selected;
+        let base = if selected {
+            theme.selected()
+        } else {
+            Style::new()
+        };
+        let a = &d.assessments[i];
+        lines.push(Line::from(vec![
+            Span::styled(if selected { "▶ " } else { "  " }, base),
+            Span::styled(format!("{:>2}. ", pos + 1), base),
+            Span::styled(
+                verdict_label(a.verdict)
+                    .chars()
+                    .next()
+                    .unwrap_or(' ')
+                    .to_string(),
+                theme.verdict(a.verdict).patch(base),
+            ),
+            Span::styled(format!(" {}", safe(&d.rows[i].title)), base),
+        ]));
+    }
+    if d.candidates.is_empty() {
+        lines.push(Line::styled(
+            format!("No candidates at {}.", d.register.as_of),
+            theme.muted(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+
+    let Some(&i) = d.candidates.get(cursor.selected) else {
+        let block = Block::bordered().title(" Checklist ");
+        let inner = block.inner(panel_area);
+        frame.render_widget(block, panel_area);
+        frame.render_widget(
+            Paragraph::new(
+                "No use case is ready or almost ready for fine-tuning. The Portfolio's Verdict \
+                 column and each use case's Readiness tab show what is missing.",
+            )
+            .wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    };
+    let entry = app.entry(i);
+    let block = Block::bordered().title(Line::styled(
+        format!(" {} ", safe(entry.id.as_str())),
+        theme.focus(),
+    ));
+    let inner = block.inner(panel_area);
+    frame.render_widget(block, panel_area);
+    let mut lines = vec![
+        Line::styled(safe(&entry.use_case.title), theme.header()),
+        Line::styled(
+            format!(
+                "{} · {} · {}",
+                safe(&entry.use_case.team),
+                entry.use_case.stage.name(),
+                entry.use_case.risk.name()
+            ),
+            theme.muted(),
+        ),
+        Line::from(""),
+    ];
+    lines.extend(checklist(&d.assessments[i], theme));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
