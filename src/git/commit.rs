@@ -3,12 +3,16 @@
 //! The protocol, in order: refuse when editing is not possible (no
 //! repository, bare, detached HEAD, merge or rebase in progress, no identity);
 //! take `.git/index.lock` so no other git process touches the index
-//! meanwhile; check that the file on disk is still what was loaded, has no
-//! uncommitted changes and nothing staged; write it atomically; build the
-//! commit's tree from HEAD's tree plus that one file (never from the index,
-//! so nothing the user staged for other files is included); move the branch
-//! only if it still points where it did (compare-and-swap), else put the
-//! file back; finally update that one file's index entry.
+//! meanwhile (a lock someone else holds, even a stale one, is reported and
+//! left alone); check that the branch still points where it did when the
+//! change was prepared ([`commit_file_expecting`]); check that the file on
+//! disk is still what was loaded, has no uncommitted changes (edits or a
+//! deletion) and nothing staged (edits or a deletion); write it atomically;
+//! build the commit's tree from HEAD's tree plus that one file, keeping its
+//! mode (never from the index, so nothing the user staged for other files is
+//! included); move the branch only if it still points there
+//! (compare-and-swap), else put the file back; finally update that one
+//! file's index entry (creating the index on a branch's first commit).
 
 use std::fs;
 use std::io;
@@ -30,7 +34,8 @@ pub enum ChangeError {
         "no git identity: set one with `git config user.name \"Your Name\"` and `git config user.email you@example.com`"
     )]
     NoIdentity,
-    /// Another git process holds the index lock, or a stale lock is left.
+    /// Another git process holds the index lock or the branch's lock, or a
+    /// stale lock is left. The path is the lock file; ripen never removes it.
     #[error(
         "{} exists: another git process is running, or one crashed; if none is running, remove that file and retry",
         .0.display()
@@ -243,28 +248,74 @@ fn index_entry(path: &Path, repo_rel: &str, id: Oid) -> io::Result<IndexEntry> {
 }
 
 /// Rewrites the index with one entry replaced, while we hold index.lock:
-/// a copy is edited and renamed over `.git/index`.
+/// a copy is edited in a private directory inside `.git` and renamed over
+/// `.git/index`. With no index yet (a repository without commits), the copy
+/// starts empty.
 fn update_index(git_dir: &Path, entry: &IndexEntry) -> Result<(), String> {
     let index_path = git_dir.join("index");
-    let tmp = tempfile::Builder::new()
+    let work = tempfile::Builder::new()
         .prefix("ripen-index-")
-        .tempfile_in(git_dir)
+        .tempdir_in(git_dir)
         .map_err(|e| e.to_string())?;
-    let tmp_path = tmp.path().to_path_buf();
-    if index_path.exists() {
-        fs::copy(&index_path, &tmp_path).map_err(|e| e.to_string())?;
+    let copy = work.path().join("index");
+    match fs::copy(&index_path, &copy) {
+        Ok(_) => {}
+        // libgit2 starts an empty index when the file does not exist (an
+        // empty file, by contrast, is an unreadable index).
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e.to_string()),
     }
-    let mut index = git2::Index::open(&tmp_path).map_err(|e| e.to_string())?;
+    let mut index = git2::Index::open(&copy).map_err(|e| e.to_string())?;
     index.add(entry).map_err(|e| e.to_string())?;
     index.write().map_err(|e| e.to_string())?;
     drop(index);
-    tmp.persist(&index_path).map_err(|e| e.error.to_string())?;
+    fs::rename(&copy, &index_path).map_err(|e| e.to_string())?;
     Ok(())
 }
 
+/// The commit the current branch points to in the repository holding
+/// `state_dir`, or `None` while the branch has no commit yet.
+///
+/// A user interface records this when it loads the register and passes it
+/// to [`commit_file_expecting`], so that a commit made meanwhile by anyone
+/// else is noticed instead of silently built upon.
+pub fn head_commit(state_dir: &Path) -> Result<Option<Oid>, GitError> {
+    let located = locate(state_dir)?;
+    current_head(&located.repo)
+}
+
+fn current_head(repo: &Repository) -> Result<Option<Oid>, GitError> {
+    match repo.head() {
+        Ok(h) => Ok(Some(h.peel_to_commit()?.id())),
+        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Writes one file atomically and commits exactly that file on the current
-/// branch. See the module documentation for the protocol.
+/// branch, on top of whatever the branch points to now. See the module
+/// documentation for the protocol.
+///
+/// Prefer [`commit_file_expecting`] when the change was prepared from a
+/// register loaded earlier: it also refuses when the branch moved since.
 pub fn commit_file(change: &FileChange<'_>) -> Result<Committed, ChangeError> {
+    if let Some(reason) = read_only_reason(change.state_dir) {
+        return Err(ChangeError::ReadOnly(reason));
+    }
+    let head = current_head(&locate(change.state_dir)?.repo)?;
+    commit_file_expecting(change, head)
+}
+
+/// Like [`commit_file`], but `expected_head` is the HEAD the change was
+/// prepared against (the commit the branch pointed to when the user
+/// interface loaded the register, as given by [`head_commit`]; `None` when
+/// the branch had no commit yet). If the branch points anywhere else,
+/// whether before the file is written or at the moment the branch is
+/// moved, nothing is changed and the result is [`ChangeError::HeadMoved`].
+pub fn commit_file_expecting(
+    change: &FileChange<'_>,
+    expected_head: Option<Oid>,
+) -> Result<Committed, ChangeError> {
     if let Some(reason) = read_only_reason(change.state_dir) {
         return Err(ChangeError::ReadOnly(reason));
     }
@@ -279,58 +330,69 @@ pub fn commit_file(change: &FileChange<'_>) -> Result<Committed, ChangeError> {
     let display = repo_rel.clone();
     let file_path = change.state_dir.join(change.rel);
 
-    // Where the branch points now; an unborn branch has no commit yet.
     let head_ref = repo.find_reference("HEAD")?;
     let branch = head_ref
         .symbolic_target()?
         .map(str::to_owned)
         .ok_or_else(|| ChangeError::ReadOnly("HEAD is detached".to_owned()))?;
-    let old_commit = match repo.head() {
-        Ok(h) => Some(h.peel_to_commit()?),
-        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
-        Err(e) => return Err(e.into()),
-    };
-    let old_tree = old_commit.as_ref().map(|c| c.tree()).transpose()?;
 
     let _lock = IndexLock::take(repo.path())?;
+
+    // The branch must still point where it did when the change was
+    // prepared; the compare-and-swap below covers the moment after this.
+    if current_head(repo)? != expected_head {
+        return Err(ChangeError::HeadMoved);
+    }
+    let old_commit = expected_head.map(|id| repo.find_commit(id)).transpose()?;
+    let old_tree = old_commit.as_ref().map(|c| c.tree()).transpose()?;
 
     let on_disk = read_optional(&file_path)?;
     if on_disk.as_deref() != change.expected {
         return Err(ChangeError::ChangedOnDisk(display));
     }
-    let head_blob = old_tree
+    let head_entry = old_tree
         .as_ref()
-        .and_then(|t| t.get_path(Path::new(&repo_rel)).ok())
-        .map(|e| e.id());
-    if let (Some(head_id), Some(disk)) = (head_blob, on_disk.as_deref()) {
-        if Oid::hash_object(ObjectType::Blob, disk)? != head_id {
-            return Err(ChangeError::Uncommitted(display));
+        .and_then(|t| t.get_path(Path::new(&repo_rel)).ok());
+    let head_blob = head_entry.as_ref().map(|e| e.id());
+    match (head_blob, on_disk.as_deref()) {
+        (Some(head_id), Some(disk)) => {
+            if Oid::hash_object(ObjectType::Blob, disk)? != head_id {
+                return Err(ChangeError::Uncommitted(display));
+            }
         }
+        // In HEAD but gone from the working tree: an uncommitted deletion
+        // that writing the file would silently undo.
+        (Some(_), None) => return Err(ChangeError::Uncommitted(display)),
+        (None, _) => {}
     }
     let mut index = repo.index()?;
     index.read(true)?;
-    if let Some(staged) = index.get_path(Path::new(&repo_rel), 0) {
-        let clean = match (head_blob, on_disk.as_deref()) {
+    let clean = match index.get_path(Path::new(&repo_rel), 0) {
+        Some(staged) => match (head_blob, on_disk.as_deref()) {
             (Some(head_id), _) => staged.id == head_id,
             (None, Some(disk)) => staged.id == Oid::hash_object(ObjectType::Blob, disk)?,
             (None, None) => false,
-        };
-        if !clean {
-            return Err(ChangeError::Staged(display));
-        }
+        },
+        // Tracked in HEAD but not in the index: a staged deletion
+        // (`git rm --cached`) that updating the index would undo.
+        None => head_blob.is_none(),
+    };
+    if !clean {
+        return Err(ChangeError::Staged(display));
     }
+    drop(index);
+
+    // Keep the mode HEAD has (an executable file stays executable).
+    let mode = match head_entry.as_ref().map(|e| e.filemode()) {
+        Some(m) if m == i32::from(FileMode::BlobExecutable) => m,
+        _ => i32::from(FileMode::Blob),
+    };
 
     crate::store::write_atomic(&file_path, change.new)?;
     let result = (|| -> Result<Oid, ChangeError> {
         let blob = repo.blob(change.new)?;
         let parts: Vec<&str> = repo_rel.split('/').collect();
-        let tree_id = tree_with(
-            repo,
-            old_tree.as_ref(),
-            &parts,
-            blob,
-            i32::from(FileMode::Blob),
-        )?;
+        let tree_id = tree_with(repo, old_tree.as_ref(), &parts, blob, mode)?;
         let tree = repo.find_tree(tree_id)?;
         let parents: Vec<&git2::Commit<'_>> = old_commit.iter().collect();
         let id = repo.commit(
@@ -347,7 +409,7 @@ pub fn commit_file(change: &FileChange<'_>) -> Result<Committed, ChangeError> {
             Some(old) => repo.reference_matching(&branch, id, true, old.id(), &reflog),
             None => repo.reference(&branch, id, false, &reflog),
         };
-        moved.map_err(|_| ChangeError::HeadMoved)?;
+        moved.map_err(|e| branch_error(repo, &branch, e))?;
         Ok(id)
     })();
     let id = match result {
@@ -358,8 +420,22 @@ pub fn commit_file(change: &FileChange<'_>) -> Result<Committed, ChangeError> {
         }
     };
     let blob = Oid::hash_object(ObjectType::Blob, change.new)?;
-    let entry = index_entry(&file_path, &repo_rel, blob)?;
+    let mut entry = index_entry(&file_path, &repo_rel, blob)
+        .map_err(|e| ChangeError::IndexNotUpdated(id.to_string(), e.to_string()))?;
+    entry.mode = mode as u32;
     update_index(repo.path(), &entry)
         .map_err(|why| ChangeError::IndexNotUpdated(id.to_string(), why))?;
     Ok(Committed { id, branch })
+}
+
+/// What a failure to move the branch means: someone else moved it (or, on
+/// an unborn branch, created it), or its lock file is held.
+fn branch_error(repo: &Repository, branch: &str, e: git2::Error) -> ChangeError {
+    match e.code() {
+        git2::ErrorCode::Modified | git2::ErrorCode::Exists => ChangeError::HeadMoved,
+        git2::ErrorCode::Locked => {
+            ChangeError::Locked(repo.commondir().join(format!("{branch}.lock")))
+        }
+        _ => e.into(),
+    }
 }
