@@ -134,6 +134,7 @@ impl<E: std::fmt::Display> From<E> for Failure {
 
 /// Runs the command line with the process's arguments; returns the exit code.
 pub fn main() -> ExitCode {
+    stop_quietly_on_a_closed_pipe();
     let cli = Cli::parse();
     let today = Date(chrono::Local::now().date_naive());
     let env = output::Env::from_process();
@@ -144,4 +145,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Output is often piped into `head` or a pager that exits early; printing
+/// then fails and `println!` panics. Stop quietly with success instead (as
+/// `git log | head` does) rather than print a panic and a backtrace.
+fn stop_quietly_on_a_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
