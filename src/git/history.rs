@@ -1,0 +1,349 @@
+//! The history of one use case: every commit that changed its file, newest
+//! first, following renames, with the field-level changes of each.
+//!
+//! The walk follows `git log <path>` with its default history
+//! simplification: a commit is listed when the file's blob differs from
+//! its parent's; a merge is listed only when the blob differs from every
+//! parent's, and a merge whose blob equals one parent's is followed down
+//! that parent only (so a side branch whose changes the merge discarded is
+//! not listed, just as git does not list it). The history is walked once;
+//! each commit compares the blob ids at one path in its tree and its
+//! parents' trees (no tree diffs), and each blob is parsed at most once.
+//!
+//! Renames are followed: when a commit adds the path and a parent lacks it,
+//! the parent's `use-cases/` folder is searched for a file that the commit
+//! removed with the same blob, or failing that, with the same title and the
+//! fewest differing fields; the walk goes on with that path below the
+//! commit. The rename shows as a change of field `id`; the commit that
+//! created the file shows as `id` from `null` to the id, a deletion as `id`
+//! from the id to `null`. A file that does not parse on one side shows as a
+//! change of field `parse_error`. Field changes are taken against the first
+//! parent. The commit time is the committer's time.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::rc::Rc;
+
+use chrono::{DateTime, FixedOffset, SecondsFormat};
+use git2::{ObjectType, Oid, Repository, Sort, Tree};
+use serde::Serialize;
+
+use super::{GitError, locate};
+use crate::diff::{self, FieldChange, FieldValue};
+use crate::model::{UseCase, UseCaseId};
+use crate::register::{MAX_FILE_BYTES, USE_CASES_DIR, parse_use_case};
+
+/// One commit that changed the use case's file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    /// The full commit id.
+    pub commit: String,
+    /// The author's name.
+    pub author: String,
+    /// The author's e-mail address.
+    pub email: String,
+    /// The commit (committer) time with its offset, RFC 3339 in JSON.
+    #[serde(serialize_with = "rfc3339")]
+    pub time: DateTime<FixedOffset>,
+    /// The first line of the commit message.
+    pub summary: String,
+    /// What the commit changed, against its first parent.
+    pub changes: Vec<FieldChange>,
+}
+
+impl HistoryEntry {
+    /// The commit id abbreviated to 7 characters, as shown in text.
+    pub fn short_id(&self) -> &str {
+        self.commit.get(..7).unwrap_or(&self.commit)
+    }
+}
+
+fn rfc3339<S: serde::Serializer>(t: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+/// A git time as a date-time with its offset.
+pub fn time_of(t: git2::Time) -> DateTime<FixedOffset> {
+    let offset = FixedOffset::east_opt(t.offset_minutes() * 60)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    DateTime::from_timestamp(t.seconds(), 0)
+        .unwrap_or_default()
+        .with_timezone(&offset)
+}
+
+/// The path of use case `id`'s file inside the repository, given the state
+/// directory's path inside it (empty for the root).
+pub fn use_case_path(state_rel: &str, id: &UseCaseId) -> String {
+    if state_rel.is_empty() {
+        format!("{USE_CASES_DIR}/{id}.ron")
+    } else {
+        format!(
+            "{}/{USE_CASES_DIR}/{id}.ron",
+            state_rel.trim_end_matches('/')
+        )
+    }
+}
+
+/// The history of use case `id` of the register at `state_dir`, walking back
+/// from revision `rev` (e.g. `HEAD`). Empty when no commit reachable from
+/// `rev` ever held its file.
+pub fn use_case_history(
+    state_dir: &Path,
+    id: &UseCaseId,
+    rev: &str,
+) -> Result<Vec<HistoryEntry>, GitError> {
+    let located = locate(state_dir)?;
+    let repo = &located.repo;
+    let start = repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| GitError::BadRevision {
+            rev: rev.to_owned(),
+            reason: e.message().to_owned(),
+        })?;
+    let path = use_case_path(&located.state_rel, id);
+    Ok(file_history(repo, start.id(), &path)?)
+}
+
+/// What a parsed blob holds: the use case, or why it does not parse.
+type Parsed = Rc<Result<UseCase, String>>;
+
+/// Where the walk looks in one commit: the path and the blob found there.
+#[derive(Clone)]
+struct Tracked {
+    path: Rc<str>,
+    blob: Option<Oid>,
+}
+
+struct Walker<'r> {
+    repo: &'r Repository,
+    parsed: HashMap<Oid, Parsed>,
+}
+
+/// The blob id at `path` in `tree`, if a file is there.
+fn blob_at(tree: &Tree<'_>, path: &str) -> Option<Oid> {
+    let entry = tree.get_path(Path::new(path)).ok()?;
+    (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
+}
+
+/// The file stem of a `.../<id>.ron` path.
+fn id_of(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".ron").unwrap_or(name)
+}
+
+fn split_dir(path: &str) -> (&str, &str) {
+    match path.rfind('/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => ("", path),
+    }
+}
+
+fn subtree<'r>(repo: &'r Repository, tree: &Tree<'r>, dir: &str) -> Option<Tree<'r>> {
+    if dir.is_empty() {
+        return Some(tree.clone());
+    }
+    let entry = tree.get_path(Path::new(dir)).ok()?;
+    repo.find_tree(entry.id()).ok()
+}
+
+impl<'r> Walker<'r> {
+    fn parse(&mut self, blob: Oid) -> Parsed {
+        if let Some(p) = self.parsed.get(&blob) {
+            return p.clone();
+        }
+        let result = match self.repo.find_blob(blob) {
+            Ok(b) if b.size() as u64 > MAX_FILE_BYTES => {
+                Err(format!("larger than {MAX_FILE_BYTES} bytes; not read"))
+            }
+            Ok(b) => match std::str::from_utf8(b.content()) {
+                Ok(text) => parse_use_case(text)
+                    .map_err(|e| format!("line {}, column {}: {}", e.line, e.column, e.message)),
+                Err(_) => Err("not valid UTF-8".to_owned()),
+            },
+            Err(e) => Err(e.message().to_owned()),
+        };
+        let parsed = Rc::new(result);
+        self.parsed.insert(blob, parsed.clone());
+        parsed
+    }
+
+    /// The file that `child_tree` renamed into `path` (holding `blob`), as
+    /// its path in `parent_tree`: a file of the same folder that the child
+    /// no longer has, with the same blob, or else with the same title and
+    /// the fewest differing fields.
+    fn rename_source(
+        &mut self,
+        parent_tree: &Tree<'r>,
+        child_tree: &Tree<'r>,
+        path: &str,
+        blob: Oid,
+    ) -> Option<String> {
+        let (dir, _) = split_dir(path);
+        let old_dir = subtree(self.repo, parent_tree, dir)?;
+        let new_dir = subtree(self.repo, child_tree, dir);
+        let mut removed: Vec<(String, Oid)> = Vec::new();
+        for e in old_dir.iter() {
+            if e.kind() != Some(ObjectType::Blob) {
+                continue;
+            }
+            let Ok(name) = std::str::from_utf8(e.name_bytes()) else {
+                continue;
+            };
+            if !name.ends_with(".ron") {
+                continue;
+            }
+            let still_there = new_dir.as_ref().is_some_and(|t| t.get_name(name).is_some());
+            if !still_there {
+                removed.push((name.to_owned(), e.id()));
+            }
+        }
+        let join = |name: &str| {
+            if dir.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{dir}/{name}")
+            }
+        };
+        if let Some((name, _)) = removed.iter().find(|(_, id)| *id == blob) {
+            return Some(join(name));
+        }
+        let new = self.parse(blob);
+        let Ok(new) = new.as_ref() else {
+            return None;
+        };
+        let mut best: Option<(usize, &str)> = None;
+        for (name, id) in &removed {
+            let old = self.parse(*id);
+            let Ok(old) = old.as_ref() else {
+                continue;
+            };
+            if old.title != new.title {
+                continue;
+            }
+            let distance = diff::diff_use_cases(old, new).len();
+            if best.is_none_or(|(d, _)| distance < d) {
+                best = Some((distance, name));
+            }
+        }
+        best.map(|(_, name)| join(name))
+    }
+
+    /// The field changes from `old` to `new` (either may be absent).
+    fn changes(&mut self, old: Option<&Tracked>, new: &Tracked) -> Vec<FieldChange> {
+        let old = old.and_then(|t| t.blob.map(|b| (t.path.clone(), b)));
+        let new = new.blob.map(|b| (new.path.clone(), b));
+        let mut out = Vec::new();
+        let id = |p: &Option<(Rc<str>, Oid)>| match p {
+            Some((path, _)) => FieldValue::Name(id_of(path).to_owned()),
+            None => FieldValue::None,
+        };
+        let (old_id, new_id) = (id(&old), id(&new));
+        if old_id != new_id {
+            out.push(FieldChange::new("id", old_id, new_id));
+        }
+        let old_parsed = old.as_ref().map(|(_, b)| self.parse(*b));
+        let new_parsed = new.as_ref().map(|(_, b)| self.parse(*b));
+        let error = |p: &Option<Parsed>| match p.as_deref() {
+            Some(Err(e)) => FieldValue::Text(e.clone()),
+            _ => FieldValue::None,
+        };
+        let (old_error, new_error) = (error(&old_parsed), error(&new_parsed));
+        if old_error != new_error {
+            out.push(FieldChange::new("parse_error", old_error, new_error));
+        }
+        if let (Some(Ok(a)), Some(Ok(b))) = (old_parsed.as_deref(), new_parsed.as_deref()) {
+            out.extend(diff::diff_use_cases(a, b));
+        }
+        out
+    }
+}
+
+/// Every commit reachable from `start` that changed the file at `path`
+/// (relative to the repository's root, `/`-separated), newest first,
+/// following renames; see the module documentation for the rules.
+pub fn file_history(
+    repo: &Repository,
+    start: Oid,
+    path: &str,
+) -> Result<Vec<HistoryEntry>, git2::Error> {
+    let mut walker = Walker {
+        repo,
+        parsed: HashMap::new(),
+    };
+    let mut walk = repo.revwalk()?;
+    walk.push(start)?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+
+    // The path to look at in each commit still to be visited, set by the
+    // first child that reached it (children come before parents).
+    let mut tracked: HashMap<Oid, Tracked> = HashMap::new();
+    let start_tree = repo.find_commit(start)?.tree()?;
+    tracked.insert(
+        start,
+        Tracked {
+            blob: blob_at(&start_tree, path),
+            path: Rc::from(path),
+        },
+    );
+
+    let mut out = Vec::new();
+    for oid in walk {
+        let oid = oid?;
+        let Some(here) = tracked.remove(&oid) else {
+            continue; // pruned: no listed path leads here
+        };
+        let commit = repo.find_commit(oid)?;
+        let parents: Vec<git2::Commit<'_>> = commit.parents().collect();
+        let parent_trees = parents
+            .iter()
+            .map(|p| p.tree())
+            .collect::<Result<Vec<_>, _>>()?;
+        let parent_blobs: Vec<Option<Oid>> = parent_trees
+            .iter()
+            .map(|t| blob_at(t, &here.path))
+            .collect();
+
+        // A parent with the same blob: not listed, and followed alone.
+        if let Some(k) = parent_blobs.iter().position(|b| *b == here.blob) {
+            tracked.entry(parents[k].id()).or_insert(here);
+            continue;
+        }
+
+        let tree = commit.tree()?;
+        let mut olds = Vec::with_capacity(parents.len());
+        for (k, parent) in parents.iter().enumerate() {
+            let mut old = Tracked {
+                path: here.path.clone(),
+                blob: parent_blobs[k],
+            };
+            if let (None, Some(blob)) = (old.blob, here.blob) {
+                if let Some(source) =
+                    walker.rename_source(&parent_trees[k], &tree, &here.path, blob)
+                {
+                    old.blob = blob_at(&parent_trees[k], &source);
+                    old.path = Rc::from(source);
+                }
+            }
+            tracked.entry(parent.id()).or_insert_with(|| old.clone());
+            olds.push(old);
+        }
+        if here.blob.is_none() && olds.iter().all(|o| o.blob.is_none()) {
+            continue; // never held the file (a root commit without it)
+        }
+        let changes = walker.changes(olds.first(), &here);
+        let author = commit.author();
+        out.push(HistoryEntry {
+            commit: oid.to_string(),
+            author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+            email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            time: time_of(commit.time()),
+            summary: commit
+                .summary_bytes()
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .unwrap_or_default(),
+            changes,
+        });
+    }
+    Ok(out)
+}
