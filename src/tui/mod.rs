@@ -141,13 +141,16 @@ fn perform(
         Effect::Commit(req) => {
             let result = {
                 let _guard = SAVING.lock();
-                git::commit::commit_file(&FileChange {
-                    state_dir: &source.state_dir,
-                    rel: &req.rel,
-                    expected: Some(&req.expected),
-                    new: req.text.as_bytes(),
-                    message: &req.message,
-                })
+                git::commit::commit_file_expecting(
+                    &FileChange {
+                        state_dir: &source.state_dir,
+                        rel: &req.rel,
+                        expected: Some(&req.expected),
+                        new: req.text.as_bytes(),
+                        message: &req.message,
+                    },
+                    req.head,
+                )
             };
             let summary = req.message.lines().next().unwrap_or("").to_owned();
             match result {

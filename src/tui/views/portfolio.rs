@@ -53,7 +53,7 @@ fn age(row: &ListRow) -> String {
     };
     match row.latest {
         Some(l) => format!("{}d{stale}", l.age_days),
-        None => format!("never{stale}"),
+        None => format!("—{stale}"),
     }
 }
 
@@ -184,14 +184,14 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         ]
     } else {
         vec![
-            Constraint::Fill(3),
             Constraint::Fill(2),
+            Constraint::Fill(1),
             Constraint::Length(6),
             Constraint::Length(8),
             Constraint::Length(5),
             Constraint::Length(9),
             Constraint::Length(10),
-            Constraint::Length(6),
+            Constraint::Length(5),
         ]
     };
     if p.visible.is_empty() {
