@@ -417,6 +417,19 @@ pub enum Effect {
     },
 }
 
+/// The history of the use case shown in Detail, loaded on demand.
+#[derive(Debug, Default)]
+pub struct HistoryView {
+    /// Whose history this is (the use-case id), once loaded.
+    pub id: Option<String>,
+    /// Commits that changed the file, newest first.
+    pub entries: Vec<crate::git::history::HistoryEntry>,
+    /// Why there is no history, if loading failed.
+    pub error: Option<String>,
+    /// The selected commit.
+    pub cursor: Cursor,
+}
+
 /// The whole UI state.
 pub struct App {
     /// What the library loaded.
@@ -445,6 +458,8 @@ pub struct App {
     pub tab: Tab,
     /// Detail scroll offset.
     pub detail_scroll: usize,
+    /// The History tab's content.
+    pub history: HistoryView,
     /// The open dialog.
     pub dialog: Option<Dialog>,
     /// A message in the status bar.
@@ -483,6 +498,7 @@ impl App {
             detail: None,
             tab: Tab::Overview,
             detail_scroll: 0,
+            history: HistoryView::default(),
             dialog: None,
             flash: None,
             page: 10,
@@ -802,6 +818,10 @@ impl App {
                 let len = self.data.register.diagnostics.len();
                 self.problems.step(delta, len, page);
             }
+            Screen::Detail if self.tab == Tab::History => {
+                let len = self.history.entries.len();
+                self.history.cursor.step(delta, len, (page / 2).max(1));
+            }
             Screen::Detail => {
                 let d = self.detail_scroll as isize + delta;
                 self.detail_scroll = d.clamp(0, 10_000) as usize;
@@ -936,14 +956,70 @@ impl App {
         self.portfolio.cursor.follow(len, self.page);
     }
 
+    /// The use case whose history the runtime should load now, if any:
+    /// the History tab is showing and holds another use case's history.
+    pub fn history_request(&self) -> Option<usize> {
+        let i = self.detail?;
+        let wanted = self.entry(i).id.as_str();
+        let showing = self.screen == Screen::Detail && self.tab == Tab::History && !self.help;
+        (showing && self.history.id.as_deref() != Some(wanted)).then_some(i)
+    }
+
+    /// Stores a loaded history (or why it could not be loaded).
+    pub fn history_loaded(
+        &mut self,
+        id: String,
+        result: Result<Vec<crate::git::history::HistoryEntry>, String>,
+    ) {
+        let (entries, error) = match result {
+            Ok(e) => (e, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        self.history = HistoryView {
+            id: Some(id),
+            entries,
+            error,
+            cursor: Cursor::default(),
+        };
+    }
+
     /// Replaces the data after a reload, keeping selections by id.
     pub fn reload(&mut self, data: Data) {
+        // The files may have new commits: history is loaded again on demand.
+        self.history = HistoryView::default();
+        let dialog_id = match &self.dialog {
+            Some(
+                Dialog::Stage { index, .. }
+                | Dialog::Form { index, .. }
+                | Dialog::EditFailed { index, .. },
+            ) => Some(self.entry(*index).id.clone()),
+            None => None,
+        };
         let detail_id = self.detail.map(|i| self.entry(i).id.clone());
         self.data = data;
         self.detail =
             detail_id.and_then(|id| self.data.register.use_cases.iter().position(|e| e.id == id));
         if self.detail.is_none() && self.screen == Screen::Detail {
             self.screen = self.back_to;
+        }
+        if let Some(id) = dialog_id {
+            match self.data.register.use_cases.iter().position(|e| e.id == id) {
+                Some(new) => match &mut self.dialog {
+                    Some(
+                        Dialog::Stage { index, .. }
+                        | Dialog::Form { index, .. }
+                        | Dialog::EditFailed { index, .. },
+                    ) => *index = new,
+                    None => {}
+                },
+                None => {
+                    self.dialog = None;
+                    self.flash(
+                        Level::Error,
+                        format!("{id} is gone from the register after reloading"),
+                    );
+                }
+            }
         }
         self.refilter();
         self.follow_all();

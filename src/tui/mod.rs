@@ -114,7 +114,19 @@ fn event_loop(
         while let Some(effect) = effects.pop() {
             effects.extend(perform(effect, app, terminal, source));
         }
+        if let Some(i) = app.history_request() {
+            load_history(app, source, i);
+        }
     }
+}
+
+/// Loads the git history of use case `i` into the History tab.
+fn load_history(app: &mut App, source: &Source, i: usize) {
+    let id = app.entry(i).id.clone();
+    let rev = source.rev.as_deref().unwrap_or("HEAD");
+    let result =
+        git::history::use_case_history(&source.state_dir, &id, rev).map_err(|e| e.to_string());
+    app.history_loaded(id.to_string(), result);
 }
 
 fn reload(app: &mut App, source: &Source) {

@@ -54,18 +54,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             let lines = checklist(a, theme);
             scrolled(frame, body, lines, app.detail_scroll);
         }
-        Tab::History => {
-            let lines = vec![
-                Line::styled("History", theme.header()),
-                Line::from(""),
-                Line::from(format!(
-                    "The git history of {} will be shown here: every commit that changed this \
-                     use case, with its author, date, message and the field-level changes.",
-                    safe(&app.data.register.display(&entry.rel))
-                )),
-            ];
-            scrolled(frame, body, lines, app.detail_scroll);
-        }
+        Tab::History => history(frame, body, app, entry, theme),
     }
 }
 
@@ -391,4 +380,102 @@ fn roi(frame: &mut Frame<'_>, area: Rect, app: &App, u: &UseCase, theme: &Theme)
         ),
     ]));
     scrolled(frame, totals_area, lines, app.detail_scroll);
+}
+
+fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &Theme) {
+    let h = &app.history;
+    if h.id.as_deref() != Some(entry.id.as_str()) {
+        frame.render_widget(
+            Paragraph::new("Loading history…").style(theme.muted()),
+            area,
+        );
+        return;
+    }
+    if let Some(err) = &h.error {
+        frame.render_widget(
+            Paragraph::new(format!("No history: {}", safe(err)))
+                .style(theme.muted())
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    if h.entries.is_empty() {
+        frame.render_widget(
+            Paragraph::new(format!(
+                "{} has no commits yet: it exists only in the working tree.",
+                safe(&app.data.register.display(&entry.rel))
+            ))
+            .style(theme.muted()),
+            area,
+        );
+        return;
+    }
+    let list_height = (h.entries.len() as u16 + 2).clamp(3, area.height / 2);
+    let [list_area, changes_area] =
+        Layout::vertical([Constraint::Length(list_height), Constraint::Fill(1)]).areas(area);
+    let block = Block::bordered().title(format!(" {} commit(s), newest first ", h.entries.len()));
+    let inner = block.inner(list_area);
+    frame.render_widget(block, list_area);
+    let mut cursor = h.cursor;
+    cursor.follow(h.entries.len(), inner.height as usize);
+    let lines: Vec<Line<'_>> = h
+        .entries
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(inner.height as usize)
+        .map(|(pos, e)| {
+            let selected = pos == h.cursor.selected;
+            let base = if selected {
+                theme.selected()
+            } else {
+                Style::new()
+            };
+            Line::from(vec![
+                Span::styled(if selected { "▶ " } else { "  " }, base),
+                Span::styled(format!("{} ", e.short_id()), theme.focus().patch(base)),
+                Span::styled(format!("{} ", e.time.format("%Y-%m-%d")), base),
+                Span::styled(format!("{:<16} ", safe(&e.author)), base),
+                Span::styled(safe(&e.summary), base),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+    let Some(e) = h.entries.get(h.cursor.selected) else {
+        return;
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} ", e.commit), theme.focus()),
+            Span::raw(format!(
+                "{} <{}> {}",
+                safe(&e.author),
+                safe(&e.email),
+                e.time.to_rfc3339()
+            )),
+        ]),
+        Line::from(safe(&e.summary)),
+        Line::from(""),
+    ];
+    if e.changes.is_empty() {
+        lines.push(Line::styled(
+            "(no field changed: formatting only)",
+            theme.muted(),
+        ));
+    }
+    for c in &e.changes {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", safe(&c.field)), theme.header()),
+            Span::raw(format!(
+                "{} -> {}",
+                safe(&c.from.to_string()),
+                safe(&c.to.to_string())
+            )),
+        ]));
+    }
+    let block = Block::bordered().title(" changes in this commit ");
+    let inner = block.inner(changes_area);
+    frame.render_widget(block, changes_area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
