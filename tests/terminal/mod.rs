@@ -1,0 +1,129 @@
+//! Shared by the end-to-end tests: a private tmux server driven like a
+//! person would (send keys, read the screen), and a throwaway repository
+//! holding a copy of the shipped register.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ripen");
+
+/// A private tmux server, killed when dropped (also when a test fails).
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    pub fn start(name: &str, command: &str, w: u16, h: u16) -> Tmux {
+        let socket = format!("ripen-e2e-{name}-{}", std::process::id());
+        let tmux = Tmux { socket };
+        let ok = Command::new("tmux")
+            .args(["-L", &tmux.socket, "-f", "/dev/null", "new-session", "-d"])
+            .args(["-x", &w.to_string(), "-y", &h.to_string()])
+            .arg(command)
+            .status()
+            .expect("tmux is required for the end-to-end tests (apt-get install tmux)");
+        assert!(ok.success(), "tmux new-session failed");
+        for opt in [["escape-time", "0"], ["remain-on-exit", "on"]] {
+            tmux.run(&["set-option", "-g", opt[0], opt[1]]);
+        }
+        tmux
+    }
+
+    pub fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", "0", k]);
+        }
+    }
+
+    pub fn text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "0", "-l", text]);
+    }
+
+    pub fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "0"])
+    }
+
+    /// Waits until the screen satisfies `pred`, then returns it.
+    pub fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("timed out waiting for {what}; the screen was:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn wait_for(&self, needle: &str) -> String {
+        self.wait(needle, |s| s.contains(needle))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+/// A repository holding a copy of the shipped register, committed once.
+pub fn repo_with_shipped_state() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("state"), &state);
+    let repo = git2::Repository::init(dir.path()).unwrap();
+    let mut cfg = repo.config().unwrap();
+    cfg.set_str("user.name", "Review Lead").unwrap();
+    cfg.set_str("user.email", "lead@example.com").unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["state"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::new(
+        "Review Lead",
+        "lead@example.com",
+        &git2::Time::new(1_760_000_000, 0),
+    )
+    .unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "Register", &tree, &[])
+        .unwrap();
+    (dir, state)
+}
+
+pub fn shell_command(state: &Path) -> String {
+    format!(
+        "sh -c 'NO_COLOR=1 TERM=xterm-256color {BIN} --state {}; echo ripen-exited-$?; sleep 600'",
+        state.display()
+    )
+}
