@@ -162,7 +162,7 @@ fn a_review_over_ssh_moves_a_stage_and_commits() {
 
     t.keys(&["/"]);
     t.text("invoice");
-    t.wait_for("best match first");
+    t.wait_for("/ invoice");
     t.keys(&["Enter", ">"]);
     let s = t.wait_for("Move invoice-extraction");
     assert!(s.contains("from Collect to FineTune"), "{s}");
@@ -202,7 +202,7 @@ fn a_dropped_connection_ends_ripen_and_leaves_nothing_half_done() {
     t.wait_for("Portfolio · 20 of 20");
     t.keys(&["/"]);
     t.text("customer service");
-    t.wait_for("best match first");
+    t.wait_for("/ customer service");
     t.keys(&["Enter", ">"]);
     t.wait_for("Move customer-faq");
     t.text("half typed");

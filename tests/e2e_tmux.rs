@@ -18,7 +18,7 @@ fn a_review_session_navigates_filters_helps_and_quits_cleanly() {
 
     t.keys(&["/"]);
     t.text("claims");
-    let s = t.wait_for("best match first");
+    let s = t.wait_for("/ claims");
     assert!(
         s.contains("Motor claims"),
         "the filter keeps the match:\n{s}"
@@ -59,7 +59,7 @@ fn a_stage_move_commits_one_file_from_the_terminal() {
     t.wait_for("Portfolio · 20 of 20");
     t.keys(&["/"]);
     t.text("contract clause");
-    t.wait_for("best match first");
+    t.wait_for("/ contract clause");
     t.keys(&["Enter", ">"]);
     let s = t.wait_for("Move contract-review");
     assert!(s.contains("Collect") && s.contains("FineTune"), "{s}");

@@ -54,18 +54,22 @@ impl Tmux {
         self.run(&["capture-pane", "-p", "-t", "0"])
     }
 
-    /// Waits until the screen satisfies `pred`, then returns it.
+    /// Waits until the screen satisfies `pred` and has settled (two
+    /// captures in a row are the same, so no frame is half drawn), then
+    /// returns it.
     pub fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
+        let mut last = String::new();
         loop {
             let s = self.screen();
-            if pred(&s) {
+            if pred(&s) && s == last {
                 return s;
             }
             if start.elapsed() > Duration::from_secs(20) {
                 panic!("timed out waiting for {what}; the screen was:\n{s}");
             }
-            std::thread::sleep(Duration::from_millis(50));
+            last = s;
+            std::thread::sleep(Duration::from_millis(60));
         }
     }
 
