@@ -856,6 +856,12 @@ impl App {
             .visible
             .get(self.portfolio.cursor.selected)
             .copied();
+        self.refilter_keeping(keep);
+    }
+
+    /// Recomputes the visible portfolio rows with register index `keep`
+    /// selected when it is visible (else the first row).
+    fn refilter_keeping(&mut self, keep: Option<usize>) {
         let rows = &self.data.rows;
         let query = self.portfolio.filter.value().trim().to_owned();
         let pattern = Pattern::parse(&query, CaseMatching::Smart, Normalization::Smart);
@@ -996,9 +1002,35 @@ impl App {
             None => None,
         };
         let detail_id = self.detail.map(|i| self.entry(i).id.clone());
+        // Register indices change when use cases are added or removed: the
+        // lists keep their selected use case by id, not by position.
+        let id_at = |app: &App, i: Option<&usize>| i.map(|&i| app.entry(i).id.clone());
+        let portfolio_id = id_at(
+            self,
+            self.portfolio.visible.get(self.portfolio.cursor.selected),
+        );
+        let readiness_id = id_at(self, self.data.candidates.get(self.readiness.selected));
+        let board_ids: Vec<_> = (0..5)
+            .map(|c| id_at(self, self.board_items(c).get(self.board[c].selected)))
+            .collect();
         self.data = data;
-        self.detail =
-            detail_id.and_then(|id| self.data.register.use_cases.iter().position(|e| e.id == id));
+        let find = |app: &App, id: Option<crate::model::UseCaseId>| {
+            id.and_then(|id| app.data.register.use_cases.iter().position(|e| e.id == id))
+        };
+        let portfolio_keep = find(self, portfolio_id);
+        if let Some(i) = find(self, readiness_id) {
+            if let Some(pos) = self.data.candidates.iter().position(|&c| c == i) {
+                self.readiness.selected = pos;
+            }
+        }
+        for (c, id) in board_ids.into_iter().enumerate() {
+            if let Some(i) = find(self, id) {
+                if let Some(pos) = self.board_items(c).iter().position(|&b| b == i) {
+                    self.board[c].selected = pos;
+                }
+            }
+        }
+        self.detail = find(self, detail_id);
         if self.detail.is_none() && self.screen == Screen::Detail {
             self.screen = self.back_to;
         }
@@ -1021,7 +1053,7 @@ impl App {
                 }
             }
         }
-        self.refilter();
+        self.refilter_keeping(portfolio_keep);
         self.follow_all();
     }
 

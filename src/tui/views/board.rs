@@ -29,7 +29,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         let inner = block.inner(columns[c]);
         frame.render_widget(block, columns[c]);
         let cursor = app.board[c];
-        let per_page = (inner.height / 3).max(1) as usize;
+        let rows = inner.height as usize;
+        let mut per_page = (rows / 3).max(1);
+        // When cards overflow, keep a row for "… n more" below the last
+        // whole card rather than writing it over that card's verdict.
+        if items.len() > cursor.offset + per_page && per_page * 3 + 1 > rows && per_page > 1 {
+            per_page -= 1;
+        }
         let width = inner.width.saturating_sub(2) as usize;
         let mut lines: Vec<Line<'_>> = Vec::new();
         for (pos, &i) in items.iter().enumerate().skip(cursor.offset).take(per_page) {
@@ -68,9 +74,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             lines.push(Line::styled("  (none)", theme.muted()));
         } else if cursor.offset + per_page < items.len() {
             let more = items.len() - cursor.offset - per_page;
-            if let Some(last) = lines.last_mut() {
-                *last = Line::styled(format!("  … {more} more"), theme.muted());
-            }
+            lines.push(Line::styled(format!("  … {more} more"), theme.muted()));
         }
         frame.render_widget(Paragraph::new(lines), inner);
     }
