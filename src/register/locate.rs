@@ -225,6 +225,104 @@ fn offset(src: &str, path: &[Seg]) -> usize {
     best
 }
 
+/// The byte offset of a 1-based line and column (in characters) of `src`,
+/// clamped to the end of that line and of the text.
+pub(super) fn offset_of(src: &str, pos: Position) -> usize {
+    let (line, column) = pos;
+    let mut start = 0;
+    for _ in 1..line {
+        match src[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return src.len(),
+        }
+    }
+    let mut offset = start;
+    for c in src[start..].chars().take(column.saturating_sub(1)) {
+        if c == '\n' {
+            break;
+        }
+        offset += c.len_utf8();
+    }
+    offset
+}
+
+/// The offset of the first character at or after `from` that is neither
+/// white space nor part of a comment (`src.len()` if there is none).
+pub(super) fn skip_trivia(src: &str, from: usize) -> usize {
+    let mut c = Cursor {
+        b: src.as_bytes(),
+        i: from.min(src.len()),
+    };
+    c.trivia();
+    c.i.min(src.len())
+}
+
+impl Cursor<'_> {
+    /// Skips one token that is not trivia: a literal, a name or a character.
+    fn token(&mut self) {
+        if self.literal() {
+            return;
+        }
+        if self
+            .peek()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            self.ident();
+            return;
+        }
+        self.i += 1;
+        // Stay on a character boundary.
+        while self.peek().is_some_and(|b| b & 0xC0 == 0x80) {
+            self.i += 1;
+        }
+    }
+}
+
+/// The offset just past the last token that ends at or before `before`
+/// (0 when there is none): where a missing `,` belongs.
+pub(super) fn previous_token_end(src: &str, before: usize) -> usize {
+    let mut c = Cursor {
+        b: src.as_bytes(),
+        i: 0,
+    };
+    let mut end = 0;
+    loop {
+        c.trivia();
+        if c.i >= before {
+            return end;
+        }
+        c.token();
+        if c.i > before {
+            return end;
+        }
+        end = c.i;
+    }
+}
+
+/// The offset of the innermost `(` or `[` that is never closed, if any.
+pub(super) fn unclosed_bracket(src: &str) -> Option<usize> {
+    let mut c = Cursor {
+        b: src.as_bytes(),
+        i: 0,
+    };
+    let mut open = Vec::new();
+    loop {
+        c.trivia();
+        match c.peek() {
+            None => return open.last().copied(),
+            Some(b'(' | b'[' | b'{') => {
+                open.push(c.i);
+                c.i += 1;
+            }
+            Some(b')' | b']' | b'}') => {
+                open.pop();
+                c.i += 1;
+            }
+            Some(_) => c.token(),
+        }
+    }
+}
+
 /// The line and column of a byte offset in `src`.
 pub fn position_of(src: &str, offset: usize) -> Position {
     let mut offset = offset.min(src.len());
@@ -259,7 +357,7 @@ mod tests {
                     Seg::Field("accuracy")
                 ]
             ),
-            (7, 41)
+            (7, 39)
         );
     }
 

@@ -20,17 +20,17 @@ pub struct ParseError {
 
 /// Parses the text of a use-case file.
 pub fn parse_use_case(text: &str) -> Result<UseCase, ParseError> {
-    parse_ron(text)
+    parse_ron(text, "UseCase")
 }
 
 /// Parses the text of `register.ron`.
 pub fn parse_settings(text: &str) -> Result<Settings, ParseError> {
-    parse_ron(text)
+    parse_ron(text, "Register")
 }
 
 /// Parses the text of `policy.ron`.
 pub fn parse_policy(text: &str) -> Result<Policy, ParseError> {
-    parse_ron(text)
+    parse_ron(text, "Policy")
 }
 
 fn at(pos: (usize, usize), message: String) -> ParseError {
@@ -130,17 +130,242 @@ fn message(code: &ron::Error) -> String {
     }
 }
 
-fn parse_ron<T: DeserializeOwned>(text: &str) -> Result<T, ParseError> {
+fn parse_ron<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, ParseError> {
+    if text.starts_with('\u{feff}') {
+        return Err(at(
+            (1, 1),
+            "the file starts with a byte-order mark (U+FEFF); save it as UTF-8 without BOM"
+                .to_owned(),
+        ));
+    }
     refuse_extensions(text)?;
     ron::Options::default()
         .with_recursion_limit(64)
         .from_str(text)
-        .map_err(|e: ron::error::SpannedError| {
+        .map_err(|e: ron::error::SpannedError| explain(text, what, &e))
+}
+
+/// The token at `offset`, shortened, for "found `...`" in messages.
+fn token_at(text: &str, offset: usize) -> String {
+    const MAX: usize = 24;
+    let rest = &text[offset.min(text.len())..];
+    let end = match rest.chars().next() {
+        None => return "end of file".to_owned(),
+        Some('"') => {
+            let mut escaped = false;
+            rest.char_indices()
+                .skip(1)
+                .find(|&(_, c)| {
+                    let close = c == '"' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    close || c == '\n'
+                })
+                .map_or(rest.len(), |(i, c)| i + c.len_utf8())
+        }
+        Some(c) if c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '+') => rest
+            .char_indices()
+            .find(|&(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '+')))
+            .map_or(rest.len(), |(i, _)| i),
+        Some(c) => c.len_utf8(),
+    };
+    let token = rest[..end].trim_end_matches('\n');
+    let shown: String = if token.chars().count() > MAX {
+        token
+            .chars()
+            .take(MAX)
+            .chain(std::iter::once('…'))
+            .collect()
+    } else {
+        token.to_owned()
+    };
+    format!("`{}`", sanitize(&shown))
+}
+
+/// Turns ron's error into a diagnostic that points at the offending token
+/// and says what to do.
+fn explain(text: &str, what: &str, e: &ron::error::SpannedError) -> ParseError {
+    use ron::Error as E;
+    let span = |p: &ron::error::Position| locate::offset_of(text, (p.line.max(1), p.col.max(1)));
+    let start = span(&e.span.start);
+    let pos = |offset: usize| locate::position_of(text, offset);
+    // ron's span often starts before the white space that precedes the
+    // token, or inside a string literal; point at the token itself.
+    let mut token = locate::skip_trivia(text, start);
+    if token == text.len() && start < text.len() {
+        token = start;
+    }
+    if locate::skip_trivia(text, 0) == text.len() && !matches!(e.code, E::UnclosedBlockComment) {
+        return at(
+            (1, 1),
+            format!("the file is empty: expected `{what}(...)`; see docs/schema.md"),
+        );
+    }
+    match &e.code {
+        E::Eof => match locate::unclosed_bracket(text) {
+            Some(open) => {
+                let (line, column) = pos(text.len());
+                let bracket = &text[open..=open];
+                at(
+                    pos(open),
+                    format!(
+                        "this `{bracket}` is never closed: the file ends (at {line}:{column}) before its closing bracket"
+                    ),
+                )
+            }
+            None => at(
+                pos(text.len()),
+                "unexpected end of file: a value is missing".to_owned(),
+            ),
+        },
+        E::ExpectedComma => {
+            let prev = locate::previous_token_end(text, token);
+            let number_goes_on = text[token..].starts_with('.')
+                && text[..token].ends_with(|c: char| c.is_ascii_digit());
+            if number_goes_on {
+                let digits = text[..token]
+                    .char_indices()
+                    .rev()
+                    .find(|&(_, c)| !(c.is_ascii_digit() || c == '_'))
+                    .map_or(0, |(i, c)| i + c.len_utf8());
+                let digits = if text[..digits].ends_with('-') {
+                    digits - 1
+                } else {
+                    digits
+                };
+                at(
+                    pos(digits),
+                    format!("expected a whole number, found {}", token_at(text, digits)),
+                )
+            } else if prev < token && text[prev..token].contains('\n') {
+                let (line, _) = pos(token);
+                at(
+                    pos(prev),
+                    format!(
+                        "expected `,` after this value (found {} on line {line}); a comma ends every field and list item",
+                        token_at(text, token)
+                    ),
+                )
+            } else {
+                at(
+                    pos(token),
+                    format!(
+                        "expected `,` or a closing bracket, found {}",
+                        token_at(text, token)
+                    ),
+                )
+            }
+        }
+        E::ExpectedStringEnd => at(
+            pos(start),
+            "this string is never closed: add the closing `\"`".to_owned(),
+        ),
+        E::TrailingCharacters => at(
+            pos(token),
+            format!(
+                "unexpected {} after the end of `{what}(...)`; a file holds exactly one value",
+                token_at(text, token)
+            ),
+        ),
+        E::IntegerOutOfBounds => {
+            if text[..start].ends_with('-') {
+                at(
+                    pos(start - 1),
+                    format!(
+                        "this field cannot be negative, found {}",
+                        token_at(text, start - 1)
+                    ),
+                )
+            } else {
+                let start = if text[..start].ends_with('+') {
+                    start - 1
+                } else {
+                    start
+                };
+                at(
+                    pos(start),
+                    format!(
+                        "number {} is out of range for this field",
+                        token_at(text, start)
+                    ),
+                )
+            }
+        }
+        // Raised by a value's own parser (e.g. a date): ron points inside
+        // the string; point at its opening quote.
+        E::Message(_) if text[..start].ends_with('"') => at(pos(start - 1), message(&e.code)),
+        E::InvalidEscape(_) => {
+            // ron points at the start of the string; find the bad escape.
+            let bad = text[start..]
+                .char_indices()
+                .take_while(|&(_, c)| c != '"')
+                .scan(false, |escaped, (i, c)| {
+                    let here = *escaped;
+                    *escaped = c == '\\' && !*escaped;
+                    Some((i, c, here))
+                })
+                .find(|&(_, c, escaped)| escaped && !"\\\"'nrt0bf/ux".contains(c))
+                .map_or(start, |(i, _, _)| start + i - 1);
             at(
-                (e.span.start.line.max(1), e.span.start.col.max(1)),
-                message(&e.code),
+                pos(bad),
+                format!(
+                    "unknown escape `{}` in a string; write `\\\\` for a backslash",
+                    sanitize(&text[bad..].chars().take(2).collect::<String>())
+                ),
             )
-        })
+        }
+        E::UnclosedBlockComment => {
+            let open = if text[..start].ends_with("/*") {
+                start - 2
+            } else {
+                start
+            };
+            at(
+                pos(open),
+                "this comment is never closed: add `*/`".to_owned(),
+            )
+        }
+        E::ExpectedInteger
+        | E::ExpectedFloat
+        | E::ExpectedBoolean
+        | E::ExpectedOption
+        | E::ExpectedString
+        | E::ExpectedIdentifier
+        | E::ExpectedArray
+        | E::ExpectedStructLike
+        | E::ExpectedUnit
+        | E::ExpectedMapColon
+        | E::ExpectedNamedStructLike(_)
+        | E::ExpectedOptionEnd
+        | E::ExpectedStructLikeEnd
+        | E::ExpectedArrayEnd
+        | E::ExpectedChar
+        | E::ExpectedMap
+        | E::ExpectedMapEnd => {
+            let expected = match &e.code {
+                E::ExpectedInteger => "a whole number".to_owned(),
+                E::ExpectedFloat => "a number".to_owned(),
+                E::ExpectedBoolean => "`true` or `false`".to_owned(),
+                E::ExpectedOption => "`Some(...)` or `None`".to_owned(),
+                E::ExpectedString => "a string in double quotes".to_owned(),
+                E::ExpectedIdentifier => "a name (without quotes)".to_owned(),
+                E::ExpectedArray => "a list `[...]`".to_owned(),
+                E::ExpectedStructLike => "`(`".to_owned(),
+                E::ExpectedUnit => "`()`".to_owned(),
+                E::ExpectedMapColon => "`:` after the field name".to_owned(),
+                E::ExpectedNamedStructLike(name) => format!("`(` to open a {name}"),
+                E::ExpectedOptionEnd | E::ExpectedStructLikeEnd => "a closing `)`".to_owned(),
+                E::ExpectedArrayEnd => "a closing `]`".to_owned(),
+                E::ExpectedChar => "a character in single quotes".to_owned(),
+                E::ExpectedMap => "`{`".to_owned(),
+                _ => "a closing `}`".to_owned(),
+            };
+            at(
+                pos(token),
+                format!("expected {expected}, found {}", token_at(text, token)),
+            )
+        }
+        _ => at(pos(token), message(&e.code)),
+    }
 }
 
 /// Decodes bytes as UTF-8, locating the first bad byte.
@@ -151,7 +376,10 @@ fn utf8(bytes: &[u8]) -> Result<&str, ParseError> {
         let good = std::str::from_utf8(good).unwrap_or("");
         at(
             super::locate::position_of(good, good.len()),
-            "the file is not valid UTF-8 text; save it as UTF-8".to_owned(),
+            format!(
+                "the file is not valid UTF-8 text (byte 0x{:02X}); save it as UTF-8",
+                bytes[e.valid_up_to()]
+            ),
         )
     })
 }
