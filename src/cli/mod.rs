@@ -8,6 +8,9 @@
 mod commands;
 mod history;
 mod output;
+mod review;
+
+pub use review::{ReportArgs, ReportFormat, ReviewAction, ReviewArgs};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -120,6 +123,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Quarterly reviews as git tags: `review close YYYY-Qn`, `review list`.
+    Review(ReviewArgs),
+    /// The quarterly report: what changed since the last review, in Markdown or JSON.
+    Report(ReportArgs),
 }
 
 /// A failure that ends the command with exit code 2.

@@ -4,6 +4,8 @@
 //! Pure: a [`Register`] in, plain values out. The CLI and the TUI only
 //! format these; they compute nothing of their own.
 
+pub mod quarterly;
+
 use serde::Serialize;
 
 use crate::model::{Date, Risk, Stage, UseCase};
