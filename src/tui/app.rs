@@ -430,6 +430,14 @@ pub struct HistoryView {
     pub cursor: Cursor,
 }
 
+/// How many lines the help screen has (it may scroll that far).
+fn help_lines() -> usize {
+    keymap::help_sections()
+        .iter()
+        .map(|(_, rows)| rows.len() + 2)
+        .sum()
+}
+
 /// The whole UI state.
 pub struct App {
     /// What the library loaded.
@@ -554,23 +562,35 @@ impl App {
                 Dialog::Stage {
                     confirming: true, ..
                 }
-                | Dialog::EditFailed { .. } => {
-                    vec![Scope::Confirm]
-                }
-                _ => vec![Scope::Dialog],
+                | Dialog::EditFailed { .. } => vec![Scope::Confirm],
+                Dialog::Stage { .. } => vec![Scope::Prompt],
+                Dialog::Form { .. } => vec![Scope::Dialog],
             };
-        }
-        if self.portfolio.typing && self.screen == Screen::Portfolio && !self.help {
-            return vec![Scope::Filter];
         }
         if self.help {
             return vec![Scope::List, Scope::Global];
         }
+        if self.portfolio.typing && self.screen == Screen::Portfolio {
+            return vec![Scope::Filter];
+        }
         match self.screen {
-            Screen::Portfolio => vec![Scope::Portfolio, Scope::List, Scope::Global],
-            Screen::Board => vec![Scope::Board, Scope::List, Scope::Global],
-            Screen::Readiness | Screen::Problems => vec![Scope::List, Scope::Global],
-            Screen::Detail => vec![Scope::Detail, Scope::Global],
+            Screen::Portfolio => vec![
+                Scope::Portfolio,
+                Scope::Selected,
+                Scope::Open,
+                Scope::List,
+                Scope::Global,
+            ],
+            Screen::Board => vec![
+                Scope::Board,
+                Scope::Selected,
+                Scope::Open,
+                Scope::List,
+                Scope::Global,
+            ],
+            Screen::Readiness => vec![Scope::Selected, Scope::Open, Scope::List, Scope::Global],
+            Screen::Problems => vec![Scope::List, Scope::Global],
+            Screen::Detail => vec![Scope::Detail, Scope::Selected, Scope::Global],
         }
     }
 
@@ -670,9 +690,12 @@ impl App {
                 Action::Help | Action::Back => self.help = false,
                 Action::Quit => self.quit = true,
                 Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-                Action::Down => self.help_scroll += 1,
+                Action::Down => self.help_scroll = (self.help_scroll + 1).min(help_lines()),
                 Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(self.page),
-                Action::PageDown => self.help_scroll += self.page,
+                Action::PageDown => {
+                    self.help_scroll = (self.help_scroll + self.page).min(help_lines())
+                }
+                Action::Bottom => self.help_scroll = help_lines(),
                 Action::Top => self.help_scroll = 0,
                 _ => {}
             }
@@ -823,8 +846,12 @@ impl App {
                 self.history.cursor.step(delta, len, (page / 2).max(1));
             }
             Screen::Detail => {
+                let max = self
+                    .detail
+                    .map_or(0, |i| self.detail_lines(i))
+                    .saturating_sub(page / 2);
                 let d = self.detail_scroll as isize + delta;
-                self.detail_scroll = d.clamp(0, 10_000) as usize;
+                self.detail_scroll = d.clamp(0, max as isize) as usize;
             }
         }
     }
@@ -841,6 +868,16 @@ impl App {
         self.readiness.follow(self.data.candidates.len(), page);
         self.problems
             .follow(self.data.register.diagnostics.len(), page);
+    }
+
+    /// About how many lines the current detail tab has, to bound scrolling.
+    fn detail_lines(&self, i: usize) -> usize {
+        let u = &self.entry(i).use_case;
+        match self.tab {
+            Tab::Overview => 26 + u.measurements.len() + u.roi.len() + u.notes.lines().count(),
+            Tab::Roi => 8 + u.roi.len() * 3,
+            _ => 24,
+        }
     }
 
     /// Shows a message in the status bar.

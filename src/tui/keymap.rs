@@ -76,8 +76,12 @@ pub enum Action {
 pub enum Scope {
     /// Everywhere outside dialogs and the filter input.
     Global,
-    /// Any list of use cases.
+    /// Moving in any list.
     List,
+    /// Lists of use cases (opening one).
+    Open,
+    /// The selected use case (changing it).
+    Selected,
     /// The portfolio table.
     Portfolio,
     /// The stage board.
@@ -86,8 +90,10 @@ pub enum Scope {
     Detail,
     /// While typing a filter.
     Filter,
-    /// Inside a dialog or form.
+    /// Inside a form.
     Dialog,
+    /// A one-line prompt (the stage move's justification).
+    Prompt,
     /// A yes/no confirmation.
     Confirm,
 }
@@ -98,6 +104,9 @@ impl Scope {
         match self {
             Scope::Global => "Everywhere",
             Scope::List => "Lists",
+            Scope::Open => "Lists of use cases",
+            Scope::Selected => "The selected use case",
+            Scope::Prompt => "One-line prompts",
             Scope::Portfolio => "Portfolio",
             Scope::Board => "Board",
             Scope::Detail => "Detail",
@@ -272,32 +281,11 @@ pub static BINDINGS: &[Binding] = &[
         "last item"
     ),
     b!(
-        List,
+        Open,
         [code(KeyCode::Enter)],
         Action::Open,
         "open the selected use case",
         "open"
-    ),
-    b!(
-        List,
-        [ch('<')],
-        Action::StagePrev,
-        "move the use case to the previous stage"
-    ),
-    b!(
-        List,
-        [ch('>')],
-        Action::StageNext,
-        "move the use case to the next stage",
-        "stage"
-    ),
-    b!(List, [ch('m')], Action::AddMeasurement, "add a measurement"),
-    b!(List, [ch('o')], Action::AddRoi, "add ROI evidence"),
-    b!(
-        List,
-        [ch('e')],
-        Action::EditFile,
-        "edit the file in $VISUAL / $EDITOR"
     ),
     b!(
         Portfolio,
@@ -355,37 +343,43 @@ pub static BINDINGS: &[Binding] = &[
         Detail,
         [ch('k'), code(KeyCode::Up)],
         Action::Up,
-        "scroll up"
+        "scroll up (History: previous commit)"
     ),
     b!(
         Detail,
         [ch('j'), code(KeyCode::Down)],
         Action::Down,
-        "scroll down"
+        "scroll down (History: next commit)"
     ),
     b!(
-        Detail,
+        Selected,
         [ch('<')],
         Action::StagePrev,
-        "move to the previous stage"
+        "move it to the previous stage (asks for a justification)"
     ),
     b!(
-        Detail,
+        Selected,
         [ch('>')],
         Action::StageNext,
-        "move to the next stage",
+        "move it to the next stage (asks for a justification)",
         "stage"
     ),
     b!(
-        Detail,
+        Selected,
         [ch('m')],
         Action::AddMeasurement,
         "add a measurement",
         "measure"
     ),
-    b!(Detail, [ch('o')], Action::AddRoi, "add ROI evidence", "ROI"),
     b!(
-        Detail,
+        Selected,
+        [ch('o')],
+        Action::AddRoi,
+        "add ROI evidence",
+        "ROI"
+    ),
+    b!(
+        Selected,
         [ch('e')],
         Action::EditFile,
         "edit the file in $VISUAL / $EDITOR",
@@ -408,6 +402,26 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(Filter, [code(KeyCode::Up)], Action::Up, "move up"),
     b!(Filter, [code(KeyCode::Down)], Action::Down, "move down"),
+    b!(
+        Prompt,
+        [ctrl('c')],
+        Action::Quit,
+        "quit ripen (the text typed is discarded)"
+    ),
+    b!(
+        Prompt,
+        [code(KeyCode::Enter)],
+        Action::Submit,
+        "commit",
+        "commit"
+    ),
+    b!(
+        Prompt,
+        [code(KeyCode::Esc)],
+        Action::Back,
+        "cancel",
+        "cancel"
+    ),
     b!(
         Dialog,
         [ctrl('c')],
@@ -475,14 +489,15 @@ pub fn resolve(ev: &KeyEvent, scopes: &[Scope]) -> Option<Action> {
     })
 }
 
-/// The status-bar hints for the active scopes: `(key, label)` pairs.
-pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = Vec::new();
+/// The status-bar hints for the active scopes: `(key, label, scope)`,
+/// most specific scope first.
+pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str, Scope)> {
+    let mut out: Vec<(String, &'static str, Scope)> = Vec::new();
     for scope in scopes {
         for b in BINDINGS.iter().filter(|b| b.scope == *scope) {
             if let Some(hint) = b.hint {
-                if !out.iter().any(|(_, h)| *h == hint) {
-                    out.push((b.keys[0].label(), hint));
+                if !out.iter().any(|(_, h, _)| *h == hint) {
+                    out.push((b.keys[0].label(), hint, *scope));
                 }
             }
         }

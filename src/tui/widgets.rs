@@ -44,6 +44,53 @@ pub fn highlighted(s: &str, marks: &[usize], base: Style, hit: Style) -> Vec<Spa
     spans
 }
 
+/// Like [`highlighted`], cut to `width` columns with `…` when longer.
+pub fn highlighted_fit(
+    s: &str,
+    marks: &[usize],
+    base: Style,
+    hit: Style,
+    width: usize,
+) -> Vec<Span<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let mut spans = highlighted(s, marks, base, hit);
+    let total: usize = spans.iter().map(|sp| sp.content.width()).sum();
+    if total <= width {
+        return spans;
+    }
+    let mut room = width.saturating_sub(1);
+    let mut out = Vec::new();
+    for sp in spans.drain(..) {
+        if room == 0 {
+            break;
+        }
+        let mut text = String::new();
+        for c in sp.content.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if w > room {
+                room = 0;
+                break;
+            }
+            room -= w;
+            text.push(c);
+        }
+        out.push(Span::styled(text, sp.style));
+    }
+    if width > 0 {
+        out.push(Span::styled("…", base));
+    }
+    out
+}
+
+/// `n` with the singular or plural of a noun: `1 problem`, `2 problems`.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{n} {plural}")
+    }
+}
+
 /// A rectangle of at most `w` x `h` centred in `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);

@@ -51,23 +51,21 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 Span::styled(marker, base),
                 Span::styled(cut(&safe(&row.title), width), base),
             ]));
+            // Watch flags lead the second line: they matter more than the team.
+            let flags: String = row
+                .flags
+                .iter()
+                .map(|f| format!("!{} ", f.label()))
+                .collect();
+            let team_room = width.saturating_sub(flags.chars().count());
             lines.push(Line::from(vec![
                 Span::raw("  "),
-                Span::styled(cut(&safe(&row.team), width), theme.muted()),
+                Span::styled(flags.clone(), theme.flag()),
+                Span::styled(cut(&safe(&row.team), team_room), theme.muted()),
             ]));
             lines.push(Line::from(vec![
                 Span::raw("  "),
                 Span::styled(verdict_label(row.verdict), theme.verdict(row.verdict)),
-                Span::styled(
-                    row.flags
-                        .iter()
-                        .map(|f| match f {
-                            crate::readiness::Flag::Stale => " !stale",
-                            crate::readiness::Flag::Regression => " !regr",
-                        })
-                        .collect::<String>(),
-                    theme.flag(),
-                ),
             ]));
         }
         if items.is_empty() {

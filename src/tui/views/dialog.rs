@@ -129,6 +129,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
                 if focused && !matches!(f.spec.kind, FieldKind::Choice(_)) {
                     cursor = Some((19 + f.input.visual_cursor() as u16, n as u16));
                 }
+                // Pad the value so every field's ✓/✗ lines up in one column.
+                let value = format!("{value:<24}");
                 lines.push(Line::from(vec![
                     Span::styled(format!("{:<17}", f.spec.name), label_style),
                     Span::raw("  "),

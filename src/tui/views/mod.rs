@@ -20,7 +20,7 @@ use ratatui::widgets::{Clear, Paragraph, Tabs, Wrap};
 use super::app::{App, Level, Screen};
 use super::keymap;
 use super::theme::Theme;
-use super::widgets::safe;
+use super::widgets::{count, safe};
 
 /// The smallest terminal the layout is designed for.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -126,10 +126,14 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         rest.push(Span::styled(" read-only", theme.muted()));
     }
     rest.push(Span::raw(format!(
-        " │ {} cases · {} ready · ",
-        d.summary.use_cases, d.summary.ready
+        " │ {} · {} ready · ",
+        count(d.summary.use_cases, "case", "cases"),
+        d.summary.ready
     )));
-    rest.push(Span::styled(format!("{problems} problems"), problem_style));
+    rest.push(Span::styled(
+        count(problems, "problem", "problems"),
+        problem_style,
+    ));
     rest.push(Span::raw(format!(" │ as of {}", d.register.as_of)));
     let used: usize = rest.iter().map(|s| s.content.width()).sum();
     let room = usize::from(area.width).saturating_sub(used).max(8);
@@ -155,16 +159,31 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         ]),
         Some((Level::Info, text)) => Line::from(vec![Span::raw("› "), Span::raw(safe(text))]),
         None => {
+            // Screen-specific hints first, as many as fit beside the global
+            // ones (quit, help, ...), which always show.
+            let all = keymap::hints(&app.scopes());
+            let cost = |k: &String, l: &str| k.width() + l.width() + 3;
+            let global: usize = all
+                .iter()
+                .filter(|h| h.2 == keymap::Scope::Global)
+                .map(|h| cost(&h.0, h.1))
+                .sum();
+            let mut room = usize::from(area.width).saturating_sub(global);
             let mut spans = Vec::new();
-            let mut width = 0;
-            for (key, label) in keymap::hints(&app.scopes()) {
-                let w = key.width() + label.width() + 3;
-                if width + w > usize::from(area.width) {
+            let push = |spans: &mut Vec<Span<'static>>, key: &String, label: &str| {
+                spans.push(Span::styled(key.clone(), theme.focus()));
+                spans.push(Span::raw(format!(" {label}  ")));
+            };
+            for (key, label, _) in all.iter().filter(|h| h.2 != keymap::Scope::Global) {
+                let w = cost(key, label);
+                if w > room {
                     break;
                 }
-                width += w;
-                spans.push(Span::styled(key, theme.focus()));
-                spans.push(Span::raw(format!(" {label}  ")));
+                room -= w;
+                push(&mut spans, key, label);
+            }
+            for (key, label, _) in all.iter().filter(|h| h.2 == keymap::Scope::Global) {
+                push(&mut spans, key, label);
             }
             Line::from(spans)
         }

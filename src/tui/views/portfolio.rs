@@ -11,7 +11,7 @@ use crate::readiness::Flag;
 use crate::report::ListRow;
 use crate::tui::app::{App, QuickFilter, SortColumn};
 use crate::tui::theme::{Theme, verdict_label};
-use crate::tui::widgets::{highlighted, safe};
+use crate::tui::widgets::{highlighted_fit, safe};
 
 fn risk_short(r: Risk) -> &'static str {
     match r {
@@ -26,6 +26,7 @@ fn approach_short(a: &str) -> &'static str {
     match a {
         "Prompting" => "Prompt",
         "FineTuned" => "Tuned",
+        "Other" => "Other",
         _ => "Hybrid",
     }
 }
@@ -105,8 +106,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         }
     }
 
+    let by_match = p.by_match && !p.filter.value().trim().is_empty();
     let header_for = |c: SortColumn, label: &str| -> Cell<'static> {
-        if c == p.sort {
+        if c == p.sort && !by_match {
             Cell::from(Span::styled(format!("{label}{arrow}"), theme.header()))
         } else {
             Cell::from(Span::styled(label.to_owned(), theme.header()))
@@ -125,52 +127,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         header_for(SortColumn::Accuracy, "Acc/target"),
         header_for(SortColumn::Age, "Age"),
     ]);
-    let height = table_area.height.saturating_sub(1) as usize;
-    let start = p.cursor.offset.min(p.visible.len());
-    let end = (start + height).min(p.visible.len());
-    let rows: Vec<Row<'_>> = (start..end)
-        .map(|pos| {
-            let i = p.visible[pos];
-            let r = &app.data.rows[i];
-            let hl = &p.highlights[pos];
-            let selected = pos == p.cursor.selected;
-            let base = if selected {
-                theme.selected()
-            } else {
-                Style::new()
-            };
-            let marker = if selected { "▶ " } else { "  " };
-            let mut title = vec![Span::styled(marker, base)];
-            title.extend(highlighted(&r.title, &hl.title, base, theme.matched()));
-            let cells = vec![
-                Cell::from(Line::from(title)),
-                Cell::from(Line::from(highlighted(
-                    &r.team,
-                    &hl.team,
-                    base,
-                    theme.matched(),
-                ))),
-                Cell::from(if wide {
-                    r.approach
-                } else {
-                    approach_short(r.approach)
-                }),
-                Cell::from(r.stage.name()),
-                Cell::from(if wide {
-                    r.risk.name()
-                } else {
-                    risk_short(r.risk)
-                }),
-                Cell::from(Span::styled(
-                    verdict_label(r.verdict),
-                    theme.verdict(r.verdict).patch(base),
-                )),
-                Cell::from(accuracy(r)),
-                Cell::from(age(r)),
-            ];
-            Row::new(cells).style(base)
-        })
-        .collect();
     let widths = if wide {
         vec![
             Constraint::Fill(3),
@@ -194,6 +150,66 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             Constraint::Length(5),
         ]
     };
+    // The columns' widths as the table will lay them out, to cut long
+    // titles and teams with an ellipsis rather than mid-word.
+    let columns = Layout::horizontal(widths.clone())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, table_area.width, 1));
+    let (title_w, team_w) = (columns[0].width as usize, columns[1].width as usize);
+    let height = table_area.height.saturating_sub(1) as usize;
+    let start = p.cursor.offset.min(p.visible.len());
+    let end = (start + height).min(p.visible.len());
+    let rows: Vec<Row<'_>> = (start..end)
+        .map(|pos| {
+            let i = p.visible[pos];
+            let r = &app.data.rows[i];
+            let hl = &p.highlights[pos];
+            let selected = pos == p.cursor.selected;
+            let base = if selected {
+                theme.selected()
+            } else {
+                Style::new()
+            };
+            let marker = if selected { "▶ " } else { "  " };
+            let mut title = vec![Span::styled(marker, base)];
+            title.extend(highlighted_fit(
+                &r.title,
+                &hl.title,
+                base,
+                theme.matched(),
+                title_w.saturating_sub(2),
+            ));
+            let cells = vec![
+                Cell::from(Line::from(title)),
+                Cell::from(Line::from(highlighted_fit(
+                    &r.team,
+                    &hl.team,
+                    base,
+                    theme.matched(),
+                    team_w,
+                ))),
+                Cell::from(if wide {
+                    r.approach
+                } else {
+                    approach_short(r.approach)
+                }),
+                Cell::from(r.stage.name()),
+                Cell::from(if wide {
+                    r.risk.name()
+                } else {
+                    risk_short(r.risk)
+                }),
+                Cell::from(Span::styled(
+                    verdict_label(r.verdict),
+                    theme.verdict(r.verdict).patch(base),
+                )),
+                Cell::from(accuracy(r)),
+                Cell::from(age(r)),
+            ];
+            Row::new(cells).style(base)
+        })
+        .collect();
     if p.visible.is_empty() {
         let msg = if app.data.rows.is_empty() {
             "The register has no use cases yet. `ripen new <id>` scaffolds one."

@@ -9,16 +9,16 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::register::Severity;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::safe;
+use crate::tui::widgets::{count, safe};
 
 /// Draws the problems screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let reg = &app.data.register;
     let block = Block::bordered().title(Line::styled(
         format!(
-            " Problems · {} errors · {} warnings ",
-            reg.errors(),
-            reg.warnings()
+            " Problems · {} · {} ",
+            count(reg.errors(), "error", "errors"),
+            count(reg.warnings(), "warning", "warnings")
         ),
         theme.focus(),
     ));
@@ -30,6 +30,23 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             inner,
         );
         return;
+    }
+    // The selected problem in full below the list: messages say what to do,
+    // and a list row cuts them at the screen's edge.
+    let [inner, full] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Fill(1),
+        ratatui::layout::Constraint::Length(4),
+    ])
+    .areas(inner);
+    if let Some(d) = reg.diagnostics.get(app.problems.selected) {
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::styled("─".repeat(inner.width as usize), theme.muted()),
+                Line::from(safe(&d.to_string())),
+            ])
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+            full,
+        );
     }
     let cursor = app.problems;
     let lines: Vec<Line<'_>> = reg

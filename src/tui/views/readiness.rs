@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::tui::app::App;
 use crate::tui::theme::{Theme, verdict_label};
-use crate::tui::widgets::{checklist, safe};
+use crate::tui::widgets::{checklist, highlighted_fit, safe};
 
 /// Draws the readiness screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -48,8 +48,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                     .to_string(),
                 theme.verdict(a.verdict).patch(base),
             ),
-            Span::styled(format!(" {}", safe(&d.rows[i].title)), base),
+            Span::styled(" ", base),
         ]));
+        let room = (inner.width as usize).saturating_sub(8);
+        if let Some(line) = lines.last_mut() {
+            line.spans
+                .extend(highlighted_fit(&d.rows[i].title, &[], base, base, room));
+        }
     }
     if d.candidates.is_empty() {
         lines.push(Line::styled(
