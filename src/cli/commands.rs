@@ -83,6 +83,7 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
             super::history::diff(&cli, today, env, from, to.as_deref(), *format)
         }
         Some(Command::History { id, format }) => super::history::history(&cli, env, id, *format),
+        Some(Command::Proposals(args)) => super::proposals::run(&cli, today, env, args),
         Some(Command::Review(args)) => super::review::review(&cli, env, args),
         Some(Command::Report(args)) => super::review::report(&cli, env, args),
     }

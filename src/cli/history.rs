@@ -175,7 +175,7 @@ fn use_case_block(u: &UseCaseDiff, width: usize) {
     block(&fit(&header, width), &details, width);
 }
 
-fn print_diff(d: &RegisterDiff, from: &str, to: &str, width: usize) {
+pub(super) fn print_diff(d: &RegisterDiff, from: &str, to: &str, width: usize) {
     println!(
         "{}",
         fit(

@@ -8,6 +8,9 @@
 mod commands;
 mod history;
 mod output;
+mod proposals;
+
+pub use proposals::{ProposalsAction, ProposalsArgs};
 mod review;
 
 pub use review::{ReportArgs, ReportFormat, ReviewAction, ReviewArgs};
@@ -123,6 +126,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Branches that propose changes to the register, and accepting one (`proposals accept`).
+    Proposals(ProposalsArgs),
     /// Quarterly reviews as git tags: `review close YYYY-Qn`, `review list`.
     Review(ReviewArgs),
     /// The quarterly report: what changed since the last review, in Markdown or JSON.

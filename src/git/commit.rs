@@ -137,10 +137,10 @@ pub struct Committed {
 }
 
 /// Holds `.git/index.lock` for the duration of a change.
-struct IndexLock(PathBuf);
+pub(crate) struct IndexLock(PathBuf);
 
 impl IndexLock {
-    fn take(git_dir: &Path) -> Result<IndexLock, ChangeError> {
+    pub(crate) fn take(git_dir: &Path) -> Result<IndexLock, ChangeError> {
         let path = git_dir.join("index.lock");
         match fs::OpenOptions::new()
             .write(true)
@@ -204,7 +204,7 @@ fn restore(path: &Path, before: Option<&[u8]>) {
 }
 
 #[cfg(unix)]
-fn index_entry(path: &Path, repo_rel: &str, id: Oid) -> io::Result<IndexEntry> {
+pub(crate) fn index_entry(path: &Path, repo_rel: &str, id: Oid) -> io::Result<IndexEntry> {
     use std::os::unix::fs::MetadataExt;
     let m = fs::metadata(path)?;
     let mode = if m.mode() & 0o111 != 0 {
@@ -229,7 +229,7 @@ fn index_entry(path: &Path, repo_rel: &str, id: Oid) -> io::Result<IndexEntry> {
 }
 
 #[cfg(not(unix))]
-fn index_entry(path: &Path, repo_rel: &str, id: Oid) -> io::Result<IndexEntry> {
+pub(crate) fn index_entry(path: &Path, repo_rel: &str, id: Oid) -> io::Result<IndexEntry> {
     let m = fs::metadata(path)?;
     Ok(IndexEntry {
         ctime: IndexTime::new(0, 0),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 pub mod commit;
 pub mod history;
+pub mod proposals;
 pub mod review;
 
 use git2::{ObjectType, Repository, Tree};

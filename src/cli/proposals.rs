@@ -1,0 +1,260 @@
+//! `ripen proposals` and `ripen proposals accept`: the command-line glue
+//! over [`crate::git::proposals`]. Loads, calls, prints.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::output::{Env, fit};
+use super::{Cli, Failure, Format};
+use crate::git::proposals::{self, Accepted, Proposal};
+use crate::model::Date;
+use crate::text::sanitize;
+
+type Outcome = Result<u8, Failure>;
+
+/// Arguments of `ripen proposals`.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "A proposal is a local or remote-tracking branch (fetch first to see your \
+team's) with commits not on HEAD that change the state directory. Each is shown with its \
+commits, authors, last commit time, whether its register validates, whether it merges \
+cleanly, and what it changes, field by field, from the merge base to its tip.\n\n\
+Accept one with `ripen proposals accept <BRANCH>`: without --yes that only prints what \
+would happen."
+)]
+pub struct ProposalsArgs {
+    /// Accept a proposal instead of listing them.
+    #[command(subcommand)]
+    pub action: Option<ProposalsAction>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// What to do with a proposal.
+#[derive(Debug, Subcommand)]
+pub enum ProposalsAction {
+    /// Bring a proposal into the current branch (prints what would happen unless --yes).
+    #[command(
+        long_about = "Bring a proposal into the current branch: a fast-forward when the current \
+branch has not moved since the proposal was branched off, otherwise a merge commit whose message \
+summarises the change. Only files under the state directory are written, in the working tree and \
+the index.\n\n\
+Without --yes, nothing is changed and nothing is asked: ripen prints what accepting would do and \
+exits with status 0, or prints why it would be refused and exits with status 2, as accepting would.\n\n\
+Refused, changing nothing, when the branch's register does not validate, when it conflicts with \
+the current branch, when it changes files outside the state directory (accept those with git), when \
+there are uncommitted changes under the state directory, when HEAD is detached, a merge is in \
+progress, the repository is bare, or no git identity is configured."
+    )]
+    Accept {
+        /// The branch, as `ripen proposals` names it (e.g. team/claims-update or origin/team/claims-update).
+        branch: String,
+        /// Really accept it; without this flag, only print what would happen.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn state_dir(cli: &Cli) -> PathBuf {
+    cli.state.clone().unwrap_or_else(|| PathBuf::from("state"))
+}
+
+/// `ripen proposals [accept BRANCH [--yes]]`.
+pub(super) fn run(cli: &Cli, today: Date, env: &Env, args: &ProposalsArgs) -> Outcome {
+    if cli.rev.is_some() {
+        return Err(Failure(
+            "proposals compares branches with HEAD; it cannot take --rev".to_owned(),
+        ));
+    }
+    match &args.action {
+        None => list(cli, today, env, args.format),
+        Some(ProposalsAction::Accept { branch, yes }) => accept(cli, today, env, branch, *yes),
+    }
+}
+
+fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
+    let dir = state_dir(cli);
+    let found = proposals::list(&dir, cli.as_of, today)?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&found)?),
+        Format::Text => print_list(&found, env.width),
+    }
+    Ok(0)
+}
+
+/// Untrusted text, sanitized and wrapped at spaces into lines of at most
+/// `width` columns, each line after the first starting with `indent`
+/// (a word too long for a line is cut with an ellipsis).
+fn wrap(s: &str, width: usize, indent: &str) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let s = sanitize(s);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        let prefix = if lines.is_empty() { "" } else { indent };
+        let room = width.saturating_sub(prefix.width()).max(1);
+        let candidate = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if candidate.width() <= room || line.is_empty() {
+            line = candidate;
+        } else {
+            lines.push(format!("{prefix}{}", fit(&line, room)));
+            line = word.to_owned();
+        }
+    }
+    let prefix = if lines.is_empty() { "" } else { indent };
+    lines.push(format!(
+        "{prefix}{}",
+        fit(&line, width.saturating_sub(prefix.width()).max(1))
+    ));
+    lines
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn print_list(found: &[Proposal], width: usize) {
+    const DIAGNOSTICS_SHOWN: usize = 10;
+    if found.is_empty() {
+        println!(
+            "No proposals: no branch has commits that change the register and are not on HEAD."
+        );
+        return;
+    }
+    let inner = width.saturating_sub(2);
+    for (n, p) in found.iter().enumerate() {
+        if n > 0 {
+            println!();
+        }
+        println!(
+            "{}",
+            fit(
+                &format!("{} ({})", p.branch, &p.tip.to_string()[..7]),
+                width
+            )
+        );
+        let by = format!(
+            "{} by {}",
+            plural(p.commits, "commit", "commits"),
+            p.authors.join(", ")
+        );
+        println!("  {}", fit(&by, inner));
+        println!(
+            "  last commit {}",
+            p.last_commit_time.format("%Y-%m-%d %H:%M %:z")
+        );
+        let mut state = vec![
+            if p.valid {
+                "valid".to_owned()
+            } else {
+                format!("INVALID ({})", plural(p.errors(), "error", "errors"))
+            },
+            if p.mergeable {
+                "merges cleanly".to_owned()
+            } else {
+                "CONFLICTS".to_owned()
+            },
+        ];
+        if p.files_outside_state > 0 {
+            state.push(format!(
+                "changes {} outside the register: accept it with git",
+                plural(p.files_outside_state, "file", "files")
+            ));
+        }
+        println!("  {}", fit(&state.join(", "), inner));
+        for d in p.diagnostics.iter().take(DIAGNOSTICS_SHOWN) {
+            for line in wrap(&d.to_string(), width.saturating_sub(4), "  ") {
+                println!("    {line}");
+            }
+        }
+        if p.diagnostics.len() > DIAGNOSTICS_SHOWN {
+            println!(
+                "    ... and {} more",
+                p.diagnostics.len() - DIAGNOSTICS_SHOWN
+            );
+        }
+        let base = format!("base {}", &p.base.to_string()[..7]);
+        super::history::print_diff(&p.changes, &base, &sanitize(&p.branch), width);
+    }
+    println!();
+    println!(
+        "{}",
+        fit(
+            "Accept one with `ripen proposals accept <BRANCH>` (add --yes to do it).",
+            width
+        )
+    );
+}
+
+fn accept(cli: &Cli, today: Date, env: &Env, branch: &str, yes: bool) -> Outcome {
+    let dir = state_dir(cli);
+    let preview = proposals::preview(&dir, branch, cli.as_of, today)?;
+    let into = preview
+        .into
+        .strip_prefix("refs/heads/")
+        .unwrap_or(&preview.into);
+    let (head, tip) = (
+        &preview.head.to_string()[..7],
+        &preview.tip.to_string()[..7],
+    );
+    let what = match (yes, preview.fast_forward) {
+        (true, true) => format!(
+            "Fast-forwarding {into} from {head} to {} ({tip})",
+            preview.branch
+        ),
+        (false, true) => format!(
+            "Accepting would fast-forward {into} from {head} to {} ({tip})",
+            preview.branch
+        ),
+        (true, false) => format!(
+            "Merging {} ({tip}) into {into} with a merge commit:",
+            preview.branch
+        ),
+        (false, false) => format!(
+            "Accepting would merge {} ({tip}) into {into} with a merge commit:",
+            preview.branch
+        ),
+    };
+    for line in wrap(&what, env.width, "  ") {
+        println!("{line}");
+    }
+    if !preview.fast_forward {
+        let subject = preview.message.lines().next().unwrap_or("");
+        for line in wrap(subject, env.width.saturating_sub(2), "  ") {
+            println!("  {line}");
+        }
+    }
+    println!(
+        "{} in the working tree and the index:",
+        plural(preview.files.len(), "file changes", "files change")
+    );
+    for f in &preview.files {
+        println!("  {}", fit(f, env.width.saturating_sub(2)));
+    }
+    let base = format!("base {}", &preview.base.to_string()[..7]);
+    super::history::print_diff(&preview.changes, &base, &sanitize(branch), env.width);
+    if !yes {
+        println!("Nothing was changed. Run again with --yes to accept.");
+        return Ok(0);
+    }
+    let done = proposals::accept(&dir, branch, preview.tip, cli.as_of, today)?;
+    match done {
+        Accepted::FastForward { to } => {
+            println!("Accepted: {into} is now at {}.", &to.to_string()[..7]);
+        }
+        Accepted::Merged { commit } => {
+            println!(
+                "Accepted: merge commit {} on {into}.",
+                &commit.to_string()[..7]
+            );
+        }
+    }
+    Ok(0)
+}
