@@ -6,14 +6,17 @@
 //! changes), 2 usage or I/O failure.
 
 mod commands;
+mod demo;
 mod history;
+mod import;
 mod output;
 mod proposals;
-
-pub use proposals::{ProposalsAction, ProposalsArgs};
 mod review;
 
+pub use proposals::{ProposalsAction, ProposalsArgs};
 pub use review::{ReportArgs, ReportFormat, ReviewAction, ReviewArgs};
+
+pub use import::{ExportArgs, ExportFormat, ImportArgs, ImportPreset};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +67,23 @@ pub enum Command {
         /// The register's name.
         #[arg(long, default_value = "AI Use Case Register")]
         name: String,
+    },
+    /// Create a demo register repository with two years of history, then open it.
+    Demo {
+        /// Where to create it: a new or empty folder (default: a new temporary folder).
+        dir: Option<PathBuf>,
+        /// Print the path and next steps instead of opening the terminal UI.
+        #[arg(long)]
+        no_tui: bool,
+        /// Build a synthetic register of N use cases instead (benchmarks, tests).
+        #[arg(long, value_name = "N")]
+        use_cases: Option<usize>,
+        /// With --use-cases: M commits, each changing one to three use cases (default 2N).
+        #[arg(long, value_name = "M")]
+        commits: Option<usize>,
+        /// Seed of the pseudo-random choices: the same seed and date give the same repository.
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
     },
     /// Scaffold a new use-case file with placeholder values that validate.
     New {
@@ -126,6 +146,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Import use cases from a CSV file through a mapping or a preset (see docs/import.md).
+    Import(ImportArgs),
+    /// Write the register as CSV: `csv` for spreadsheets, `omb-2025` for the federal inventory.
+    Export(ExportArgs),
     /// Branches that propose changes to the register, and accepting one (`proposals accept`).
     Proposals(ProposalsArgs),
     /// Quarterly reviews as git tags: `review close YYYY-Qn`, `review list`.
@@ -153,7 +177,13 @@ pub fn main() -> ExitCode {
     match commands::run(cli, today, &env) {
         Ok(code) => ExitCode::from(code),
         Err(Failure(msg)) => {
-            eprintln!("ripen: error: {}", crate::text::sanitize(&msg));
+            // Standard error may be a terminal that is gone: never panic here.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "ripen: error: {}",
+                crate::text::sanitize(&msg)
+            );
             ExitCode::from(2)
         }
     }

@@ -8,6 +8,8 @@
 //! SIGTERM and SIGHUP.
 
 pub mod app;
+#[cfg(unix)]
+mod input;
 pub mod keymap;
 pub mod theme;
 pub mod views;
@@ -17,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{self, Event};
+#[cfg(not(unix))]
+use ratatui::crossterm::event;
+use ratatui::crossterm::event::Event;
 
 use app::{App, Data, Effect, Level};
 use theme::Theme;
@@ -67,8 +71,14 @@ pub fn run(source: Source, no_color: bool) -> Result<(), String> {
     install_signal_handler();
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, &mut app, &source, &theme);
-    ratatui::restore();
+    restore();
     result
+}
+
+/// Restores the terminal, ignoring failure: the terminal may be gone, and
+/// reporting that on it would fail too.
+fn restore() {
+    let _ = ratatui::try_restore();
 }
 
 /// On SIGTERM or SIGHUP: wait for any save in progress, restore the
@@ -81,7 +91,7 @@ fn install_signal_handler() {
             std::thread::spawn(move || {
                 if let Some(sig) = signals.forever().next() {
                     let _guard = SAVING.lock();
-                    ratatui::restore();
+                    restore();
                     std::process::exit(128 + sig);
                 }
             });
@@ -97,6 +107,8 @@ fn event_loop(
 ) -> Result<(), String> {
     let size = terminal.size().map_err(|e| e.to_string())?;
     app.resize(size.height);
+    #[cfg(unix)]
+    let mut input = input::Input::new().map_err(|e| format!("cannot watch the terminal: {e}"))?;
     let mut redraw = true;
     loop {
         if redraw {
@@ -108,7 +120,11 @@ fn event_loop(
             return Ok(());
         }
         // Blocks without using CPU; fails when the terminal is gone.
-        let ev = event::read().map_err(|e| format!("the terminal went away: {e}"))?;
+        #[cfg(unix)]
+        let ev = input.next();
+        #[cfg(not(unix))]
+        let ev = event::read();
+        let ev = ev.map_err(|e| format!("the terminal went away: {e}"))?;
         redraw = matches!(ev, Event::Key(_) | Event::Resize(..));
         let mut effects = app.handle_event(&ev);
         while let Some(effect) = effects.pop() {
@@ -209,7 +225,7 @@ fn edit_copy(app: &App, index: usize) -> std::io::Result<PathBuf> {
 
 fn run_editor(path: &Path, terminal: &mut DefaultTerminal) -> Result<(), String> {
     let cmd = editor_command();
-    ratatui::restore();
+    restore();
     let status = std::process::Command::new(&cmd[0])
         .args(&cmd[1..])
         .arg(path)
