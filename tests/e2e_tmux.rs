@@ -108,3 +108,70 @@ fn a_small_terminal_gets_a_clear_message_and_resizing_recovers() {
     t.keys(&["q"]);
     t.wait_for("ripen-exited-0");
 }
+
+/// A team's branch that moves claims-triage to FineTune, on top of HEAD.
+fn propose(dir: &std::path::Path) -> git2::Oid {
+    let repo = git2::Repository::open(dir).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let path = "state/use-cases/claims-triage.ron";
+    let text = std::fs::read_to_string(dir.join(path)).unwrap();
+    let changed = text.replace("stage: Collect,", "stage: FineTune,");
+    let blob = repo.blob(changed.as_bytes()).unwrap();
+    let mut index = git2::Index::new().unwrap();
+    index.read_tree(&head.tree().unwrap()).unwrap();
+    let mut entry = index.get_path(std::path::Path::new(path), 0).unwrap();
+    entry.id = blob;
+    entry.file_size = changed.len() as u32;
+    index.add(&entry).unwrap();
+    let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
+    let sig = git2::Signature::new(
+        "Claims Team",
+        "claims@example.com",
+        &git2::Time::new(1_760_100_000, 0),
+    )
+    .unwrap();
+    repo.commit(
+        Some("refs/heads/proposal/claims"),
+        &sig,
+        &sig,
+        "claims-triage: stage Collect -> FineTune",
+        &tree,
+        &[&head],
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
+    let (dir, state) = repo_with_shipped_state();
+    let tip = propose(dir.path());
+    let t = Tmux::start("accept", &shell_command(&state), 80, 24);
+    t.wait_for("Portfolio · 20 of 20");
+    t.keys(&["6"]);
+    let s = t.wait_for("proposal/claims");
+    assert!(s.contains("✓ valid") && s.contains("merges cleanly"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("stage: Collect -> FineTune");
+    assert!(s.contains("claims-triage"), "{s}");
+    t.keys(&["a"]);
+    t.wait_for("Accept proposal/claims");
+    t.keys(&["y"]);
+    let s = t.wait_for("fast-forwarded");
+    assert!(
+        s.contains("No branch proposes"),
+        "the accepted branch is gone:\n{s}"
+    );
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    assert_eq!(repo.head().unwrap().target(), Some(tip));
+    let on_disk = std::fs::read_to_string(state.join("use-cases/claims-triage.ron")).unwrap();
+    assert!(
+        on_disk.contains("stage: FineTune,"),
+        "the working tree follows"
+    );
+    assert!(
+        repo.statuses(None).unwrap().is_empty(),
+        "nothing left modified"
+    );
+    t.keys(&["q"]);
+    t.wait_for("ripen-exited-0");
+}

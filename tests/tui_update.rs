@@ -9,6 +9,7 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModif
 use ripen::model::Stage;
 use ripen::readiness::{Flag, Verdict};
 use ripen::register::parse_use_case;
+use ripen::tui::app::Load;
 use ripen::tui::app::{
     App, CommitRequest, Data, Dialog, Effect, FormKind, Level, QuickFilter, Screen, SortColumn, Tab,
 };
@@ -151,14 +152,20 @@ fn tab_and_numbers_switch_screens() {
     press(&mut app, KeyCode::Tab);
     assert_eq!(app.screen, Screen::Problems);
     press(&mut app, KeyCode::Tab);
+    assert_eq!(app.screen, Screen::Proposals);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.screen, Screen::Review);
+    press(&mut app, KeyCode::Tab);
     assert_eq!(app.screen, Screen::Portfolio);
     press(&mut app, KeyCode::BackTab);
-    assert_eq!(app.screen, Screen::Problems);
+    assert_eq!(app.screen, Screen::Review);
 
     for (c, screen) in [
         ('2', Screen::Board),
         ('3', Screen::Readiness),
         ('5', Screen::Problems),
+        ('6', Screen::Proposals),
+        ('7', Screen::Review),
         ('1', Screen::Portfolio),
     ] {
         type_str(&mut app, &c.to_string());
@@ -313,13 +320,13 @@ fn history_is_requested_when_its_tab_shows_and_its_commits_are_selectable() {
     let mut app = app();
     select_in_portfolio(&mut app, "claims-triage");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.history_request(), None, "only the History tab loads it");
+    assert_eq!(app.pending_load(), None, "only the History tab loads it");
     type_str(&mut app, "llll");
     assert_eq!(app.tab, Tab::History);
     let i = index_of(&app, "claims-triage");
-    assert_eq!(app.history_request(), Some(i));
+    assert_eq!(app.pending_load(), Some(Load::History(i)));
     app.history_loaded("claims-triage".to_owned(), Ok(sample_history()));
-    assert_eq!(app.history_request(), None);
+    assert_eq!(app.pending_load(), None);
     type_str(&mut app, "jj");
     assert_eq!(app.history.cursor.selected, 2);
     type_str(&mut app, "j");
@@ -329,13 +336,13 @@ fn history_is_requested_when_its_tab_shows_and_its_commits_are_selectable() {
     type_str(&mut app, "j");
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.tab, Tab::History);
-    assert_eq!(app.history_request(), app.detail);
+    assert_eq!(app.pending_load(), app.detail.map(Load::History));
     // A reload drops the loaded history: there may be new commits.
     select_in_portfolio_after_esc(&mut app, "claims-triage");
     app.history_loaded("claims-triage".to_owned(), Ok(sample_history()));
-    assert_eq!(app.history_request(), None);
+    assert_eq!(app.pending_load(), None);
     app.reload(shipped());
-    assert_eq!(app.history_request(), app.detail);
+    assert_eq!(app.pending_load(), app.detail.map(Load::History));
 }
 
 fn select_in_portfolio_after_esc(app: &mut App, id: &str) {
@@ -1295,4 +1302,28 @@ fn a_resize_changes_the_page_and_keeps_the_selection_visible() {
     let c = app.portfolio.cursor;
     assert_eq!(c.selected, 19);
     assert!(c.offset <= 19 && 19 < c.offset + 17, "{c:?}");
+}
+
+#[test]
+fn proposals_and_reviews_load_when_their_screen_shows_and_again_after_a_reload() {
+    let mut app = app();
+    assert_eq!(app.pending_load(), None, "nothing to load on the portfolio");
+    type_str(&mut app, "6");
+    assert_eq!(app.pending_load(), Some(Load::Proposals));
+    app.proposals_loaded(Ok(Vec::new()));
+    assert_eq!(app.pending_load(), None, "loaded once");
+    type_str(&mut app, "7");
+    assert_eq!(app.pending_load(), Some(Load::ReviewTags));
+    app.review_tags_loaded(Err("not inside a git repository".to_owned()));
+    assert_eq!(app.pending_load(), None, "no tags: no report to build");
+    // `a` with no proposal selected only says so.
+    type_str(&mut app, "6a");
+    assert!(app.dialog.is_none());
+    assert!(app.flash.is_some());
+    app.reload(shipped());
+    assert_eq!(
+        app.pending_load(),
+        Some(Load::Proposals),
+        "a reload forgets what git said"
+    );
 }

@@ -70,16 +70,22 @@ pub enum Screen {
     Detail,
     /// Every diagnostic.
     Problems,
+    /// Branches that propose changes.
+    Proposals,
+    /// The quarterly review: now against a review tag.
+    Review,
 }
 
 impl Screen {
     /// All screens in order (their number is the position plus one).
-    pub const ALL: [Screen; 5] = [
+    pub const ALL: [Screen; 7] = [
         Screen::Portfolio,
         Screen::Board,
         Screen::Readiness,
         Screen::Detail,
         Screen::Problems,
+        Screen::Proposals,
+        Screen::Review,
     ];
 
     /// The tab title.
@@ -90,6 +96,8 @@ impl Screen {
             Screen::Readiness => "Readiness",
             Screen::Detail => "Detail",
             Screen::Problems => "Problems",
+            Screen::Proposals => "Proposals",
+            Screen::Review => "Review",
         }
     }
 
@@ -366,6 +374,15 @@ pub enum Dialog {
         /// The last failure, shown in the form.
         error: Option<String>,
     },
+    /// Accepting a proposal, awaiting confirmation.
+    Accept {
+        /// The branch.
+        branch: String,
+        /// Its tip when listed: accepting refuses if it moved since.
+        tip: git2::Oid,
+        /// What accepting does, one line per item.
+        summary: Vec<String>,
+    },
     /// An external edit produced a file with errors.
     EditFailed {
         /// Which use case (register index).
@@ -408,6 +425,13 @@ pub enum Effect {
     Reload,
     /// Commit one file.
     Commit(CommitRequest),
+    /// Accept a proposal branch.
+    Accept {
+        /// The branch.
+        branch: String,
+        /// Its tip when it was listed.
+        tip: git2::Oid,
+    },
     /// Open a use case in the external editor (`edited`: an earlier copy to reopen).
     Edit {
         /// Register index.
@@ -436,6 +460,51 @@ fn help_lines() -> usize {
         .iter()
         .map(|(_, rows)| rows.len() + 2)
         .sum()
+}
+
+/// The Proposals screen's content, loaded on demand.
+#[derive(Debug, Default)]
+pub struct ProposalsView {
+    /// Whether the list was loaded (since the last reload).
+    pub loaded: bool,
+    /// Branches proposing changes.
+    pub list: Vec<crate::git::proposals::Proposal>,
+    /// Why there is no list, if loading failed.
+    pub error: Option<String>,
+    /// The selected proposal.
+    pub cursor: Cursor,
+    /// Whether the selected proposal's changes are shown.
+    pub open: bool,
+}
+
+/// The Review screen's content, loaded on demand.
+#[derive(Debug, Default)]
+pub struct ReviewView {
+    /// Whether the review tags were loaded (since the last reload).
+    pub loaded: bool,
+    /// Review tags, newest first.
+    pub tags: Vec<crate::git::review::ReviewTag>,
+    /// Why there are no tags, if loading failed.
+    pub error: Option<String>,
+    /// The selected tag: the report compares HEAD with it.
+    pub cursor: Cursor,
+    /// The tag the report below is for.
+    pub report_for: Option<String>,
+    /// The report, or why it could not be built.
+    pub report: Option<Result<crate::report::quarterly::QuarterlyReport, String>>,
+}
+
+/// Something the runtime should load for the current screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Load {
+    /// The git history of a use case (register index).
+    History(usize),
+    /// The proposal branches.
+    Proposals,
+    /// The review tags.
+    ReviewTags,
+    /// The report from a review tag to HEAD.
+    Report(String),
 }
 
 /// The whole UI state.
@@ -468,6 +537,10 @@ pub struct App {
     pub detail_scroll: usize,
     /// The History tab's content.
     pub history: HistoryView,
+    /// The Proposals screen's content.
+    pub proposals: ProposalsView,
+    /// The Review screen's content.
+    pub review: ReviewView,
     /// The open dialog.
     pub dialog: Option<Dialog>,
     /// A message in the status bar.
@@ -507,6 +580,8 @@ impl App {
             tab: Tab::Overview,
             detail_scroll: 0,
             history: HistoryView::default(),
+            proposals: ProposalsView::default(),
+            review: ReviewView::default(),
             dialog: None,
             flash: None,
             page: 10,
@@ -551,7 +626,7 @@ impl App {
                 .copied(),
             Screen::Readiness => self.data.candidates.get(self.readiness.selected).copied(),
             Screen::Detail => self.detail,
-            Screen::Problems => None,
+            Screen::Problems | Screen::Proposals | Screen::Review => None,
         }
     }
 
@@ -562,7 +637,8 @@ impl App {
                 Dialog::Stage {
                     confirming: true, ..
                 }
-                | Dialog::EditFailed { .. } => vec![Scope::Confirm],
+                | Dialog::EditFailed { .. }
+                | Dialog::Accept { .. } => vec![Scope::Confirm],
                 Dialog::Stage { .. } => vec![Scope::Prompt],
                 Dialog::Form { .. } => vec![Scope::Dialog],
             };
@@ -589,7 +665,8 @@ impl App {
                 Scope::Global,
             ],
             Screen::Readiness => vec![Scope::Selected, Scope::Open, Scope::List, Scope::Global],
-            Screen::Problems => vec![Scope::List, Scope::Global],
+            Screen::Problems | Screen::Review => vec![Scope::List, Scope::Global],
+            Screen::Proposals => vec![Scope::Proposals, Scope::Open, Scope::List, Scope::Global],
             Screen::Detail => vec![Scope::Detail, Scope::Selected, Scope::Global],
         }
     }
@@ -720,9 +797,14 @@ impl App {
                 }
                 _ => {}
             },
-            Action::NextScreen => self.go(Screen::ALL[(self.screen.index() + 1) % 5]),
-            Action::PrevScreen => self.go(Screen::ALL[(self.screen.index() + 4) % 5]),
-            Action::Screen(n) => self.go(Screen::ALL[usize::from(n.clamp(1, 5)) - 1]),
+            Action::NextScreen => {
+                self.go(Screen::ALL[(self.screen.index() + 1) % Screen::ALL.len()])
+            }
+            Action::PrevScreen => self
+                .go(Screen::ALL[(self.screen.index() + Screen::ALL.len() - 1) % Screen::ALL.len()]),
+            Action::Screen(n) => {
+                self.go(Screen::ALL[usize::from(n.clamp(1, Screen::ALL.len() as u8)) - 1])
+            }
             Action::Reload => return vec![Effect::Reload],
             Action::Up => self.move_selection(-1),
             Action::Down => self.move_selection(1),
@@ -745,7 +827,11 @@ impl App {
                 }
             }
             Action::Open => {
-                if self.screen == Screen::Problems {
+                if matches!(self.screen, Screen::Problems | Screen::Review) {
+                    return Vec::new();
+                }
+                if self.screen == Screen::Proposals {
+                    self.proposals.open = !self.proposals.open;
                     return Vec::new();
                 }
                 if let Some(i) = self.selected() {
@@ -783,6 +869,7 @@ impl App {
                 self.portfolio.quick = all[(i + 1) % all.len()];
                 self.refilter();
             }
+            Action::Accept => self.open_accept_dialog(),
             Action::StagePrev | Action::StageNext => self.open_stage_dialog(action),
             Action::AddMeasurement => self.open_form(FormKind::Measurement),
             Action::AddRoi => self.open_form(FormKind::Roi),
@@ -840,6 +927,14 @@ impl App {
             Screen::Problems => {
                 let len = self.data.register.diagnostics.len();
                 self.problems.step(delta, len, page);
+            }
+            Screen::Proposals => {
+                let len = self.proposals.list.len();
+                self.proposals.cursor.step(delta, len, (page / 2).max(1));
+            }
+            Screen::Review => {
+                let len = self.review.tags.len();
+                self.review.cursor.step(delta, len, page);
             }
             Screen::Detail if self.tab == Tab::History => {
                 let len = self.history.entries.len();
@@ -999,13 +1094,118 @@ impl App {
         self.portfolio.cursor.follow(len, self.page);
     }
 
-    /// The use case whose history the runtime should load now, if any:
-    /// the History tab is showing and holds another use case's history.
-    pub fn history_request(&self) -> Option<usize> {
-        let i = self.detail?;
-        let wanted = self.entry(i).id.as_str();
-        let showing = self.screen == Screen::Detail && self.tab == Tab::History && !self.help;
-        (showing && self.history.id.as_deref() != Some(wanted)).then_some(i)
+    /// What the runtime should load for the current screen, if anything:
+    /// the History tab's commits, the proposals, the review tags, or the
+    /// report for the selected review tag.
+    pub fn pending_load(&self) -> Option<Load> {
+        if self.help || self.dialog.is_some() {
+            return None;
+        }
+        match self.screen {
+            Screen::Detail if self.tab == Tab::History => {
+                let i = self.detail?;
+                let wanted = self.entry(i).id.as_str();
+                (self.history.id.as_deref() != Some(wanted)).then_some(Load::History(i))
+            }
+            Screen::Proposals => (!self.proposals.loaded).then_some(Load::Proposals),
+            Screen::Review if !self.review.loaded => Some(Load::ReviewTags),
+            Screen::Review => {
+                let tag = self.review.tags.get(self.review.cursor.selected)?;
+                (self.review.report_for.as_deref() != Some(tag.name.as_str()))
+                    .then(|| Load::Report(tag.name.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Stores the loaded proposals (or why they could not be loaded).
+    pub fn proposals_loaded(
+        &mut self,
+        result: Result<Vec<crate::git::proposals::Proposal>, String>,
+    ) {
+        let (list, error) = match result {
+            Ok(l) => (l, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        let len = list.len();
+        self.proposals.loaded = true;
+        self.proposals.list = list;
+        self.proposals.error = error;
+        self.proposals.cursor.follow(len, self.page);
+    }
+
+    /// Stores the loaded review tags (or why they could not be loaded).
+    pub fn review_tags_loaded(
+        &mut self,
+        result: Result<Vec<crate::git::review::ReviewTag>, String>,
+    ) {
+        let (tags, error) = match result {
+            Ok(t) => (t, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        let len = tags.len();
+        self.review.loaded = true;
+        self.review.tags = tags;
+        self.review.error = error;
+        self.review.cursor.follow(len, self.page);
+    }
+
+    /// Stores the report from review tag `tag` to HEAD.
+    pub fn report_loaded(
+        &mut self,
+        tag: String,
+        result: Result<crate::report::quarterly::QuarterlyReport, String>,
+    ) {
+        self.review.report_for = Some(tag);
+        self.review.report = Some(result);
+    }
+
+    fn open_accept_dialog(&mut self) {
+        if let Some(why) = &self.data.read_only {
+            let msg = format!("editing is off: {why}");
+            self.flash(Level::Error, msg);
+            return;
+        }
+        let Some(p) = self.proposals.list.get(self.proposals.cursor.selected) else {
+            self.flash(Level::Info, "no proposal selected");
+            return;
+        };
+        let mut summary = vec![format!(
+            "{} commit(s) by {}",
+            p.commits,
+            p.authors.join(", ")
+        )];
+        if !p.valid {
+            summary.push(format!(
+                "it does not validate ({} error(s)): accepting will be refused",
+                p.errors()
+            ));
+        }
+        if !p.mergeable {
+            summary.push("it conflicts with HEAD: accepting will be refused".to_owned());
+        }
+        for u in p
+            .changes
+            .use_cases
+            .iter()
+            .filter(|u| u.status != crate::diff::Status::Unchanged)
+        {
+            summary.push(format!("{} {}", u.status.label(), u.id));
+        }
+        self.dialog = Some(Dialog::Accept {
+            branch: p.branch.clone(),
+            tip: p.tip,
+            summary,
+        });
+    }
+
+    /// Records the outcome of accepting a proposal.
+    pub fn accepted(&mut self, result: Result<String, String>) {
+        self.dialog = None;
+        match result {
+            Ok(msg) => self.flash(Level::Info, msg),
+            Err(msg) => self.flash(Level::Error, msg),
+        }
     }
 
     /// Stores a loaded history (or why it could not be loaded).
@@ -1028,15 +1228,19 @@ impl App {
 
     /// Replaces the data after a reload, keeping selections by id.
     pub fn reload(&mut self, data: Data) {
-        // The files may have new commits: history is loaded again on demand.
+        // New commits may have landed: what came from git is loaded again
+        // on demand, keeping the selections.
         self.history = HistoryView::default();
+        self.proposals.loaded = false;
+        self.review.loaded = false;
+        self.review.report_for = None;
         let dialog_id = match &self.dialog {
             Some(
                 Dialog::Stage { index, .. }
                 | Dialog::Form { index, .. }
                 | Dialog::EditFailed { index, .. },
             ) => Some(self.entry(*index).id.clone()),
-            None => None,
+            Some(Dialog::Accept { .. }) | None => None,
         };
         let detail_id = self.detail.map(|i| self.entry(i).id.clone());
         // Register indices change when use cases are added or removed: the
@@ -1079,7 +1283,7 @@ impl App {
                         | Dialog::Form { index, .. }
                         | Dialog::EditFailed { index, .. },
                     ) => *index = new,
-                    None => {}
+                    Some(Dialog::Accept { .. }) | None => {}
                 },
                 None => {
                     self.dialog = None;
@@ -1274,6 +1478,18 @@ impl App {
                         }
                     }
                 }
+                _ => {}
+            },
+            Dialog::Accept { branch, tip, .. } => match action {
+                Action::Yes => {
+                    let effect = Effect::Accept {
+                        branch: branch.clone(),
+                        tip: *tip,
+                    };
+                    self.dialog = None;
+                    return vec![effect];
+                }
+                Action::No => self.dialog = None,
                 _ => {}
             },
             Dialog::EditFailed { index, edited, .. } => match action {

@@ -59,6 +59,8 @@ pub enum Action {
     AddRoi,
     /// Edit the selected use case's file in $VISUAL / $EDITOR.
     EditFile,
+    /// Accept the selected proposal.
+    Accept,
     /// Submit the dialog or accept the filter.
     Submit,
     /// Next field of a form.
@@ -88,6 +90,8 @@ pub enum Scope {
     Board,
     /// The detail screen.
     Detail,
+    /// The proposals screen.
+    Proposals,
     /// While typing a filter.
     Filter,
     /// Inside a form.
@@ -110,6 +114,7 @@ impl Scope {
             Scope::Portfolio => "Portfolio",
             Scope::Board => "Board",
             Scope::Detail => "Detail",
+            Scope::Proposals => "Proposals",
             Scope::Filter => "Typing a filter",
             Scope::Dialog => "Dialogs and forms",
             Scope::Confirm => "Confirmations",
@@ -242,6 +247,25 @@ pub static BINDINGS: &[Binding] = &[
         "Detail of the selected use case"
     ),
     b!(Global, [ch('5')], Action::Screen(5), "Problems screen"),
+    b!(
+        Global,
+        [ch('6')],
+        Action::Screen(6),
+        "Proposals screen (branches)"
+    ),
+    b!(
+        Global,
+        [ch('7')],
+        Action::Screen(7),
+        "Review screen (now against a review tag)"
+    ),
+    b!(
+        Proposals,
+        [ch('a')],
+        Action::Accept,
+        "accept the selected proposal (asks first)",
+        "accept"
+    ),
     b!(
         Global,
         [ch('r')],

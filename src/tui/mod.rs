@@ -130,8 +130,37 @@ fn event_loop(
         while let Some(effect) = effects.pop() {
             effects.extend(perform(effect, app, terminal, source));
         }
-        if let Some(i) = app.history_request() {
-            load_history(app, source, i);
+        // What the screen now shows may need loading from git (history,
+        // proposals, reviews); each load may ask for the next.
+        while let Some(load) = app.pending_load() {
+            match load {
+                app::Load::History(i) => load_history(app, source, i),
+                app::Load::Proposals => {
+                    let result =
+                        git::proposals::list(&source.state_dir, source.as_of, source.today)
+                            .map_err(|e| e.to_string());
+                    app.proposals_loaded(result);
+                }
+                app::Load::ReviewTags => {
+                    let result = git::review::reviews(&source.state_dir).map_err(|e| e.to_string());
+                    app.review_tags_loaded(result);
+                }
+                app::Load::Report(tag) => {
+                    let since = format!("refs/tags/{tag}");
+                    let result = git::review::report(
+                        &source.state_dir,
+                        Some(&since),
+                        source.rev.as_deref(),
+                        source.as_of,
+                    )
+                    .map(|b| b.report)
+                    .map_err(|e| e.to_string());
+                    app.report_loaded(tag, result);
+                }
+            }
+            terminal
+                .draw(|f| views::draw(f, app, theme))
+                .map_err(|e| e.to_string())?;
         }
     }
 }
@@ -196,6 +225,28 @@ fn perform(
             Vec::new()
         }
         Effect::Edit { index, edited } => edit(app, terminal, source, index, edited),
+        Effect::Accept { branch, tip } => {
+            let result = {
+                let _guard = SAVING.lock();
+                git::proposals::accept(&source.state_dir, &branch, tip, source.as_of, source.today)
+            };
+            let outcome = match result {
+                Ok(git::proposals::Accepted::FastForward { to }) => Ok(format!(
+                    "accepted {}: fast-forwarded to {}",
+                    crate::text::sanitize(&branch),
+                    &to.to_string()[..7]
+                )),
+                Ok(git::proposals::Accepted::Merged { commit }) => Ok(format!(
+                    "accepted {}: merge commit {}",
+                    crate::text::sanitize(&branch),
+                    &commit.to_string()[..7]
+                )),
+                Err(e) => Err(e.to_string()),
+            };
+            reload(app, source);
+            app.accepted(outcome);
+            Vec::new()
+        }
     }
 }
 

@@ -165,6 +165,22 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
                 ));
             }
         }
+        Dialog::Accept {
+            branch, summary, ..
+        } => {
+            let rect = centered(area, 76, (summary.len() as u16 + 6).min(area.height));
+            frame.render_widget(Clear, rect);
+            let block = frame_block(format!(" Accept {} ", safe(branch)), theme);
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let mut lines: Vec<Line<'_>> = summary.iter().map(|l| Line::from(safe(l))).collect();
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                "Fast-forward when possible, else a merge commit. y accept · n cancel",
+                theme.header(),
+            ));
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        }
         Dialog::EditFailed {
             index, problems, ..
         } => {

@@ -9,7 +9,9 @@ mod dialog;
 mod help;
 mod portfolio;
 mod problems;
+mod proposals;
 mod readiness;
+mod review;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -45,6 +47,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         Screen::Readiness => readiness::draw(frame, body, app, theme),
         Screen::Detail => detail::draw(frame, body, app, theme),
         Screen::Problems => problems::draw(frame, body, app, theme),
+        Screen::Proposals => proposals::draw(frame, body, app, theme),
+        Screen::Review => review::draw(frame, body, app, theme),
     }
     draw_status(frame, status, app, theme);
     if app.help {
@@ -84,7 +88,12 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .enumerate()
         .map(|(i, s)| {
             let label = match s {
+                // The count is in the status bar too; narrow tabs only mark it.
+                Screen::Problems if problems > 0 && area.width < 100 => {
+                    format!("{} {}!", i + 1, s.title())
+                }
                 Screen::Problems if problems > 0 => format!("{} {} ({problems})", i + 1, s.title()),
+                Screen::Readiness if area.width < 100 => format!("{} Ready", i + 1),
                 _ => format!("{} {}", i + 1, s.title()),
             };
             Line::from(label)
@@ -95,7 +104,8 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Tabs::new(titles)
             .select(selected)
             .highlight_style(theme.selected())
-            .divider("│"),
+            .padding("", " ")
+            .divider("│ "),
         area,
     );
 }
