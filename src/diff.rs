@@ -417,6 +417,9 @@ fn approach_fields(a: &Approach) -> Vec<(&'static str, FieldValue)> {
             ("approach.prompting", FieldValue::text(prompting)),
             ("approach.fine_tuned", FieldValue::text(fine_tuned)),
         ],
+        Approach::Other { description } => {
+            vec![("approach.description", FieldValue::text(description))]
+        }
     }
 }
 
@@ -583,6 +586,8 @@ pub fn diff_use_cases(a: &UseCase, b: &UseCase) -> Vec<FieldChange> {
     );
     diff_list(o, "roi", &a.roi, &b.roi, |r| r.date, |r| V::Roi(r.clone()));
     scalar(o, "notes", V::text(&a.notes), V::text(&b.notes));
+    let source = |u: &UseCase| V::opt(u.source.as_ref(), |s| V::Name(canonical::source(s)));
+    scalar(o, "source", source(a), source(b));
     out
 }
 

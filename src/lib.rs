@@ -11,18 +11,23 @@
 //! - [`report`]: the rows that the command line and the terminal UI show.
 //! - [`diff`]: the semantic diff of two versions of the register, field by field.
 //! - [`text`]: safe display of untrusted text.
+//! - [`import`]: planning an import of a CSV file (a spreadsheet, the US
+//!   federal inventory) through a mapping: the files to write and a report.
+//! - [`export`]: the register as CSV, or back in a source's format.
 //! - [`store`]: the file-system edge (reading a state directory, atomic writes).
 //! - [`git`]: the git edge (reading a register at any revision).
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.
 //!
-//! The core (model, register, validate, readiness, report, text) does no I/O,
-//! reads no clock and knows nothing of git or terminals.
+//! The core (model, register, validate, readiness, report, text, import,
+//! export) does no I/O, reads no clock and knows nothing of git or terminals.
 
 pub mod change;
 pub mod cli;
 pub mod diff;
+pub mod export;
 pub mod form;
 pub mod git;
+pub mod import;
 pub mod model;
 pub mod readiness;
 pub mod register;

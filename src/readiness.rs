@@ -286,6 +286,9 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
     let not_applicable = match (&u.approach, u.stage) {
         (_, Stage::Retired) => Some("retired".to_owned()),
         (Approach::Prompting { .. }, _) => None,
+        (Approach::Other { .. }, _) => {
+            Some("not a language-model approach (neither prompting nor fine-tuning)".to_owned())
+        }
         (a, _) => Some(format!("already {}", a.kind())),
     };
     if let Some(because) = not_applicable {

@@ -184,6 +184,23 @@ pub fn use_case(u: &UseCase, as_of: Date) -> Vec<Finding> {
             c.text(vec![Seg::Field("approach")], "prompting", prompting, true);
             c.text(vec![Seg::Field("approach")], "fine_tuned", fine_tuned, true);
         }
+        crate::model::Approach::Other { description } => {
+            c.text(
+                vec![Seg::Field("approach")],
+                "description",
+                description,
+                false,
+            );
+        }
+    }
+    if let Some(source) = &u.source {
+        c.text(
+            vec![Seg::Field("source")],
+            "source.system",
+            &source.system,
+            false,
+        );
+        c.text(vec![Seg::Field("source")], "source.id", &source.id, false);
     }
     if let Some(a) = u.targets.accuracy {
         c.fraction(

@@ -25,7 +25,7 @@ fn no_register(dir: &Path) -> Failure {
 }
 
 /// Loads the register from the working tree or from `--rev`.
-fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
+pub(super) fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
     let dir = state_dir(cli);
     let snapshot = match &cli.rev {
         Some(rev) => git::snapshot_at(&dir, rev)?,
@@ -40,7 +40,7 @@ fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
 }
 
 /// Tells on standard error that the register has errors; returns the exit code.
-fn exit_code(reg: &Register, env: &Env, print_hint: bool) -> u8 {
+pub(super) fn exit_code(reg: &Register, env: &Env, print_hint: bool) -> u8 {
     let errors = reg.errors();
     if errors == 0 {
         return 0;
@@ -83,6 +83,8 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
             super::history::diff(&cli, today, env, from, to.as_deref(), *format)
         }
         Some(Command::History { id, format }) => super::history::history(&cli, env, id, *format),
+        Some(Command::Import(args)) => super::import::import(&cli, today, env, args),
+        Some(Command::Export(args)) => super::import::export(&cli, today, env, args),
         Some(Command::Proposals(args)) => super::proposals::run(&cli, today, env, args),
         Some(Command::Review(args)) => super::review::review(&cli, env, args),
         Some(Command::Report(args)) => super::review::report(&cli, env, args),

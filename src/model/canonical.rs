@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use super::{Approach, Measurement, Policy, RoiEntry, Settings, UseCase};
+use super::{Approach, Measurement, Policy, RoiEntry, Settings, Source, UseCase};
 
 /// A string literal with RON escapes: quotes, backslashes and every
 /// character that is unsafe on a terminal are escaped; the rest (apostrophes,
@@ -67,7 +67,13 @@ pub fn approach(a: &Approach) -> String {
             s(prompting),
             s(fine_tuned)
         ),
+        Approach::Other { description } => format!("Other(description: {})", s(description)),
     }
+}
+
+/// One line of a source, e.g. `(system: "omb-2025", id: "DOC/DOC-0042")`.
+pub fn source(v: &Source) -> String {
+    format!("(system: {}, id: {})", s(&v.system), s(&v.id))
 }
 
 /// One line of a measurement, as it stands in the `measurements` list.
@@ -152,6 +158,9 @@ pub fn use_case(u: &UseCase) -> String {
     );
     list(&mut out, "roi", u.roi.iter().map(roi_entry));
     let _ = writeln!(out, "    notes: {},", s(&u.notes));
+    if let Some(src) = &u.source {
+        let _ = writeln!(out, "    source: Some({}),", source(src));
+    }
     out.push_str(")\n");
     out
 }

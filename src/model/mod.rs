@@ -132,6 +132,13 @@ pub enum Approach {
         /// The fine-tuned half.
         fine_tuned: String,
     },
+    /// AI that is neither prompting nor a fine-tuned language model
+    /// (classical machine learning, computer vision, ...): governed like the
+    /// rest, with no readiness verdict.
+    Other {
+        /// What it is, e.g. `Classical ML`.
+        description: String,
+    },
 }
 
 impl Approach {
@@ -141,6 +148,7 @@ impl Approach {
             Approach::Prompting { .. } => "Prompting",
             Approach::FineTuned { .. } => "FineTuned",
             Approach::Hybrid { .. } => "Hybrid",
+            Approach::Other { .. } => "Other",
         }
     }
 }
@@ -334,6 +342,20 @@ pub struct UseCase {
     pub roi: Vec<RoiEntry>,
     /// Free-form notes (comments in files are not preserved; use this).
     pub notes: String,
+    /// Where the use case was imported from, so that a later import
+    /// updates it instead of adding a duplicate.
+    #[serde(default)]
+    pub source: Option<Source>,
+}
+
+/// Where a use case came from: a system and the id it has there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The system or inventory, e.g. `omb-2025`.
+    pub system: String,
+    /// The use case's id in that system, e.g. `DOC/DOC-0042`.
+    pub id: String,
 }
 
 /// A readiness criterion, as named in `policy.ron`'s `gates`.
@@ -465,6 +487,7 @@ impl UseCase {
             measurements: Vec::new(),
             roi: Vec::new(),
             notes: "Scaffolded by `ripen new`: fill in every field, review the risk tier, then run `ripen validate`.".to_owned(),
+            source: None,
         }
     }
 }
