@@ -16,6 +16,7 @@
 //! - [`export`]: the register as CSV, or back in a source's format.
 //! - [`store`]: the file-system edge (reading a state directory, atomic writes).
 //! - [`git`]: the git edge (reading a register at any revision).
+//! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.
 //!
 //! The core (model, register, validate, readiness, report, text, import,
@@ -23,6 +24,7 @@
 
 pub mod change;
 pub mod cli;
+pub mod demo;
 pub mod diff;
 pub mod export;
 pub mod form;

@@ -67,6 +67,23 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
             let dir = dir.clone().unwrap_or_else(|| state_dir(&cli));
             init(&dir, name)
         }
+        Some(Command::Demo {
+            dir,
+            no_tui,
+            use_cases,
+            commits,
+            seed,
+        }) => super::demo::demo(
+            super::demo::DemoArgs {
+                dir: dir.as_deref(),
+                no_tui: *no_tui,
+                use_cases: *use_cases,
+                commits: *commits,
+                seed: *seed,
+            },
+            today,
+            env,
+        ),
         Some(Command::New {
             id,
             title,
