@@ -96,6 +96,12 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
         }
         Some(Command::List { format }) => list(&cli, today, env, *format),
         Some(Command::Fmt { check }) => fmt(&cli, env, *check),
+        Some(Command::Move {
+            id,
+            stage,
+            because,
+            force,
+        }) => move_stage(&cli, today, id, *stage, because, *force),
         Some(Command::Diff { from, to, format }) => {
             super::history::diff(&cli, today, env, from, to.as_deref(), *format)
         }
@@ -435,4 +441,80 @@ fn fmt(cli: &Cli, env: &Env, check: bool) -> Outcome {
     } else {
         0
     })
+}
+
+/// A crash point for the crash tests: when `RIPEN_CRASH_AT` names a commit
+/// step (`checked`, `written`, `committed`, `moved`, `indexed`), the process
+/// kills itself with SIGKILL right after that step, as a power cut would.
+fn crash_point() -> impl FnMut(crate::git::commit::Step) {
+    let at = std::env::var("RIPEN_CRASH_AT").ok();
+    move |step| {
+        if at.as_deref() == Some(step.name()) {
+            #[cfg(unix)]
+            // SAFETY: sends a signal to this very process.
+            unsafe {
+                libc::kill(libc::getpid(), libc::SIGKILL);
+            }
+        }
+    }
+}
+
+fn move_stage(
+    cli: &Cli,
+    today: Date,
+    id: &str,
+    to: crate::model::Stage,
+    because: &str,
+    force: bool,
+) -> Outcome {
+    use crate::change::{self, Edit};
+    use crate::git::commit::{self as commit, FileWrite};
+    refuse_rev(cli, "move")?;
+    if because.trim().is_empty() {
+        return Err(Failure(
+            "--because is empty: say in one line why the stage changes".to_owned(),
+        ));
+    }
+    let dir = state_dir(cli);
+    if !dir.is_dir() {
+        return Err(no_register(&dir));
+    }
+    // The HEAD the change is prepared against, read before the files.
+    let head = commit::head_commit(&dir)?;
+    let reg = register::load(&store::snapshot(&dir)?, cli.as_of, today);
+    let entry = reg.get(id).ok_or_else(|| {
+        Failure(format!(
+            "no use case `{}` in {}; `ripen list` shows the ids (a file with errors is left out: `ripen validate`)",
+            sanitize(id),
+            sanitize(&reg.root)
+        ))
+    })?;
+    let assessment = crate::readiness::assess(&entry.use_case, &reg.effective_policy(), reg.as_of);
+    let override_reason = change::override_needed(&entry.use_case, to, &assessment);
+    if let (Some(why), false) = (&override_reason, force) {
+        return Err(Failure(format!(
+            "{id} is not ready to move to {}: {why}; pass --override to move it anyway (the override is recorded)",
+            to.name()
+        )));
+    }
+    let applied = change::apply(
+        &entry.id,
+        &entry.use_case,
+        Edit::MoveStage(to),
+        because,
+        override_reason.as_deref(),
+    )?;
+    let file = FileWrite {
+        rel: &entry.rel,
+        expected: Some(&entry.original),
+        new: applied.text.as_bytes(),
+    };
+    let done =
+        commit::commit_files_observed(&dir, &[file], &applied.message, head, &mut crash_point())?;
+    println!(
+        "committed {}: {}",
+        &done.id.to_string()[..7],
+        sanitize(applied.message.lines().next().unwrap_or(""))
+    );
+    Ok(0)
 }

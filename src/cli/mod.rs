@@ -44,6 +44,16 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+fn parse_stage(s: &str) -> Result<crate::model::Stage, String> {
+    crate::model::Stage::ALL
+        .into_iter()
+        .find(|st| st.name().eq_ignore_ascii_case(s))
+        .ok_or_else(|| {
+            let names: Vec<&str> = crate::model::Stage::ALL.iter().map(|s| s.name()).collect();
+            format!("unknown stage `{s}`; one of {}", names.join(", "))
+        })
+}
+
 fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s)
 }
@@ -121,6 +131,29 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Move a use case to another roadmap stage and commit exactly that change.
+    #[command(
+        long_about = "Move a use case to another roadmap stage: one atomic write of its file and one \
+git commit of exactly that file, with the justification as the commit body (the same change the \
+terminal UI's < and > make). Moving into FineTune a use case whose readiness is not `ready` is \
+refused unless --override is given; the override is recorded in the commit message. Refused, \
+changing nothing, when the file changed since it was read, has uncommitted or staged changes, \
+the branch moved, or the repository cannot be edited (detached HEAD, merge in progress, no \
+identity)."
+    )]
+    Move {
+        /// The use case's id.
+        id: String,
+        /// The stage to move to: Identify, Collect, FineTune, Evaluate or Retired.
+        #[arg(value_parser = parse_stage)]
+        stage: crate::model::Stage,
+        /// Why: one line, the commit's body.
+        #[arg(long, short = 'm', value_name = "TEXT")]
+        because: String,
+        /// Move into FineTune although the readiness verdict is not `ready`.
+        #[arg(long = "override")]
+        force: bool,
     },
     /// Rewrite every file in canonical form.
     Fmt {

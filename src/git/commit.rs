@@ -2,18 +2,23 @@
 //! or several in one commit ([`commit_files`]), by the same protocol.
 //!
 //! The protocol, in order: refuse when editing is not possible (no
-//! repository, bare, detached HEAD, merge or rebase in progress, no identity);
-//! take `.git/index.lock` so no other git process touches the index
-//! meanwhile (a lock someone else holds, even a stale one, is reported and
-//! left alone); check that the branch still points where it did when the
+//! repository, bare, detached HEAD, merge or rebase in progress, no identity,
+//! an `.git/index.lock` that someone holds, even a stale one: it is reported
+//! and left alone); check that the branch still points where it did when the
 //! change was prepared ([`commit_file_expecting`]); check that each file on
 //! disk is still what was loaded, has no uncommitted changes (edits or a
 //! deletion) and nothing staged (edits or a deletion); write them atomically;
 //! build the commit's tree from HEAD's tree plus those files, keeping their
 //! modes (never from the index, so nothing the user staged for other files
 //! is included); move the branch only if it still points there
-//! (compare-and-swap), else put every file back; finally update those
-//! files' index entries (creating the index on a branch's first commit).
+//! (compare-and-swap), else put every file back; finally, holding
+//! `.git/index.lock` only for that moment, update those files' index entries
+//! (creating the index on a branch's first commit) unless someone staged
+//! them meanwhile.
+//!
+//! The lock is held only while the index is rewritten, so a process killed
+//! at any [`Step`] leaves no lock behind; every earlier step leaves either
+//! the old or the new file, and objects git can always read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -113,6 +118,44 @@ pub fn read_only_reason(state_dir: &Path) -> Option<String> {
         return Some("HEAD is detached; check out a branch first".to_owned());
     }
     None
+}
+
+/// The steps of a commit, in order, for observers (crash tests stop the
+/// process at each one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Every check passed; nothing is written yet.
+    Checked,
+    /// The files are written (atomically) in the working tree.
+    Written,
+    /// The commit object exists; the branch has not moved.
+    Committed,
+    /// The branch points to the new commit; the index is not updated.
+    Moved,
+    /// The index is updated: the change is complete.
+    Indexed,
+}
+
+impl Step {
+    /// Every step, in order.
+    pub const ALL: [Step; 5] = [
+        Step::Checked,
+        Step::Written,
+        Step::Committed,
+        Step::Moved,
+        Step::Indexed,
+    ];
+
+    /// The step's name in lower case (`checked`, `written`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Checked => "checked",
+            Step::Written => "written",
+            Step::Committed => "committed",
+            Step::Moved => "moved",
+            Step::Indexed => "indexed",
+        }
+    }
 }
 
 /// One file to change and commit.
@@ -354,6 +397,8 @@ struct Prepared<'a> {
     on_disk: Option<Vec<u8>>,
     mode: i32,
     new: &'a [u8],
+    /// The file's index entry when it was checked.
+    staged: Option<Oid>,
 }
 
 /// Writes several files atomically and commits exactly those files, in one
@@ -368,6 +413,17 @@ pub fn commit_files(
     files: &[FileWrite<'_>],
     message: &str,
     expected_head: Option<Oid>,
+) -> Result<Committed, ChangeError> {
+    commit_files_observed(state_dir, files, message, expected_head, &mut |_| {})
+}
+
+/// [`commit_files`], calling `observe` after each [`Step`].
+pub fn commit_files_observed(
+    state_dir: &Path,
+    files: &[FileWrite<'_>],
+    message: &str,
+    expected_head: Option<Oid>,
+    observe: &mut dyn FnMut(Step),
 ) -> Result<Committed, ChangeError> {
     if let Some(reason) = read_only_reason(state_dir) {
         return Err(ChangeError::ReadOnly(reason));
@@ -396,6 +452,7 @@ pub fn commit_files(
             on_disk: None,
             mode: i32::from(FileMode::Blob),
             new: f.new,
+            staged: None,
         });
     }
 
@@ -405,7 +462,11 @@ pub fn commit_files(
         .map(str::to_owned)
         .ok_or_else(|| ChangeError::ReadOnly("HEAD is detached".to_owned()))?;
 
-    let _lock = IndexLock::take(repo.path())?;
+    // Someone else's lock (or a stale one) stops the change before it starts.
+    let lock_path = repo.path().join("index.lock");
+    if lock_path.exists() {
+        return Err(ChangeError::Locked(lock_path));
+    }
 
     // The branch must still point where it did when the change was
     // prepared; the compare-and-swap below covers the moment after this.
@@ -451,6 +512,7 @@ pub fn commit_files(
         if !clean {
             return Err(ChangeError::Staged(display));
         }
+        p.staged = index.get_path(Path::new(&p.repo_rel), 0).map(|e| e.id);
         // Keep the mode HEAD has (an executable file stays executable).
         if let Some(m) = head_entry.as_ref().map(|e| e.filemode()) {
             if m == i32::from(FileMode::BlobExecutable) {
@@ -460,10 +522,12 @@ pub fn commit_files(
         p.on_disk = on_disk;
     }
     drop(index);
+    observe(Step::Checked);
 
     let mut written = vec![false; prepared.len()];
     let result = (|| -> Result<(Oid, Vec<Oid>), ChangeError> {
         write_files(&prepared, &mut written)?;
+        observe(Step::Written);
         let mut blobs = Vec::with_capacity(prepared.len());
         let mut entries = Vec::with_capacity(prepared.len());
         for p in &prepared {
@@ -475,6 +539,7 @@ pub fn commit_files(
         let tree = repo.find_tree(tree_id)?;
         let parents: Vec<&git2::Commit<'_>> = old_commit.iter().collect();
         let id = repo.commit(None, &signature, &signature, message, &tree, &parents)?;
+        observe(Step::Committed);
         let summary = message.lines().next().unwrap_or("");
         let reflog = format!("commit (ripen): {summary}");
         let moved = match &old_commit {
@@ -482,6 +547,7 @@ pub fn commit_files(
             None => repo.reference(&branch, id, false, &reflog),
         };
         moved.map_err(|e| branch_error(repo, &branch, e))?;
+        observe(Step::Moved);
         Ok((id, blobs))
     })();
     let (id, blobs) = match result {
@@ -500,8 +566,25 @@ pub fn commit_files(
         entry.mode = p.mode as u32;
         entries.push(entry);
     }
-    update_index(repo.path(), &entries)
-        .map_err(|why| ChangeError::IndexNotUpdated(id.to_string(), why))?;
+    // The index lock, for just this moment; whatever was staged for these
+    // files since the checks is left as the user staged it.
+    let not_updated = |why: String| ChangeError::IndexNotUpdated(id.to_string(), why);
+    let lock = IndexLock::take(repo.path()).map_err(|e| not_updated(e.to_string()))?;
+    let mut index = repo.index()?;
+    index.read(true)?;
+    for p in &prepared {
+        let now = index.get_path(Path::new(&p.repo_rel), 0).map(|e| e.id);
+        if now != p.staged {
+            return Err(not_updated(format!(
+                "{} was staged meanwhile; the staged version was kept",
+                p.repo_rel
+            )));
+        }
+    }
+    drop(index);
+    update_index(repo.path(), &entries).map_err(not_updated)?;
+    drop(lock);
+    observe(Step::Indexed);
     Ok(Committed { id, branch })
 }
 
@@ -511,7 +594,7 @@ pub fn commit_files(
 /// large import takes a second instead of a minute. Returns the first
 /// failure, after every write has finished or failed.
 fn write_files(prepared: &[Prepared<'_>], written: &mut [bool]) -> io::Result<()> {
-    const THREADS: usize = 32;
+    const THREADS: usize = 128;
     if prepared.len() <= 1 {
         for (p, w) in prepared.iter().zip(written.iter_mut()) {
             crate::store::write_atomic(&p.path, p.new)?;
