@@ -240,10 +240,56 @@ fn apply(
             )));
         }
     }
-    for w in &plan.writes {
-        store::write_atomic(&dir.join(&w.rel), &w.bytes)?;
-    }
+    write_all(dir, plan)?;
     Ok(None)
+}
+
+/// Writes every planned file atomically, many side by side (each atomic
+/// write waits for the disk; concurrent ones are flushed together). On any
+/// failure, every file is put back as it was.
+fn write_all(dir: &Path, plan: &Plan) -> Result<(), Failure> {
+    const THREADS: usize = 32;
+    let chunk = plan.writes.len().div_ceil(THREADS).max(1);
+    let results: Vec<std::io::Result<()>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = plan
+            .writes
+            .chunks(chunk)
+            .map(|ws| {
+                scope.spawn(move || {
+                    ws.iter()
+                        .map(|w| store::write_atomic(&dir.join(&w.rel), &w.bytes))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err(std::io::Error::other("a writing thread panicked"))]
+                })
+            })
+            .collect()
+    });
+    let Some(first) = results.iter().position(Result::is_err) else {
+        return Ok(());
+    };
+    for w in &plan.writes {
+        let path = dir.join(&w.rel);
+        let _ = match &w.expected {
+            Some(old) => store::write_atomic(&path, old),
+            None => std::fs::remove_file(&path),
+        };
+    }
+    let why = results[first]
+        .as_ref()
+        .err()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    Err(Failure(format!(
+        "cannot write {}: {why}; every file was put back as it was",
+        dir.join(&plan.writes[first].rel).display()
+    )))
 }
 
 /// `ripen import FILE (--mapping MAP | --preset NAME) [--dry-run]`.

@@ -594,7 +594,7 @@ pub fn commit_files_observed(
 /// large import takes a second instead of a minute. Returns the first
 /// failure, after every write has finished or failed.
 fn write_files(prepared: &[Prepared<'_>], written: &mut [bool]) -> io::Result<()> {
-    const THREADS: usize = 128;
+    const THREADS: usize = 32;
     if prepared.len() <= 1 {
         for (p, w) in prepared.iter().zip(written.iter_mut()) {
             crate::store::write_atomic(&p.path, p.new)?;
