@@ -208,61 +208,16 @@ pub fn load(snapshot: &Snapshot, explicit_as_of: Option<Date>, today: Date) -> R
         ));
     }
 
-    let mut use_cases = Vec::new();
     let prefix = format!("{USE_CASES_DIR}/");
-    for f in &snapshot.files {
-        let Some(name) = f.rel.strip_prefix(&prefix) else {
-            continue;
-        };
-        if name.starts_with('.') {
-            continue; // .gitkeep and editors' hidden files
-        }
-        let display = snapshot.display(&f.rel);
-        if name.contains('/') || matches!(f.content, Content::NotAFile(_)) {
-            let what = match f.content {
-                Content::NotAFile(what) => what,
-                _ => "nested file",
-            };
-            diagnostics.push(Diagnostic::file_level(
-                Severity::Warning,
-                display,
-                format!("ignored: a {what} in use-cases/; only <id>.ron files belong there"),
-            ));
-            continue;
-        }
-        let Some(stem) = name.strip_suffix(".ron") else {
-            diagnostics.push(Diagnostic::file_level(
-                Severity::Warning,
-                display,
-                "ignored: not a .ron file; use-cases/ holds only <id>.ron files".to_owned(),
-            ));
-            continue;
-        };
-        let id = match UseCaseId::new(stem) {
-            Ok(id) => Some(id),
-            Err(e) => {
-                diagnostics.push(Diagnostic::file_level(
-                    Severity::Error,
-                    display.clone(),
-                    format!("{e}; rename the file"),
-                ));
-                None
-            }
-        };
-        let parsed = parse::file(snapshot, f, &mut diagnostics, |text| {
-            parse_use_case(text).map(|u| {
-                let findings = crate::validate::use_case(&u, as_of);
-                (u, findings)
-            })
-        });
-        if let (Some(id), Some(use_case), Content::Bytes(bytes)) = (id, parsed, &f.content) {
-            use_cases.push(Entry {
-                id,
-                rel: f.rel.clone(),
-                use_case,
-                original: bytes.clone(),
-            });
-        }
+    let files: Vec<&SourceFile> = snapshot
+        .files
+        .iter()
+        .filter(|f| f.rel.starts_with(&prefix))
+        .collect();
+    let mut use_cases = Vec::with_capacity(files.len());
+    for (entry, found) in parallel_map(&files, |f| use_case_file(snapshot, f, &prefix, as_of)) {
+        use_cases.extend(entry);
+        diagnostics.extend(found);
     }
     use_cases.sort_by(|a, b| a.id.cmp(&b.id));
     diagnostics.sort_by(|a, b| {
@@ -276,6 +231,93 @@ pub fn load(snapshot: &Snapshot, explicit_as_of: Option<Date>, today: Date) -> R
         use_cases,
         diagnostics,
     }
+}
+
+/// Loads one entry of `use-cases/`: the use case if it is a valid
+/// `<id>.ron`, and its diagnostics.
+fn use_case_file(
+    snapshot: &Snapshot,
+    f: &SourceFile,
+    prefix: &str,
+    as_of: Date,
+) -> (Option<Entry>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let Some(name) = f.rel.strip_prefix(prefix) else {
+        return (None, diagnostics);
+    };
+    if name.starts_with('.') {
+        return (None, diagnostics); // .gitkeep and editors' hidden files
+    }
+    let display = snapshot.display(&f.rel);
+    if name.contains('/') || matches!(f.content, Content::NotAFile(_)) {
+        let what = match f.content {
+            Content::NotAFile(what) => what,
+            _ => "nested file",
+        };
+        diagnostics.push(Diagnostic::file_level(
+            Severity::Warning,
+            display,
+            format!("ignored: a {what} in use-cases/; only <id>.ron files belong there"),
+        ));
+        return (None, diagnostics);
+    }
+    let Some(stem) = name.strip_suffix(".ron") else {
+        diagnostics.push(Diagnostic::file_level(
+            Severity::Warning,
+            display,
+            "ignored: not a .ron file; use-cases/ holds only <id>.ron files".to_owned(),
+        ));
+        return (None, diagnostics);
+    };
+    let id = match UseCaseId::new(stem) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            diagnostics.push(Diagnostic::file_level(
+                Severity::Error,
+                display,
+                format!("{e}; rename the file"),
+            ));
+            None
+        }
+    };
+    let parsed = parse::file(snapshot, f, &mut diagnostics, |text| {
+        parse_use_case(text).map(|u| {
+            let findings = crate::validate::use_case(&u, as_of);
+            (u, findings)
+        })
+    });
+    let entry = match (id, parsed, &f.content) {
+        (Some(id), Some(use_case), Content::Bytes(bytes)) => Some(Entry {
+            id,
+            rel: f.rel.clone(),
+            use_case,
+            original: bytes.clone(),
+        }),
+        _ => None,
+    };
+    (entry, diagnostics)
+}
+
+/// `f` over `items` on every available core (in order; sequential for a
+/// few items). Parsing ten thousand files is the bulk of loading a register.
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads < 2 || items.len() < 256 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Parses and validates the text of one use-case file on its own (for an

@@ -15,10 +15,9 @@ use crate::register::Register;
 /// Every use case's assessment, in the register's order.
 pub fn assess_all(reg: &Register) -> Vec<Assessment> {
     let policy = reg.effective_policy();
-    reg.use_cases
-        .iter()
-        .map(|e| readiness::assess(&e.use_case, &policy, reg.as_of))
-        .collect()
+    crate::register::parallel_map(&reg.use_cases, |e| {
+        readiness::assess(&e.use_case, &policy, reg.as_of)
+    })
 }
 
 /// The latest measurement on or before the as-of date, as shown in lists.
