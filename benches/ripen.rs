@@ -1,0 +1,170 @@
+//! Benchmarks on generated registers: `cargo bench`. Inputs come from the
+//! demo generator (`ripen demo --use-cases N --commits M`), built once per
+//! run in temporary directories. See docs/performance.md for the numbers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ripen::demo::{Plan, generate};
+use ripen::model::Date;
+use ripen::tui::app::{App, Data};
+use ripen::tui::theme::Theme;
+use ripen::{git, register, report, store};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ripen");
+
+fn today() -> Date {
+    Date::parse("2026-11-29").unwrap()
+}
+
+struct Repo {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    state: PathBuf,
+}
+
+fn make(use_cases: usize, commits: usize) -> Repo {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = Plan::Synthetic {
+        use_cases,
+        commits,
+        seed: 7,
+    };
+    let repo = generate(dir.path(), &plan, today()).unwrap();
+    Repo {
+        root: repo.root.clone(),
+        state: repo.state_dir.clone(),
+        _dir: dir,
+    }
+}
+
+fn small() -> &'static Repo {
+    static R: OnceLock<Repo> = OnceLock::new();
+    R.get_or_init(|| make(1_000, 10))
+}
+
+fn large() -> &'static Repo {
+    static R: OnceLock<Repo> = OnceLock::new();
+    R.get_or_init(|| make(10_000, 10))
+}
+
+fn long_history() -> &'static Repo {
+    static R: OnceLock<Repo> = OnceLock::new();
+    R.get_or_init(|| make(10_000, 20_000))
+}
+
+fn load(state: &Path) -> register::Register {
+    register::load(&store::snapshot(state).unwrap(), None, today())
+}
+
+fn loading(c: &mut Criterion) {
+    let mut g = c.benchmark_group("load");
+    g.sample_size(10);
+    for (name, repo) in [("worktree_1k", small()), ("worktree_10k", large())] {
+        g.bench_function(name, |b| b.iter(|| load(&repo.state)));
+    }
+    g.bench_function("revision_10k", |b| {
+        b.iter(|| {
+            let snap = git::snapshot_at(&large().state, "HEAD").unwrap();
+            register::load(&snap, None, today())
+        })
+    });
+    let reg = load(&large().state);
+    g.bench_function("readiness_10k", |b| b.iter(|| report::assess_all(&reg)));
+    g.bench_function("ripen_list_10k_process", |b| {
+        b.iter(|| {
+            let status = Command::new(BIN)
+                .arg("--state")
+                .arg(&large().state)
+                .arg("list")
+                .stdout(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        })
+    });
+    g.finish();
+}
+
+fn ui(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ui");
+    g.sample_size(10);
+    let theme = Theme::new(true);
+    g.bench_function("first_frame_10k", |b| {
+        b.iter(|| {
+            let reg = load(&large().state);
+            let mut app = App::new(Data::new(reg, git::status(&large().state), None));
+            app.resize(40);
+            let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+            t.draw(|f| ripen::tui::views::draw(f, &app, &theme))
+                .unwrap();
+        })
+    });
+    let reg = load(&large().state);
+    let mut app = App::new(Data::new(reg, git::status(&large().state), None));
+    app.resize(40);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    app.update(ripen::tui::keymap::Action::Filter);
+    let key = |c| Event::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    g.sample_size(50);
+    // One iteration: type a character and redraw, then erase it and redraw
+    // (two keystrokes, so the state is the same at every iteration).
+    g.bench_function("filter_two_keystrokes_10k", |b| {
+        b.iter(|| {
+            app.handle_event(&key(KeyCode::Char('7')));
+            t.draw(|f| ripen::tui::views::draw(f, &app, &theme))
+                .unwrap();
+            app.handle_event(&key(KeyCode::Backspace));
+            t.draw(|f| ripen::tui::views::draw(f, &app, &theme))
+                .unwrap();
+        })
+    });
+    g.finish();
+}
+
+fn history(c: &mut Criterion) {
+    let repo = long_history();
+    let mut g = c.benchmark_group("history_20k_commits");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(20));
+    g.bench_function("ripen_history", |b| {
+        b.iter(|| {
+            let status = Command::new(BIN)
+                .arg("--state")
+                .arg(&repo.state)
+                .args(["history", "uc-00042", "--format", "json"])
+                .stdout(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        })
+    });
+    g.bench_function("git_log_follow", |b| {
+        b.iter(|| {
+            let status = Command::new("git")
+                .arg("-C")
+                .arg(&repo.root)
+                .args([
+                    "log",
+                    "--follow",
+                    "--format=%H",
+                    "--",
+                    "state/use-cases/uc-00042.ron",
+                ])
+                .stdout(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, loading, ui, history);
+criterion_main!(benches);
