@@ -242,3 +242,17 @@ pub fn status(state_dir: &Path) -> RepoStatus {
         in_repo: true,
     }
 }
+
+/// The commit a revision names in the repository holding `state_dir`.
+pub fn resolve_commit(state_dir: &Path, rev: &str) -> Result<git2::Oid, GitError> {
+    let located = locate(state_dir)?;
+    let commit = located
+        .repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| GitError::BadRevision {
+            rev: rev.to_owned(),
+            reason: e.message().to_owned(),
+        })?;
+    Ok(commit.id())
+}

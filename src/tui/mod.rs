@@ -55,7 +55,13 @@ pub fn load(source: &Source) -> Result<Data, String> {
             .map_err(|e| format!("cannot read {}: {e}", source.state_dir.display()))?,
     };
     let register = register::load(&snapshot, source.as_of, source.today);
-    let repo = git::status(&source.state_dir);
+    let mut repo = git::status(&source.state_dir);
+    if let Some(rev) = &source.rev {
+        // The status bar names what is shown: the revision, not the checkout.
+        repo.branch = Some(rev.clone());
+        repo.head = git::resolve_commit(&source.state_dir, rev).ok();
+        repo.dirty = false;
+    }
     let read_only = match &source.rev {
         Some(rev) => Some(format!("viewing revision {}", crate::text::sanitize(rev))),
         None => git::commit::read_only_reason(&source.state_dir),
