@@ -14,7 +14,7 @@ use terminal::{BIN, repo_with_shipped_state};
 fn ripen_exits_when_its_terminal_disappears() {
     let (_dir, state) = repo_with_shipped_state();
     let (mut master, mut slave) = (0, 0);
-    let mut size = libc::winsize {
+    let size = libc::winsize {
         ws_row: 24,
         ws_col: 80,
         ws_xpixel: 0,
@@ -27,7 +27,7 @@ fn ripen_exits_when_its_terminal_disappears() {
             &mut slave,
             std::ptr::null_mut(),
             std::ptr::null(),
-            &mut size,
+            &size,
         )
     };
     assert_eq!(rc, 0, "openpty failed");
