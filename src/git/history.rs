@@ -126,6 +126,45 @@ fn blob_at(tree: &Tree<'_>, path: &str) -> Option<Oid> {
     (entry.kind() == Some(ObjectType::Blob)).then(|| entry.id())
 }
 
+/// The entry `name` of a raw tree object: whether it is a folder, and its id.
+///
+/// Scanning the raw bytes finds one entry without building the whole tree
+/// (a register's `use-cases` folder holds thousands of entries, and a long
+/// history looks one up in every commit).
+fn raw_entry(data: &[u8], name: &[u8]) -> Option<(bool, Oid)> {
+    let mut i = 0;
+    while i < data.len() {
+        let space = i + data[i..].iter().position(|&b| b == b' ')?;
+        let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
+        let id = data.get(nul + 1..nul + 21)?;
+        if &data[space + 1..nul] == name {
+            let folder = &data[i..space] == b"40000";
+            return Oid::from_bytes(id).ok().map(|id| (folder, id));
+        }
+        i = nul + 21;
+    }
+    None
+}
+
+/// The blob at `path` in the tree `tree`, reading raw tree objects.
+fn blob_at_id(odb: &git2::Odb<'_>, tree: Oid, path: &str) -> Option<Oid> {
+    let mut current = tree;
+    let mut parts = path.split('/').peekable();
+    while let Some(part) = parts.next() {
+        let object = odb.read(current).ok()?;
+        if object.kind() != ObjectType::Tree {
+            return None;
+        }
+        let (folder, id) = raw_entry(object.data(), part.as_bytes())?;
+        match (parts.peek().is_some(), folder) {
+            (true, true) => current = id,
+            (false, false) => return Some(id),
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// The file stem of a `.../<id>.ron` path.
 fn id_of(path: &str) -> &str {
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -271,6 +310,7 @@ pub fn file_history(
         repo,
         parsed: HashMap::new(),
     };
+    let odb = repo.odb()?;
     let mut walk = repo.revwalk()?;
     walk.push(start)?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
@@ -295,13 +335,9 @@ pub fn file_history(
         };
         let commit = repo.find_commit(oid)?;
         let parents: Vec<git2::Commit<'_>> = commit.parents().collect();
-        let parent_trees = parents
+        let parent_blobs: Vec<Option<Oid>> = parents
             .iter()
-            .map(|p| p.tree())
-            .collect::<Result<Vec<_>, _>>()?;
-        let parent_blobs: Vec<Option<Oid>> = parent_trees
-            .iter()
-            .map(|t| blob_at(t, &here.path))
+            .map(|p| blob_at_id(&odb, p.tree_id(), &here.path))
             .collect();
 
         // A parent with the same blob: not listed, and followed alone.
@@ -311,6 +347,10 @@ pub fn file_history(
         }
 
         let tree = commit.tree()?;
+        let parent_trees = parents
+            .iter()
+            .map(|p| p.tree())
+            .collect::<Result<Vec<_>, _>>()?;
         let mut olds = Vec::with_capacity(parents.len());
         for (k, parent) in parents.iter().enumerate() {
             let mut old = Tracked {

@@ -52,9 +52,21 @@ pub struct Located {
     pub state_rel: String,
 }
 
+/// Reads objects the way git does: without hashing each one again.
+///
+/// libgit2 re-hashes every object it reads (with collision detection),
+/// which is most of the time of walking a long history. git itself checks
+/// objects when they enter the repository and in `git fsck`, not on every
+/// read; ripen follows git.
+fn read_objects_like_git() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| git2::opts::strict_hash_verification(false));
+}
+
 /// Finds the repository holding `state_dir` (which need not exist in the
 /// working tree) and the state directory's path inside it.
 pub fn locate(state_dir: &Path) -> Result<Located, GitError> {
+    read_objects_like_git();
     let absolute = absolute(state_dir);
     // Walk up to the nearest existing ancestor to discover from.
     let mut probe = absolute.as_path();
