@@ -350,13 +350,33 @@ fn register_of(
     label: &str,
     date: Date,
 ) -> Register {
+    register_cached(
+        repo,
+        tree,
+        state_rel,
+        label,
+        date,
+        &mut register::ParseCache::default(),
+    )
+}
+
+/// [`register_of`], parsing only the files `cache` has not seen: the
+/// proposals of one listing share almost every file.
+fn register_cached(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    state_rel: &str,
+    label: &str,
+    date: Date,
+    cache: &mut register::ParseCache,
+) -> Register {
     let display = format!("{label}:{state_rel}");
     let display = display.trim_end_matches(':');
     let snapshot = snapshot_of_tree(repo, tree, state_rel, display).unwrap_or_else(|| Snapshot {
         root: display.to_owned(),
         files: Vec::new(),
     });
-    register::load(&snapshot, Some(date), date)
+    register::load_cached(&snapshot, Some(date), date, cache)
 }
 
 fn head_commit(repo: &Repository) -> Result<Option<Commit<'_>>, git2::Error> {
@@ -463,12 +483,13 @@ pub fn list(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Vec<Pr
     names.sort();
 
     let mut out = Vec::new();
+    let mut cache = register::ParseCache::default();
     for name in names {
         let reference = repo.find_reference(&name)?;
         let Ok(tip) = reference.peel_to_commit() else {
             continue; // a branch pointing at something other than a commit
         };
-        if let Some(p) = proposal(repo, &head, &tip, &name, state_rel, date)? {
+        if let Some(p) = proposal(repo, &head, &tip, &name, state_rel, date, &mut cache)? {
             out.push(p);
         }
     }
@@ -482,6 +503,7 @@ fn proposal(
     reference: &str,
     state_rel: &str,
     date: Date,
+    cache: &mut register::ParseCache,
 ) -> Result<Option<Proposal>, git2::Error> {
     let base = match repo.merge_base(head.id(), tip.id()) {
         Ok(b) => b,
@@ -519,8 +541,8 @@ fn proposal(
     }
 
     let short_base = short(&base);
-    let before = register_of(repo, &base_tree, state_rel, &short_base, date);
-    let after = register_of(repo, &tip_tree, state_rel, &branch, date);
+    let before = register_cached(repo, &base_tree, state_rel, &short_base, date, cache);
+    let after = register_cached(repo, &tip_tree, state_rel, &branch, date, cache);
     let mergeable = base == head.id() || !repo.merge_commits(head, tip, None)?.has_conflicts();
     let files_outside_state = outside_state(repo, &base_tree, &tip_tree, state_rel)?.len();
     Ok(Some(Proposal {

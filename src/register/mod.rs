@@ -16,6 +16,7 @@ pub use parse::{
 };
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::model::{Date, Policy, Settings, UseCase, UseCaseId};
 
@@ -162,6 +163,35 @@ pub fn as_of(explicit: Option<Date>, settings: Option<&Settings>, today: Date) -
 /// `explicit_as_of` (the `--as-of` flag) wins over `register.ron`'s `as_of`,
 /// which wins over `today`.
 pub fn load(snapshot: &Snapshot, explicit_as_of: Option<Date>, today: Date) -> Register {
+    load_with(snapshot, explicit_as_of, today, None)
+}
+
+/// Use-case files already parsed, by path and content, so that loading many
+/// registers that share most of their files (a merge base, branch tips,
+/// merges) parses each file once. Valid for one evaluation date.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    as_of: Option<Date>,
+    files: HashMap<(String, Vec<u8>), (Option<Entry>, Vec<Diagnostic>)>,
+}
+
+/// [`load`], reusing (and filling) `cache` for use-case files whose path
+/// and bytes it has seen.
+pub fn load_cached(
+    snapshot: &Snapshot,
+    explicit_as_of: Option<Date>,
+    today: Date,
+    cache: &mut ParseCache,
+) -> Register {
+    load_with(snapshot, explicit_as_of, today, Some(cache))
+}
+
+fn load_with(
+    snapshot: &Snapshot,
+    explicit_as_of: Option<Date>,
+    today: Date,
+    mut cache: Option<&mut ParseCache>,
+) -> Register {
     let mut diagnostics = Vec::new();
     let find = |rel: &str| snapshot.files.iter().find(|f| f.rel == rel);
 
@@ -215,9 +245,50 @@ pub fn load(snapshot: &Snapshot, explicit_as_of: Option<Date>, today: Date) -> R
         .filter(|f| f.rel.starts_with(&prefix))
         .collect();
     let mut use_cases = Vec::with_capacity(files.len());
-    for (entry, found) in parallel_map(&files, |f| use_case_file(snapshot, f, &prefix, as_of)) {
-        use_cases.extend(entry);
-        diagnostics.extend(found);
+    let parse = |f: &&SourceFile| use_case_file(snapshot, f, &prefix, as_of);
+    match cache.as_deref_mut() {
+        None => {
+            for (entry, found) in parallel_map(&files, parse) {
+                use_cases.extend(entry);
+                diagnostics.extend(found);
+            }
+        }
+        Some(cache) => {
+            if cache.as_of != Some(as_of) {
+                *cache = ParseCache {
+                    as_of: Some(as_of),
+                    files: HashMap::new(),
+                };
+            }
+            let key = |f: &SourceFile| match &f.content {
+                Content::Bytes(b) => Some((f.rel.clone(), b.clone())),
+                _ => None,
+            };
+            let missing: Vec<&SourceFile> = files
+                .iter()
+                .copied()
+                .filter(|f| key(f).is_none_or(|k| !cache.files.contains_key(&k)))
+                .collect();
+            for (f, parsed) in missing.iter().zip(parallel_map(&missing, parse)) {
+                if let Some(k) = key(f) {
+                    cache.files.insert(k, parsed.clone());
+                } else {
+                    use_cases.extend(parsed.0);
+                    diagnostics.extend(parsed.1);
+                }
+            }
+            for f in &files {
+                if let Some((entry, found)) = key(f).and_then(|k| cache.files.get(&k)) {
+                    use_cases.extend(entry.clone());
+                    // The same file may be shown under another root.
+                    let display = snapshot.display(&f.rel);
+                    diagnostics.extend(found.iter().cloned().map(|mut d| {
+                        d.file = display.clone();
+                        d
+                    }));
+                }
+            }
+        }
     }
     use_cases.sort_by(|a, b| a.id.cmp(&b.id));
     diagnostics.sort_by(|a, b| {
