@@ -300,11 +300,13 @@ pub(crate) fn index_entry(path: &Path, repo_rel: &str, id: Oid) -> io::Result<In
     })
 }
 
-/// Rewrites the index with some entries replaced, while we hold index.lock:
-/// a copy is edited in a private directory inside `.git` and renamed over
-/// `.git/index`. With no index yet (a repository without commits), the copy
-/// starts empty.
-fn update_index(git_dir: &Path, entries: &[IndexEntry]) -> Result<(), String> {
+/// Rewrites the index while the caller holds index.lock: a copy is edited by
+/// `edit` in a private directory inside `.git` and renamed over `.git/index`.
+/// With no index yet (a repository without commits), the copy starts empty.
+pub(crate) fn edit_index(
+    git_dir: &Path,
+    edit: impl FnOnce(&mut git2::Index) -> Result<(), String>,
+) -> Result<(), String> {
     let index_path = git_dir.join("index");
     let work = tempfile::Builder::new()
         .prefix("ripen-index-")
@@ -319,13 +321,20 @@ fn update_index(git_dir: &Path, entries: &[IndexEntry]) -> Result<(), String> {
         Err(e) => return Err(e.to_string()),
     }
     let mut index = git2::Index::open(&copy).map_err(|e| e.to_string())?;
-    for entry in entries {
-        index.add(entry).map_err(|e| e.to_string())?;
-    }
+    edit(&mut index)?;
     index.write().map_err(|e| e.to_string())?;
     drop(index);
     fs::rename(&copy, &index_path).map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// Replaces `entries` in the index (see [`edit_index`]).
+fn update_index(git_dir: &Path, entries: &[IndexEntry]) -> Result<(), String> {
+    edit_index(git_dir, |index| {
+        entries
+            .iter()
+            .try_for_each(|entry| index.add(entry).map_err(|e| e.to_string()))
+    })
 }
 
 /// The commit the current branch points to in the repository holding

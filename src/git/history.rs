@@ -94,13 +94,7 @@ pub fn use_case_history(
 ) -> Result<Vec<HistoryEntry>, GitError> {
     let located = locate(state_dir)?;
     let repo = &located.repo;
-    let start = repo
-        .revparse_single(rev)
-        .and_then(|o| o.peel_to_commit())
-        .map_err(|e| GitError::BadRevision {
-            rev: rev.to_owned(),
-            reason: e.message().to_owned(),
-        })?;
+    let start = super::commit_of(repo, rev)?;
     let path = use_case_path(&located.state_rel, id);
     Ok(file_history(repo, start.id(), &path)?)
 }

@@ -166,17 +166,21 @@ pub fn snapshot_of_tree(
     })
 }
 
-/// Reads the state directory as it was at revision `rev`.
-pub fn snapshot_at(state_dir: &Path, rev: &str) -> Result<Snapshot, GitError> {
-    let located = locate(state_dir)?;
-    let repo = &located.repo;
-    let commit = repo
-        .revparse_single(rev)
+/// The commit a revision names (a commit, branch, tag, `HEAD~3`, ...).
+pub fn commit_of<'r>(repo: &'r Repository, rev: &str) -> Result<git2::Commit<'r>, GitError> {
+    repo.revparse_single(rev)
         .and_then(|o| o.peel_to_commit())
         .map_err(|e| GitError::BadRevision {
             rev: rev.to_owned(),
             reason: e.message().to_owned(),
-        })?;
+        })
+}
+
+/// Reads the state directory as it was at revision `rev`.
+pub fn snapshot_at(state_dir: &Path, rev: &str) -> Result<Snapshot, GitError> {
+    let located = locate(state_dir)?;
+    let repo = &located.repo;
+    let commit = commit_of(repo, rev)?;
     let tree = commit.tree()?;
     let display = format!("{rev}:{}", located.state_rel);
     snapshot_of_tree(
@@ -258,13 +262,5 @@ pub fn status(state_dir: &Path) -> RepoStatus {
 /// The commit a revision names in the repository holding `state_dir`.
 pub fn resolve_commit(state_dir: &Path, rev: &str) -> Result<git2::Oid, GitError> {
     let located = locate(state_dir)?;
-    let commit = located
-        .repo
-        .revparse_single(rev)
-        .and_then(|o| o.peel_to_commit())
-        .map_err(|e| GitError::BadRevision {
-            rev: rev.to_owned(),
-            reason: e.message().to_owned(),
-        })?;
-    Ok(commit.id())
+    Ok(commit_of(&located.repo, rev)?.id())
 }

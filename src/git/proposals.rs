@@ -1075,36 +1075,22 @@ pub fn accept(
 /// while we hold index.lock: a copy is edited in a private directory inside
 /// `.git` and renamed over `.git/index`, as [`super::commit`] does.
 fn update_index(repo: &Repository, root: &Path, updates: &[FileUpdate]) -> Result<(), String> {
-    let git_dir = repo.path();
-    let index_path = git_dir.join("index");
-    let work = tempfile::Builder::new()
-        .prefix("ripen-index-")
-        .tempdir_in(git_dir)
-        .map_err(|e| e.to_string())?;
-    let copy = work.path().join("index");
-    match fs::copy(&index_path, &copy) {
-        Ok(_) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e.to_string()),
-    }
-    let mut index = git2::Index::open(&copy).map_err(|e| e.to_string())?;
-    for u in updates {
-        match u.new {
-            Some((blob, mode)) => {
-                let mut entry = index_entry(&root.join(&u.repo_rel), &u.repo_rel, blob)
-                    .map_err(|e| e.to_string())?;
-                entry.mode = mode;
-                index.add(&entry).map_err(|e| e.to_string())?;
+    super::commit::edit_index(repo.path(), |index| {
+        for u in updates {
+            match u.new {
+                Some((blob, mode)) => {
+                    let mut entry = index_entry(&root.join(&u.repo_rel), &u.repo_rel, blob)
+                        .map_err(|e| e.to_string())?;
+                    entry.mode = mode;
+                    index.add(&entry).map_err(|e| e.to_string())?;
+                }
+                None => index
+                    .remove_path(Path::new(&u.repo_rel))
+                    .map_err(|e| e.to_string())?,
             }
-            None => index
-                .remove_path(Path::new(&u.repo_rel))
-                .map_err(|e| e.to_string())?,
         }
-    }
-    index.write().map_err(|e| e.to_string())?;
-    drop(index);
-    fs::rename(&copy, &index_path).map_err(|e| e.to_string())?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// `n use case(s)` the first time, a bare count after.
