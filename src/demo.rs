@@ -18,7 +18,6 @@
 mod northwind;
 mod pack;
 mod rng;
-mod sha1;
 mod synthetic;
 mod write;
 

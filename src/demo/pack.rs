@@ -17,7 +17,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::sha1::Sha1;
+use sha1::{Digest, Sha1};
 
 /// An object id: the SHA-1 of the object's header and content.
 pub(crate) type Id = [u8; 20];
@@ -56,7 +56,7 @@ pub(crate) fn object_id(kind: Kind, data: &[u8]) -> Id {
     let mut h = Sha1::new();
     h.update(format!("{} {}\0", kind.name(), data.len()).as_bytes());
     h.update(data);
-    h.finish()
+    h.finalize().into()
 }
 
 /// The lowercase hexadecimal form of an id.
@@ -178,11 +178,12 @@ impl Pack {
             head.extend_from_slice(&ofs);
         }
         let start = self.offset;
-        let mut crc = crc32(0, &head);
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&head);
         self.out.write_all(&head)?;
         let mut written = head.len() as u64;
         let mut emit = |bytes: &[u8], out: &mut BufWriter<File>| -> io::Result<()> {
-            crc = crc32(crc, bytes);
+            crc.update(bytes);
             written += bytes.len() as u64;
             out.write_all(bytes)
         };
@@ -200,7 +201,7 @@ impl Pack {
             emit(&[last, l0, l1, n0, n1], &mut self.out)?;
             emit(block, &mut self.out)?;
         }
-        emit(&adler32(data).to_be_bytes(), &mut self.out)?;
+        emit(&adler2::adler32_slice(data).to_be_bytes(), &mut self.out)?;
         self.offset += written;
         self.placed.insert(
             id,
@@ -209,7 +210,7 @@ impl Pack {
                 depth,
             },
         );
-        self.index.push((id, crc, start));
+        self.index.push((id, crc.finalize(), start));
         Ok(())
     }
 
@@ -239,7 +240,7 @@ impl Pack {
             }
             hasher.update(&buf[..n]);
         }
-        let checksum = hasher.finish();
+        let checksum: Id = hasher.finalize().into();
         file.seek(SeekFrom::End(0))?;
         file.write_all(&checksum)?;
         file.sync_all()?;
@@ -279,7 +280,7 @@ impl Pack {
         idx.extend_from_slice(&checksum);
         let mut h = Sha1::new();
         h.update(&idx);
-        let idx_sum = h.finish();
+        let idx_sum: Id = h.finalize().into();
         idx.extend_from_slice(&idx_sum);
 
         let name = format!("pack-{}", hex(&checksum));
@@ -414,48 +415,6 @@ pub(crate) fn prefix_suffix_delta(base: &[u8], new: &[u8]) -> Vec<u8> {
     d.finish()
 }
 
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[i] = c;
-        i += 1;
-    }
-    table
-};
-
-/// CRC-32 (IEEE), continuing from `crc`.
-fn crc32(crc: u32, data: &[u8]) -> u32 {
-    let mut c = !crc;
-    for &b in data {
-        c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
-    }
-    !c
-}
-
-/// Adler-32, zlib's checksum.
-fn adler32(data: &[u8]) -> u32 {
-    let (mut a, mut b) = (1u32, 0u32);
-    for chunk in data.chunks(5552) {
-        for &x in chunk {
-            a += u32::from(x);
-            b += a;
-        }
-        a %= 65521;
-        b %= 65521;
-    }
-    (b << 16) | a
-}
 
 #[cfg(test)]
 mod tests {
@@ -546,8 +505,6 @@ mod tests {
 
     #[test]
     fn checksums() {
-        assert_eq!(crc32(0, b"123456789"), 0xcbf4_3926);
-        assert_eq!(adler32(b"Wikipedia"), 0x11e6_0398);
         assert_eq!(
             hex(&object_id(Kind::Blob, b"hello\n")),
             "ce013625030ba8dba906f756967f9e9ca394464a"
