@@ -415,7 +415,6 @@ pub(crate) fn prefix_suffix_delta(base: &[u8], new: &[u8]) -> Vec<u8> {
     d.finish()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -172,8 +172,11 @@ pub fn load(snapshot: &Snapshot, explicit_as_of: Option<Date>, today: Date) -> R
 #[derive(Debug, Default)]
 pub struct ParseCache {
     as_of: Option<Date>,
-    files: HashMap<(String, Vec<u8>), (Option<Entry>, Vec<Diagnostic>)>,
+    files: HashMap<(String, Vec<u8>), LoadedFile>,
 }
+
+/// What loading one use-case file gave: the use case, and its diagnostics.
+type LoadedFile = (Option<Entry>, Vec<Diagnostic>);
 
 /// [`load`], reusing (and filling) `cache` for use-case files whose path
 /// and bytes it has seen.
@@ -190,7 +193,7 @@ fn load_with(
     snapshot: &Snapshot,
     explicit_as_of: Option<Date>,
     today: Date,
-    mut cache: Option<&mut ParseCache>,
+    cache: Option<&mut ParseCache>,
 ) -> Register {
     let mut diagnostics = Vec::new();
     let find = |rel: &str| snapshot.files.iter().find(|f| f.rel == rel);
@@ -246,7 +249,7 @@ fn load_with(
         .collect();
     let mut use_cases = Vec::with_capacity(files.len());
     let parse = |f: &&SourceFile| use_case_file(snapshot, f, &prefix, as_of);
-    match cache.as_deref_mut() {
+    match cache {
         None => {
             for (entry, found) in parallel_map(&files, parse) {
                 use_cases.extend(entry);
