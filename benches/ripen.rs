@@ -166,5 +166,27 @@ fn history(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, loading, ui, history);
+/// Planning the import of the federal inventory with the `omb-2025` preset
+/// (parse, map, slug, canonical text of every file). `RIPEN_IMPORT_CSV`
+/// names the full 3,611-row file; the default is the sample the tests use.
+fn import(c: &mut Criterion) {
+    let path = std::env::var_os("RIPEN_IMPORT_CSV").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/omb-2025-sample.csv"),
+        PathBuf::from,
+    );
+    let csv = std::fs::read(&path).unwrap();
+    let mapping = ripen::import::mapping::Preset::Omb2025.mapping();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("use-cases")).unwrap();
+    let snapshot = store::snapshot(dir.path()).unwrap();
+    let reg = register::load(&snapshot, None, today());
+    let mut g = c.benchmark_group("import");
+    g.sample_size(10);
+    g.bench_function("plan_omb_2025", |b| {
+        b.iter(|| ripen::import::plan("inventory.csv", &csv, &mapping, &reg, &snapshot).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, loading, ui, import, history);
 criterion_main!(benches);
