@@ -261,6 +261,16 @@ impl RegisterDiff {
     }
 }
 
+/// The first error of the file `rel` in `reg`, when the file is there but
+/// did not load.
+fn unloadable(reg: &Register, rel: &str) -> Option<String> {
+    let file = reg.display(rel);
+    reg.diagnostics
+        .iter()
+        .find(|d| d.severity == crate::register::Severity::Error && d.file == file)
+        .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
+}
+
 /// Compares two versions of a register. Verdicts come from
 /// [`report::assess_all`] on each register, so each is judged with its own
 /// policy at its own as-of date (chosen by the caller when loading).
@@ -348,16 +358,33 @@ pub fn diff(before: &Register, after: &Register) -> RegisterDiff {
                     },
                 });
             }
-            None => out.push(UseCaseDiff {
-                id: old.id.to_string(),
-                status: Status::Removed,
-                renamed_from: None,
-                changes: Vec::new(),
-                verdict: VerdictChange {
-                    before: Some(verdicts_before[ri]),
-                    after: None,
-                },
-            }),
+            None => {
+                // Still there but broken: a changed file that does not load,
+                // not a removal (its diagnostics say what is wrong).
+                let broken = unloadable(after, old.rel.as_str());
+                out.push(UseCaseDiff {
+                    id: old.id.to_string(),
+                    status: if broken.is_some() {
+                        Status::Changed
+                    } else {
+                        Status::Removed
+                    },
+                    renamed_from: None,
+                    changes: broken
+                        .map(|msg| {
+                            vec![FieldChange::new(
+                                "parse_error",
+                                FieldValue::None,
+                                FieldValue::Text(msg),
+                            )]
+                        })
+                        .unwrap_or_default(),
+                    verdict: VerdictChange {
+                        before: Some(verdicts_before[ri]),
+                        after: None,
+                    },
+                });
+            }
         }
     }
     for (k, &aj) in added.iter().enumerate() {

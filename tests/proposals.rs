@@ -463,9 +463,17 @@ fn an_invalid_proposal_is_listed_with_its_diagnostics() {
     // column is the parser's business).
     assert_eq!(d.line, 2, "{d}");
     assert!(d.column > 4, "{d}");
-    // The broken use case is gone from the branch's register.
-    assert_eq!(p.changes.use_cases[0].id, "claims-triage");
-    assert_eq!(p.changes.use_cases[0].status, Status::Removed);
+    // The broken use case is not "removed": its file changed and does not
+    // load, and the diff says so.
+    let u = &p.changes.use_cases[0];
+    assert_eq!(u.id, "claims-triage");
+    assert_eq!(u.status, Status::Changed);
+    assert_eq!(u.changes[0].field, "parse_error");
+    let why = u.changes[0].to.to_string();
+    assert!(
+        why.contains("2:") && why.contains("expected a string"),
+        "{why}"
+    );
 }
 
 #[test]
