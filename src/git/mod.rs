@@ -22,6 +22,12 @@ pub enum GitError {
     /// No repository contains the state directory.
     #[error("{0} is not inside a git repository; run `git init` or `ripen init`")]
     NotARepository(String),
+    /// The repository belongs to another user, and git refuses to use it
+    /// until it is declared safe.
+    #[error(
+        "the git repository at {0} is owned by another user; if you trust it, run `git config --global --add safe.directory {0}`"
+    )]
+    NotOwned(String),
     /// The revision does not resolve to a commit.
     #[error("revision `{rev}` not found: {reason}")]
     BadRevision {
@@ -76,8 +82,15 @@ pub fn locate(state_dir: &Path) -> Result<Located, GitError> {
             None => break,
         }
     }
-    let repo = Repository::discover(probe)
-        .map_err(|_| GitError::NotARepository(state_dir.display().to_string()))?;
+    let repo = Repository::discover(probe).map_err(|e| {
+        if e.code() == git2::ErrorCode::Owner {
+            // git's safe.directory check: say so, never suggest `git init`.
+            let root = owned_root(probe);
+            GitError::NotOwned(root.display().to_string())
+        } else {
+            GitError::NotARepository(state_dir.display().to_string())
+        }
+    })?;
     let root = match repo.workdir() {
         Some(w) => w.canonicalize().unwrap_or_else(|_| w.to_path_buf()),
         None => repo.path().to_path_buf(),
@@ -92,6 +105,15 @@ pub fn locate(state_dir: &Path) -> Result<Located, GitError> {
         .collect::<Vec<_>>()
         .join("/");
     Ok(Located { repo, state_rel })
+}
+
+/// The folder holding `.git` at or above `start` (for messages).
+fn owned_root(start: &Path) -> PathBuf {
+    start
+        .ancestors()
+        .find(|p| p.join(".git").exists())
+        .unwrap_or(start)
+        .to_path_buf()
 }
 
 fn absolute(p: &Path) -> PathBuf {
