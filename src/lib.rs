@@ -17,6 +17,7 @@
 //! - [`store`]: the file-system edge (reading a state directory, atomic writes).
 //! - [`git`]: the git edge (reading a register at any revision).
 //! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).
+//! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.
 //!
 //! The core (model, register, validate, readiness, report, text, import,
@@ -35,6 +36,7 @@ pub mod readiness;
 pub mod register;
 pub mod report;
 pub mod store;
+pub mod testhooks;
 pub mod text;
 pub mod tui;
 pub mod validate;

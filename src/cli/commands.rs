@@ -443,22 +443,6 @@ fn fmt(cli: &Cli, env: &Env, check: bool) -> Outcome {
     })
 }
 
-/// A crash point for the crash tests: when `RIPEN_CRASH_AT` names a commit
-/// step (`checked`, `written`, `committed`, `moved`, `indexed`), the process
-/// kills itself with SIGKILL right after that step, as a power cut would.
-fn crash_point() -> impl FnMut(crate::git::commit::Step) {
-    let at = std::env::var("RIPEN_CRASH_AT").ok();
-    move |step| {
-        if at.as_deref() == Some(step.name()) {
-            #[cfg(unix)]
-            // SAFETY: sends a signal to this very process.
-            unsafe {
-                libc::kill(libc::getpid(), libc::SIGKILL);
-            }
-        }
-    }
-}
-
 fn move_stage(
     cli: &Cli,
     today: Date,
@@ -509,8 +493,13 @@ fn move_stage(
         expected: Some(&entry.original),
         new: applied.text.as_bytes(),
     };
-    let done =
-        commit::commit_files_observed(&dir, &[file], &applied.message, head, &mut crash_point())?;
+    let done = commit::commit_files_observed(
+        &dir,
+        &[file],
+        &applied.message,
+        head,
+        &mut crate::testhooks::commit_observer(),
+    )?;
     println!(
         "committed {}: {}",
         &done.id.to_string()[..7],

@@ -26,7 +26,7 @@ use ratatui::crossterm::event::Event;
 use app::{App, Data, Effect, Level};
 use theme::Theme;
 
-use crate::git::commit::{ChangeError, FileChange};
+use crate::git::commit::{ChangeError, FileWrite};
 use crate::model::Date;
 use crate::{git, register, store};
 
@@ -204,15 +204,16 @@ fn perform(
         Effect::Commit(req) => {
             let result = {
                 let _guard = SAVING.lock();
-                git::commit::commit_file_expecting(
-                    &FileChange {
-                        state_dir: &source.state_dir,
+                git::commit::commit_files_observed(
+                    &source.state_dir,
+                    &[FileWrite {
                         rel: &req.rel,
                         expected: Some(&req.expected),
                         new: req.text.as_bytes(),
-                        message: &req.message,
-                    },
+                    }],
+                    &req.message,
                     req.head,
+                    &mut crate::testhooks::commit_observer(),
                 )
             };
             let summary = req.message.lines().next().unwrap_or("").to_owned();
