@@ -108,10 +108,10 @@ fn a_kill_at_any_step_of_a_commit_leaves_a_consistent_repository() {
         let moved = head(dir.path()) != before_head;
         use ripen::git::commit::Step;
         match step {
-            Step::Checked => assert!(now == old && !moved, "nothing written yet"),
-            Step::Written | Step::Committed => {
-                assert!(now != old && !moved, "written, branch not moved")
+            Step::Checked | Step::Committed => {
+                assert!(now == old && !moved, "working tree untouched yet")
             }
+            Step::Written => assert!(now != old && !moved, "written, branch not moved"),
             Step::Moved | Step::Indexed => {
                 assert!(now != old && moved, "committed");
                 let repo = git2::Repository::open(dir.path()).unwrap();

@@ -7,10 +7,10 @@
 //! and left alone); check that the branch still points where it did when the
 //! change was prepared ([`commit_file_expecting`]); check that each file on
 //! disk is still what was loaded, has no uncommitted changes (edits or a
-//! deletion) and nothing staged (edits or a deletion); write them atomically;
-//! build the commit's tree from HEAD's tree plus those files, keeping their
-//! modes (never from the index, so nothing the user staged for other files
-//! is included); move the branch only if it still points there
+//! deletion) and nothing staged (edits or a deletion); build the commit's
+//! tree from HEAD's tree plus those files, keeping their modes (never from
+//! the index, so nothing the user staged for other files is included), and
+//! write the commit object; write the files atomically; move the branch only if it still points there
 //! (compare-and-swap), else put every file back; finally, holding
 //! `.git/index.lock` only for that moment, update those files' index entries
 //! (creating the index on a branch's first commit) unless someone staged
@@ -127,10 +127,11 @@ pub fn read_only_reason(state_dir: &Path) -> Option<String> {
 pub enum Step {
     /// Every check passed; nothing is written yet.
     Checked,
-    /// The files are written (atomically) in the working tree.
-    Written,
-    /// The commit object exists; the branch has not moved.
+    /// The commit object exists (unreachable); the working tree is untouched.
     Committed,
+    /// The files are written (atomically) in the working tree; the branch
+    /// has not moved.
+    Written,
     /// The branch points to the new commit; the index is not updated.
     Moved,
     /// The index is updated: the change is complete.
@@ -141,8 +142,8 @@ impl Step {
     /// Every step, in order.
     pub const ALL: [Step; 5] = [
         Step::Checked,
-        Step::Written,
         Step::Committed,
+        Step::Written,
         Step::Moved,
         Step::Indexed,
     ];
@@ -536,8 +537,8 @@ pub fn commit_files_observed(
 
     let mut written = vec![false; prepared.len()];
     let result = (|| -> Result<(Oid, Vec<Oid>), ChangeError> {
-        write_files(&prepared, &mut written)?;
-        observe(Step::Written);
+        // Objects first: if the disk is full or git's object store fails,
+        // nothing in the working tree has changed yet.
         let mut blobs = Vec::with_capacity(prepared.len());
         let mut entries = Vec::with_capacity(prepared.len());
         for p in &prepared {
@@ -550,6 +551,8 @@ pub fn commit_files_observed(
         let parents: Vec<&git2::Commit<'_>> = old_commit.iter().collect();
         let id = repo.commit(None, &signature, &signature, message, &tree, &parents)?;
         observe(Step::Committed);
+        write_files(&prepared, &mut written)?;
+        observe(Step::Written);
         let summary = message.lines().next().unwrap_or("");
         let reflog = format!("commit (ripen): {summary}");
         let moved = match &old_commit {

@@ -1,0 +1,122 @@
+//! A full disk: the register sits on a small tmpfs filled to the last byte.
+//! A change must fail with a clear message and leave everything as it was.
+//! Needs root to mount the tmpfs, as CI has.
+
+mod terminal;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use terminal::BIN;
+
+/// A small tmpfs, unmounted when dropped (also when the test fails).
+struct Tmpfs(PathBuf, tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount");
+        assert!(status.success(), "mounting a tmpfs needs root");
+        Tmpfs(dir.path().to_path_buf(), dir)
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
+    let fs = Tmpfs::mount("2m");
+    let root = fs.0.join("repo");
+    let state = root.join("state");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("state"), &state);
+    let repo = git2::Repository::init(&root).unwrap();
+    let mut cfg = repo.config().unwrap();
+    cfg.set_str("user.name", "Review Lead").unwrap();
+    cfg.set_str("user.email", "lead@example.com").unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["state"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::new(
+        "Review Lead",
+        "lead@example.com",
+        &git2::Time::new(1_760_000_000, 0),
+    )
+    .unwrap();
+    let head = repo
+        .commit(Some("HEAD"), &sig, &sig, "Register", &tree, &[])
+        .unwrap();
+
+    // Fill the disk to the last byte.
+    let mut filler = std::fs::File::create(fs.0.join("filler")).unwrap();
+    let chunk = vec![0u8; 4096];
+    while filler.write_all(&chunk).is_ok() {}
+    while filler.write_all(&[0]).is_ok() {}
+    drop(filler);
+
+    let file = state.join("use-cases/contract-review.ron");
+    let before = std::fs::read(&file).unwrap();
+    let index_before = std::fs::read(root.join(".git/index")).unwrap();
+    let out = Command::new(BIN)
+        .arg("--state")
+        .arg(&state)
+        .args([
+            "move",
+            "contract-review",
+            "FineTune",
+            "--because",
+            "disk test",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("space"),
+        "the message says the disk is full: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "the file is untouched"
+    );
+    assert_eq!(
+        std::fs::read(root.join(".git/index")).unwrap(),
+        index_before
+    );
+    let repo = git2::Repository::open(&root).unwrap();
+    assert_eq!(
+        repo.head().unwrap().target(),
+        Some(head),
+        "the branch did not move"
+    );
+    assert!(!root.join(".git/index.lock").exists(), "no lock left");
+    for e in std::fs::read_dir(state.join("use-cases")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with(".ripen-"), "temporary file left: {name}");
+    }
+}
