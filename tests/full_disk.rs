@@ -11,7 +11,10 @@ use std::process::Command;
 use terminal::BIN;
 
 /// A small tmpfs, unmounted when dropped (also when the test fails).
-struct Tmpfs(PathBuf, tempfile::TempDir);
+struct Tmpfs {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
 
 impl Tmpfs {
     fn mount(size: &str) -> Tmpfs {
@@ -22,13 +25,16 @@ impl Tmpfs {
             .status()
             .expect("mount");
         assert!(status.success(), "mounting a tmpfs needs root");
-        Tmpfs(dir.path().to_path_buf(), dir)
+        Tmpfs {
+            path: dir.path().to_path_buf(),
+            _dir: dir,
+        }
     }
 }
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = Command::new("umount").arg(&self.path).status();
     }
 }
 
@@ -47,7 +53,7 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
     let fs = Tmpfs::mount("2m");
-    let root = fs.0.join("repo");
+    let root = fs.path.join("repo");
     let state = root.join("state");
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("state"), &state);
     let repo = git2::Repository::init(&root).unwrap();
@@ -71,7 +77,7 @@ fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
         .unwrap();
 
     // Fill the disk to the last byte.
-    let mut filler = std::fs::File::create(fs.0.join("filler")).unwrap();
+    let mut filler = std::fs::File::create(fs.path.join("filler")).unwrap();
     let chunk = vec![0u8; 4096];
     while filler.write_all(&chunk).is_ok() {}
     while filler.write_all(&[0]).is_ok() {}
