@@ -50,13 +50,11 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-#[test]
-fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
-    let fs = Tmpfs::mount("2m");
-    let root = fs.path.join("repo");
+/// A repository holding the shipped register at `root`, committed once.
+fn register_repo(root: &Path) -> git2::Oid {
     let state = root.join("state");
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("state"), &state);
-    let repo = git2::Repository::init(&root).unwrap();
+    let repo = git2::Repository::init(root).unwrap();
     let mut cfg = repo.config().unwrap();
     cfg.set_str("user.name", "Review Lead").unwrap();
     cfg.set_str("user.email", "lead@example.com").unwrap();
@@ -72,17 +70,14 @@ fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
         &git2::Time::new(1_760_000_000, 0),
     )
     .unwrap();
-    let head = repo
-        .commit(Some("HEAD"), &sig, &sig, "Register", &tree, &[])
-        .unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "Register", &tree, &[])
+        .unwrap()
+}
 
-    // Fill the disk to the last byte.
-    let mut filler = std::fs::File::create(fs.path.join("filler")).unwrap();
-    let chunk = vec![0u8; 4096];
-    while filler.write_all(&chunk).is_ok() {}
-    while filler.write_all(&[0]).is_ok() {}
-    drop(filler);
-
+/// Runs `ripen move` and checks that it failed with `needle` in its message
+/// and left the file, the index, the branch and the folder as they were.
+fn refused_and_unchanged(root: &Path, head: git2::Oid, needle: &str) {
+    let state = root.join("state");
     let file = state.join("use-cases/contract-review.ron");
     let before = std::fs::read(&file).unwrap();
     let index_before = std::fs::read(root.join(".git/index")).unwrap();
@@ -101,10 +96,7 @@ fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("space"),
-        "the message says the disk is full: {stderr}"
-    );
+    assert!(stderr.contains(needle), "the message says why: {stderr}");
     assert_eq!(
         std::fs::read(&file).unwrap(),
         before,
@@ -114,7 +106,7 @@ fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
         std::fs::read(root.join(".git/index")).unwrap(),
         index_before
     );
-    let repo = git2::Repository::open(&root).unwrap();
+    let repo = git2::Repository::open(root).unwrap();
     assert_eq!(
         repo.head().unwrap().target(),
         Some(head),
@@ -125,4 +117,35 @@ fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         assert!(!name.starts_with(".ripen-"), "temporary file left: {name}");
     }
+}
+
+#[test]
+fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
+    let fs = Tmpfs::mount("2m");
+    let root = fs.path.join("repo");
+    let head = register_repo(&root);
+
+    // Fill the disk to the last byte.
+    let mut filler = std::fs::File::create(fs.path.join("filler")).unwrap();
+    let chunk = vec![0u8; 4096];
+    while filler.write_all(&chunk).is_ok() {}
+    while filler.write_all(&[0]).is_ok() {}
+    drop(filler);
+
+    refused_and_unchanged(&root, head, "space");
+}
+
+#[test]
+fn a_change_on_a_read_only_file_system_fails_cleanly_and_changes_nothing() {
+    let fs = Tmpfs::mount("4m");
+    let root = fs.path.join("repo");
+    let head = register_repo(&root);
+    // Read-only for everyone, root included (permissions would not stop root).
+    let status = Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&fs.path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "remounting read-only needs root");
+    refused_and_unchanged(&root, head, "Read-only file system");
 }
