@@ -10,7 +10,9 @@
 //! the repository is exactly as before (HEAD, every ref, the index file's
 //! bytes, every working-tree file, and the files at the top of `.git`).
 
-use std::collections::BTreeMap;
+mod repo_state;
+
+use repo_state::Observed;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -299,74 +301,12 @@ impl Fixture {
 
     /// Everything a refusal must leave alone.
     fn observe(&self) -> Observed {
-        let head = self.repo.find_reference("HEAD").unwrap();
-        let head = match head.symbolic_target().unwrap() {
-            Some(t) => format!("-> {t}"),
-            None => head.target().unwrap().to_string(),
-        };
-        let mut refs = BTreeMap::new();
-        for r in self.repo.references().unwrap() {
-            let r = r.unwrap();
-            refs.insert(
-                r.name().unwrap().to_owned(),
-                r.target().map(|t| t.to_string()).unwrap_or_default(),
-            );
-        }
-        let mut work = BTreeMap::new();
-        walk(&self.root, &self.root, &mut work);
-        let mut git_top = BTreeMap::new();
-        for e in fs::read_dir(self.repo.path()).unwrap() {
-            let e = e.unwrap();
-            let bytes = if e.file_type().unwrap().is_file() {
-                fs::read(e.path()).unwrap()
-            } else {
-                Vec::new()
-            };
-            git_top.insert(e.file_name().to_string_lossy().into_owned(), bytes);
-        }
-        Observed {
-            head,
-            refs,
-            index: fs::read(self.repo.path().join("index")).ok(),
-            work,
-            git_top,
-        }
+        repo_state::observe(&self.repo, &self.root)
     }
 }
 
 fn signature(who: Who, minute: i64) -> Signature<'static> {
     Signature::new(who.0, who.1, &Time::new(T0 + minute * 60, 0)).unwrap()
-}
-
-/// The working tree, `.git`'s top level, HEAD, the refs and the index.
-#[derive(Debug, PartialEq, Eq)]
-struct Observed {
-    head: String,
-    refs: BTreeMap<String, String>,
-    index: Option<Vec<u8>>,
-    work: BTreeMap<String, Vec<u8>>,
-    git_top: BTreeMap<String, Vec<u8>>,
-}
-
-fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-    for e in fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        let path = e.path();
-        if path.file_name().is_some_and(|n| n == ".git") {
-            continue;
-        }
-        let rel = path
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        if e.file_type().unwrap().is_dir() {
-            out.insert(format!("{rel}/"), Vec::new());
-            walk(root, &path, out);
-        } else {
-            out.insert(rel, fs::read(&path).unwrap());
-        }
-    }
 }
 
 fn name(s: &str) -> FieldValue {
