@@ -153,6 +153,27 @@ impl FieldChange {
     pub fn is_removed_entry(&self) -> bool {
         self.is_list() && self.to.is_none()
     }
+
+    /// The change in one line, as people read it: `stage: Collect ->
+    /// FineTune`, `+ measurements (...)`, `created as x`. Untrusted text is
+    /// left as it is: sanitize before showing it on a terminal.
+    pub fn describe(&self) -> String {
+        let (field, from, to) = (&self.field, &self.from, &self.to);
+        if field == "id" {
+            return match (from, to) {
+                (FieldValue::None, to) => format!("created as {to}"),
+                (from, FieldValue::None) => format!("deleted (was {from})"),
+                (from, to) => format!("renamed from {from} to {to}"),
+            };
+        }
+        if self.is_added_entry() {
+            format!("+ {field} {to}")
+        } else if self.is_removed_entry() {
+            format!("- {field} {from}")
+        } else {
+            format!("{field}: {from} -> {to}")
+        }
+    }
 }
 
 /// What happened to a use case between the two versions.
@@ -693,4 +714,23 @@ pub fn diff_policies(a: Option<&Policy>, b: Option<&Policy>) -> Vec<FieldChange>
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::{FieldChange, FieldValue as V};
+
+    #[test]
+    fn a_change_reads_as_one_line() {
+        let stage = FieldChange::new(
+            "stage",
+            V::Name("Collect".into()),
+            V::Name("FineTune".into()),
+        );
+        assert_eq!(stage.describe(), "stage: Collect -> FineTune");
+        let created = FieldChange::new("id", V::None, V::Name("x".into()));
+        assert_eq!(created.describe(), "created as x");
+        let renamed = FieldChange::new("id", V::Name("a".into()), V::Name("b".into()));
+        assert_eq!(renamed.describe(), "renamed from a to b");
+    }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::output::{Env, fit};
 use super::{Cli, Failure, Format};
-use crate::diff::{self, FieldChange, FieldValue, RegisterDiff, Status, UseCaseDiff};
+use crate::diff::{self, FieldChange, RegisterDiff, Status, UseCaseDiff};
 use crate::git::history::{self as git_history, HistoryEntry};
 use crate::model::{Date, UseCaseId};
 use crate::readiness::Verdict;
@@ -99,25 +99,13 @@ fn verdict_label(v: Option<Verdict>) -> &'static str {
 
 /// The lines that show one change, each at most `width` columns.
 fn change_lines(c: &FieldChange, width: usize) -> Vec<String> {
-    let field = sanitize(&c.field);
-    if c.field == "id" {
-        let line = match (&c.from, &c.to) {
-            (FieldValue::None, to) => format!("created as {to}"),
-            (from, FieldValue::None) => format!("deleted (was {from})"),
-            (from, to) => format!("renamed from {from} to {to}"),
-        };
+    let line = sanitize(&c.describe()).into_owned();
+    let plain = c.field != "id" && !c.is_list();
+    if !plain || unicode_width::UnicodeWidthStr::width(line.as_str()) <= width {
         return vec![fit(&line, width)];
     }
-    if c.is_added_entry() {
-        return vec![fit(&format!("+ {field} {}", c.to), width)];
-    }
-    if c.is_removed_entry() {
-        return vec![fit(&format!("- {field} {}", c.from), width)];
-    }
-    let line = format!("{field}: {} -> {}", c.from, c.to);
-    if unicode_width::UnicodeWidthStr::width(line.as_str()) <= width {
-        return vec![line];
-    }
+    // A long scalar change: the old value, then the new one below it.
+    let field = sanitize(&c.field);
     vec![
         fit(&format!("{field}: {}", c.from), width),
         fit(&format!("  -> {}", c.to), width),

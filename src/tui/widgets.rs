@@ -82,6 +82,19 @@ pub fn highlighted_fit(
     out
 }
 
+/// A field change as the UI shows it, sanitized: the field, and
+/// `from -> to` (shown as `field: from -> to`).
+pub fn change_parts(c: &crate::diff::FieldChange) -> (String, String) {
+    (
+        safe(&c.field),
+        format!(
+            "{} -> {}",
+            safe(&c.from.to_string()),
+            safe(&c.to.to_string())
+        ),
+    )
+}
+
 /// `n` with the singular or plural of a noun: `1 problem`, `2 problems`.
 pub fn count(n: usize, singular: &str, plural: &str) -> String {
     if n == 1 {

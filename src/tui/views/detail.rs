@@ -15,7 +15,7 @@ use crate::register::Entry;
 use crate::report;
 use crate::tui::app::{App, Tab};
 use crate::tui::theme::{Theme, verdict_label};
-use crate::tui::widgets::{checklist, safe};
+use crate::tui::widgets::{change_parts, checklist, safe};
 
 /// Draws the detail screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -465,13 +465,10 @@ fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &
         ));
     }
     for c in &e.changes {
+        let (field, change) = change_parts(c);
         lines.push(Line::from(vec![
-            Span::styled(format!("{}: ", safe(&c.field)), theme.header()),
-            Span::raw(format!(
-                "{} -> {}",
-                safe(&c.from.to_string()),
-                safe(&c.to.to_string())
-            )),
+            Span::styled(format!("{field}: "), theme.header()),
+            Span::raw(change),
         ]));
     }
     let block = Block::bordered().title(" changes in this commit ");

@@ -10,7 +10,7 @@ use crate::diff::{RegisterDiff, Status};
 use crate::register::Severity;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{count, safe};
+use crate::tui::widgets::{change_parts, count, safe};
 
 /// Lines describing a semantic diff: one header per changed use case, then
 /// its field changes; settings and policy changes last.
@@ -47,24 +47,16 @@ pub fn diff_lines(d: &RegisterDiff, theme: &Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(head));
         for c in &u.changes {
-            lines.push(Line::from(format!(
-                "    {}: {} -> {}",
-                safe(&c.field),
-                safe(&c.from.to_string()),
-                safe(&c.to.to_string())
-            )));
+            let (field, change) = change_parts(c);
+            lines.push(Line::from(format!("    {field}: {change}")));
         }
     }
     for (what, changes) in [("register.ron", &d.settings), ("policy.ron", &d.policy)] {
         if !changes.is_empty() {
             lines.push(Line::styled(format!("~ {what}"), theme.header()));
             for c in changes {
-                lines.push(Line::from(format!(
-                    "    {}: {} -> {}",
-                    safe(&c.field),
-                    safe(&c.from.to_string()),
-                    safe(&c.to.to_string())
-                )));
+                let (field, change) = change_parts(c);
+                lines.push(Line::from(format!("    {field}: {change}")));
             }
         }
     }
