@@ -224,7 +224,8 @@ pub fn main() -> ExitCode {
 
 /// Output is often piped into `head` or a pager that exits early; printing
 /// then fails and `println!` panics. Stop quietly with success instead (as
-/// `git log | head` does) rather than print a panic and a backtrace.
+/// `git log | head` does) rather than print a panic and a backtrace. Output
+/// that fails otherwise (a terminal that hung up) stops with exit code 2.
 fn stop_quietly_on_a_closed_pipe() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -234,8 +235,19 @@ fn stop_quietly_on_a_closed_pipe() {
             .map(String::as_str)
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(0);
+        if message.starts_with("failed printing to stdout") {
+            if message.contains("Broken pipe") {
+                std::process::exit(0);
+            }
+            // Any other failure to write the output (a terminal that hung
+            // up answers EIO): say so where it may still be read, and stop.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "ripen: error: cannot write the output: {}",
+                message.trim_start_matches("failed printing to stdout: ")
+            );
+            std::process::exit(2);
         }
         default(info);
     }));

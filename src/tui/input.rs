@@ -2,17 +2,21 @@
 //!
 //! crossterm's reader retries forever when its terminal has hung up (a
 //! dropped SSH connection with no SIGHUP delivered): every read fails with
-//! EIO and it loops. So ripen waits on the terminal itself with `poll(2)`
-//! and asks crossterm for an event only when the terminal is alive and has
-//! input; a hang-up ends the UI. Window size changes arrive through a
-//! SIGWINCH self-pipe in the same `poll`, so idle costs no CPU at all.
+//! EIO and it loops, even inside a zero-timeout poll. So ripen never calls
+//! it: it waits on the terminal itself with `poll(2)`, reads the bytes with
+//! `read(2)`, and decodes them with [`super::decode::Decoder`], the same
+//! decoder any other terminal's bytes go through. A hang-up or a failed
+//! read ends the UI. Window size changes arrive through a SIGWINCH
+//! self-pipe in the same `poll`, so idle costs no CPU at all.
 
+use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
 
-use ratatui::crossterm::event::{self, Event};
+use ratatui::crossterm::event::Event;
+
+use super::decode::{Decoder, ESC_TIMEOUT};
 
 /// The terminal's input, watched for hang-ups.
 pub struct Input {
@@ -20,6 +24,8 @@ pub struct Input {
     /// Keeps /dev/tty open when standard input is not the terminal.
     _tty_file: Option<std::fs::File>,
     winch: UnixStream,
+    decoder: Decoder,
+    queue: VecDeque<Event>,
 }
 
 fn gone() -> io::Error {
@@ -44,6 +50,8 @@ impl Input {
             tty,
             _tty_file: file,
             winch: read,
+            decoder: Decoder::new(),
+            queue: VecDeque::new(),
         })
     }
 
@@ -87,23 +95,49 @@ impl Input {
         while matches!(io::Read::read(&mut self.winch, &mut buf), Ok(n) if n > 0) {}
     }
 
+    /// Reads what the terminal has; an error when it is gone.
+    fn read_tty(&mut self) -> io::Result<()> {
+        let mut buf = [0u8; 4096];
+        // SAFETY: reads into a valid buffer of that length.
+        let n = unsafe { libc::read(self.tty, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            return match e.kind() {
+                io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock => Ok(()),
+                _ => Err(gone()),
+            };
+        }
+        if n == 0 {
+            return Err(gone());
+        }
+        let events = self.decoder.feed(&buf[..n as usize]);
+        self.queue.extend(events);
+        Ok(())
+    }
+
     /// The next event; an error when the terminal is gone.
     pub fn next(&mut self) -> io::Result<Event> {
         loop {
-            // Events crossterm already parsed come first; ask only while
-            // the terminal is alive.
-            self.wait(0)?;
-            if event::poll(Duration::ZERO)? {
-                return event::read();
+            if let Some(e) = self.queue.pop_front() {
+                return Ok(e);
             }
-            let (readable, resized) = self.wait(-1)?;
+            // A lone Esc waits briefly for the rest of a sequence.
+            let timeout = if self.decoder.is_pending() {
+                ESC_TIMEOUT.as_millis() as i32
+            } else {
+                -1
+            };
+            let (readable, resized) = self.wait(timeout)?;
             if resized {
                 self.drain_winch();
                 let (w, h) = ratatui::crossterm::terminal::size()?;
                 return Ok(Event::Resize(w, h));
             }
             if readable {
-                return event::read();
+                self.read_tty()?;
+            } else if self.decoder.is_pending() {
+                let events = self.decoder.flush();
+                self.queue.extend(events);
             }
         }
     }

@@ -8,9 +8,11 @@
 //! SIGTERM and SIGHUP.
 
 pub mod app;
+pub mod decode;
 #[cfg(unix)]
 mod input;
 pub mod keymap;
+mod terminal;
 pub mod theme;
 pub mod views;
 pub mod widgets;
@@ -18,12 +20,12 @@ pub mod widgets;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use ratatui::DefaultTerminal;
 #[cfg(not(unix))]
 use ratatui::crossterm::event;
 use ratatui::crossterm::event::Event;
 
 use app::{App, Data, Effect, Level};
+use terminal::LocalTerminal;
 use theme::Theme;
 
 use crate::git::commit::{ChangeError, FileWrite};
@@ -75,16 +77,10 @@ pub fn run(source: Source, no_color: bool) -> Result<(), String> {
     let mut app = App::new(data);
     let theme = Theme::new(no_color);
     install_signal_handler();
-    let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &mut app, &source, &theme);
-    restore();
-    result
-}
-
-/// Restores the terminal, ignoring failure: the terminal may be gone, and
-/// reporting that on it would fail too.
-fn restore() {
-    let _ = ratatui::try_restore();
+    let mut terminal =
+        LocalTerminal::init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
+    event_loop(&mut terminal, &mut app, &source, &theme)
+    // Dropping the terminal restores it, and never reports on a dead one.
 }
 
 /// On SIGTERM or SIGHUP: wait for any save in progress, restore the
@@ -97,7 +93,7 @@ fn install_signal_handler() {
             std::thread::spawn(move || {
                 if let Some(sig) = signals.forever().next() {
                     let _guard = SAVING.lock();
-                    restore();
+                    terminal::restore();
                     std::process::exit(128 + sig);
                 }
             });
@@ -106,12 +102,12 @@ fn install_signal_handler() {
 }
 
 fn event_loop(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut LocalTerminal,
     app: &mut App,
     source: &Source,
     theme: &Theme,
 ) -> Result<(), String> {
-    let size = terminal.size().map_err(|e| e.to_string())?;
+    let size = terminal.size().map_err(went_away)?;
     app.resize(size.height);
     #[cfg(unix)]
     let mut input = input::Input::new().map_err(|e| format!("cannot watch the terminal: {e}"))?;
@@ -120,7 +116,7 @@ fn event_loop(
         if redraw {
             terminal
                 .draw(|f| views::draw(f, app, theme))
-                .map_err(|e| e.to_string())?;
+                .map_err(went_away)?;
         }
         if app.quit {
             return Ok(());
@@ -130,7 +126,7 @@ fn event_loop(
         let ev = input.next();
         #[cfg(not(unix))]
         let ev = event::read();
-        let ev = ev.map_err(|e| format!("the terminal went away: {e}"))?;
+        let ev = ev.map_err(went_away)?;
         redraw = matches!(ev, Event::Key(_) | Event::Resize(..));
         let mut effects = app.handle_event(&ev);
         while let Some(effect) = effects.pop() {
@@ -166,9 +162,19 @@ fn event_loop(
             }
             terminal
                 .draw(|f| views::draw(f, app, theme))
-                .map_err(|e| e.to_string())?;
+                .map_err(went_away)?;
         }
     }
+}
+
+/// The UI's terminal failed to draw or to read: it is gone (a closed
+/// window, a dropped connection).
+fn went_away(e: std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        // Already says so (the input's own error).
+        return e.to_string();
+    }
+    format!("the terminal went away: {e}")
 }
 
 /// Loads the git history of use case `i` into the History tab.
@@ -190,7 +196,7 @@ fn reload(app: &mut App, source: &Source) {
 fn perform(
     effect: Effect,
     app: &mut App,
-    terminal: &mut DefaultTerminal,
+    terminal: &mut LocalTerminal,
     source: &Source,
 ) -> Vec<Effect> {
     match effect {
@@ -281,15 +287,18 @@ fn edit_copy(app: &App, index: usize) -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
-fn run_editor(path: &Path, terminal: &mut DefaultTerminal) -> Result<(), String> {
+fn run_editor(path: &Path, terminal: &mut LocalTerminal) -> Result<(), String> {
     let cmd = editor_command();
-    restore();
+    terminal.suspend();
     let status = std::process::Command::new(&cmd[0])
         .args(&cmd[1..])
         .arg(path)
         .status();
-    *terminal = ratatui::init();
-    let _ = terminal.clear();
+    if let Err(e) = terminal.resume() {
+        return Err(format!(
+            "cannot take the terminal back from the editor: {e}"
+        ));
+    }
     match status {
         Ok(s) if s.success() => Ok(()),
         Ok(s) => Err(format!("the editor `{}` exited with {s}", cmd.join(" "))),
@@ -302,7 +311,7 @@ fn run_editor(path: &Path, terminal: &mut DefaultTerminal) -> Result<(), String>
 
 fn edit(
     app: &mut App,
-    terminal: &mut DefaultTerminal,
+    terminal: &mut LocalTerminal,
     source: &Source,
     index: usize,
     edited: Option<PathBuf>,
