@@ -793,7 +793,8 @@ proptest! {
         let b = arbitrary_use_case(&other, &title);
         let register = register_of(&[("a-case", &a), ("b-case", &b)]);
         prop_assert_eq!(register.use_cases.len(), 2, "{:?}", register.diagnostics);
-        let mut app = app_with(Data::new(register, repo(), None), h);
+        // Keys act only at a usable size: navigate there, then resize.
+        let mut app = app_with(Data::new(register, repo(), None), 24);
         match screen {
             0 => {}
             1 => { type_str(&mut app, "2"); }
@@ -806,6 +807,7 @@ proptest! {
                 prop_assert_eq!(app.screen, Screen::Detail);
             }
         }
+        app.handle_event(&ratatui::crossterm::event::Event::Resize(w, h));
         let t = render(&app, w, h, false);
         prop_assert_eq!(unsafe_cells(&t), vec![]);
     }

@@ -401,14 +401,27 @@ fn the_filter_also_matches_ids_teams_and_owners() {
 }
 
 #[test]
-fn the_selected_use_case_stays_selected_while_it_is_visible() {
+fn changing_the_filter_text_selects_the_best_match() {
     let mut app = app();
-    select_in_portfolio(&mut app, "customer-faq");
-    type_str(&mut app, "/cust");
-    assert!(app.portfolio.visible.len() < 20);
-    assert_eq!(selected_id(&app).as_deref(), Some("customer-faq"));
-    type_str(&mut app, "omer serv");
-    assert_eq!(selected_id(&app).as_deref(), Some("customer-faq"));
+    // The row selected before filtering still matches "meet" somewhere
+    // (its team), but it is not what the user sees first.
+    select_in_portfolio(&mut app, "emotion-recognition-pilot");
+    type_str(&mut app, "/meet");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(titles(&app)[0], "Meeting summaries");
+    assert_eq!(selected_id(&app).as_deref(), Some("meeting-summaries"));
+    type_str(&mut app, "m");
+    let (index, ..) = match &app.dialog {
+        Some(Dialog::Form { index, kind, .. }) => (*index, *kind),
+        _ => panic!("no form"),
+    };
+    assert_eq!(id_at(&app, index), "meeting-summaries");
+    press(&mut app, KeyCode::Esc);
+    // Every change of the text starts again at the first row.
+    type_str(&mut app, "j/");
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(app.portfolio.cursor.selected, 0);
+    assert_eq!(app.portfolio.cursor.offset, 0);
 }
 
 #[test]
@@ -446,17 +459,18 @@ fn esc_clears_the_filter() {
 #[test]
 fn enter_keeps_the_filter_and_leaves_typing() {
     let mut app = app();
-    type_str(&mut app, "/claim");
+    type_str(&mut app, "/cust");
     let narrowed = app.portfolio.visible.clone();
+    assert!(narrowed.len() >= 2 && narrowed.len() < 20, "{narrowed:?}");
     press(&mut app, KeyCode::Enter);
     assert!(!app.portfolio.typing);
-    assert_eq!(app.portfolio.filter.value(), "claim");
+    assert_eq!(app.portfolio.filter.value(), "cust");
     assert_eq!(app.portfolio.visible, narrowed);
     assert_eq!(app.screen, Screen::Portfolio, "Enter did not open Detail");
     // Keys are commands again: j moves, a second Enter opens.
     type_str(&mut app, "j");
     assert_eq!(app.portfolio.cursor.selected, 1);
-    assert_eq!(app.portfolio.filter.value(), "claim");
+    assert_eq!(app.portfolio.filter.value(), "cust");
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Detail);
     assert_eq!(app.detail, Some(narrowed[1]));
@@ -484,12 +498,12 @@ fn keys_typed_into_the_filter_are_text() {
     // Up and Down still move the selection while typing.
     press(&mut app, KeyCode::Esc);
     type_str(&mut app, "/c");
-    let at = app.portfolio.cursor.selected;
+    assert_eq!(app.portfolio.cursor.selected, 0, "the best match");
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.portfolio.cursor.selected, at + 1);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.portfolio.cursor.selected, 2);
     press(&mut app, KeyCode::Up);
-    press(&mut app, KeyCode::Up);
-    assert_eq!(app.portfolio.cursor.selected, at - 1);
+    assert_eq!(app.portfolio.cursor.selected, 1);
     assert_eq!(app.portfolio.filter.value(), "c");
     // Ctrl-C still quits.
     app.handle_event(&Event::Key(KeyEvent::new(
@@ -1326,4 +1340,145 @@ fn proposals_and_reviews_load_when_their_screen_shows_and_again_after_a_reload()
         Some(Load::Proposals),
         "a reload forgets what git said"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Selection integrity.
+
+/// Whether any of the id, title, team or owner of the row at register index
+/// `i` contains `word`, ignoring case.
+fn row_contains(app: &App, i: usize, word: &str) -> bool {
+    let r = &app.data.rows[i];
+    [
+        r.id.as_str(),
+        r.title.as_str(),
+        r.team.as_str(),
+        r.owner.as_str(),
+    ]
+    .iter()
+    .any(|t| t.to_lowercase().contains(word))
+}
+
+#[test]
+fn a_filter_shows_no_scattered_matches() {
+    let mut app = app();
+    type_str(&mut app, "/claim");
+    let shown = titles(&app);
+    assert!(!shown.is_empty());
+    for bad in [
+        "Call-centre agent emotion monitoring (pilot)",
+        "Campaign marketing copy",
+    ] {
+        assert!(!shown.iter().any(|t| t == bad), "{bad} in {shown:?}");
+    }
+    for &i in &app.portfolio.visible {
+        assert!(row_contains(&app, i, "claim"), "{}", id_at(&app, i));
+    }
+}
+
+#[test]
+fn a_match_at_a_word_start_ranks_above_one_inside_a_word() {
+    let mut app = app();
+    type_str(&mut app, "/mar");
+    let ids: Vec<String> = app
+        .portfolio
+        .visible
+        .iter()
+        .map(|&i| id_at(&app, i))
+        .collect();
+    // "summaries" holds "mar" inside a word; "Marketplace", "marketing",
+    // "maria.lopez" start with it.
+    let inside = ids.iter().position(|id| id == "meeting-summaries").unwrap();
+    for starts in ["product-descriptions", "marketing-copy", "contract-review"] {
+        let at = ids.iter().position(|id| id == starts).unwrap();
+        assert!(at < inside, "{starts} after meeting-summaries: {ids:?}");
+    }
+    // Acronym-like pieces that each start a word still match.
+    press(&mut app, KeyCode::Esc);
+    type_str(&mut app, "/invextr");
+    assert_eq!(selected_id(&app).as_deref(), Some("invoice-extraction"));
+}
+
+#[test]
+fn sorting_keeps_the_selected_use_case_selected_and_visible() {
+    let mut app = app();
+    select_in_portfolio(&mut app, "claims-triage");
+    for _ in 0..9 {
+        type_str(&mut app, "s");
+        assert_eq!(
+            selected_id(&app).as_deref(),
+            Some("claims-triage"),
+            "sort {:?}",
+            app.portfolio.sort
+        );
+        let c = app.portfolio.cursor;
+        assert!(
+            c.offset <= c.selected && c.selected < c.offset + app.page,
+            "{c:?}"
+        );
+        type_str(&mut app, "S");
+        assert_eq!(selected_id(&app).as_deref(), Some("claims-triage"));
+    }
+}
+
+#[test]
+fn a_quick_filter_never_leaves_the_selection_on_a_hidden_row() {
+    let mut app = app();
+    select_in_portfolio(&mut app, "invoice-extraction");
+    for _ in 0..16 {
+        type_str(&mut app, "f");
+        match app.selected() {
+            Some(i) => assert!(app.portfolio.visible.contains(&i)),
+            None => assert!(app.portfolio.visible.is_empty()),
+        }
+    }
+}
+
+#[test]
+fn only_quit_acts_while_the_terminal_is_too_small() {
+    let mut app = app();
+    app.handle_event(&Event::Resize(70, 24));
+    assert!(app.too_small());
+    let mut effects = type_str(&mut app, "g>blind");
+    effects.extend(press(&mut app, KeyCode::Enter));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(app.dialog.is_none());
+    assert_eq!(app.screen, Screen::Portfolio);
+    assert_eq!(app.portfolio.cursor.selected, 0);
+    for keys in ["2", "/x", "?", "m", "e"] {
+        assert!(type_str(&mut app, keys).is_empty());
+        assert!(
+            app.dialog.is_none() && !app.help && !app.portfolio.typing,
+            "{keys}"
+        );
+    }
+    // Enlarged, keys act again; q quits while small.
+    app.handle_event(&Event::Resize(80, 24));
+    type_str(&mut app, ">");
+    assert!(app.dialog.is_some());
+    press(&mut app, KeyCode::Esc);
+    app.handle_event(&Event::Resize(80, 20));
+    type_str(&mut app, "q");
+    assert!(app.quit);
+}
+
+#[test]
+fn after_a_move_the_board_focuses_the_moved_use_case() {
+    let mut app = app();
+    // Collect column, Motor claims triage.
+    type_str(&mut app, "2ljjjj");
+    assert_eq!(selected_id(&app).as_deref(), Some("claims-triage"));
+    type_str(&mut app, "<back to identify");
+    let req = only_commit(press(&mut app, KeyCode::Enter));
+    let mut register = shipped_register();
+    let i = register
+        .use_cases
+        .iter()
+        .position(|e| e.id.as_str() == "claims-triage")
+        .unwrap();
+    register.use_cases[i].use_case = parse_use_case(&req.text).unwrap();
+    app.reload(Data::new(register, repo(), None));
+    app.committed(Ok("committed".to_owned()));
+    assert_eq!(app.board_column, 0, "Identify");
+    assert_eq!(selected_id(&app).as_deref(), Some("claims-triage"));
 }

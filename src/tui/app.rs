@@ -20,6 +20,9 @@ use crate::readiness::{Assessment, Flag, Verdict};
 use crate::register::{Entry, Register};
 use crate::report::{self, ListRow, Selection, Summary};
 
+/// The smallest terminal the layout is designed for.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
 /// Everything loaded from the library, replaced as a whole on reload.
 pub struct Data {
     /// The register.
@@ -547,6 +550,8 @@ pub struct App {
     pub flash: Option<(Level, String)>,
     /// Rows a list can show; updated on resize.
     pub page: usize,
+    /// The terminal's size, as last reported.
+    pub size: (u16, u16),
     /// Set when the user quits.
     pub quit: bool,
     matcher: Matcher,
@@ -585,6 +590,7 @@ impl App {
             dialog: None,
             flash: None,
             page: 10,
+            size: MIN_SIZE,
             quit: false,
             matcher: Matcher::new(Config::DEFAULT),
         };
@@ -674,17 +680,37 @@ impl App {
     /// Handles one terminal event; returns the effects to perform.
     pub fn handle_event(&mut self, ev: &Event) -> Vec<Effect> {
         match ev {
+            Event::Key(key) if key.kind == KeyEventKind::Press && self.too_small() => {
+                // The screen shows only "too small": a key must not act on
+                // anything the user cannot see. Only quitting works.
+                if keymap::resolve(key, &[Scope::Global]) == Some(Action::Quit) {
+                    self.quit = true;
+                }
+                Vec::new()
+            }
             Event::Key(key) if key.kind == KeyEventKind::Press => self.handle_key(key, ev),
-            Event::Resize(_, h) => {
-                self.resize(*h);
+            Event::Resize(w, h) => {
+                self.resize_to(*w, *h);
                 Vec::new()
             }
             _ => Vec::new(),
         }
     }
 
+    /// Whether the terminal is smaller than the layout needs.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1
+    }
+
+    /// Records the terminal's size.
+    pub fn resize_to(&mut self, width: u16, height: u16) {
+        self.size.0 = width;
+        self.resize(height);
+    }
+
     /// Sets the page size from the terminal height.
     pub fn resize(&mut self, height: u16) {
+        self.size.1 = height;
         // Tabs, table header, borders and status bar take about 7 rows.
         self.page = usize::from(height).saturating_sub(7).max(1);
         self.follow_all();
@@ -733,7 +759,11 @@ impl App {
                 if before.trim().is_empty() != now.trim().is_empty() {
                     self.portfolio.by_match = !now.trim().is_empty();
                 }
-                self.refilter();
+                // New text, new list: the best match (the first row) is
+                // selected, as fzf and lazygit do, so that what an action
+                // acts on is what the eye sees first.
+                self.portfolio.cursor = Cursor::default();
+                self.refilter_keeping(None);
             }
         }
     }
@@ -996,9 +1026,9 @@ impl App {
     fn refilter_keeping(&mut self, keep: Option<usize>) {
         let rows = &self.data.rows;
         let query = self.portfolio.filter.value().trim().to_owned();
-        let pattern = Pattern::parse(&query, CaseMatching::Smart, Normalization::Smart);
+        let words: Vec<String> = query.split_whitespace().map(str::to_owned).collect();
         let mut buf = Vec::new();
-        let mut scored: Vec<(usize, u32, Highlight)> = Vec::new();
+        let mut scored: Vec<(usize, u64, Highlight)> = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             if !self.portfolio.quick.keeps(row) {
                 continue;
@@ -1007,7 +1037,7 @@ impl App {
                 scored.push((i, 0, Highlight::default()));
                 continue;
             }
-            let mut best: Option<u32> = None;
+            let mut best: Option<u64> = None;
             let mut hl = Highlight::default();
             for (field, text) in [
                 (0, row.id.as_str()),
@@ -1015,17 +1045,13 @@ impl App {
                 (2, row.team.as_str()),
                 (3, row.owner.as_str()),
             ] {
-                let mut idx = Vec::new();
-                if let Some(score) =
-                    pattern.indices(Utf32Str::new(text, &mut buf), &mut self.matcher, &mut idx)
+                if let Some((tier, score, marks)) = rank(&words, text, &mut self.matcher, &mut buf)
                 {
-                    best = Some(best.map_or(score, |b| b.max(score)));
-                    idx.sort_unstable();
-                    idx.dedup();
-                    let idx: Vec<usize> = idx.into_iter().map(|x| x as usize).collect();
+                    let key = (u64::from(tier) << 32) | u64::from(score);
+                    best = Some(best.map_or(key, |b| b.max(key)));
                     match field {
-                        1 => hl.title = idx,
-                        2 => hl.team = idx,
+                        1 => hl.title = marks,
+                        2 => hl.team = marks,
                         _ => {}
                     }
                 }
@@ -1254,6 +1280,7 @@ impl App {
         let board_ids: Vec<_> = (0..5)
             .map(|c| id_at(self, self.board_items(c).get(self.board[c].selected)))
             .collect();
+        let board_focus_id = board_ids[self.board_column.min(4)].clone();
         self.data = data;
         let find = |app: &App, id: Option<crate::model::UseCaseId>| {
             id.and_then(|id| app.data.register.use_cases.iter().position(|e| e.id == id))
@@ -1267,6 +1294,19 @@ impl App {
         for (c, id) in board_ids.into_iter().enumerate() {
             if let Some(i) = find(self, id) {
                 if let Some(pos) = self.board_items(c).iter().position(|&b| b == i) {
+                    self.board[c].selected = pos;
+                }
+            }
+        }
+        // A use case moved to another stage takes the board's focus with
+        // it: the card the user acted on stays the selected one.
+        if let Some(i) = find(self, board_focus_id) {
+            if let Some(c) = Stage::ALL
+                .iter()
+                .position(|s| *s == self.data.rows[i].stage)
+            {
+                if let Some(pos) = self.board_items(c).iter().position(|&b| b == i) {
+                    self.board_column = c;
                     self.board[c].selected = pos;
                 }
             }
@@ -1604,4 +1644,73 @@ impl App {
             }
         }
     }
+}
+
+/// How well a filter matches one text, best first: the tier (3: every
+/// word starts a word of the text, 2: every word is in it, 1: a fuzzy
+/// match whose every piece starts a word), then the matcher's score.
+/// Scattered matches below that quality are no match.
+fn rank(
+    words: &[String],
+    text: &str,
+    matcher: &mut Matcher,
+    buf: &mut Vec<char>,
+) -> Option<(u8, u32, Vec<usize>)> {
+    let chars: Vec<char> = text.chars().collect();
+    let lower: Vec<char> = chars.iter().flat_map(|c| c.to_lowercase()).collect();
+    // Case folding may change lengths (rare): fall back to fuzzy only then.
+    let same_len = lower.len() == chars.len();
+    let boundary = |i: usize| {
+        i == 0
+            || !chars[i - 1].is_alphanumeric()
+            || (chars[i - 1].is_lowercase() && chars[i].is_uppercase())
+    };
+    let mut tier = 3u8;
+    let mut score = 0u32;
+    let mut marks = Vec::new();
+    for word in words {
+        let w: Vec<char> = word.chars().flat_map(|c| c.to_lowercase()).collect();
+        let found = if same_len && !w.is_empty() && w.len() <= lower.len() {
+            let starts: Vec<usize> = (0..=lower.len() - w.len())
+                .filter(|&i| lower[i..i + w.len()] == w[..])
+                .collect();
+            starts
+                .iter()
+                .find(|&&i| boundary(i))
+                .map(|&i| (3u8, i))
+                .or_else(|| starts.first().map(|&i| (2u8, i)))
+        } else {
+            None
+        };
+        let pattern = Pattern::parse(word, CaseMatching::Smart, Normalization::Smart);
+        let mut idx = Vec::new();
+        let fuzzy = pattern.indices(Utf32Str::new(text, buf), matcher, &mut idx);
+        match found {
+            Some((t, at)) => {
+                tier = tier.min(t);
+                score += fuzzy.unwrap_or(0);
+                marks.extend(at..at + w.len());
+            }
+            None => {
+                let s = fuzzy?;
+                idx.sort_unstable();
+                idx.dedup();
+                let idx: Vec<usize> = idx.into_iter().map(|x| x as usize).collect();
+                // Every contiguous piece of the match must start a word
+                // ("inv extr", "mcs"): letters picked here and there are noise.
+                let scattered = idx.iter().enumerate().any(|(n, &i)| {
+                    (n == 0 || idx[n - 1] + 1 != i) && i < chars.len() && !boundary(i)
+                });
+                if scattered {
+                    return None;
+                }
+                tier = tier.min(1);
+                score += s;
+                marks.extend(idx);
+            }
+        }
+    }
+    marks.sort_unstable();
+    marks.dedup();
+    Some((tier, score, marks))
 }

@@ -112,7 +112,7 @@ fn event_loop(
     theme: &Theme,
 ) -> Result<(), String> {
     let size = terminal.size().map_err(|e| e.to_string())?;
-    app.resize(size.height);
+    app.resize_to(size.width, size.height);
     #[cfg(unix)]
     let mut input = input::Input::new().map_err(|e| format!("cannot watch the terminal: {e}"))?;
     let mut redraw = true;

@@ -46,7 +46,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             } else {
                 Style::new()
             };
-            let marker = if pos == cursor.selected { "▶ " } else { "  " };
+            // One selection on the screen: the marker only where the focus is.
+            let marker = if selected { "▶ " } else { "  " };
             lines.push(Line::from(vec![
                 Span::styled(marker, base),
                 Span::styled(cut(&safe(&row.title), width), base),

@@ -24,8 +24,7 @@ use super::keymap;
 use super::theme::Theme;
 use super::widgets::{count, safe};
 
-/// The smallest terminal the layout is designed for.
-pub const MIN_SIZE: (u16, u16) = (80, 24);
+pub use super::app::MIN_SIZE;
 
 /// Draws the whole UI.
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
