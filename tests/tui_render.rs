@@ -812,3 +812,133 @@ proptest! {
         prop_assert_eq!(unsafe_cells(&t), vec![]);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Panes longer than the screen scroll, counting wrapped lines.
+
+/// The `(first, last, total)` of a `lines a–b of n` position indicator.
+fn position(t: &Terminal<TestBackend>) -> Option<(usize, usize, usize)> {
+    let text = screen_text(t);
+    let at = ["↓ lines ", "↑ lines ", "↕ lines "]
+        .iter()
+        .find_map(|m| text.find(m).map(|i| i + m.len()))?;
+    let rest = &text[at..];
+    let (range, rest) = rest.split_once(" of ")?;
+    let (a, b) = range.split_once('–')?;
+    let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((a.parse().ok()?, b.parse().ok()?, n.parse().ok()?))
+}
+
+/// The screen's text with the box drawing and line breaks taken out, so
+/// that wrapped text reads as one line.
+fn flowing(t: &Terminal<TestBackend>) -> String {
+    lines(t)
+        .iter()
+        .map(|l| l.trim_matches(|c: char| c == '│' || c == ' ').to_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn every_use_case_scrolls_to_its_last_note_at_80x24() {
+    let ids: Vec<String> = shipped_register()
+        .use_cases
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect();
+    for id in ids {
+        let mut app = detail_app(&id, 24, Tab::Overview);
+        let t = render(&app, 80, 24, true);
+        let (first, last, total) = position(&t).unwrap_or_else(|| panic!("{id}: no indicator"));
+        assert_eq!((first, last), (1, 17), "{id}");
+        type_str(&mut app, "G");
+        let t = render(&app, 80, 24, true);
+        assert_eq!(
+            position(&t).map(|p| (p.1, p.2)),
+            Some((total, total)),
+            "{id}"
+        );
+        // The notes' last words are on the screen.
+        let notes = &shipped_use_case(&id).notes;
+        let tail: String = notes
+            .split_whitespace()
+            .rev()
+            .take(2)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flowing(&t).contains(&tail),
+            "{id}: {tail:?} not shown:\n{}",
+            screen_text(&t)
+        );
+        // j at the end stays; k goes back one line at once.
+        type_str(&mut app, "jjj");
+        let t = render(&app, 80, 24, true);
+        assert_eq!(position(&t).map(|p| p.1), Some(total), "{id}");
+        type_str(&mut app, "k");
+        let t = render(&app, 80, 24, true);
+        assert_eq!(position(&t).map(|p| p.1), Some(total - 1), "{id}");
+    }
+    let mut app = detail_app("fraud-narrative", 24, Tab::Overview);
+    render(&app, 80, 24, true);
+    type_str(&mut app, "G");
+    snap("detail_overview_end", &app, 80, 24);
+}
+
+#[test]
+fn page_keys_scroll_detail_and_help() {
+    let mut app = detail_app("claims-triage", 24, Tab::Overview);
+    render(&app, 80, 24, true);
+    press(&mut app, KeyCode::PageDown);
+    let t = render(&app, 80, 24, true);
+    assert_eq!(position(&t).map(|p| p.0), Some(17), "{}", screen_text(&t));
+    press(&mut app, KeyCode::PageUp);
+    type_str(&mut app, "?");
+    let t = render(&app, 80, 24, true);
+    let (_, _, total) = position(&t).expect("help is longer than 80x24");
+    type_str(&mut app, "G");
+    let t = render(&app, 80, 24, true);
+    assert_eq!(position(&t).map(|p| p.1), Some(total));
+    assert!(
+        screen_text(&t).contains("no, go back"),
+        "{}",
+        screen_text(&t)
+    );
+    type_str(&mut app, "g");
+    let t = render(&app, 80, 24, true);
+    assert_eq!(position(&t).map(|p| p.0), Some(1));
+}
+
+#[test]
+fn a_long_commit_scrolls_in_the_history_tab() {
+    let mut app = detail_app("claims-triage", 24, Tab::History);
+    let mut history = sample_history();
+    let u = shipped_use_case("claims-triage");
+    // A commit that changed every measurement: more than the pane holds.
+    history[0].changes = u
+        .measurements
+        .iter()
+        .map(|m| {
+            ripen::diff::FieldChange::new(
+                "measurements",
+                ripen::diff::FieldValue::None,
+                ripen::diff::FieldValue::Measurement(m.clone()),
+            )
+        })
+        .collect();
+    app.history_loaded("claims-triage".to_owned(), Ok(history));
+    let t = render(&app, 80, 24, true);
+    let (_, _, total) = position(&t).expect("the changes overflow");
+    press(&mut app, KeyCode::PageDown);
+    press(&mut app, KeyCode::PageDown);
+    press(&mut app, KeyCode::PageDown);
+    let t = render(&app, 80, 24, true);
+    assert_eq!(position(&t).map(|p| p.1), Some(total));
+    assert!(
+        screen_text(&t).contains("▶ 89abcde"),
+        "j/k still select commits"
+    );
+}

@@ -306,13 +306,13 @@ fn j_and_k_scroll_the_detail_and_reset_on_another_tab() {
     let mut app = app();
     press(&mut app, KeyCode::Enter);
     type_str(&mut app, "jjj");
-    assert_eq!(app.detail_scroll, 3);
+    assert_eq!(app.detail_scroll.offset, 3);
     type_str(&mut app, "k");
-    assert_eq!(app.detail_scroll, 2);
+    assert_eq!(app.detail_scroll.offset, 2);
     type_str(&mut app, "kkkk");
-    assert_eq!(app.detail_scroll, 0);
+    assert_eq!(app.detail_scroll.offset, 0);
     type_str(&mut app, "jl");
-    assert_eq!(app.detail_scroll, 0);
+    assert_eq!(app.detail_scroll.offset, 0);
 }
 
 #[test]
@@ -1261,14 +1261,14 @@ fn question_mark_toggles_help_and_esc_closes_it() {
     assert!(!app.help);
     type_str(&mut app, "?jj");
     assert!(app.help);
-    assert_eq!(app.help_scroll, 2, "j scrolls the help");
+    assert_eq!(app.help_scroll.offset, 2, "j scrolls the help");
     assert_eq!(app.portfolio.cursor.selected, 0, "not the table behind it");
     press(&mut app, KeyCode::Esc);
     assert!(!app.help);
     assert_eq!(app.screen, Screen::Portfolio);
     // Help opens at the top again.
     type_str(&mut app, "?");
-    assert_eq!(app.help_scroll, 0);
+    assert_eq!(app.help_scroll.offset, 0);
     // Enter does not open the use case behind the help.
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Portfolio);

@@ -42,6 +42,16 @@ pub struct Data {
 }
 
 impl Data {
+    /// The register's currency, sanitized (`USD` when unset).
+    pub fn currency(&self) -> String {
+        self.register
+            .settings
+            .as_ref()
+            .map_or("USD".to_owned(), |s| {
+                crate::text::sanitize(&s.currency).into_owned()
+            })
+    }
+
     /// Derives every view of `register` through the library.
     pub fn new(register: Register, repo: RepoStatus, read_only: Option<String>) -> Data {
         let assessments = report::assess_all(&register);
@@ -301,6 +311,54 @@ impl Cursor {
     }
 }
 
+/// The position of a pane of text that may be longer than its area.
+///
+/// The update moves [`Scroll::offset`]; the view, which alone knows how
+/// many lines the text wraps to, records the bounds it drew with (as
+/// ratatui's `ListState` keeps its offset), so the next key stops at the
+/// end instead of scrolling into nothing.
+#[derive(Debug, Default, Clone)]
+pub struct Scroll {
+    /// The first line shown (may exceed the end until the next draw).
+    pub offset: usize,
+    /// The last valid offset, as of the last draw (`None`: not drawn yet).
+    max: std::cell::Cell<Option<usize>>,
+    /// The pane's height at the last draw, for paging.
+    height: std::cell::Cell<usize>,
+}
+
+impl Scroll {
+    /// Applies a movement key: a line, a page, or either end. Returns
+    /// whether the action was a movement.
+    pub fn apply(&mut self, action: Action, page: usize) -> bool {
+        let page = match self.height.get() {
+            0 => page.max(1),
+            h => h.saturating_sub(1).max(1),
+        };
+        let max = self.max.get().unwrap_or(usize::MAX);
+        let at = self.offset.min(max);
+        self.offset = match action {
+            Action::Up => at.saturating_sub(1),
+            Action::Down => at.saturating_add(1).min(max),
+            Action::PageUp => at.saturating_sub(page),
+            Action::PageDown => at.saturating_add(page).min(max),
+            Action::Top => 0,
+            Action::Bottom => max,
+            _ => return false,
+        };
+        true
+    }
+
+    /// Records that the text has `total` lines in a pane `height` lines
+    /// high; returns the offset to draw from.
+    pub fn record(&self, total: usize, height: usize) -> usize {
+        let max = total.saturating_sub(height);
+        self.max.set(Some(max));
+        self.height.set(height);
+        self.offset.min(max)
+    }
+}
+
 /// The portfolio table's state.
 pub struct Portfolio {
     /// The fuzzy filter text.
@@ -455,14 +513,8 @@ pub struct HistoryView {
     pub error: Option<String>,
     /// The selected commit.
     pub cursor: Cursor,
-}
-
-/// How many lines the help screen has (it may scroll that far).
-fn help_lines() -> usize {
-    keymap::help_sections()
-        .iter()
-        .map(|(_, rows)| rows.len() + 2)
-        .sum()
+    /// The selected commit's pane (message and changes).
+    pub body: Scroll,
 }
 
 /// The Proposals screen's content, loaded on demand.
@@ -476,8 +528,10 @@ pub struct ProposalsView {
     pub error: Option<String>,
     /// The selected proposal.
     pub cursor: Cursor,
-    /// Whether the selected proposal's changes are shown.
+    /// Whether the selected proposal's changes are shown (and scroll).
     pub open: bool,
+    /// The changes pane's position.
+    pub scroll: Scroll,
 }
 
 /// The Review screen's content, loaded on demand.
@@ -495,6 +549,8 @@ pub struct ReviewView {
     pub report_for: Option<String>,
     /// The report, or why it could not be built.
     pub report: Option<Result<crate::report::quarterly::QuarterlyReport, String>>,
+    /// The report pane's position.
+    pub scroll: Scroll,
 }
 
 /// Something the runtime should load for the current screen.
@@ -520,8 +576,8 @@ pub struct App {
     pub back_to: Screen,
     /// Whether help is showing.
     pub help: bool,
-    /// Help scroll offset.
-    pub help_scroll: usize,
+    /// Help scroll position.
+    pub help_scroll: Scroll,
     /// The portfolio table.
     pub portfolio: Portfolio,
     /// The board's current column (stage index).
@@ -536,8 +592,8 @@ pub struct App {
     pub detail: Option<usize>,
     /// The detail tab.
     pub tab: Tab,
-    /// Detail scroll offset.
-    pub detail_scroll: usize,
+    /// Detail scroll position (Overview, ROI, Readiness).
+    pub detail_scroll: Scroll,
     /// The History tab's content.
     pub history: HistoryView,
     /// The Proposals screen's content.
@@ -565,7 +621,7 @@ impl App {
             screen: Screen::Portfolio,
             back_to: Screen::Portfolio,
             help: false,
-            help_scroll: 0,
+            help_scroll: Scroll::default(),
             portfolio: Portfolio {
                 filter: Input::default(),
                 typing: false,
@@ -583,7 +639,7 @@ impl App {
             problems: Cursor::default(),
             detail: None,
             tab: Tab::Overview,
-            detail_scroll: 0,
+            detail_scroll: Scroll::default(),
             history: HistoryView::default(),
             proposals: ProposalsView::default(),
             review: ReviewView::default(),
@@ -673,7 +729,7 @@ impl App {
             Screen::Readiness => vec![Scope::Selected, Scope::Open, Scope::List, Scope::Global],
             Screen::Problems | Screen::Review => vec![Scope::List, Scope::Global],
             Screen::Proposals => vec![Scope::Proposals, Scope::Open, Scope::List, Scope::Global],
-            Screen::Detail => vec![Scope::Detail, Scope::Selected, Scope::Global],
+            Screen::Detail => vec![Scope::Detail, Scope::Selected, Scope::List, Scope::Global],
         }
     }
 
@@ -796,15 +852,9 @@ impl App {
             match action {
                 Action::Help | Action::Back => self.help = false,
                 Action::Quit => self.quit = true,
-                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-                Action::Down => self.help_scroll = (self.help_scroll + 1).min(help_lines()),
-                Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(self.page),
-                Action::PageDown => {
-                    self.help_scroll = (self.help_scroll + self.page).min(help_lines())
+                _ => {
+                    self.help_scroll.apply(action, self.page);
                 }
-                Action::Bottom => self.help_scroll = help_lines(),
-                Action::Top => self.help_scroll = 0,
-                _ => {}
             }
             return Vec::new();
         }
@@ -812,7 +862,7 @@ impl App {
             Action::Quit => self.quit = true,
             Action::Help => {
                 self.help = true;
-                self.help_scroll = 0;
+                self.help_scroll = Scroll::default();
             }
             Action::Back => match self.screen {
                 Screen::Detail => self.screen = self.back_to,
@@ -836,12 +886,12 @@ impl App {
                 self.go(Screen::ALL[usize::from(n.clamp(1, Screen::ALL.len() as u8)) - 1])
             }
             Action::Reload => return vec![Effect::Reload],
-            Action::Up => self.move_selection(-1),
-            Action::Down => self.move_selection(1),
-            Action::PageUp => self.move_selection(-(self.page as isize)),
-            Action::PageDown => self.move_selection(self.page as isize),
-            Action::Top => self.move_selection(isize::MIN / 2),
-            Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => self.move_by(action),
             Action::Left | Action::Right => {
                 let delta = if action == Action::Left { 4 } else { 1 };
                 match self.screen {
@@ -851,7 +901,7 @@ impl App {
                     Screen::Detail => {
                         let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
                         self.tab = Tab::ALL[(i + delta) % 5];
-                        self.detail_scroll = 0;
+                        self.detail_scroll = Scroll::default();
                     }
                     _ => {}
                 }
@@ -862,6 +912,7 @@ impl App {
                 }
                 if self.screen == Screen::Proposals {
                     self.proposals.open = !self.proposals.open;
+                    self.proposals.scroll = Scroll::default();
                     return Vec::new();
                 }
                 if let Some(i) = self.selected() {
@@ -932,10 +983,43 @@ impl App {
             self.back_to = self.screen;
         }
         if self.detail != Some(i) {
-            self.detail_scroll = 0;
+            self.detail_scroll = Scroll::default();
         }
         self.detail = Some(i);
         self.screen = Screen::Detail;
+    }
+
+    /// A movement key: it scrolls the pane that has the focus, or moves
+    /// the selection of the list that has it. Where a screen has both
+    /// (History, Review), j/k/g/G select and PgUp/PgDn scroll the pane.
+    fn move_by(&mut self, action: Action) {
+        let paging = matches!(action, Action::PageUp | Action::PageDown);
+        let page = self.page;
+        match self.screen {
+            Screen::Detail if self.tab == Tab::History && paging => {
+                self.history.body.apply(action, page);
+            }
+            Screen::Detail if self.tab != Tab::History => {
+                self.detail_scroll.apply(action, page);
+            }
+            Screen::Proposals if self.proposals.open => {
+                self.proposals.scroll.apply(action, page);
+            }
+            Screen::Review if paging => {
+                self.review.scroll.apply(action, page);
+            }
+            _ => {
+                let delta = match action {
+                    Action::Up => -1,
+                    Action::Down => 1,
+                    Action::PageUp => -(page as isize),
+                    Action::PageDown => page as isize,
+                    Action::Top => isize::MIN / 2,
+                    _ => isize::MAX / 2,
+                };
+                self.move_selection(delta);
+            }
+        }
     }
 
     fn move_selection(&mut self, delta: isize) {
@@ -960,24 +1044,29 @@ impl App {
             }
             Screen::Proposals => {
                 let len = self.proposals.list.len();
+                let before = self.proposals.cursor.selected;
                 self.proposals.cursor.step(delta, len, (page / 2).max(1));
+                if self.proposals.cursor.selected != before {
+                    self.proposals.scroll = Scroll::default();
+                }
             }
             Screen::Review => {
                 let len = self.review.tags.len();
+                let before = self.review.cursor.selected;
                 self.review.cursor.step(delta, len, page);
+                if self.review.cursor.selected != before {
+                    self.review.scroll = Scroll::default();
+                }
             }
             Screen::Detail if self.tab == Tab::History => {
                 let len = self.history.entries.len();
+                let before = self.history.cursor.selected;
                 self.history.cursor.step(delta, len, (page / 2).max(1));
+                if self.history.cursor.selected != before {
+                    self.history.body = Scroll::default();
+                }
             }
-            Screen::Detail => {
-                let max = self
-                    .detail
-                    .map_or(0, |i| self.detail_lines(i))
-                    .saturating_sub(page / 2);
-                let d = self.detail_scroll as isize + delta;
-                self.detail_scroll = d.clamp(0, max as isize) as usize;
-            }
+            Screen::Detail => {}
         }
     }
 
@@ -993,16 +1082,6 @@ impl App {
         self.readiness.follow(self.data.candidates.len(), page);
         self.problems
             .follow(self.data.register.diagnostics.len(), page);
-    }
-
-    /// About how many lines the current detail tab has, to bound scrolling.
-    fn detail_lines(&self, i: usize) -> usize {
-        let u = &self.entry(i).use_case;
-        match self.tab {
-            Tab::Overview => 26 + u.measurements.len() + u.roi.len() + u.notes.lines().count(),
-            Tab::Roi => 8 + u.roi.len() * 3,
-            _ => 24,
-        }
     }
 
     /// Shows a message in the status bar.
@@ -1249,6 +1328,7 @@ impl App {
             entries,
             error,
             cursor: Cursor::default(),
+            body: Scroll::default(),
         };
     }
 

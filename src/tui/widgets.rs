@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use super::app::Scroll;
 use super::theme::{Theme, verdict_label};
 use crate::readiness::Assessment;
 use crate::text::{is_unsafe, sanitize};
@@ -114,6 +115,62 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+/// Draws `lines` wrapped to `inner`, from `scroll`'s position. When the
+/// text is longer than the pane, the bottom border of `outer` (the block
+/// around `inner`) says which lines show, e.g. `lines 19–36 of 52`.
+/// Wrapped lines count: what is scrolled to is what is drawn.
+pub fn scrolled(
+    frame: &mut ratatui::Frame<'_>,
+    outer: Rect,
+    inner: Rect,
+    lines: Vec<Line<'static>>,
+    scroll: &Scroll,
+    theme: &Theme,
+) {
+    use ratatui::widgets::{Paragraph, Wrap};
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = paragraph.line_count(inner.width);
+    let height = usize::from(inner.height);
+    let top = scroll.record(total, height);
+    let top16 = u16::try_from(top).unwrap_or(u16::MAX);
+    frame.render_widget(paragraph.scroll((top16, 0)), inner);
+    if total > height && outer.height > 0 {
+        let label = format!(
+            " {}lines {}–{} of {} ",
+            match (top > 0, top + height < total) {
+                (true, true) => "↕ ",
+                (true, false) => "↑ ",
+                (false, _) => "↓ ",
+            },
+            top + 1,
+            (top + height).min(total),
+            total
+        );
+        let w = u16::try_from(label.chars().count()).unwrap_or(u16::MAX);
+        if w + 2 <= outer.width {
+            let at = Rect::new(outer.right() - w - 1, outer.bottom() - 1, w, 1);
+            frame.render_widget(Line::styled(label, theme.focus()), at);
+        }
+    }
+}
+
+/// A popup of at most `w` x `h` centred in `area`. The rows it covers,
+/// and one above and below, are cleared across the whole of `area`, so
+/// no cut piece of the screen behind shows beside its edges. Returns the
+/// popup's rectangle.
+pub fn popup(frame: &mut ratatui::Frame<'_>, area: Rect, w: u16, h: u16) -> Rect {
+    let rect = centered(area, w, h);
+    let margin = Rect::new(
+        area.x,
+        rect.y.saturating_sub(1).max(area.y),
+        area.width,
+        rect.height + 2,
+    )
+    .intersection(area);
+    frame.render_widget(ratatui::widgets::Clear, margin);
+    rect
 }
 
 /// The readiness checklist of one assessment, as lines.

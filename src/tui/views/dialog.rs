@@ -4,12 +4,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use crate::form::FieldKind;
 use crate::tui::app::{App, Dialog, FormKind};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, safe};
+use crate::tui::widgets::{popup, safe};
 
 fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::bordered()
@@ -30,8 +30,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
             error,
         } => {
             let e = app.entry(*index);
-            let rect = centered(area, 72, 14);
-            frame.render_widget(Clear, rect);
+            let rect = popup(frame, area, 72, 14);
             let block = frame_block(format!(" Move {} ", safe(e.id.as_str())), theme);
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
@@ -101,8 +100,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
                 FormKind::Measurement => "measurement",
                 FormKind::Roi => "ROI evidence",
             };
-            let rect = centered(area, 76, fields.len() as u16 + 8);
-            frame.render_widget(Clear, rect);
+            let rect = popup(frame, area, 76, fields.len() as u16 + 8);
             let block = frame_block(format!(" Add {what} to {} ", safe(e.id.as_str())), theme);
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
@@ -168,8 +166,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
         Dialog::Accept {
             branch, summary, ..
         } => {
-            let rect = centered(area, 76, (summary.len() as u16 + 6).min(area.height));
-            frame.render_widget(Clear, rect);
+            let rect = popup(frame, area, 76, (summary.len() as u16 + 6).min(area.height));
             let block = frame_block(format!(" Accept {} ", safe(branch)), theme);
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
@@ -185,8 +182,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
             index, problems, ..
         } => {
             let e = app.entry(*index);
-            let rect = centered(area, 76, (problems.len() as u16 + 7).min(area.height));
-            frame.render_widget(Clear, rect);
+            let rect = popup(
+                frame,
+                area,
+                76,
+                (problems.len() as u16 + 7).min(area.height),
+            );
             let block = frame_block(format!(" {} has errors ", safe(e.id.as_str())), theme);
             let inner = block.inner(rect);
             frame.render_widget(block, rect);

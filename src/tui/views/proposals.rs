@@ -10,7 +10,7 @@ use crate::diff::{RegisterDiff, Status};
 use crate::register::Severity;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{change_parts, count, safe};
+use crate::tui::widgets::{change_parts, count, safe, scrolled};
 
 /// Lines describing a semantic diff: one header per changed use case, then
 /// its field changes; settings and policy changes last.
@@ -156,7 +156,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let title = if p.open {
-        " what it changes · Enter hides · a accepts "
+        " what it changes · j/k scroll · Enter hides · a accepts "
     } else {
         " Enter shows what it changes · a accepts "
     };
@@ -196,5 +196,5 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(""));
     }
     lines.extend(diff_lines(&prop.changes, theme));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    scrolled(frame, detail_area, inner, lines, &p.scroll, theme);
 }
