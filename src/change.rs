@@ -148,8 +148,15 @@ pub fn apply(
                     "the file's values are unchanged".to_owned(),
                 ));
             }
+            let overrides = override_reason.filter(|_| u.stage != current.stage);
+            let extra = overrides.map(|why| {
+                format!(
+                    "Readiness override: moved to {} although {why}.",
+                    u.stage.name()
+                )
+            });
             next = *u;
-            (format!("{id}: edit {}", fields.join(", ")), None)
+            (format!("{id}: edit {}", fields.join(", ")), extra)
         }
     };
     let text = canonical::use_case(&next);

@@ -942,3 +942,61 @@ fn a_long_commit_scrolls_in_the_history_tab() {
         "j/k still select commits"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Dialogs.
+
+/// Every kind of dialog open on use case `id`, one app each.
+fn dialogs_on(id: &str) -> Vec<(&'static str, App)> {
+    let mut out = Vec::new();
+    for (name, keys) in [("stage", ">"), ("measurement", "m"), ("roi", "o")] {
+        let mut app = app_with(shipped(), 24);
+        select_in_portfolio(&mut app, id);
+        type_str(&mut app, keys);
+        out.push((name, app));
+    }
+    let mut app = app_with(shipped(), 24);
+    select_in_portfolio(&mut app, id);
+    let i = app.selected().unwrap();
+    let mut edited = shipped_use_case(id);
+    edited.notes = "Reviewed with the team.".to_owned();
+    app.edited(i, edited, "/tmp/ripen-copy.ron".into());
+    type_str(&mut app, "quarterly review");
+    out.push(("justify", app));
+    let mut app = app_with(shipped(), 24);
+    app.edit_failed(
+        index_of(&app, id),
+        "/tmp/ripen-copy.ron".into(),
+        vec!["state/use-cases/x.ron:3:5: error: unknown field".to_owned()],
+    );
+    out.push(("edit failed", app));
+    out
+}
+
+#[test]
+fn every_dialog_names_the_use_case_it_changes() {
+    for (name, app) in dialogs_on("invoice-extraction") {
+        let t = render(&app, 80, 24, true);
+        let title = lines(&t)
+            .into_iter()
+            .find(|l| l.contains('╔'))
+            .unwrap_or_else(|| panic!("{name}: no dialog"));
+        assert!(title.contains("invoice-extraction"), "{name}: {title}");
+    }
+    let (_, app) = dialogs_on("claims-triage").remove(3);
+    snap("edit_justify", &app, 80, 24);
+}
+
+#[test]
+fn dialogs_leave_nothing_of_the_screen_behind_on_their_rows() {
+    for (name, app) in dialogs_on("claims-triage") {
+        let t = render(&app, 80, 24, true);
+        for l in lines(&t) {
+            if let (Some(a), Some(b)) = (l.find(['║', '╔', '╚']), l.rfind(['║', '╗', '╝']))
+            {
+                let outside = format!("{}{}", &l[..a], &l[b + '║'.len_utf8()..]);
+                assert!(outside.trim().is_empty(), "{name}: {l:?}");
+            }
+        }
+    }
+}

@@ -1482,3 +1482,151 @@ fn after_a_move_the_board_focuses_the_moved_use_case() {
     assert_eq!(app.board_column, 0, "Identify");
     assert_eq!(selected_id(&app).as_deref(), Some("claims-triage"));
 }
+
+// ---------------------------------------------------------------------------
+// External edits are justified; problems open at their line.
+
+fn justify_dialog(
+    app: &App,
+) -> (
+    usize,
+    Vec<&'static str>,
+    Option<String>,
+    bool,
+    Option<String>,
+) {
+    match &app.dialog {
+        Some(Dialog::Justify {
+            index,
+            fields,
+            override_reason,
+            confirming,
+            error,
+            ..
+        }) => (
+            *index,
+            fields.clone(),
+            override_reason.clone(),
+            *confirming,
+            error.clone(),
+        ),
+        _ => panic!("no justification dialog open"),
+    }
+}
+
+#[test]
+fn a_valid_edit_asks_why_and_its_subject_names_the_fields() {
+    let mut app = app();
+    let i = index_of(&app, "kb-search");
+    let mut edited = shipped_use_case("kb-search");
+    edited.notes = "Reviewed with underwriting.".to_owned();
+    edited.owner = "ana.souza@example.com".to_owned();
+    let copy = std::path::PathBuf::from("/tmp/ripen-kb-search-x.ron");
+    assert!(app.edited(i, edited.clone(), copy.clone()).is_empty());
+    let (index, fields, reason, confirming, _) = justify_dialog(&app);
+    assert_eq!((index, reason, confirming), (i, None, false));
+    assert_eq!(fields, vec!["owner", "notes"]);
+    // Like a stage move: no commit without a justification.
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(
+        justify_dialog(&app).4.as_deref(),
+        Some("type a one-line justification first")
+    );
+    type_str(&mut app, "ownership moved to Ana in the reorg");
+    let req = only_commit(press(&mut app, KeyCode::Enter));
+    let mut lines = req.message.lines();
+    assert_eq!(lines.next(), Some("kb-search: edit owner, notes"));
+    assert_eq!(lines.next(), Some(""));
+    assert_eq!(lines.next(), Some("ownership moved to Ana in the reorg"));
+    assert_eq!(parse_use_case(&req.text).unwrap(), edited);
+    assert_eq!(req.rel, "use-cases/kb-search.ron");
+
+    // Esc commits nothing and says where the edited copy is.
+    let mut app = self::app();
+    let mut edited = shipped_use_case("kb-search");
+    edited.notes = "x".to_owned();
+    app.edited(i, edited, copy.clone());
+    type_str(&mut app, "half a reason");
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.dialog.is_none());
+    assert!(
+        matches!(&app.flash, Some((Level::Info, m)) if m.contains("/tmp/ripen-kb-search-x.ron"))
+    );
+
+    // An edit that changes nothing commits nothing.
+    let mut app = self::app();
+    app.edited(i, shipped_use_case("kb-search"), copy);
+    assert!(app.dialog.is_none());
+    assert!(matches!(&app.flash, Some((_, m)) if m.contains("nothing to commit")));
+}
+
+#[test]
+fn an_edit_into_fine_tune_that_is_not_ready_asks_to_override() {
+    let mut app = app();
+    let i = index_of(&app, "claims-triage");
+    let mut edited = shipped_use_case("claims-triage");
+    edited.stage = Stage::FineTune;
+    app.edited(i, edited, "/tmp/c.ron".into());
+    let (_, fields, reason, ..) = justify_dialog(&app);
+    assert_eq!(fields, vec!["stage"]);
+    assert!(reason.as_deref().unwrap().contains("almost"), "{reason:?}");
+    type_str(&mut app, "board approved");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(justify_dialog(&app).3, "the confirmation shows");
+    let req = only_commit(type_str(&mut app, "y"));
+    assert!(
+        req.message
+            .starts_with("claims-triage: edit stage\n\nboard approved\n")
+    );
+    assert!(
+        req.message
+            .contains("Readiness override: moved to FineTune although readiness is `almost`"),
+        "{}",
+        req.message
+    );
+}
+
+#[test]
+fn enter_on_a_problem_opens_its_file_at_its_line() {
+    use ripen::register::{Content, Snapshot, SourceFile};
+    let mut files = vec![
+        SourceFile {
+            rel: "register.ron".to_owned(),
+            content: Content::Bytes(shipped_file("register.ron")),
+        },
+        SourceFile {
+            rel: "policy.ron".to_owned(),
+            content: Content::Bytes(shipped_file("policy.ron")),
+        },
+    ];
+    let mut text = String::from_utf8(shipped_file("use-cases/kb-search.ron")).unwrap();
+    text = text.replacen("stage: Identify", "stage: Nowhere", 1);
+    let line = text.lines().position(|l| l.contains("Nowhere")).unwrap() + 1;
+    files.push(SourceFile {
+        rel: "use-cases/kb-search.ron".to_owned(),
+        content: Content::Bytes(text.into_bytes()),
+    });
+    let snapshot = Snapshot {
+        root: "state".to_owned(),
+        files,
+    };
+    let register = ripen::register::load(&snapshot, Some(as_of()), today());
+    assert_eq!(register.errors(), 1, "{:?}", register.diagnostics);
+    let mut app = app_with(Data::new(register.clone(), repo(), None), 24);
+    type_str(&mut app, "5");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::EditAt {
+            rel: "use-cases/kb-search.ron".to_owned(),
+            line
+        }]
+    );
+    // Not when editing is off.
+    let mut app = app_with(
+        Data::new(register, repo(), Some("viewing revision HEAD".to_owned())),
+        24,
+    );
+    type_str(&mut app, "5");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(matches!(&app.flash, Some((Level::Error, m)) if m.contains("editing is off")));
+}

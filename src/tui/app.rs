@@ -444,6 +444,26 @@ pub enum Dialog {
         /// What accepting does, one line per item.
         summary: Vec<String>,
     },
+    /// An external edit is valid: why was it made? Committed with the
+    /// justification, as a stage move is.
+    Justify {
+        /// Which use case (register index).
+        index: usize,
+        /// The edited use case.
+        use_case: Box<crate::model::UseCase>,
+        /// The edited copy, kept until the commit lands.
+        copy: std::path::PathBuf,
+        /// The fields the edit changes.
+        fields: Vec<&'static str>,
+        /// The justification typed.
+        justification: Input,
+        /// Set when the edit moves it into FineTune although not ready: why.
+        override_reason: Option<String>,
+        /// Whether the override confirmation is showing.
+        confirming: bool,
+        /// The last failure, shown in the dialog.
+        error: Option<String>,
+    },
     /// An external edit produced a file with errors.
     EditFailed {
         /// Which use case (register index).
@@ -499,6 +519,14 @@ pub enum Effect {
         index: usize,
         /// A previously edited copy to continue with.
         edited: Option<std::path::PathBuf>,
+    },
+    /// Open a file of the register in the external editor at a line (to
+    /// fix a problem), then reload.
+    EditAt {
+        /// The file, relative to the state directory.
+        rel: String,
+        /// The 1-based line.
+        line: usize,
     },
 }
 
@@ -699,9 +727,12 @@ impl App {
                 Dialog::Stage {
                     confirming: true, ..
                 }
+                | Dialog::Justify {
+                    confirming: true, ..
+                }
                 | Dialog::EditFailed { .. }
                 | Dialog::Accept { .. } => vec![Scope::Confirm],
-                Dialog::Stage { .. } => vec![Scope::Prompt],
+                Dialog::Stage { .. } | Dialog::Justify { .. } => vec![Scope::Prompt],
                 Dialog::Form { .. } => vec![Scope::Dialog],
             };
         }
@@ -727,7 +758,8 @@ impl App {
                 Scope::Global,
             ],
             Screen::Readiness => vec![Scope::Selected, Scope::Open, Scope::List, Scope::Global],
-            Screen::Problems | Screen::Review => vec![Scope::List, Scope::Global],
+            Screen::Problems => vec![Scope::Problems, Scope::List, Scope::Global],
+            Screen::Review => vec![Scope::List, Scope::Global],
             Screen::Proposals => vec![Scope::Proposals, Scope::Open, Scope::List, Scope::Global],
             Screen::Detail => vec![Scope::Detail, Scope::Selected, Scope::List, Scope::Global],
         }
@@ -788,6 +820,12 @@ impl App {
         if let Some(dialog) = &mut self.dialog {
             match dialog {
                 Dialog::Stage {
+                    justification,
+                    confirming: false,
+                    error,
+                    ..
+                }
+                | Dialog::Justify {
                     justification,
                     confirming: false,
                     error,
@@ -907,7 +945,10 @@ impl App {
                 }
             }
             Action::Open => {
-                if matches!(self.screen, Screen::Problems | Screen::Review) {
+                if self.screen == Screen::Problems {
+                    return self.open_problem();
+                }
+                if self.screen == Screen::Review {
                     return Vec::new();
                 }
                 if self.screen == Screen::Proposals {
@@ -1344,6 +1385,7 @@ impl App {
             Some(
                 Dialog::Stage { index, .. }
                 | Dialog::Form { index, .. }
+                | Dialog::Justify { index, .. }
                 | Dialog::EditFailed { index, .. },
             ) => Some(self.entry(*index).id.clone()),
             Some(Dialog::Accept { .. }) | None => None,
@@ -1401,6 +1443,7 @@ impl App {
                     Some(
                         Dialog::Stage { index, .. }
                         | Dialog::Form { index, .. }
+                        | Dialog::Justify { index, .. }
                         | Dialog::EditFailed { index, .. },
                     ) => *index = new,
                     Some(Dialog::Accept { .. }) | None => {}
@@ -1600,6 +1643,37 @@ impl App {
                 }
                 _ => {}
             },
+            Dialog::Justify {
+                index,
+                justification,
+                override_reason,
+                confirming,
+                error,
+                copy,
+                ..
+            } => {
+                let index = *index;
+                match action {
+                    Action::Back if !*confirming => {
+                        let msg =
+                            format!("not committed; your edited copy is at {}", copy.display());
+                        self.dialog = None;
+                        self.flash(Level::Info, msg);
+                    }
+                    Action::No => *confirming = false,
+                    Action::Submit if !*confirming => {
+                        if justification.value().trim().is_empty() {
+                            *error = Some("type a one-line justification first".to_owned());
+                        } else if override_reason.is_some() {
+                            *confirming = true;
+                        } else {
+                            return self.submit_justified(index);
+                        }
+                    }
+                    Action::Yes if *confirming => return self.submit_justified(index),
+                    _ => {}
+                }
+            }
             Dialog::Accept { branch, tip, .. } => match action {
                 Action::Yes => {
                     let effect = Effect::Accept {
@@ -1675,9 +1749,14 @@ impl App {
     /// the status bar when none is open.
     pub fn set_dialog_error(&mut self, msg: String) {
         match &mut self.dialog {
-            Some(Dialog::Stage {
-                error, confirming, ..
-            }) => {
+            Some(
+                Dialog::Stage {
+                    error, confirming, ..
+                }
+                | Dialog::Justify {
+                    error, confirming, ..
+                },
+            ) => {
                 *confirming = false;
                 *error = Some(msg);
             }
@@ -1707,25 +1786,95 @@ impl App {
         });
     }
 
-    /// Applies a valid externally edited use case.
-    pub fn edited(&mut self, index: usize, use_case: crate::model::UseCase) -> Vec<Effect> {
+    /// Takes a valid externally edited use case: asks why (the commit
+    /// carries the justification, as a stage move's does), or says that
+    /// nothing changed.
+    pub fn edited(
+        &mut self,
+        index: usize,
+        use_case: crate::model::UseCase,
+        copy: std::path::PathBuf,
+    ) -> Vec<Effect> {
+        let e = self.entry(index);
+        let fields = change::changed_fields(&e.use_case, &use_case);
+        if fields.is_empty() {
+            self.flash(Level::Info, "no change: nothing to commit");
+            return Vec::new();
+        }
+        let override_reason =
+            change::override_needed(&e.use_case, use_case.stage, &self.data.assessments[index]);
+        self.dialog = Some(Dialog::Justify {
+            index,
+            use_case: Box::new(use_case),
+            copy,
+            fields,
+            justification: Input::default(),
+            override_reason,
+            confirming: false,
+            error: None,
+        });
+        Vec::new()
+    }
+
+    fn submit_justified(&mut self, index: usize) -> Vec<Effect> {
+        let Some(Dialog::Justify {
+            use_case,
+            justification,
+            override_reason,
+            ..
+        }) = &self.dialog
+        else {
+            return Vec::new();
+        };
+        let (use_case, justification, reason) = (
+            use_case.clone(),
+            justification.value().to_owned(),
+            override_reason.clone(),
+        );
         let e = self.entry(index);
         match change::apply(
             &e.id,
             &e.use_case,
-            Edit::Replace(Box::new(use_case)),
-            "",
-            None,
+            Edit::Replace(use_case),
+            &justification,
+            reason.as_deref(),
         ) {
             Ok(applied) => vec![Effect::Commit(self.commit_request(index, applied))],
             Err(err) => {
-                self.flash(Level::Info, err.to_string());
+                self.set_dialog_error(err.to_string());
+                Vec::new()
+            }
+        }
+    }
+
+    /// Enter on Problems: the selected problem's file, in the editor, at
+    /// its line.
+    fn open_problem(&mut self) -> Vec<Effect> {
+        if let Some(why) = &self.data.read_only {
+            let msg = format!("editing is off: {why}");
+            self.flash(Level::Error, msg);
+            return Vec::new();
+        }
+        let reg = &self.data.register;
+        let Some(d) = reg.diagnostics.get(self.problems.selected) else {
+            return Vec::new();
+        };
+        match reg.rel_of(&d.file) {
+            Some(rel) => vec![Effect::EditAt {
+                rel: rel.to_owned(),
+                line: d.line,
+            }],
+            None => {
+                let msg = format!(
+                    "{} is outside the state directory",
+                    crate::text::sanitize(&d.file)
+                );
+                self.flash(Level::Error, msg);
                 Vec::new()
             }
         }
     }
 }
-
 /// How well a filter matches one text, best first: the tier (3: every
 /// word starts a word of the text, 2: every word is in it, 1: a fuzzy
 /// match whose every piece starts a word), then the matcher's score.

@@ -92,6 +92,8 @@ pub enum Scope {
     Detail,
     /// The proposals screen.
     Proposals,
+    /// The problems screen.
+    Problems,
     /// While typing a filter.
     Filter,
     /// Inside a form.
@@ -115,6 +117,7 @@ impl Scope {
             Scope::Board => "Board",
             Scope::Detail => "Detail",
             Scope::Proposals => "Proposals",
+            Scope::Problems => "Problems",
             Scope::Filter => "Typing a filter",
             Scope::Dialog => "Dialogs and forms",
             Scope::Confirm => "Confirmations",
@@ -265,6 +268,13 @@ pub static BINDINGS: &[Binding] = &[
         Action::Accept,
         "accept the selected proposal (asks first)",
         "accept"
+    ),
+    b!(
+        Problems,
+        [code(KeyCode::Enter)],
+        Action::Open,
+        "open the file at the problem's line in $VISUAL / $EDITOR, then reload",
+        "fix in editor"
     ),
     b!(
         Global,

@@ -54,39 +54,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
                 ]));
                 lines.push(Line::from(""));
             }
-            if *confirming {
-                lines.push(Line::styled(
-                    "Move it although it is not ready? y yes · n no",
-                    theme.header(),
-                ));
-            } else {
-                lines.push(Line::from(
-                    "Justification (one line, goes into the commit):",
-                ));
-                lines.push(Line::from(vec![
-                    Span::styled("> ", theme.focus()),
-                    Span::raw(safe(justification.value())),
-                ]));
-                lines.push(Line::from(""));
-                lines.push(Line::styled("Enter commit · Esc cancel", theme.muted()));
-            }
-            if let Some(err) = error {
-                lines.push(Line::from(vec![
-                    Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
-                    Span::raw(safe(err)),
-                ]));
-            }
-            let input_row = lines
-                .iter()
-                .position(|l| l.spans.first().is_some_and(|s| s.content == "> "));
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-            if let (false, Some(row)) = (*confirming, input_row) {
-                let x = inner.x + 2 + justification.visual_cursor() as u16;
-                frame.set_cursor_position((
-                    x.min(inner.right().saturating_sub(1)),
-                    inner.y + row as u16,
-                ));
-            }
+            prompt_lines(
+                &mut lines,
+                "Move it although it is not ready? y yes · n no",
+                *confirming,
+                justification,
+                error.as_deref(),
+                theme,
+            );
+            draw_prompt(frame, inner, lines, *confirming, justification);
         }
         Dialog::Form {
             index,
@@ -163,6 +139,51 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
                 ));
             }
         }
+        Dialog::Justify {
+            index,
+            fields,
+            justification,
+            override_reason,
+            confirming,
+            error,
+            ..
+        } => {
+            let e = app.entry(*index);
+            let rect = popup(frame, area, 72, 14);
+            let block = frame_block(
+                format!(" Commit the edit of {} ", safe(e.id.as_str())),
+                theme,
+            );
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let mut lines = vec![
+                Line::from(safe(&e.use_case.title)),
+                Line::from(vec![
+                    Span::raw("fields changed: "),
+                    Span::styled(fields.join(", "), theme.header()),
+                ]),
+                Line::from(""),
+            ];
+            if let Some(why) = override_reason {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        "⚠ Override: ",
+                        theme.severity(crate::register::Severity::Warning),
+                    ),
+                    Span::raw(format!("{why}. The commit will record the override.")),
+                ]));
+                lines.push(Line::from(""));
+            }
+            prompt_lines(
+                &mut lines,
+                "Commit it although it is not ready? y yes · n no",
+                *confirming,
+                justification,
+                error.as_deref(),
+                theme,
+            );
+            draw_prompt(frame, inner, lines, *confirming, justification);
+        }
         Dialog::Accept {
             branch, summary, ..
         } => {
@@ -205,5 +226,54 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
             ));
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         }
+    }
+}
+
+/// The justification prompt of a stage move or an edit, or its override
+/// confirmation, and the last failure.
+fn prompt_lines(
+    lines: &mut Vec<Line<'static>>,
+    question: &'static str,
+    confirming: bool,
+    justification: &tui_input::Input,
+    error: Option<&str>,
+    theme: &Theme,
+) {
+    if confirming {
+        lines.push(Line::styled(question, theme.header()));
+    } else {
+        lines.push(Line::from(
+            "Justification (one line, goes into the commit):",
+        ));
+        lines.push(Line::from(vec![
+            Span::styled("> ", theme.focus()),
+            Span::raw(safe(justification.value())),
+        ]));
+        lines.push(Line::from(""));
+        lines.push(Line::styled("Enter commit · Esc cancel", theme.muted()));
+    }
+    if let Some(err) = error {
+        lines.push(Line::from(vec![
+            Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
+            Span::raw(safe(err)),
+        ]));
+    }
+}
+
+/// Draws prompt lines in `inner` with the cursor in the input row.
+fn draw_prompt(
+    frame: &mut Frame<'_>,
+    inner: Rect,
+    lines: Vec<Line<'static>>,
+    confirming: bool,
+    justification: &tui_input::Input,
+) {
+    let input_row = lines
+        .iter()
+        .position(|l| l.spans.first().is_some_and(|s| s.content == "> "));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if let (false, Some(row)) = (confirming, input_row) {
+        let x = inner.x + 2 + justification.visual_cursor() as u16;
+        frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + row as u16));
     }
 }
