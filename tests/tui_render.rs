@@ -259,7 +259,8 @@ fn empty_register() {
         let t = snap("empty_portfolio", &app, w, h);
         let text = screen_text(&t);
         assert!(text.contains("no use cases yet"), "{text}");
-        assert!(text.contains("0 cases"), "{text}");
+        assert!(text.contains("Portfolio · 0 of 0"), "{text}");
+        assert!(text.contains("n creates one"), "{text}");
         type_str(&mut app, "2");
         let t = snap("empty_board", &app, w, h);
         assert!(screen_text(&t).contains("(none)"));
@@ -999,4 +1000,52 @@ fn dialogs_leave_nothing_of_the_screen_behind_on_their_rows() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Dates, and the new use case form.
+
+#[test]
+fn the_status_bar_marks_a_pinned_as_of_date() {
+    let t = render(&app_with(shipped(), 24), 80, 24, true);
+    assert!(
+        lines(&t)[22].contains("as of 2026-10-15 (pinned)"),
+        "{}",
+        lines(&t)[22]
+    );
+    let mut data = shipped();
+    data.pinned = false;
+    let t = render(&app_with(data, 24), 80, 24, true);
+    assert!(
+        lines(&t)[22].ends_with("as of 2026-10-15"),
+        "{}",
+        lines(&t)[22]
+    );
+    assert!(lines(&t)[22].contains("20 cases"), "{}", lines(&t)[22]);
+}
+
+#[test]
+fn a_form_warns_in_full_when_its_date_is_past_the_pinned_as_of() {
+    let mut data = shipped();
+    data.today = ripen::model::Date::from_ymd(2026, 12, 1).unwrap();
+    let mut app = app_with(data, 24);
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "m");
+    let t = snap("measurement_form_pinned", &app, 80, 24);
+    let text = flowing(&t);
+    assert!(text.contains("2026-12-01"), "{text}");
+    assert!(
+        text.contains("readiness ignores measurements after the as-of date 2026-10-15"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_new_use_case_form() {
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "nclaims-triage");
+    let t = snap("new_use_case_taken", &app, 80, 24);
+    let text = screen_text(&t);
+    assert!(text.contains("New use case claims-triage"), "{text}");
+    assert!(text.contains("claims-triage is taken"), "{text}");
 }

@@ -78,7 +78,9 @@ fn form(app: &App) -> (FormKind, Vec<String>, usize, Option<String>) {
 
 fn field_error(app: &App, n: usize) -> Option<String> {
     match &app.dialog {
-        Some(Dialog::Form { fields, .. }) => fields[n].error(),
+        Some(Dialog::Form { fields, .. } | Dialog::New { fields, .. }) => {
+            fields[n].error(&app.form_context())
+        }
         _ => panic!("no form open"),
     }
 }
@@ -773,7 +775,7 @@ fn a_justified_move_returns_one_commit() {
         Some("pilot with underwriters, quarterly review")
     );
     assert_eq!(req.rel, "use-cases/kb-search.ron");
-    assert_eq!(req.expected, shipped_file("use-cases/kb-search.ron"));
+    assert_eq!(req.expected, Some(shipped_file("use-cases/kb-search.ron")));
     assert_eq!(req.head, repo().head);
     let after = parse_use_case(&req.text).unwrap();
     let mut before = shipped_use_case("kb-search");
@@ -1628,5 +1630,152 @@ fn enter_on_a_problem_opens_its_file_at_its_line() {
     );
     type_str(&mut app, "5");
     assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(matches!(&app.flash, Some((Level::Error, m)) if m.contains("editing is off")));
+}
+
+// ---------------------------------------------------------------------------
+// Dates, and new use cases.
+
+/// The shipped register (as-of pinned to 2026-10-15) on `today`.
+fn on_day(today: &str) -> App {
+    let mut data = shipped();
+    data.today = ripen::model::Date::parse(today).unwrap();
+    app_with(data, 24)
+}
+
+fn form_warning(app: &App, n: usize) -> Option<String> {
+    match &app.dialog {
+        Some(Dialog::Form { fields, .. }) => fields[n].warning(&app.form_context()),
+        _ => panic!("no form open"),
+    }
+}
+
+#[test]
+fn a_form_dates_today_refuses_the_future_and_warns_past_a_pinned_as_of() {
+    let mut app = on_day("2026-12-01");
+    assert!(app.data.pinned, "the shipped register pins as_of");
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "m");
+    let (_, values, ..) = form(&app);
+    assert_eq!(values[0], "2026-12-01", "today, not the as-of date");
+    assert_eq!(field_error(&app, 0), None);
+    let warning = form_warning(&app, 0).expect("a warning");
+    assert!(
+        warning.contains("readiness ignores measurements after the as-of date 2026-10-15"),
+        "{warning}"
+    );
+    // A date after today is refused, and Enter does not commit it.
+    backspaces(&mut app, 10);
+    type_str(&mut app, "2030-01-01");
+    let err = field_error(&app, 0).expect("refused");
+    assert!(err.contains("after today (2026-12-01)"), "{err}");
+    for v in ["0.9", "0.9", "100", "1", "4", "eval"] {
+        press(&mut app, KeyCode::Tab);
+        type_str(&mut app, v);
+    }
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(form(&app).2, 0, "the focus goes to the date");
+    // On or before the as-of date: no warning.
+    let mut app = on_day("2026-12-01");
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "o");
+    backspaces(&mut app, 10);
+    type_str(&mut app, "2026-10-01");
+    assert_eq!(form_warning(&app, 0), None);
+    // Not pinned: nothing to warn about.
+    let mut app = on_day("2026-12-01");
+    app.data.pinned = false;
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "m");
+    assert_eq!(form_warning(&app, 0), None);
+}
+
+#[test]
+fn a_twenty_digit_value_is_too_large() {
+    let mut app = app();
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "o");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_str(&mut app, "99999999999999999999");
+    let err = field_error(&app, 2).unwrap();
+    assert!(err.starts_with("too large"), "{err}");
+}
+
+fn new_form(app: &App) -> (Vec<String>, usize, Option<String>) {
+    match &app.dialog {
+        Some(Dialog::New {
+            fields,
+            focus,
+            error,
+        }) => (
+            fields.iter().map(|f| f.input.value().to_owned()).collect(),
+            *focus,
+            error.clone(),
+        ),
+        _ => panic!("no new use case form"),
+    }
+}
+
+#[test]
+fn n_creates_a_use_case_in_one_commit_and_selects_it() {
+    let mut app = app();
+    type_str(&mut app, "n");
+    assert_eq!(new_form(&app).0, vec!["", "", "", ""]);
+    // The id is checked as typed: slug form, not taken.
+    type_str(&mut app, "Claims");
+    assert!(field_error(&app, 0).unwrap().contains("lower-case"));
+    backspaces(&mut app, 6);
+    type_str(&mut app, "claims-triage");
+    assert!(field_error(&app, 0).unwrap().contains("taken"));
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    type_str(&mut app, "-2");
+    assert_eq!(field_error(&app, 0), None);
+    for v in [
+        "Home claims triage",
+        "ana.souza@example.com",
+        "Claims Operations",
+    ] {
+        press(&mut app, KeyCode::Tab);
+        type_str(&mut app, v);
+    }
+    let req = only_commit(press(&mut app, KeyCode::Enter));
+    assert_eq!(req.rel, "use-cases/claims-triage-2.ron");
+    assert_eq!(req.expected, None, "a new file: it must not exist yet");
+    assert_eq!(req.head, repo().head);
+    assert!(
+        req.message.starts_with("claims-triage-2: create\n"),
+        "{}",
+        req.message
+    );
+    let u = parse_use_case(&req.text).unwrap();
+    assert_eq!(u.title, "Home claims triage");
+    assert_eq!(u.owner, "ana.souza@example.com");
+    assert_eq!(u.team, "Claims Operations");
+    assert_eq!(u.stage, Stage::Identify);
+    // Once committed and reloaded, the new use case is selected.
+    let mut cases: Vec<(String, ripen::model::UseCase)> = shipped_register()
+        .use_cases
+        .iter()
+        .map(|e| (e.id.to_string(), e.use_case.clone()))
+        .collect();
+    cases.push(("claims-triage-2".to_owned(), u));
+    let refs: Vec<(&str, &ripen::model::UseCase)> =
+        cases.iter().map(|(i, u)| (i.as_str(), u)).collect();
+    app.reload(Data::new(register_of(&refs), repo(), None));
+    app.committed(Ok("committed abc1234: claims-triage-2: create".to_owned()));
+    assert!(app.dialog.is_none());
+    assert_eq!(app.screen, Screen::Portfolio);
+    assert_eq!(selected_id(&app).as_deref(), Some("claims-triage-2"));
+
+    // Refused when editing is off.
+    let data = Data::new(
+        shipped_register(),
+        repo(),
+        Some("viewing revision HEAD".to_owned()),
+    );
+    let mut app = app_with(data, 24);
+    assert!(type_str(&mut app, "n").is_empty());
+    assert!(app.dialog.is_none());
     assert!(matches!(&app.flash, Some((Level::Error, m)) if m.contains("editing is off")));
 }

@@ -39,6 +39,12 @@ pub struct Data {
     pub repo: RepoStatus,
     /// Why editing is off, if it is.
     pub read_only: Option<String>,
+    /// Today, as the runtime read it (forms refuse later dates). Without
+    /// a clock (tests), the as-of date.
+    pub today: crate::model::Date,
+    /// Whether the as-of date is pinned (by `register.ron` or `--as-of`)
+    /// rather than today.
+    pub pinned: bool,
 }
 
 impl Data {
@@ -58,7 +64,14 @@ impl Data {
         let rows = report::list(&register, &assessments);
         let candidates = report::ranked(&register, &assessments, Selection::Candidates);
         let summary = report::summary(&assessments);
+        let today = register.as_of;
+        let pinned = register
+            .settings
+            .as_ref()
+            .is_some_and(|s| s.as_of.is_some());
         Data {
+            today,
+            pinned,
             register,
             assessments,
             rows,
@@ -390,9 +403,14 @@ pub struct Field {
 }
 
 impl Field {
-    /// The field's current problem, if any.
-    pub fn error(&self) -> Option<String> {
-        form::check(self.spec.kind, self.input.value()).err()
+    /// The field's current problem, if any, in `ctx`.
+    pub fn error(&self, ctx: &form::Context) -> Option<String> {
+        form::check_in(self.spec.kind, self.input.value(), ctx).err()
+    }
+
+    /// A warning about the field's value (a date readiness will not see).
+    pub fn warning(&self, ctx: &form::Context) -> Option<String> {
+        form::warning(self.spec.kind, self.input.value(), ctx)
     }
 }
 
@@ -403,6 +421,8 @@ pub enum FormKind {
     Measurement,
     /// ROI evidence.
     Roi,
+    /// A new use case (id, title, owner, team).
+    UseCase,
 }
 
 /// A dialog over the current screen.
@@ -429,6 +449,15 @@ pub enum Dialog {
         /// What is added.
         kind: FormKind,
         /// The fields.
+        fields: Vec<Field>,
+        /// The focused field.
+        focus: usize,
+        /// The last failure, shown in the form.
+        error: Option<String>,
+    },
+    /// Creating a use case: its id, title, owner and team.
+    New {
+        /// The fields ([`form::NEW_USE_CASE`]).
         fields: Vec<Field>,
         /// The focused field.
         focus: usize,
@@ -489,8 +518,8 @@ pub enum Level {
 pub struct CommitRequest {
     /// The file relative to the state directory.
     pub rel: String,
-    /// What the file held when loaded.
-    pub expected: Vec<u8>,
+    /// What the file held when loaded (`None`: it must not exist yet).
+    pub expected: Option<Vec<u8>>,
     /// The new content.
     pub text: String,
     /// The commit message.
@@ -733,7 +762,7 @@ impl App {
                 | Dialog::EditFailed { .. }
                 | Dialog::Accept { .. } => vec![Scope::Confirm],
                 Dialog::Stage { .. } | Dialog::Justify { .. } => vec![Scope::Prompt],
-                Dialog::Form { .. } => vec![Scope::Dialog],
+                Dialog::Form { .. } | Dialog::New { .. } => vec![Scope::Dialog],
             };
         }
         if self.help {
@@ -834,7 +863,7 @@ impl App {
                     justification.handle_event(ev);
                     *error = None;
                 }
-                Dialog::Form { fields, focus, .. } => {
+                Dialog::Form { fields, focus, .. } | Dialog::New { fields, focus, .. } => {
                     if let Some(f) = fields.get_mut(*focus) {
                         if !matches!(f.spec.kind, FieldKind::Choice(_)) {
                             f.input.handle_event(ev);
@@ -995,6 +1024,7 @@ impl App {
             Action::StagePrev | Action::StageNext => self.open_stage_dialog(action),
             Action::AddMeasurement => self.open_form(FormKind::Measurement),
             Action::AddRoi => self.open_form(FormKind::Roi),
+            Action::NewUseCase => self.open_new_form(),
             Action::EditFile => {
                 if let Some(i) = self.editable_selection() {
                     return vec![Effect::Edit {
@@ -1388,7 +1418,7 @@ impl App {
                 | Dialog::Justify { index, .. }
                 | Dialog::EditFailed { index, .. },
             ) => Some(self.entry(*index).id.clone()),
-            Some(Dialog::Accept { .. }) | None => None,
+            Some(Dialog::Accept { .. } | Dialog::New { .. }) | None => None,
         };
         let detail_id = self.detail.map(|i| self.entry(i).id.clone());
         // Register indices change when use cases are added or removed: the
@@ -1446,7 +1476,7 @@ impl App {
                         | Dialog::Justify { index, .. }
                         | Dialog::EditFailed { index, .. },
                     ) => *index = new,
-                    Some(Dialog::Accept { .. }) | None => {}
+                    Some(Dialog::Accept { .. } | Dialog::New { .. }) | None => {}
                 },
                 None => {
                     self.dialog = None;
@@ -1515,8 +1545,11 @@ impl App {
         let specs = match kind {
             FormKind::Measurement => form::MEASUREMENT,
             FormKind::Roi => form::ROI,
+            FormKind::UseCase => form::NEW_USE_CASE,
         };
-        let as_of = self.data.register.as_of.to_string();
+        // Today, not the as-of date: a measurement is taken now, and a
+        // pinned as-of date would hide it from readiness (the form warns).
+        let as_of = self.data.today.to_string();
         let fields = specs
             .iter()
             .map(|spec| {
@@ -1544,7 +1577,7 @@ impl App {
         let e = self.entry(i);
         CommitRequest {
             rel: e.rel.clone(),
-            expected: e.original.clone(),
+            expected: Some(e.original.clone()),
             text: applied.text,
             message: applied.message,
             head: self.data.repo.head,
@@ -1585,6 +1618,29 @@ impl App {
                     _ => {}
                 }
             }
+            Dialog::New {
+                fields,
+                focus,
+                error,
+            } => match action {
+                Action::Back => self.dialog = None,
+                Action::NextField | Action::PrevField | Action::Left | Action::Right => {
+                    move_in_form(fields, focus, action);
+                }
+                Action::Submit => {
+                    let values: Vec<String> =
+                        fields.iter().map(|f| f.input.value().to_owned()).collect();
+                    let ctx = form_context(&self.data, FormKind::UseCase);
+                    if let Some((at, msg)) = form::first_error_in(form::NEW_USE_CASE, &values, &ctx)
+                    {
+                        *focus = at;
+                        *error = Some(format!("{}: {msg}", form::NEW_USE_CASE[at].name));
+                        return Vec::new();
+                    }
+                    return self.submit_new(&values);
+                }
+                _ => {}
+            },
             Dialog::Form {
                 index,
                 kind,
@@ -1593,35 +1649,15 @@ impl App {
                 error,
             } => match action {
                 Action::Back => self.dialog = None,
-                Action::NextField => *focus = (*focus + 1) % fields.len(),
-                Action::PrevField => *focus = (*focus + fields.len() - 1) % fields.len(),
-                Action::Left | Action::Right => {
-                    let f = &mut fields[*focus];
-                    if let FieldKind::Choice(options) = f.spec.kind {
-                        let at = options
-                            .iter()
-                            .position(|o| *o == f.input.value())
-                            .unwrap_or(0);
-                        let next = if action == Action::Right {
-                            (at + 1) % options.len()
-                        } else {
-                            (at + options.len() - 1) % options.len()
-                        };
-                        f.input = Input::new(options[next].to_owned());
-                    } else {
-                        let code = if action == Action::Left {
-                            ratatui::crossterm::event::KeyCode::Left
-                        } else {
-                            ratatui::crossterm::event::KeyCode::Right
-                        };
-                        f.input.handle_event(&Event::Key(KeyEvent::from(code)));
-                    }
+                Action::NextField | Action::PrevField | Action::Left | Action::Right => {
+                    move_in_form(fields, focus, action);
                 }
                 Action::Submit => {
                     let values: Vec<String> =
                         fields.iter().map(|f| f.input.value().to_owned()).collect();
                     let specs: Vec<FieldSpec> = fields.iter().map(|f| f.spec).collect();
-                    if let Some((at, msg)) = form::first_error(&specs, &values) {
+                    let ctx = form_context(&self.data, *kind);
+                    if let Some((at, msg)) = form::first_error_in(&specs, &values, &ctx) {
                         *focus = at;
                         *error = Some(format!("{}: {msg}", specs[at].name));
                         return Vec::new();
@@ -1631,6 +1667,7 @@ impl App {
                             form::measurement(&values).map(Edit::AddMeasurement)
                         }
                         FormKind::Roi => form::roi(&values).map(Edit::AddRoi),
+                        FormKind::UseCase => return Vec::new(),
                     };
                     let index = *index;
                     match edit {
@@ -1760,16 +1797,21 @@ impl App {
                 *confirming = false;
                 *error = Some(msg);
             }
-            Some(Dialog::Form { error, .. }) => *error = Some(msg),
+            Some(Dialog::Form { error, .. } | Dialog::New { error, .. }) => *error = Some(msg),
             _ => self.flash(Level::Error, msg),
         }
     }
 
     /// Records the outcome of a commit: closes the dialog on success, keeps
-    /// it (with the message) on failure, so nothing typed is lost.
+    /// it (with the message) on failure, so nothing typed is lost. A new
+    /// use case is selected once committed.
     pub fn committed(&mut self, result: Result<String, String>) {
         match result {
             Ok(summary) => {
+                if let Some(Dialog::New { fields, .. }) = &self.dialog {
+                    let id = fields[0].input.value().trim().to_owned();
+                    self.select_id(&id);
+                }
                 self.dialog = None;
                 self.flash(Level::Info, summary);
             }
@@ -1847,6 +1889,84 @@ impl App {
         }
     }
 
+    /// The form context of the open form (for views and tests).
+    pub fn form_context(&self) -> form::Context {
+        let kind = match &self.dialog {
+            Some(Dialog::Form { kind, .. }) => *kind,
+            _ => FormKind::UseCase,
+        };
+        form_context(&self.data, kind)
+    }
+
+    fn open_new_form(&mut self) {
+        if let Some(why) = &self.data.read_only {
+            let msg = format!("editing is off: {why}");
+            self.flash(Level::Error, msg);
+            return;
+        }
+        let fields = form::NEW_USE_CASE
+            .iter()
+            .map(|spec| Field {
+                spec: *spec,
+                input: Input::default(),
+            })
+            .collect();
+        self.dialog = Some(Dialog::New {
+            fields,
+            focus: 0,
+            error: None,
+        });
+    }
+
+    fn submit_new(&mut self, values: &[String]) -> Vec<Effect> {
+        let id = match crate::model::UseCaseId::new(values[0].trim()) {
+            Ok(id) => id,
+            Err(_) => return Vec::new(),
+        };
+        let applied = change::create(&id, &values[1], &values[2], &values[3]);
+        vec![Effect::Commit(CommitRequest {
+            rel: change::use_case_rel(&id),
+            expected: None,
+            text: applied.text,
+            message: applied.message,
+            head: self.data.repo.head,
+        })]
+    }
+
+    /// Selects use case `id`: on the Board in its stage's column, else on
+    /// the Portfolio, clearing filters that hide it.
+    fn select_id(&mut self, id: &str) {
+        let Some(i) = self
+            .data
+            .register
+            .use_cases
+            .iter()
+            .position(|e| e.id.as_str() == id)
+        else {
+            return;
+        };
+        if self.screen == Screen::Board {
+            let c = Stage::ALL
+                .iter()
+                .position(|s| *s == self.data.rows[i].stage)
+                .unwrap_or(0);
+            if let Some(pos) = self.board_items(c).iter().position(|&b| b == i) {
+                self.board_column = c;
+                self.board[c].selected = pos;
+                self.follow_all();
+            }
+            return;
+        }
+        self.screen = Screen::Portfolio;
+        if !self.portfolio.visible.contains(&i) {
+            self.portfolio.filter.reset();
+            self.portfolio.typing = false;
+            self.portfolio.by_match = false;
+            self.portfolio.quick = QuickFilter::All;
+        }
+        self.refilter_keeping(Some(i));
+    }
+
     /// Enter on Problems: the selected problem's file, in the editor, at
     /// its line.
     fn open_problem(&mut self) -> Vec<Effect> {
@@ -1875,6 +1995,57 @@ impl App {
         }
     }
 }
+/// The context a form of `kind` is checked in: today, the pinned as-of
+/// date, the ids taken.
+fn form_context(data: &Data, kind: FormKind) -> form::Context {
+    form::Context {
+        today: Some(data.today),
+        pinned_as_of: data.pinned.then_some(data.register.as_of),
+        records: match kind {
+            FormKind::Measurement => "measurements",
+            FormKind::Roi => "ROI evidence",
+            FormKind::UseCase => "entries",
+        },
+        taken: data
+            .register
+            .use_cases
+            .iter()
+            .map(|e| e.id.to_string())
+            .collect(),
+    }
+}
+
+/// Tab, Shift-Tab and the arrows in a form: the focus, or the choice.
+fn move_in_form(fields: &mut [Field], focus: &mut usize, action: Action) {
+    match action {
+        Action::NextField => *focus = (*focus + 1) % fields.len(),
+        Action::PrevField => *focus = (*focus + fields.len() - 1) % fields.len(),
+        Action::Left | Action::Right => {
+            let f = &mut fields[*focus];
+            if let FieldKind::Choice(options) = f.spec.kind {
+                let at = options
+                    .iter()
+                    .position(|o| *o == f.input.value())
+                    .unwrap_or(0);
+                let next = if action == Action::Right {
+                    (at + 1) % options.len()
+                } else {
+                    (at + options.len() - 1) % options.len()
+                };
+                f.input = Input::new(options[next].to_owned());
+            } else {
+                let code = if action == Action::Left {
+                    ratatui::crossterm::event::KeyCode::Left
+                } else {
+                    ratatui::crossterm::event::KeyCode::Right
+                };
+                f.input.handle_event(&Event::Key(KeyEvent::from(code)));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// How well a filter matches one text, best first: the tier (3: every
 /// word starts a word of the text, 2: every word is in it, 1: a fuzzy
 /// match whose every piece starts a word), then the matcher's score.

@@ -61,6 +61,8 @@ pub enum Action {
     EditFile,
     /// Accept the selected proposal.
     Accept,
+    /// Create a use case.
+    NewUseCase,
     /// Submit the dialog or accept the filter.
     Submit,
     /// Next field of a form.
@@ -268,6 +270,13 @@ pub static BINDINGS: &[Binding] = &[
         Action::Accept,
         "accept the selected proposal (asks first)",
         "accept"
+    ),
+    b!(
+        Global,
+        [ch('n')],
+        Action::NewUseCase,
+        "new use case: id, title, owner, team (one commit)",
+        "new"
     ),
     b!(
         Problems,

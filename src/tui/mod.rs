@@ -66,7 +66,10 @@ pub fn load(source: &Source) -> Result<Data, String> {
         Some(rev) => Some(format!("viewing revision {}", crate::text::sanitize(rev))),
         None => git::commit::read_only_reason(&source.state_dir),
     };
-    Ok(Data::new(register, repo, read_only))
+    let mut data = Data::new(register, repo, read_only);
+    data.today = source.today;
+    data.pinned |= source.as_of.is_some();
+    Ok(data)
 }
 
 /// Runs the UI until the user quits.
@@ -208,7 +211,7 @@ fn perform(
                     &source.state_dir,
                     &[FileWrite {
                         rel: &req.rel,
-                        expected: Some(&req.expected),
+                        expected: req.expected.as_deref(),
                         new: req.text.as_bytes(),
                     }],
                     &req.message,

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use crate::form::FieldKind;
-use crate::tui::app::{App, Dialog, FormKind};
+use crate::tui::app::{App, Dialog, Field, FormKind};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{popup, safe};
 
@@ -75,69 +75,37 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
             let what = match kind {
                 FormKind::Measurement => "measurement",
                 FormKind::Roi => "ROI evidence",
+                FormKind::UseCase => "use case",
             };
-            let rect = popup(frame, area, 76, fields.len() as u16 + 8);
-            let block = frame_block(format!(" Add {what} to {} ", safe(e.id.as_str())), theme);
-            let inner = block.inner(rect);
-            frame.render_widget(block, rect);
-            let mut lines = Vec::new();
-            let mut cursor = None;
-            for (n, f) in fields.iter().enumerate() {
-                let focused = n == *focus;
-                let label_style = if focused {
-                    theme.selected()
-                } else {
-                    Style::new()
-                };
-                let value = match f.spec.kind {
-                    FieldKind::Choice(_) => format!("◀ {} ▶", f.input.value()),
-                    _ => safe(f.input.value()),
-                };
-                let status = match f.error() {
-                    Some(msg) => Span::styled(
-                        format!("  ✗ {msg}"),
-                        theme.severity(crate::register::Severity::Error),
-                    ),
-                    None => Span::styled("  ✓", theme.pass(true)),
-                };
-                if focused && !matches!(f.spec.kind, FieldKind::Choice(_)) {
-                    cursor = Some((19 + f.input.visual_cursor() as u16, n as u16));
-                }
-                // Pad the value so every field's ✓/✗ lines up in one column.
-                let value = format!("{value:<24}");
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{:<17}", f.spec.name), label_style),
-                    Span::raw("  "),
-                    Span::raw(value),
-                    status,
-                ]));
-            }
-            lines.push(Line::from(""));
-            let invalid = fields.iter().filter(|f| f.error().is_some()).count();
-            lines.push(if invalid == 0 {
-                Line::styled(
-                    "Enter commit · Tab/↑↓ field · ←→ choose · Esc cancel",
-                    theme.muted(),
-                )
+            let title = format!(" Add {what} to {} ", safe(e.id.as_str()));
+            let form = FormView {
+                title,
+                fields,
+                focus: *focus,
+                error: error.as_deref(),
+                ctx: &app.form_context(),
+            };
+            draw_form(frame, area, &form, theme);
+        }
+        Dialog::New {
+            fields,
+            focus,
+            error,
+        } => {
+            let id = fields[0].input.value().trim();
+            let title = if id.is_empty() {
+                " New use case ".to_owned()
             } else {
-                Line::styled(
-                    format!("{invalid} field(s) to fix before Enter commits · Esc cancel"),
-                    theme.muted(),
-                )
-            });
-            if let Some(err) = error {
-                lines.push(Line::from(vec![
-                    Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
-                    Span::raw(safe(err)),
-                ]));
-            }
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-            if let Some((x, y)) = cursor {
-                frame.set_cursor_position((
-                    (inner.x + x).min(inner.right().saturating_sub(1)),
-                    inner.y + y,
-                ));
-            }
+                format!(" New use case {} ", safe(id))
+            };
+            let form = FormView {
+                title,
+                fields,
+                focus: *focus,
+                error: error.as_deref(),
+                ctx: &app.form_context(),
+            };
+            draw_form(frame, area, &form, theme);
         }
         Dialog::Justify {
             index,
@@ -275,5 +243,120 @@ fn draw_prompt(
     if let (false, Some(row)) = (confirming, input_row) {
         let x = inner.x + 2 + justification.visual_cursor() as u16;
         frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + row as u16));
+    }
+}
+
+/// A form to draw: its title, fields and state.
+struct FormView<'a> {
+    title: String,
+    fields: &'a [Field],
+    focus: usize,
+    error: Option<&'a str>,
+    ctx: &'a crate::form::Context,
+}
+
+/// Draws a form: a row per field with its value and `✓`, `✗ problem` or
+/// `! warning`; the warnings in full below; the last failure.
+fn draw_form(frame: &mut Frame<'_>, area: Rect, form: &FormView<'_>, theme: &Theme) {
+    let fields = form.fields;
+    // Beside a field there is room for a short message; longer ones (and
+    // every warning) are shown in full below the fields, never cut.
+    let beside = 76usize.saturating_sub(2 + 17 + 2 + 24 + 4);
+    let below: Vec<(bool, &str, String)> = fields
+        .iter()
+        .filter_map(|f| match (f.error(form.ctx), f.warning(form.ctx)) {
+            (Some(e), _) if e.chars().count() > beside => Some((true, f.spec.name, e)),
+            (None, Some(w)) => Some((false, f.spec.name, w)),
+            _ => None,
+        })
+        .collect();
+    let rect = popup(
+        frame,
+        area,
+        76,
+        fields.len() as u16 + 8 + 2 * below.len() as u16,
+    );
+    let block = frame_block(form.title.clone(), theme);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let mut lines = Vec::new();
+    let mut cursor = None;
+    for (n, f) in fields.iter().enumerate() {
+        let focused = n == form.focus;
+        let label_style = if focused {
+            theme.selected()
+        } else {
+            Style::new()
+        };
+        let value = match f.spec.kind {
+            FieldKind::Choice(_) => format!("◀ {} ▶", f.input.value()),
+            _ => safe(f.input.value()),
+        };
+        let status = match (f.error(form.ctx), f.warning(form.ctx)) {
+            (Some(msg), _) if msg.chars().count() > beside => Span::styled(
+                "  ✗ see below",
+                theme.severity(crate::register::Severity::Error),
+            ),
+            (Some(msg), _) => Span::styled(
+                format!("  ✗ {msg}"),
+                theme.severity(crate::register::Severity::Error),
+            ),
+            (None, Some(_)) => Span::styled(
+                "  ! see below",
+                theme.severity(crate::register::Severity::Warning),
+            ),
+            (None, None) => Span::styled("  ✓", theme.pass(true)),
+        };
+        if focused && !matches!(f.spec.kind, FieldKind::Choice(_)) {
+            cursor = Some((19 + f.input.visual_cursor() as u16, n as u16));
+        }
+        // Pad the value so every field's ✓/✗ lines up in one column.
+        let value = format!("{value:<24}");
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<17}", f.spec.name), label_style),
+            Span::raw("  "),
+            Span::raw(value),
+            status,
+        ]));
+    }
+    lines.push(Line::from(""));
+    for (error, name, msg) in &below {
+        let (mark, severity) = if *error {
+            ("✗", crate::register::Severity::Error)
+        } else {
+            ("!", crate::register::Severity::Warning)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{mark} {name}: "), theme.severity(severity)),
+            Span::raw(msg.clone()),
+        ]));
+    }
+    let invalid = fields
+        .iter()
+        .filter(|f| f.error(form.ctx).is_some())
+        .count();
+    lines.push(if invalid == 0 {
+        Line::styled(
+            "Enter commit · Tab/↑↓ field · ←→ choose · Esc cancel",
+            theme.muted(),
+        )
+    } else {
+        Line::styled(
+            format!("{invalid} field(s) to fix before Enter commits · Esc cancel"),
+            theme.muted(),
+        )
+    });
+    if let Some(err) = form.error {
+        lines.push(Line::from(vec![
+            Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
+            Span::raw(safe(err)),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if let Some((x, y)) = cursor {
+        frame.set_cursor_position((
+            (inner.x + x).min(inner.right().saturating_sub(1)),
+            inner.y + y,
+        ));
     }
 }

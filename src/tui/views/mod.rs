@@ -22,7 +22,7 @@ use ratatui::widgets::{Clear, Paragraph, Tabs, Wrap};
 use super::app::{App, Level, Screen};
 use super::keymap;
 use super::theme::Theme;
-use super::widgets::{count, safe};
+use super::widgets::{count, fit, safe};
 
 pub use super::app::MIN_SIZE;
 
@@ -126,37 +126,45 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     } else {
         Style::new()
     };
-    // Everything but the name, which gets what is left.
-    let mut rest = vec![Span::raw(" │ "), Span::raw(location)];
-    if repo.dirty {
-        rest.push(Span::styled(" ●modified", theme.flag()));
-    }
-    if d.read_only.is_some() {
-        rest.push(Span::styled(" read-only", theme.muted()));
-    }
-    rest.push(Span::raw(format!(
-        " │ {} · {} ready · ",
-        count(d.summary.use_cases, "case", "cases"),
-        d.summary.ready
-    )));
-    rest.push(Span::styled(
-        count(problems, "problem", "problems"),
-        problem_style,
-    ));
-    rest.push(Span::raw(format!(" │ as of {}", d.register.as_of)));
-    let used: usize = rest.iter().map(|s| s.content.width()).sum();
-    let room = usize::from(area.width).saturating_sub(used).max(8);
-    let name = safe(d.register.name());
-    let name = if name.width() > room {
-        let mut cut: String = name.chars().take(room.saturating_sub(1)).collect();
-        while cut.width() > room.saturating_sub(1) {
-            cut.pop();
-        }
-        cut.push('…');
-        cut
+    // Everything but the name, which gets what is left. When that is too
+    // little, the count of use cases goes first (the Portfolio says it).
+    let as_of = if d.pinned {
+        format!(" │ as of {} (pinned)", d.register.as_of)
     } else {
-        name
+        format!(" │ as of {}", d.register.as_of)
     };
+    let rest_with = |cases: bool| {
+        let mut rest = vec![Span::raw(" │ "), Span::raw(location.clone())];
+        if repo.dirty {
+            rest.push(Span::styled(" ●modified", theme.flag()));
+        }
+        if d.read_only.is_some() {
+            rest.push(Span::styled(" read-only", theme.muted()));
+        }
+        rest.push(Span::raw(if cases {
+            format!(
+                " │ {} · {} ready · ",
+                count(d.summary.use_cases, "case", "cases"),
+                d.summary.ready
+            )
+        } else {
+            format!(" │ {} ready · ", d.summary.ready)
+        }));
+        rest.push(Span::styled(
+            count(problems, "problem", "problems"),
+            problem_style,
+        ));
+        rest.push(Span::raw(as_of.clone()));
+        rest
+    };
+    let width = |spans: &[Span<'_>]| spans.iter().map(|s| s.content.width()).sum::<usize>();
+    let mut rest = rest_with(true);
+    if usize::from(area.width) < width(&rest) + 12 {
+        rest = rest_with(false);
+    }
+    let used = width(&rest);
+    let room = usize::from(area.width).saturating_sub(used).max(4);
+    let name = fit(&safe(d.register.name()), room);
     let mut spans = vec![Span::styled(name, theme.focus())];
     spans.extend(rest);
     frame.render_widget(Paragraph::new(Line::from(spans)), top);

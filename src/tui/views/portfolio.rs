@@ -212,7 +212,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .collect();
     if p.visible.is_empty() {
         let msg = if app.data.rows.is_empty() {
-            "The register has no use cases yet. `ripen new <id>` scaffolds one."
+            "The register has no use cases yet: n creates one (or `ripen new <id>`)."
         } else {
             "Nothing matches. Esc clears the filter."
         };
