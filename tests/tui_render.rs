@@ -1049,3 +1049,116 @@ fn the_new_use_case_form() {
     assert!(text.contains("New use case claims-triage"), "{text}");
     assert!(text.contains("claims-triage is taken"), "{text}");
 }
+
+// ---------------------------------------------------------------------------
+// Nothing is cut silently.
+
+#[test]
+fn key_hints_at_80_columns_keep_the_actions_of_the_screen() {
+    let mut app = app_with(shipped(), 24);
+    for (keys, want) in [
+        (
+            "1",
+            vec!["> stage", "m measure", "o ROI", "e edit", "Enter open"],
+        ),
+        (
+            "2",
+            vec!["> stage", "m measure", "o ROI", "e edit", "Enter open"],
+        ),
+        (
+            "3",
+            vec!["> stage", "m measure", "o ROI", "e edit", "Enter open"],
+        ),
+        (
+            "1\r",
+            vec!["> stage", "m measure", "o ROI", "e edit", "h tabs"],
+        ),
+    ] {
+        for c in keys.chars() {
+            if c == '\r' {
+                press(&mut app, KeyCode::Enter);
+            } else {
+                type_str(&mut app, &c.to_string());
+            }
+        }
+        let t = render(&app, 80, 24, true);
+        let hints = &lines(&t)[23];
+        for w in want.iter().chain(&["q quit", "? help"]) {
+            assert!(hints.contains(w), "{keys}: {w:?} missing in {hints:?}");
+        }
+    }
+}
+
+#[test]
+fn a_long_message_wraps_and_can_be_read_in_full() {
+    let mut app = app_with(shipped(), 24);
+    let path = "/tmp/ripen-claims-triage-a1b2c3/a very long directory name/claims-triage.ron";
+    let msg = format!(
+        "the editor `vim -u NONE` exited with exit status: 1; the file was not changed (copy at {path})"
+    );
+    app.flash(ripen::tui::app::Level::Error, msg.clone());
+    let t = render(&app, 80, 24, true);
+    let text = flowing(&t);
+    assert!(
+        text.contains(path) || text.replace(' ', "").contains(&path.replace(' ', "")),
+        "{}",
+        screen_text(&t)
+    );
+    assert!(
+        screen_text(&t).contains("(pinned)"),
+        "the status line stays"
+    );
+}
+
+#[test]
+fn the_title_column_gets_the_room_first() {
+    let t = render(&app_with(shipped(), 40), 120, 40, true);
+    let text = screen_text(&t);
+    assert!(
+        text.contains("Call-centre agent emotion monitoring (pilot)"),
+        "{text}"
+    );
+    assert!(text.contains("Acc/target"), "{text}");
+}
+
+fn many_problems() -> ripen::register::Register {
+    use ripen::register::{Content, Snapshot, SourceFile};
+    let mut files = vec![
+        SourceFile {
+            rel: "register.ron".to_owned(),
+            content: Content::Bytes(shipped_file("register.ron")),
+        },
+        SourceFile {
+            rel: "policy.ron".to_owned(),
+            content: Content::Bytes(shipped_file("policy.ron")),
+        },
+    ];
+    for n in 0..30 {
+        files.push(SourceFile {
+            rel: format!("use-cases/broken-case-with-a-long-name-number-{n:02}.ron"),
+            content: Content::Bytes(b"(title: \"x\", stage: Nowhere)".to_vec()),
+        });
+    }
+    let snapshot = Snapshot {
+        root: "state".to_owned(),
+        files,
+    };
+    ripen::register::load(&snapshot, Some(as_of()), today())
+}
+
+#[test]
+fn the_problems_list_keeps_its_selection_in_view_and_marks_cuts() {
+    let register = many_problems();
+    assert!(register.diagnostics.len() >= 30);
+    let mut app = app_with(Data::new(register, repo(), None), 24);
+    type_str(&mut app, "5G");
+    let t = render(&app, 80, 24, true);
+    let rows = lines(&t);
+    assert!(rows.iter().any(|l| l.contains("▶")), "{}", screen_text(&t));
+    // Rows too long for the screen end in an ellipsis.
+    let cut: Vec<_> = rows.iter().filter(|l| l.contains("✗ error")).collect();
+    assert!(!cut.is_empty());
+    for l in cut {
+        assert!(l.trim_end_matches([' ', '│']).ends_with('…'), "{l}");
+    }
+}

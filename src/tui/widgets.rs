@@ -80,6 +80,33 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// A line cut to `width` columns as [`fit`] cuts text, keeping each
+/// span's style; the ellipsis takes the style of the span it ends.
+pub fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    use unicode_width::UnicodeWidthStr;
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    if text.width() <= width {
+        return line;
+    }
+    let cut = fit(&text, width);
+    let mut keep = cut.chars().count().saturating_sub(1);
+    let mut spans = Vec::new();
+    let mut last_style = line.style;
+    for sp in line.spans {
+        if keep == 0 {
+            break;
+        }
+        let part: String = sp.content.chars().take(keep).collect();
+        keep -= part.chars().count();
+        last_style = sp.style;
+        spans.push(Span::styled(part, sp.style));
+    }
+    if width > 0 {
+        spans.push(Span::styled("…", last_style));
+    }
+    Line::from(spans).style(line.style)
+}
+
 /// Like [`highlighted`], cut to `width` columns with `…` when longer.
 pub fn highlighted_fit(
     s: &str,

@@ -13,7 +13,7 @@ use crate::register::Entry;
 use crate::report;
 use crate::tui::app::{App, Tab};
 use crate::tui::theme::{Theme, verdict_label};
-use crate::tui::widgets::{change_parts, checklist, safe, scrolled};
+use crate::tui::widgets::{change_parts, checklist, fit_line, safe, scrolled};
 
 /// Draws the detail screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -430,13 +430,16 @@ fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &
             } else {
                 Style::new()
             };
-            Line::from(vec![
-                Span::styled(if selected { "▶ " } else { "  " }, base),
-                Span::styled(format!("{} ", e.short_id()), theme.focus().patch(base)),
-                Span::styled(format!("{} ", e.time.format("%Y-%m-%d")), base),
-                Span::styled(format!("{:<16} ", safe(&e.author)), base),
-                Span::styled(safe(&e.summary), base),
-            ])
+            fit_line(
+                Line::from(vec![
+                    Span::styled(if selected { "▶ " } else { "  " }, base),
+                    Span::styled(format!("{} ", e.short_id()), theme.focus().patch(base)),
+                    Span::styled(format!("{} ", e.time.format("%Y-%m-%d")), base),
+                    Span::styled(format!("{:<16} ", safe(&e.author)), base),
+                    Span::styled(safe(&e.summary), base),
+                ]),
+                inner.width as usize,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::register::Severity;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{count, safe};
+use crate::tui::widgets::{count, fit_line, safe};
 
 /// Draws the problems screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -48,7 +48,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             full,
         );
     }
-    let cursor = app.problems;
+    // The list is shorter than a page (the problem in full takes rows):
+    // follow the selection with the real height, so it is never hidden.
+    let mut cursor = app.problems;
+    cursor.follow(reg.diagnostics.len(), inner.height as usize);
+    let width = inner.width as usize;
     let lines: Vec<Line<'_>> = reg
         .diagnostics
         .iter()
@@ -66,20 +70,23 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 Severity::Error => "✗ error",
                 Severity::Warning => "! warning",
             };
-            Line::from(vec![
-                Span::styled(if selected { "▶ " } else { "  " }, base),
-                Span::styled(mark, theme.severity(d.severity).patch(base)),
-                Span::styled(
-                    format!(
-                        " {}:{}:{}: {}",
-                        safe(&d.file),
-                        d.line,
-                        d.column,
-                        safe(&d.message)
+            fit_line(
+                Line::from(vec![
+                    Span::styled(if selected { "▶ " } else { "  " }, base),
+                    Span::styled(mark, theme.severity(d.severity).patch(base)),
+                    Span::styled(
+                        format!(
+                            " {}:{}:{}: {}",
+                            safe(&d.file),
+                            d.line,
+                            d.column,
+                            safe(&d.message)
+                        ),
+                        base,
                     ),
-                    base,
-                ),
-            ])
+                ]),
+                width,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
