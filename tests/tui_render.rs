@@ -1162,3 +1162,49 @@ fn the_problems_list_keeps_its_selection_in_view_and_marks_cuts() {
         assert!(l.trim_end_matches([' ', '│']).ends_with('…'), "{l}");
     }
 }
+
+#[test]
+fn a_long_form_value_scrolls_in_its_box_instead_of_breaking_the_form() {
+    let mut app = app_with(shipped(), 24);
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "m");
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Tab);
+    }
+    let long = "eval/claims-triage/2026-10/holdout-set-v3-final";
+    type_str(&mut app, long);
+    let mut t = render(&app, 80, 24, true);
+    let row = lines(&t)
+        .into_iter()
+        .find(|l| l.contains("║source"))
+        .expect("the source row");
+    assert!(row.contains("…") && row.contains("v3-final"), "{row}");
+    assert!(row.contains('✓'), "the status stays on the row: {row}");
+    let (x, _) = t.get_cursor_position().map(|p| (p.x, p.y)).unwrap();
+    assert!(
+        row.chars().nth(x as usize - 1).is_some_and(|c| c == 'l'),
+        "cursor after the last character: {row} at {x}"
+    );
+}
+
+#[test]
+fn money_shows_the_currency_and_thousands_separators_everywhere() {
+    for (tab, want) in [
+        (Tab::Overview, "budget_usd        USD 90,000"),
+        (Tab::Overview, "USD 16,000 per Quarter"),
+        (Tab::Roi, "USD 25,000 per Year"),
+        (Tab::Roi, "Measured in the last 365 days: USD 42,500"),
+        (
+            Tab::Readiness,
+            "USD 42,500 measured ROI in 365 days (min USD 25,000)",
+        ),
+        (
+            Tab::Readiness,
+            "USD 90,000 budget approved (min USD 20,000)",
+        ),
+    ] {
+        let app = detail_app("claims-triage", 40, tab);
+        let text = screen_text(&render(&app, 120, 40, true));
+        assert!(text.contains(want), "{tab:?}: {want:?} missing:\n{text}");
+    }
+}

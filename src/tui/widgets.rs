@@ -235,8 +235,9 @@ pub fn popup(frame: &mut ratatui::Frame<'_>, area: Rect, w: u16, h: u16) -> Rect
     rect
 }
 
-/// The readiness checklist of one assessment, as lines.
-pub fn checklist(a: &Assessment, theme: &Theme) -> Vec<Line<'static>> {
+/// The readiness checklist of one assessment, as lines; money in
+/// `currency`.
+pub fn checklist(a: &Assessment, currency: &str, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(vec![
         Span::raw("Verdict: "),
         Span::styled(verdict_label(a.verdict), theme.verdict(a.verdict)),
@@ -258,7 +259,7 @@ pub fn checklist(a: &Assessment, theme: &Theme) -> Vec<Line<'static>> {
         let mut spans = vec![
             Span::styled(format!("{mark} "), theme.pass(c.passed || !c.gate)),
             Span::styled(format!("{:<13}", c.criterion.key()), Style::new()),
-            Span::raw(c.detail.clone()),
+            Span::raw(c.detail_in(currency)),
         ];
         if !c.gate {
             spans.push(Span::styled(" (not gated)", theme.muted()));

@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             scrolled(frame, area, body, lines, &app.detail_scroll, theme);
         }
         Tab::Readiness => {
-            let lines = checklist(a, theme);
+            let lines = checklist(a, &app.data.currency(), theme);
             scrolled(frame, area, body, lines, &app.detail_scroll, theme);
         }
         Tab::History => history(frame, body, app, entry, theme),

@@ -288,9 +288,25 @@ fn draw_form(frame: &mut Frame<'_>, area: Rect, form: &FormView<'_>, theme: &The
         } else {
             Style::new()
         };
+        // A value longer than its box scrolls with the cursor, as input
+        // fields do; `…` marks the hidden part.
+        let scroll = f.input.visual_scroll(23);
         let value = match f.spec.kind {
             FieldKind::Choice(_) => format!("◀ {} ▶", f.input.value()),
-            _ => safe(f.input.value()),
+            _ => {
+                let text = safe(f.input.value());
+                if unicode_width::UnicodeWidthStr::width(text.as_str()) <= 24 {
+                    text
+                } else {
+                    let shown: String = text.chars().skip(scroll).collect();
+                    let shown = crate::tui::widgets::fit(&shown, 24 - usize::from(scroll > 0));
+                    if scroll > 0 {
+                        format!("…{shown}")
+                    } else {
+                        shown
+                    }
+                }
+            }
         };
         let status = match (f.error(form.ctx), f.warning(form.ctx)) {
             (Some(msg), _) if msg.chars().count() > beside => Span::styled(
@@ -308,7 +324,13 @@ fn draw_form(frame: &mut Frame<'_>, area: Rect, form: &FormView<'_>, theme: &The
             (None, None) => Span::styled("  ✓", theme.pass(true)),
         };
         if focused && !matches!(f.spec.kind, FieldKind::Choice(_)) {
-            cursor = Some((19 + f.input.visual_cursor() as u16, n as u16));
+            let long = unicode_width::UnicodeWidthStr::width(f.input.value()) > 24;
+            let at = if long {
+                f.input.visual_cursor() - scroll + usize::from(scroll > 0)
+            } else {
+                f.input.visual_cursor()
+            };
+            cursor = Some((19 + at.min(24) as u16, n as u16));
         }
         // Pad the value so every field's ✓/✗ lines up in one column.
         let value = format!("{value:<24}");

@@ -98,6 +98,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         ),
         Line::from(""),
     ];
-    lines.extend(checklist(&d.assessments[i], theme));
+    lines.extend(checklist(&d.assessments[i], &d.currency(), theme));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
