@@ -593,6 +593,22 @@ mod tests {
     }
 
     #[test]
+    fn the_key_tables_of_the_ui_guide_match_the_keymap() {
+        let docs = include_str!("../../docs/ui.md").replace('`', "");
+        for (scope, rows) in help_sections() {
+            assert!(
+                docs.contains(&format!("### {}\n", scope.title())),
+                "docs/ui.md has no section {}",
+                scope.title()
+            );
+            for (keys, help) in rows {
+                let row = format!("| {keys} | {help} |");
+                assert!(docs.contains(&row), "docs/ui.md lacks the row {row}");
+            }
+        }
+    }
+
+    #[test]
     fn no_key_is_bound_twice_within_a_scope() {
         for (i, a) in BINDINGS.iter().enumerate() {
             for b in &BINDINGS[i + 1..] {
