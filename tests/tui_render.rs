@@ -1208,3 +1208,133 @@ fn money_shows_the_currency_and_thousands_separators_everywhere() {
         assert!(text.contains(want), "{tab:?}: {want:?} missing:\n{text}");
     }
 }
+
+/// A proposal that changes every use case of the shipped register (its
+/// changes are longer than any screen).
+fn a_long_proposal() -> ripen::git::proposals::Proposal {
+    let before = shipped_register();
+    let mut after = shipped_register();
+    for e in &mut after.use_cases {
+        e.use_case.notes = format!("{} (reviewed)", e.use_case.notes);
+        e.use_case.owner = "ana.souza@example.com".to_owned();
+    }
+    let oid = git2::Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap();
+    ripen::git::proposals::Proposal {
+        branch: "team/owners".to_owned(),
+        reference: "refs/heads/team/owners".to_owned(),
+        commits: 1,
+        authors: vec!["Ana Souza <ana.souza@example.com>".to_owned()],
+        last_commit_time: chrono::DateTime::parse_from_rfc3339("2026-10-14T10:00:00+00:00")
+            .unwrap(),
+        valid: true,
+        diagnostics: Vec::new(),
+        mergeable: true,
+        files_outside_state: 0,
+        changes: ripen::diff::diff(&before, &after),
+        tip: oid,
+        base: oid,
+    }
+}
+
+#[test]
+fn the_changes_of_an_open_proposal_scroll_to_their_end() {
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "6");
+    app.proposals_loaded(Ok(vec![a_long_proposal()]));
+    press(&mut app, KeyCode::Enter);
+    let t = render(&app, 80, 24, true);
+    let (_, _, total) = position(&t).expect("the changes overflow");
+    type_str(&mut app, "G");
+    let t = render(&app, 80, 24, true);
+    assert_eq!(
+        position(&t).map(|p| p.1),
+        Some(total),
+        "{}",
+        screen_text(&t)
+    );
+    assert!(
+        screen_text(&t).contains("▶ team/owners"),
+        "the proposal stays selected"
+    );
+    type_str(&mut app, "k");
+    let t = render(&app, 80, 24, true);
+    assert_eq!(position(&t).map(|p| p.1), Some(total - 1));
+    // Enter hides the changes; j/k select proposals again.
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.proposals.open);
+}
+
+#[test]
+fn the_selection_is_never_a_hidden_row() {
+    let mut app = app_with(Data::new(many_problems(), repo(), None), 24);
+    let broken = {
+        type_str(&mut app, "5");
+        app
+    };
+    let mut apps = vec![("problems", broken)];
+    for keys in ["1", "2l", "3"] {
+        let mut app = app_with(shipped(), 24);
+        type_str(&mut app, keys);
+        apps.push((keys, app));
+    }
+    for (name, mut app) in apps {
+        for keys in ["G", "k", "g", "j", "G"] {
+            type_str(&mut app, keys);
+            let t = render(&app, 80, 24, true);
+            assert!(
+                lines(&t).iter().any(|l| l.contains('▶')),
+                "{name} after {keys}: no selection shown\n{}",
+                screen_text(&t)
+            );
+        }
+    }
+}
+
+#[test]
+fn the_review_shows_money_and_scrolls_its_text() {
+    use ripen::report::quarterly::{Revision, build};
+    // Then: every use case one stage back (Identify stays), so many move.
+    let mut then = shipped_register();
+    for e in &mut then.use_cases {
+        if let Some(prev) = e.use_case.stage.previous() {
+            e.use_case.stage = prev;
+        }
+    }
+    let now = shipped_register();
+    let rev = |label: &str| Revision {
+        label: label.to_owned(),
+        commit: None,
+        date: None,
+    };
+    let report = build(&then, &now, rev("review/2026-Q2"), rev("HEAD"));
+    assert!(!report.movements.is_empty());
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "7");
+    let tag = ripen::git::review::ReviewTag {
+        name: "review/2026-Q2".to_owned(),
+        quarter: ripen::git::review::Quarter::parse("2026-Q2").unwrap(),
+        commit: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+        annotated: true,
+        tagger: Some("Ana Silva".to_owned()),
+        email: Some("ana.silva@example.com".to_owned()),
+        time: chrono::DateTime::parse_from_rfc3339("2026-07-01T09:00:00+00:00").unwrap(),
+        summary: "Q2 review".to_owned(),
+        message: "Q2 review\n".to_owned(),
+    };
+    app.review_tags_loaded(Ok(vec![tag]));
+    app.report_loaded("review/2026-Q2".to_owned(), Ok(report));
+    let t = snap("review", &app, 80, 24);
+    let text = flowing(&t);
+    assert!(text.contains("measured, USD"), "{text}");
+    let (_, _, total) = position(&t).expect("the text overflows at 80x24");
+    press(&mut app, KeyCode::PageDown);
+    press(&mut app, KeyCode::PageDown);
+    press(&mut app, KeyCode::PageDown);
+    let t = render(&app, 80, 24, true);
+    assert_eq!(
+        position(&t).map(|p| p.1),
+        Some(total),
+        "{}",
+        screen_text(&t)
+    );
+}

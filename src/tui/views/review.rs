@@ -8,7 +8,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Wrap};
 
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{safe, scrolled};
+use crate::tui::widgets::{fit_line, safe, scrolled};
 
 /// Draws the review screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -35,14 +35,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             } else {
                 Style::new()
             };
-            Line::from(vec![
-                Span::styled(if selected { "▶ " } else { "  " }, base),
-                Span::styled(
-                    safe(t.name.strip_prefix("review/").unwrap_or(&t.name)),
-                    base,
-                ),
-                Span::styled(format!(" {}", t.time.format("%Y-%m-%d")), theme.muted()),
-            ])
+            fit_line(
+                Line::from(vec![
+                    Span::styled(if selected { "▶ " } else { "  " }, base),
+                    Span::styled(
+                        safe(t.name.strip_prefix("review/").unwrap_or(&t.name)),
+                        base,
+                    ),
+                    Span::styled(format!(" {}", t.time.format("%Y-%m-%d")), theme.muted()),
+                ]),
+                inner.width as usize,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
