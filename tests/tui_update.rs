@@ -1779,3 +1779,23 @@ fn n_creates_a_use_case_in_one_commit_and_selects_it() {
     assert!(app.dialog.is_none());
     assert!(matches!(&app.flash, Some((Level::Error, m)) if m.contains("editing is off")));
 }
+
+#[test]
+fn an_edit_is_committed_only_over_the_file_it_was_made_from() {
+    let mut app = app();
+    let i = index_of(&app, "kb-search");
+    let mut edited = shipped_use_case("kb-search");
+    edited.notes = "Edited in the editor.".to_owned();
+    app.edited(i, edited.clone(), "/tmp/ripen-kb.ron".into());
+    type_str(&mut app, "reviewed");
+    // Meanwhile someone else changed the file, and the register reloaded.
+    let mut register = shipped_register();
+    register.use_cases[i].use_case.owner = "someone.else@example.com".to_owned();
+    register.use_cases[i].original = b"changed by someone else".to_vec();
+    app.reload(Data::new(register, repo(), None));
+    let req = only_commit(press(&mut app, KeyCode::Enter));
+    // The commit expects the file the copy was made from: the git edge
+    // refuses it, rather than overwrite the other change.
+    assert_eq!(req.expected, Some(shipped_file("use-cases/kb-search.ron")));
+    assert_eq!(parse_use_case(&req.text).unwrap(), edited);
+}

@@ -482,6 +482,10 @@ pub enum Dialog {
         use_case: Box<crate::model::UseCase>,
         /// The edited copy, kept until the commit lands.
         copy: std::path::PathBuf,
+        /// The use case the copy was made from, and its file's bytes: the
+        /// edit replaces the whole file, so it is committed only over
+        /// exactly what it was made from (never over a change made since).
+        base: Box<(crate::model::UseCase, Vec<u8>)>,
         /// The fields the edit changes.
         fields: Vec<&'static str>,
         /// The justification typed.
@@ -1849,6 +1853,7 @@ impl App {
             index,
             use_case: Box::new(use_case),
             copy,
+            base: Box::new((e.use_case.clone(), e.original.clone())),
             fields,
             justification: Input::default(),
             override_reason,
@@ -1863,6 +1868,7 @@ impl App {
             use_case,
             justification,
             override_reason,
+            base,
             ..
         }) = &self.dialog
         else {
@@ -1873,15 +1879,20 @@ impl App {
             justification.value().to_owned(),
             override_reason.clone(),
         );
+        let (before, original) = (base.0.clone(), base.1.clone());
         let e = self.entry(index);
         match change::apply(
             &e.id,
-            &e.use_case,
+            &before,
             Edit::Replace(use_case),
             &justification,
             reason.as_deref(),
         ) {
-            Ok(applied) => vec![Effect::Commit(self.commit_request(index, applied))],
+            Ok(applied) => {
+                let mut req = self.commit_request(index, applied);
+                req.expected = Some(original);
+                vec![Effect::Commit(req)]
+            }
             Err(err) => {
                 self.set_dialog_error(err.to_string());
                 Vec::new()
