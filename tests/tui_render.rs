@@ -1338,3 +1338,19 @@ fn the_review_shows_money_and_scrolls_its_text() {
         screen_text(&t)
     );
 }
+
+#[test]
+fn a_long_problem_is_shown_in_full_below_the_list() {
+    let mut register = many_problems();
+    let long = "this message is long on purpose: ".repeat(12) + "the end.";
+    register.diagnostics[0].message = long.clone();
+    let mut app = app_with(Data::new(register, repo(), None), 24);
+    type_str(&mut app, "5");
+    let t = render(&app, 80, 24, true);
+    let text = flowing(&t);
+    assert!(text.contains("the end."), "{}", screen_text(&t));
+    assert!(
+        lines(&t).iter().any(|l| l.contains('▶')),
+        "the list still shows its selection"
+    );
+}

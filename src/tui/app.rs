@@ -649,6 +649,10 @@ pub struct App {
     pub readiness: Cursor,
     /// The problems list.
     pub problems: Cursor,
+    /// The selected problem's message pane (PgUp/PgDn).
+    pub problems_detail: Scroll,
+    /// The Readiness screen's checklist pane (PgUp/PgDn).
+    pub readiness_detail: Scroll,
     /// The use case shown in Detail (register index).
     pub detail: Option<usize>,
     /// The detail tab.
@@ -698,6 +702,8 @@ impl App {
             board: [Cursor::default(); 5],
             readiness: Cursor::default(),
             problems: Cursor::default(),
+            problems_detail: Scroll::default(),
+            readiness_detail: Scroll::default(),
             detail: None,
             tab: Tab::Overview,
             detail_scroll: Scroll::default(),
@@ -1066,7 +1072,8 @@ impl App {
 
     /// A movement key: it scrolls the pane that has the focus, or moves
     /// the selection of the list that has it. Where a screen has both
-    /// (History, Review), j/k/g/G select and PgUp/PgDn scroll the pane.
+    /// (Readiness, Problems, History, Review), j/k/g/G select and
+    /// PgUp/PgDn scroll the pane.
     fn move_by(&mut self, action: Action) {
         let paging = matches!(action, Action::PageUp | Action::PageDown);
         let page = self.page;
@@ -1082,6 +1089,12 @@ impl App {
             }
             Screen::Review if paging => {
                 self.review.scroll.apply(action, page);
+            }
+            Screen::Problems if paging => {
+                self.problems_detail.apply(action, page);
+            }
+            Screen::Readiness if paging => {
+                self.readiness_detail.apply(action, page);
             }
             _ => {
                 let delta = match action {
@@ -1111,11 +1124,19 @@ impl App {
             }
             Screen::Readiness => {
                 let len = self.data.candidates.len();
+                let before = self.readiness.selected;
                 self.readiness.step(delta, len, page);
+                if self.readiness.selected != before {
+                    self.readiness_detail = Scroll::default();
+                }
             }
             Screen::Problems => {
                 let len = self.data.register.diagnostics.len();
+                let before = self.problems.selected;
                 self.problems.step(delta, len, page);
+                if self.problems.selected != before {
+                    self.problems_detail = Scroll::default();
+                }
             }
             Screen::Proposals => {
                 let len = self.proposals.list.len();
