@@ -1354,3 +1354,19 @@ fn a_long_problem_is_shown_in_full_below_the_list() {
         "the list still shows its selection"
     );
 }
+
+#[test]
+fn a_long_title_gives_way_in_the_detail_header_with_an_ellipsis() {
+    let mut u = shipped_use_case("claims-triage");
+    u.title = "A very long title that goes on and on about what this use case does".to_owned();
+    let register = register_of(&[("long-title-case", &u)]);
+    let mut app = app_with(Data::new(register, repo(), None), 24);
+    press(&mut app, KeyCode::Enter);
+    let t = render(&app, 80, 24, true);
+    let header = &lines(&t)[1];
+    assert!(
+        header.contains("… · long-title-case · ◐ almost"),
+        "{header}"
+    );
+    assert!(header.ends_with('┐'), "{header}");
+}

@@ -26,12 +26,27 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     };
     let entry = app.entry(i);
     let a = &app.data.assessments[i];
-    let block = Block::bordered().title(Line::from(vec![
-        Span::styled(format!(" {} ", safe(&entry.use_case.title)), theme.focus()),
-        Span::styled(format!("· {} · ", safe(entry.id.as_str())), theme.muted()),
+    // A long title gives way first, with an ellipsis: the id and the
+    // verdict always show.
+    let tail = vec![
+        Span::styled(format!(" · {} · ", safe(entry.id.as_str())), theme.muted()),
         Span::styled(verdict_label(a.verdict), theme.verdict(a.verdict)),
         Span::raw(" "),
-    ]));
+    ];
+    let tail_width: usize = tail.iter().map(|s| s.width()).sum();
+    let room = usize::from(area.width.saturating_sub(4)).saturating_sub(tail_width + 1);
+    let mut title = vec![
+        Span::raw(" "),
+        Span::styled(
+            crate::tui::widgets::fit(&safe(&entry.use_case.title), room),
+            theme.focus(),
+        ),
+    ];
+    title.extend(tail);
+    let block = Block::bordered().title(fit_line(
+        Line::from(title),
+        area.width.saturating_sub(2) as usize,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [tabs_area, body] =

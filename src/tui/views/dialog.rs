@@ -12,10 +12,15 @@ use crate::tui::theme::Theme;
 use crate::tui::widgets::{popup, safe};
 
 fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
+    // Dialogs are at most 76 wide: a longer title (a long id or branch)
+    // ends in an ellipsis rather than at the border.
     Block::bordered()
         .border_type(BorderType::Double)
         .border_style(theme.focus())
-        .title(Line::styled(title, theme.focus()))
+        .title(Line::styled(
+            crate::tui::widgets::fit(&title, 70),
+            theme.focus(),
+        ))
 }
 
 /// Draws the open dialog over `area`.
