@@ -1370,3 +1370,46 @@ fn a_long_title_gives_way_in_the_detail_header_with_an_ellipsis() {
     );
     assert!(header.ends_with('┐'), "{header}");
 }
+
+#[test]
+fn the_board_follows_a_moved_card_into_its_new_column() {
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "2ljjjj");
+    type_str(&mut app, "<back to identify");
+    let req = match press(&mut app, KeyCode::Enter).pop() {
+        Some(ripen::tui::app::Effect::Commit(req)) => req,
+        other => panic!("expected a commit, got {other:?}"),
+    };
+    let mut register = shipped_register();
+    let i = index_of(&app, "claims-triage");
+    register.use_cases[i].use_case = ripen::register::parse_use_case(&req.text).unwrap();
+    app.reload(Data::new(register, repo(), None));
+    app.committed(Ok(
+        "committed 89abcde: claims-triage: stage Collect -> Identify".to_owned(),
+    ));
+    let t = snap("board_after_move", &app, 80, 24);
+    let column = board_column(&t, 0);
+    assert!(
+        column.iter().any(|l| l.contains("▶ Motor claim")),
+        "{column:#?}"
+    );
+    assert_eq!(
+        lines(&t).iter().filter(|l| l.contains('▶')).count(),
+        1,
+        "one marker on the screen"
+    );
+}
+
+#[test]
+fn a_twenty_digit_amount_is_too_large() {
+    let mut app = app_with(shipped(), 24);
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "o");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_str(&mut app, "99999999999999999999");
+    let t = snap("roi_form_too_large", &app, 80, 24);
+    let text = flowing(&t);
+    assert!(text.contains("too large"), "{text}");
+    assert!(!text.contains("a whole number of at least 0"), "{text}");
+}
