@@ -315,6 +315,37 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn a_cut_fits_ends_in_an_ellipsis_and_keeps_no_part_of_a_number(
+            s in "[a-z0-9 .,é漢]{0,40}",
+            width in 0usize..45,
+        ) {
+            use unicode_width::UnicodeWidthStr;
+            let cut = fit(&s, width);
+            proptest::prop_assert!(cut.width() <= width);
+            if s.width() <= width {
+                proptest::prop_assert_eq!(&cut, &s);
+            } else if width > 0 {
+                proptest::prop_assert!(cut.ends_with('…'));
+                let kept = cut.trim_end_matches('…');
+                proptest::prop_assert!(s.starts_with(kept));
+                // What follows the kept part does not continue a number
+                // the kept part ends with.
+                let mut rest = s[kept.len()..].chars();
+                let (next, after) = (rest.next(), rest.next());
+                let continues = match next {
+                    Some(c) if c.is_ascii_digit() => true,
+                    Some('.' | ',') => after.is_some_and(|c| c.is_ascii_digit()),
+                    _ => false,
+                };
+                let ends_in_number = kept.ends_with(|c: char| c.is_ascii_digit() || c == '.' || c == ',')
+                    && kept.trim_end_matches(['.', ',']).ends_with(|c: char| c.is_ascii_digit());
+                proptest::prop_assert!(!(ends_in_number && continues), "{:?} -> {:?}", s, cut);
+            }
+        }
+    }
+
     #[test]
     fn highlights_survive_escaped_characters() {
         let spans = highlighted("a\u{1b}bc", &[2], Style::new(), Style::new());
