@@ -1799,3 +1799,31 @@ fn an_edit_is_committed_only_over_the_file_it_was_made_from() {
     assert_eq!(req.expected, Some(shipped_file("use-cases/kb-search.ron")));
     assert_eq!(parse_use_case(&req.text).unwrap(), edited);
 }
+
+#[test]
+fn the_id_of_a_file_that_failed_to_load_is_taken_too() {
+    use ripen::register::{Content, Snapshot, SourceFile};
+    let files = vec![
+        SourceFile {
+            rel: "register.ron".to_owned(),
+            content: Content::Bytes(shipped_file("register.ron")),
+        },
+        SourceFile {
+            rel: "policy.ron".to_owned(),
+            content: Content::Bytes(shipped_file("policy.ron")),
+        },
+        SourceFile {
+            rel: "use-cases/half-written.ron".to_owned(),
+            content: Content::Bytes(b"(title: ".to_vec()),
+        },
+    ];
+    let snapshot = Snapshot {
+        root: "state".to_owned(),
+        files,
+    };
+    let register = ripen::register::load(&snapshot, Some(as_of()), today());
+    assert!(register.use_cases.is_empty() && register.errors() > 0);
+    let mut app = app_with(Data::new(register, repo(), None), 24);
+    type_str(&mut app, "nhalf-written");
+    assert!(field_error(&app, 0).unwrap().contains("taken"));
+}

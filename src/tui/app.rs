@@ -2038,11 +2038,17 @@ fn form_context(data: &Data, kind: FormKind) -> form::Context {
             FormKind::Roi => "ROI evidence",
             FormKind::UseCase => "entries",
         },
+        // Ids of files that failed to load are taken too: their file exists.
         taken: data
             .register
             .use_cases
             .iter()
             .map(|e| e.id.to_string())
+            .chain(data.register.diagnostics.iter().filter_map(|d| {
+                let rel = data.register.rel_of(&d.file)?;
+                let stem = rel.strip_prefix("use-cases/")?.strip_suffix(".ron")?;
+                Some(stem.to_owned())
+            }))
             .collect(),
     }
 }
