@@ -46,8 +46,8 @@ pub fn highlighted(s: &str, marks: &[usize], base: Style, hit: Style) -> Vec<Spa
 }
 
 /// `s` cut to `width` columns, ending in `…` when cut. A cut never ends
-/// inside a number: `below target 0.9…` for 0.930 would state a falsehood,
-/// so the whole number goes (`below target …`).
+/// inside a number, a date or a time: `below target 0.9…` for 0.930 would
+/// state a falsehood, so the whole number goes (`below target …`).
 pub fn fit(s: &str, width: usize) -> String {
     use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
     if s.width() <= width {
@@ -64,10 +64,13 @@ pub fn fit(s: &str, width: usize) -> String {
         if used + w > width - 1 {
             // Cut inside a number (digits, or a point between digits): drop
             // the number's start too.
-            let next_is_digit = c.is_ascii_digit()
-                || ((c == '.' || c == ',') && chars.peek().is_some_and(char::is_ascii_digit));
+            // Dates and times count as numbers: `2026-…` of 2026-09-30
+            // would be as wrong as `0.9…` of 0.930.
+            let joins = |p: char| matches!(p, '.' | ',' | '-' | ':' | '/');
+            let next_is_digit =
+                c.is_ascii_digit() || (joins(c) && chars.peek().is_some_and(char::is_ascii_digit));
             if next_is_digit {
-                while out.ends_with(|p: char| p.is_ascii_digit() || p == '.' || p == ',') {
+                while out.ends_with(|p: char| p.is_ascii_digit() || joins(p)) {
                     out.pop();
                 }
             }
@@ -305,6 +308,7 @@ mod tests {
         assert_eq!(fit("below target 0.930", 15), "below target …");
         assert_eq!(fit("USD 670,500 a year", 10), "USD …");
         assert_eq!(fit("Q3 review", 2), "Q…");
+        assert_eq!(fit("add measurement 2026-09-30", 22), "add measurement …");
         assert_eq!(fit("abc", 0), "");
         for w in 0..20 {
             let cut = fit("accuracy 0.930 of 0.95 target", w);
