@@ -110,7 +110,8 @@ pub fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
     Line::from(spans).style(line.style)
 }
 
-/// Like [`highlighted`], cut to `width` columns with `…` when longer.
+/// Like [`highlighted`], cut to `width` columns as [`fit`] cuts (with `…`,
+/// never inside a number).
 pub fn highlighted_fit(
     s: &str,
     marks: &[usize],
@@ -118,34 +119,8 @@ pub fn highlighted_fit(
     hit: Style,
     width: usize,
 ) -> Vec<Span<'static>> {
-    use unicode_width::UnicodeWidthStr;
-    let mut spans = highlighted(s, marks, base, hit);
-    let total: usize = spans.iter().map(|sp| sp.content.width()).sum();
-    if total <= width {
-        return spans;
-    }
-    let mut room = width.saturating_sub(1);
-    let mut out = Vec::new();
-    for sp in spans.drain(..) {
-        if room == 0 {
-            break;
-        }
-        let mut text = String::new();
-        for c in sp.content.chars() {
-            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if w > room {
-                room = 0;
-                break;
-            }
-            room -= w;
-            text.push(c);
-        }
-        out.push(Span::styled(text, sp.style));
-    }
-    if width > 0 {
-        out.push(Span::styled("…", base));
-    }
-    out
+    let spans = highlighted(s, marks, base, hit);
+    fit_line(Line::from(spans), width).spans
 }
 
 /// A field change as the UI shows it, sanitized: the field, and

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use crate::model::Stage;
 use crate::tui::app::App;
 use crate::tui::theme::{Theme, verdict_label};
-use crate::tui::widgets::safe;
+use crate::tui::widgets::{fit as cut, safe};
 
 /// Draws the board screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -77,21 +77,4 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         }
         frame.render_widget(Paragraph::new(lines), inner);
     }
-}
-
-fn cut(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width {
-            out.pop();
-            out.push('…');
-            return out;
-        }
-        used += w;
-        out.push(c);
-    }
-    out
 }
