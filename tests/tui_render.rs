@@ -1413,3 +1413,58 @@ fn a_twenty_digit_amount_is_too_large() {
     assert!(text.contains("too large"), "{text}");
     assert!(!text.contains("a whole number of at least 0"), "{text}");
 }
+
+/// A key a person might press, for the random walks below.
+fn any_key() -> impl Strategy<Value = ratatui::crossterm::event::Event> {
+    let chars = "jkgG/aclimte123456 7hl<>sSfn?y";
+    prop_oneof![
+        proptest::sample::select(chars.chars().collect::<Vec<_>>()).prop_map(ch),
+        proptest::sample::select(vec![
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Backspace,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::PageDown,
+            KeyCode::PageUp,
+            KeyCode::Up,
+            KeyCode::Down,
+        ])
+        .prop_map(key),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Whatever is pressed, nothing panics, every frame draws, and the
+    /// selection is a row the screen shows.
+    #[test]
+    fn random_keys_keep_the_selection_valid_and_never_panic(
+        keys in proptest::collection::vec(any_key(), 1..60),
+        tall in proptest::bool::ANY,
+    ) {
+        let h = if tall { 40 } else { 24 };
+        let mut app = app_with(shipped(), h);
+        for ev in &keys {
+            let before = app.portfolio.filter.value().to_owned();
+            app.handle_event(ev);
+            if app.quit {
+                break;
+            }
+            render(&app, 80, h, true);
+            let p = &app.portfolio;
+            if p.visible.is_empty() {
+                prop_assert_eq!(p.cursor.selected, 0);
+            } else {
+                prop_assert!(p.cursor.selected < p.visible.len());
+            }
+            if p.filter.value() != before && !p.visible.is_empty() {
+                prop_assert_eq!(p.cursor.selected, 0, "a new filter text selects the best match");
+            }
+            if let Some(i) = app.selected() {
+                prop_assert!(i < app.data.register.use_cases.len());
+            }
+        }
+    }
+}
