@@ -102,6 +102,27 @@ fn with_body(summary: String, justification: &str, extra: Option<String>) -> Str
     }
 }
 
+/// A new use case `id` scaffolded with `title`, `owner` and `team` (the
+/// rest placeholders, as `ripen new` writes them): its file and message.
+pub fn create(id: &UseCaseId, title: &str, owner: &str, team: &str) -> Applied {
+    let use_case = UseCase::scaffold(title.trim(), owner.trim(), team.trim());
+    let text = canonical::use_case(&use_case);
+    let message = format!(
+        "{id}: create\n\nScaffolded with placeholder values: fill in every field, review the \
+         risk tier, then run `ripen validate`.\n"
+    );
+    Applied {
+        use_case,
+        text,
+        message,
+    }
+}
+
+/// The file of use case `id`, relative to the state directory.
+pub fn use_case_rel(id: &UseCaseId) -> String {
+    format!("use-cases/{id}.ron")
+}
+
 /// Applies `edit` to use case `id`. `override_reason` must be given (see
 /// [`override_needed`]) when the move overrides the readiness verdict; it is
 /// recorded in the message.
@@ -148,8 +169,15 @@ pub fn apply(
                     "the file's values are unchanged".to_owned(),
                 ));
             }
+            let overrides = override_reason.filter(|_| u.stage != current.stage);
+            let extra = overrides.map(|why| {
+                format!(
+                    "Readiness override: moved to {} although {why}.",
+                    u.stage.name()
+                )
+            });
             next = *u;
-            (format!("{id}: edit {}", fields.join(", ")), None)
+            (format!("{id}: edit {}", fields.join(", ")), extra)
         }
     };
     let text = canonical::use_case(&next);

@@ -24,6 +24,24 @@ pub enum FieldKind {
     Text,
     /// One of a fixed set of names.
     Choice(&'static [&'static str]),
+    /// A new use-case id: slug form (`claims-triage`), not taken.
+    NewId,
+}
+
+/// What checking a field needs beyond its text: the dates (read by the
+/// caller, never here) and the ids already taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// Today: a date after it is refused.
+    pub today: Option<Date>,
+    /// The as-of date when it is pinned (in `register.ron` or by
+    /// `--as-of`): a date after it is accepted with a warning.
+    pub pinned_as_of: Option<Date>,
+    /// What the form records ("measurements", "ROI evidence"), for the
+    /// warning's wording.
+    pub records: &'static str,
+    /// Ids already in the register.
+    pub taken: Vec<String>,
 }
 
 /// A field of a form: its name and what it accepts.
@@ -115,9 +133,17 @@ fn whole(text: &str, max: u64) -> Result<u64, String> {
     if t.is_empty() {
         return Err("required".to_owned());
     }
+    let too_large = || {
+        format!(
+            "too large: at most {}",
+            crate::report::quarterly::thousands(max)
+        )
+    };
     match t.parse::<u64>() {
         Ok(v) if v <= max => Ok(v),
-        Ok(_) => Err(format!("at most {max}")),
+        Ok(_) => Err(too_large()),
+        // Digits only, yet no u64: it is too large, not "not a number".
+        Err(_) if t.bytes().all(|b| b.is_ascii_digit()) => Err(too_large()),
         Err(_) => Err("a whole number of at least 0".to_owned()),
     }
 }
@@ -165,8 +191,92 @@ pub fn check(kind: FieldKind, text: &str) -> Result<(), String> {
                 Err(format!("one of {}", options.join(", ")))
             }
         }
+        FieldKind::NewId => crate::model::UseCaseId::new(text.trim())
+            .map(|_| ())
+            .map_err(|_| {
+                if text.trim().is_empty() {
+                    "required".to_owned()
+                } else {
+                    "lower-case letters, digits and single hyphens (claims-triage)".to_owned()
+                }
+            }),
     }
 }
+
+/// Checks one field's text in `ctx`: as [`check`], and a date may not be
+/// after today, a new id may not be taken.
+pub fn check_in(kind: FieldKind, text: &str, ctx: &Context) -> Result<(), String> {
+    check(kind, text)?;
+    match kind {
+        FieldKind::Date => {
+            let date = Date::parse(text.trim())?;
+            match ctx.today {
+                Some(today) if date > today => Err(format!(
+                    "after today ({today}): only what happened can be recorded"
+                )),
+                _ => Ok(()),
+            }
+        }
+        FieldKind::NewId if ctx.taken.iter().any(|t| t == text.trim()) => {
+            Err(format!("{} is taken: choose another id", text.trim()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A warning about a field's valid text in `ctx`: a date after a pinned
+/// as-of date, which readiness does not see.
+pub fn warning(kind: FieldKind, text: &str, ctx: &Context) -> Option<String> {
+    let date = match kind {
+        FieldKind::Date => Date::parse(text.trim()).ok()?,
+        _ => return None,
+    };
+    let as_of = ctx.pinned_as_of?;
+    (date > as_of).then(|| {
+        format!(
+            "readiness ignores {} after the as-of date {as_of}, which is pinned (as_of in \
+             register.ron, or --as-of)",
+            if ctx.records.is_empty() {
+                "entries"
+            } else {
+                ctx.records
+            }
+        )
+    })
+}
+
+/// The first invalid field of a form in `ctx`: its index and message.
+pub fn first_error_in(
+    specs: &[FieldSpec],
+    values: &[String],
+    ctx: &Context,
+) -> Option<(usize, String)> {
+    specs
+        .iter()
+        .zip(values)
+        .enumerate()
+        .find_map(|(i, (s, v))| check_in(s.kind, v, ctx).err().map(|e| (i, e)))
+}
+
+/// The fields of a new use case, in order: what `ripen new` asks for.
+pub const NEW_USE_CASE: &[FieldSpec] = &[
+    FieldSpec {
+        name: "id",
+        kind: FieldKind::NewId,
+    },
+    FieldSpec {
+        name: "title",
+        kind: FieldKind::Text,
+    },
+    FieldSpec {
+        name: "owner",
+        kind: FieldKind::Text,
+    },
+    FieldSpec {
+        name: "team",
+        kind: FieldKind::Text,
+    },
+];
 
 /// The first invalid field of a form: its index and message.
 pub fn first_error(specs: &[FieldSpec], values: &[String]) -> Option<(usize, String)> {
@@ -239,6 +349,53 @@ mod tests {
         assert!(check(FieldKind::Text, "  ").is_err());
         assert!(check(FieldKind::Text, "a\u{1b}b").is_err());
         assert!(check(FieldKind::Fraction, "NaN").is_err());
+    }
+
+    #[test]
+    fn dates_after_today_are_refused_and_after_a_pinned_as_of_warned() {
+        let d = |s| Date::parse(s).unwrap();
+        let ctx = Context {
+            today: Some(d("2026-12-01")),
+            pinned_as_of: Some(d("2026-10-15")),
+            records: "measurements",
+            taken: vec!["claims-triage".to_owned()],
+        };
+        let err = check_in(FieldKind::Date, "2030-01-01", &ctx).unwrap_err();
+        assert!(err.contains("after today (2026-12-01)"), "{err}");
+        assert!(check_in(FieldKind::Date, "2026-12-01", &ctx).is_ok());
+        let warn = warning(FieldKind::Date, "2026-11-02", &ctx).unwrap();
+        assert!(
+            warn.starts_with("readiness ignores measurements after the as-of date 2026-10-15"),
+            "{warn}"
+        );
+        assert_eq!(warning(FieldKind::Date, "2026-10-15", &ctx), None);
+        let unpinned = Context {
+            pinned_as_of: None,
+            ..ctx.clone()
+        };
+        assert_eq!(warning(FieldKind::Date, "2026-11-02", &unpinned), None);
+        assert!(
+            check_in(FieldKind::NewId, "claims-triage", &ctx)
+                .unwrap_err()
+                .contains("taken")
+        );
+        assert!(check_in(FieldKind::NewId, "Claims Triage", &ctx).is_err());
+        assert!(check_in(FieldKind::NewId, "claims-triage-2", &ctx).is_ok());
+    }
+
+    #[test]
+    fn a_number_too_large_for_its_field_says_so() {
+        let err = check(FieldKind::Money, "99999999999999999999").unwrap_err();
+        assert_eq!(err, "too large: at most 18,446,744,073,709,551,615");
+        assert!(
+            check(FieldKind::Millis, "5000000000")
+                .unwrap_err()
+                .starts_with("too large")
+        );
+        assert_eq!(
+            check(FieldKind::Money, "-5").unwrap_err(),
+            "a whole number of at least 0"
+        );
     }
 
     #[test]

@@ -103,6 +103,31 @@ pub struct Check {
     pub detail: String,
 }
 
+/// What an amount of a money criterion is: the words after the amount.
+fn money_unit(c: Criterion) -> Option<&'static str> {
+    match c {
+        Criterion::ProvenValue => Some("measured ROI in 365 days"),
+        Criterion::Budget => Some("budget approved"),
+        _ => None,
+    }
+}
+
+impl Check {
+    /// The detail with amounts of money in `currency`, with thousands
+    /// separators (`USD 42,500 measured ROI in 365 days (min USD 25,000)`),
+    /// as screens show money; other criteria as [`Check::detail`].
+    pub fn detail_in(&self, currency: &str) -> String {
+        match (money_unit(self.criterion), &self.value, &self.threshold) {
+            (Some(unit), Value::Int(seen), Value::Int(min)) => format!(
+                "{} {unit} (min {})",
+                crate::report::money(currency, *seen),
+                crate::report::money(currency, *min)
+            ),
+            _ => self.detail.clone(),
+        }
+    }
+}
+
 fn criterion_key<S: serde::Serializer>(c: &Criterion, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(c.key())
 }
@@ -332,7 +357,7 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
             Criterion::ProvenValue,
             measured_roi,
             policy.min_annual_roi_usd,
-            "measured ROI in 365 days",
+            money_unit(Criterion::ProvenValue).unwrap_or_default(),
         ),
         plateau(&ms, u.targets.accuracy, policy),
         yes(
@@ -345,7 +370,7 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
             Criterion::Budget,
             p.budget_usd,
             policy.min_budget_usd,
-            "budget approved",
+            money_unit(Criterion::Budget).unwrap_or_default(),
         ),
         yes(
             Criterion::Timeline,

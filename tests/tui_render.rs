@@ -259,7 +259,8 @@ fn empty_register() {
         let t = snap("empty_portfolio", &app, w, h);
         let text = screen_text(&t);
         assert!(text.contains("no use cases yet"), "{text}");
-        assert!(text.contains("0 cases"), "{text}");
+        assert!(text.contains("Portfolio · 0 of 0"), "{text}");
+        assert!(text.contains("n creates one"), "{text}");
         type_str(&mut app, "2");
         let t = snap("empty_board", &app, w, h);
         assert!(screen_text(&t).contains("(none)"));
@@ -793,7 +794,8 @@ proptest! {
         let b = arbitrary_use_case(&other, &title);
         let register = register_of(&[("a-case", &a), ("b-case", &b)]);
         prop_assert_eq!(register.use_cases.len(), 2, "{:?}", register.diagnostics);
-        let mut app = app_with(Data::new(register, repo(), None), h);
+        // Keys act only at a usable size: navigate there, then resize.
+        let mut app = app_with(Data::new(register, repo(), None), 24);
         match screen {
             0 => {}
             1 => { type_str(&mut app, "2"); }
@@ -806,7 +808,663 @@ proptest! {
                 prop_assert_eq!(app.screen, Screen::Detail);
             }
         }
+        app.handle_event(&ratatui::crossterm::event::Event::Resize(w, h));
         let t = render(&app, w, h, false);
         prop_assert_eq!(unsafe_cells(&t), vec![]);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Panes longer than the screen scroll, counting wrapped lines.
+
+/// The `(first, last, total)` of a `lines a–b of n` position indicator.
+fn position(t: &Terminal<TestBackend>) -> Option<(usize, usize, usize)> {
+    let text = screen_text(t);
+    let at = ["↓ lines ", "↑ lines ", "↕ lines "]
+        .iter()
+        .find_map(|m| text.find(m).map(|i| i + m.len()))?;
+    let rest = &text[at..];
+    let (range, rest) = rest.split_once(" of ")?;
+    let (a, b) = range.split_once('–')?;
+    let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((a.parse().ok()?, b.parse().ok()?, n.parse().ok()?))
+}
+
+/// The screen's text with the box drawing and line breaks taken out, so
+/// that wrapped text reads as one line.
+fn flowing(t: &Terminal<TestBackend>) -> String {
+    lines(t)
+        .iter()
+        .map(|l| l.trim_matches(|c: char| c == '│' || c == ' ').to_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn every_use_case_scrolls_to_its_last_note_at_80x24() {
+    let ids: Vec<String> = shipped_register()
+        .use_cases
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect();
+    for id in ids {
+        let mut app = detail_app(&id, 24, Tab::Overview);
+        let t = render(&app, 80, 24, true);
+        let (first, last, total) = position(&t).unwrap_or_else(|| panic!("{id}: no indicator"));
+        assert_eq!((first, last), (1, 17), "{id}");
+        type_str(&mut app, "G");
+        let t = render(&app, 80, 24, true);
+        assert_eq!(
+            position(&t).map(|p| (p.1, p.2)),
+            Some((total, total)),
+            "{id}"
+        );
+        // The notes' last words are on the screen.
+        let notes = &shipped_use_case(&id).notes;
+        let tail: String = notes
+            .split_whitespace()
+            .rev()
+            .take(2)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flowing(&t).contains(&tail),
+            "{id}: {tail:?} not shown:\n{}",
+            screen_text(&t)
+        );
+        // j at the end stays; k goes back one line at once.
+        type_str(&mut app, "jjj");
+        let t = render(&app, 80, 24, true);
+        assert_eq!(position(&t).map(|p| p.1), Some(total), "{id}");
+        type_str(&mut app, "k");
+        let t = render(&app, 80, 24, true);
+        assert_eq!(position(&t).map(|p| p.1), Some(total - 1), "{id}");
+    }
+    let mut app = detail_app("fraud-narrative", 24, Tab::Overview);
+    render(&app, 80, 24, true);
+    type_str(&mut app, "G");
+    snap("detail_overview_end", &app, 80, 24);
+}
+
+#[test]
+fn page_keys_scroll_detail_and_help() {
+    let mut app = detail_app("claims-triage", 24, Tab::Overview);
+    render(&app, 80, 24, true);
+    press(&mut app, KeyCode::PageDown);
+    let t = render(&app, 80, 24, true);
+    assert_eq!(position(&t).map(|p| p.0), Some(17), "{}", screen_text(&t));
+    press(&mut app, KeyCode::PageUp);
+    type_str(&mut app, "?");
+    let t = render(&app, 80, 24, true);
+    let (_, _, total) = position(&t).expect("help is longer than 80x24");
+    type_str(&mut app, "G");
+    let t = render(&app, 80, 24, true);
+    assert_eq!(position(&t).map(|p| p.1), Some(total));
+    assert!(
+        screen_text(&t).contains("no, go back"),
+        "{}",
+        screen_text(&t)
+    );
+    type_str(&mut app, "g");
+    let t = render(&app, 80, 24, true);
+    assert_eq!(position(&t).map(|p| p.0), Some(1));
+}
+
+#[test]
+fn a_long_commit_scrolls_in_the_history_tab() {
+    let mut app = detail_app("claims-triage", 24, Tab::History);
+    let mut history = sample_history();
+    let u = shipped_use_case("claims-triage");
+    // A commit that changed every measurement: more than the pane holds.
+    history[0].changes = u
+        .measurements
+        .iter()
+        .map(|m| {
+            ripen::diff::FieldChange::new(
+                "measurements",
+                ripen::diff::FieldValue::None,
+                ripen::diff::FieldValue::Measurement(m.clone()),
+            )
+        })
+        .collect();
+    app.history_loaded("claims-triage".to_owned(), Ok(history));
+    let t = render(&app, 80, 24, true);
+    let (_, _, total) = position(&t).expect("the changes overflow");
+    press(&mut app, KeyCode::PageDown);
+    press(&mut app, KeyCode::PageDown);
+    press(&mut app, KeyCode::PageDown);
+    let t = render(&app, 80, 24, true);
+    assert_eq!(position(&t).map(|p| p.1), Some(total));
+    assert!(
+        screen_text(&t).contains("▶ 89abcde"),
+        "j/k still select commits"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Dialogs.
+
+/// Every kind of dialog open on use case `id`, one app each.
+fn dialogs_on(id: &str) -> Vec<(&'static str, App)> {
+    let mut out = Vec::new();
+    for (name, keys) in [("stage", ">"), ("measurement", "m"), ("roi", "o")] {
+        let mut app = app_with(shipped(), 24);
+        select_in_portfolio(&mut app, id);
+        type_str(&mut app, keys);
+        out.push((name, app));
+    }
+    let mut app = app_with(shipped(), 24);
+    select_in_portfolio(&mut app, id);
+    let i = app.selected().unwrap();
+    let mut edited = shipped_use_case(id);
+    edited.notes = "Reviewed with the team.".to_owned();
+    app.edited(i, edited, "/tmp/ripen-copy.ron".into());
+    type_str(&mut app, "quarterly review");
+    out.push(("justify", app));
+    let mut app = app_with(shipped(), 24);
+    app.edit_failed(
+        index_of(&app, id),
+        "/tmp/ripen-copy.ron".into(),
+        vec!["state/use-cases/x.ron:3:5: error: unknown field".to_owned()],
+    );
+    out.push(("edit failed", app));
+    out
+}
+
+#[test]
+fn every_dialog_names_the_use_case_it_changes() {
+    for (name, app) in dialogs_on("invoice-extraction") {
+        let t = render(&app, 80, 24, true);
+        let title = lines(&t)
+            .into_iter()
+            .find(|l| l.contains('╔'))
+            .unwrap_or_else(|| panic!("{name}: no dialog"));
+        assert!(title.contains("invoice-extraction"), "{name}: {title}");
+    }
+    let (_, app) = dialogs_on("claims-triage").remove(3);
+    snap("edit_justify", &app, 80, 24);
+}
+
+#[test]
+fn dialogs_leave_nothing_of_the_screen_behind_on_their_rows() {
+    for (name, app) in dialogs_on("claims-triage") {
+        let t = render(&app, 80, 24, true);
+        for l in lines(&t) {
+            if let (Some(a), Some(b)) = (l.find(['║', '╔', '╚']), l.rfind(['║', '╗', '╝']))
+            {
+                let outside = format!("{}{}", &l[..a], &l[b + '║'.len_utf8()..]);
+                assert!(outside.trim().is_empty(), "{name}: {l:?}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Dates, and the new use case form.
+
+#[test]
+fn the_status_bar_marks_a_pinned_as_of_date() {
+    let t = render(&app_with(shipped(), 24), 80, 24, true);
+    assert!(
+        lines(&t)[22].contains("as of 2026-10-15 (pinned)"),
+        "{}",
+        lines(&t)[22]
+    );
+    let mut data = shipped();
+    data.pinned = false;
+    let t = render(&app_with(data, 24), 80, 24, true);
+    assert!(
+        lines(&t)[22].ends_with("as of 2026-10-15"),
+        "{}",
+        lines(&t)[22]
+    );
+    assert!(lines(&t)[22].contains("20 cases"), "{}", lines(&t)[22]);
+}
+
+#[test]
+fn a_form_warns_in_full_when_its_date_is_past_the_pinned_as_of() {
+    let mut data = shipped();
+    data.today = ripen::model::Date::from_ymd(2026, 12, 1).unwrap();
+    let mut app = app_with(data, 24);
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "m");
+    let t = snap("measurement_form_pinned", &app, 80, 24);
+    let text = flowing(&t);
+    assert!(text.contains("2026-12-01"), "{text}");
+    assert!(
+        text.contains("readiness ignores measurements after the as-of date 2026-10-15"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_new_use_case_form() {
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "nclaims-triage");
+    let t = snap("new_use_case_taken", &app, 80, 24);
+    let text = screen_text(&t);
+    assert!(text.contains("New use case claims-triage"), "{text}");
+    assert!(text.contains("claims-triage is taken"), "{text}");
+}
+
+// ---------------------------------------------------------------------------
+// Nothing is cut silently.
+
+#[test]
+fn key_hints_at_80_columns_keep_the_actions_of_the_screen() {
+    let mut app = app_with(shipped(), 24);
+    for (keys, want) in [
+        (
+            "1",
+            vec!["> stage", "m measure", "o ROI", "e edit", "Enter open"],
+        ),
+        (
+            "2",
+            vec!["> stage", "m measure", "o ROI", "e edit", "Enter open"],
+        ),
+        (
+            "3",
+            vec!["> stage", "m measure", "o ROI", "e edit", "Enter open"],
+        ),
+        (
+            "1\r",
+            vec!["> stage", "m measure", "o ROI", "e edit", "h tabs"],
+        ),
+    ] {
+        for c in keys.chars() {
+            if c == '\r' {
+                press(&mut app, KeyCode::Enter);
+            } else {
+                type_str(&mut app, &c.to_string());
+            }
+        }
+        let t = render(&app, 80, 24, true);
+        let hints = &lines(&t)[23];
+        for w in want.iter().chain(&["q quit", "? help"]) {
+            assert!(hints.contains(w), "{keys}: {w:?} missing in {hints:?}");
+        }
+    }
+}
+
+#[test]
+fn a_long_message_wraps_and_can_be_read_in_full() {
+    let mut app = app_with(shipped(), 24);
+    let path = "/tmp/ripen-claims-triage-a1b2c3/a very long directory name/claims-triage.ron";
+    let msg = format!(
+        "the editor `vim -u NONE` exited with exit status: 1; the file was not changed (copy at {path})"
+    );
+    app.flash(ripen::tui::app::Level::Error, msg.clone());
+    let t = render(&app, 80, 24, true);
+    let text = flowing(&t);
+    assert!(
+        text.contains(path) || text.replace(' ', "").contains(&path.replace(' ', "")),
+        "{}",
+        screen_text(&t)
+    );
+    assert!(
+        screen_text(&t).contains("(pinned)"),
+        "the status line stays"
+    );
+}
+
+#[test]
+fn the_title_column_gets_the_room_first() {
+    let t = render(&app_with(shipped(), 40), 120, 40, true);
+    let text = screen_text(&t);
+    assert!(
+        text.contains("Call-centre agent emotion monitoring (pilot)"),
+        "{text}"
+    );
+    assert!(text.contains("Acc/target"), "{text}");
+}
+
+fn many_problems() -> ripen::register::Register {
+    use ripen::register::{Content, Snapshot, SourceFile};
+    let mut files = vec![
+        SourceFile {
+            rel: "register.ron".to_owned(),
+            content: Content::Bytes(shipped_file("register.ron")),
+        },
+        SourceFile {
+            rel: "policy.ron".to_owned(),
+            content: Content::Bytes(shipped_file("policy.ron")),
+        },
+    ];
+    for n in 0..30 {
+        files.push(SourceFile {
+            rel: format!("use-cases/broken-case-with-a-long-name-number-{n:02}.ron"),
+            content: Content::Bytes(b"(title: \"x\", stage: Nowhere)".to_vec()),
+        });
+    }
+    let snapshot = Snapshot {
+        root: "state".to_owned(),
+        files,
+    };
+    ripen::register::load(&snapshot, Some(as_of()), today())
+}
+
+#[test]
+fn the_problems_list_keeps_its_selection_in_view_and_marks_cuts() {
+    let register = many_problems();
+    assert!(register.diagnostics.len() >= 30);
+    let mut app = app_with(Data::new(register, repo(), None), 24);
+    type_str(&mut app, "5G");
+    let t = render(&app, 80, 24, true);
+    let rows = lines(&t);
+    assert!(rows.iter().any(|l| l.contains("▶")), "{}", screen_text(&t));
+    // Rows too long for the screen end in an ellipsis.
+    let cut: Vec<_> = rows.iter().filter(|l| l.contains("✗ error")).collect();
+    assert!(!cut.is_empty());
+    for l in cut {
+        assert!(l.trim_end_matches([' ', '│']).ends_with('…'), "{l}");
+    }
+}
+
+#[test]
+fn a_long_form_value_scrolls_in_its_box_instead_of_breaking_the_form() {
+    let mut app = app_with(shipped(), 24);
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "m");
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Tab);
+    }
+    let long = "eval/claims-triage/2026-10/holdout-set-v3-final";
+    type_str(&mut app, long);
+    let mut t = render(&app, 80, 24, true);
+    let row = lines(&t)
+        .into_iter()
+        .find(|l| l.contains("║source"))
+        .expect("the source row");
+    assert!(row.contains("…") && row.contains("v3-final"), "{row}");
+    assert!(row.contains('✓'), "the status stays on the row: {row}");
+    let (x, _) = t.get_cursor_position().map(|p| (p.x, p.y)).unwrap();
+    assert!(
+        row.chars().nth(x as usize - 1).is_some_and(|c| c == 'l'),
+        "cursor after the last character: {row} at {x}"
+    );
+}
+
+#[test]
+fn money_shows_the_currency_and_thousands_separators_everywhere() {
+    for (tab, want) in [
+        (Tab::Overview, "budget_usd        USD 90,000"),
+        (Tab::Overview, "USD 16,000 per Quarter"),
+        (Tab::Roi, "USD 25,000 per Year"),
+        (Tab::Roi, "Measured in the last 365 days: USD 42,500"),
+        (
+            Tab::Readiness,
+            "USD 42,500 measured ROI in 365 days (min USD 25,000)",
+        ),
+        (
+            Tab::Readiness,
+            "USD 90,000 budget approved (min USD 20,000)",
+        ),
+    ] {
+        let app = detail_app("claims-triage", 40, tab);
+        let text = screen_text(&render(&app, 120, 40, true));
+        assert!(text.contains(want), "{tab:?}: {want:?} missing:\n{text}");
+    }
+}
+
+/// A proposal that changes every use case of the shipped register (its
+/// changes are longer than any screen).
+fn a_long_proposal() -> ripen::git::proposals::Proposal {
+    let before = shipped_register();
+    let mut after = shipped_register();
+    for e in &mut after.use_cases {
+        e.use_case.notes = format!("{} (reviewed)", e.use_case.notes);
+        e.use_case.owner = "ana.souza@example.com".to_owned();
+    }
+    let oid = git2::Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap();
+    ripen::git::proposals::Proposal {
+        branch: "team/owners".to_owned(),
+        reference: "refs/heads/team/owners".to_owned(),
+        commits: 1,
+        authors: vec!["Ana Souza <ana.souza@example.com>".to_owned()],
+        last_commit_time: chrono::DateTime::parse_from_rfc3339("2026-10-14T10:00:00+00:00")
+            .unwrap(),
+        valid: true,
+        diagnostics: Vec::new(),
+        mergeable: true,
+        files_outside_state: 0,
+        changes: ripen::diff::diff(&before, &after),
+        tip: oid,
+        base: oid,
+    }
+}
+
+#[test]
+fn the_changes_of_an_open_proposal_scroll_to_their_end() {
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "6");
+    app.proposals_loaded(Ok(vec![a_long_proposal()]));
+    press(&mut app, KeyCode::Enter);
+    let t = render(&app, 80, 24, true);
+    let (_, _, total) = position(&t).expect("the changes overflow");
+    type_str(&mut app, "G");
+    let t = render(&app, 80, 24, true);
+    assert_eq!(
+        position(&t).map(|p| p.1),
+        Some(total),
+        "{}",
+        screen_text(&t)
+    );
+    assert!(
+        screen_text(&t).contains("▶ team/owners"),
+        "the proposal stays selected"
+    );
+    type_str(&mut app, "k");
+    let t = render(&app, 80, 24, true);
+    assert_eq!(position(&t).map(|p| p.1), Some(total - 1));
+    // Enter hides the changes; j/k select proposals again.
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.proposals.open);
+}
+
+#[test]
+fn the_selection_is_never_a_hidden_row() {
+    let mut app = app_with(Data::new(many_problems(), repo(), None), 24);
+    let broken = {
+        type_str(&mut app, "5");
+        app
+    };
+    let mut apps = vec![("problems", broken)];
+    for keys in ["1", "2l", "3"] {
+        let mut app = app_with(shipped(), 24);
+        type_str(&mut app, keys);
+        apps.push((keys, app));
+    }
+    for (name, mut app) in apps {
+        for keys in ["G", "k", "g", "j", "G"] {
+            type_str(&mut app, keys);
+            let t = render(&app, 80, 24, true);
+            assert!(
+                lines(&t).iter().any(|l| l.contains('▶')),
+                "{name} after {keys}: no selection shown\n{}",
+                screen_text(&t)
+            );
+        }
+    }
+}
+
+#[test]
+fn the_review_shows_money_and_scrolls_its_text() {
+    use ripen::report::quarterly::{Revision, build};
+    // Then: every use case one stage back (Identify stays), so many move.
+    let mut then = shipped_register();
+    for e in &mut then.use_cases {
+        if let Some(prev) = e.use_case.stage.previous() {
+            e.use_case.stage = prev;
+        }
+    }
+    let now = shipped_register();
+    let rev = |label: &str| Revision {
+        label: label.to_owned(),
+        commit: None,
+        date: None,
+    };
+    let report = build(&then, &now, rev("review/2026-Q2"), rev("HEAD"));
+    assert!(!report.movements.is_empty());
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "7");
+    let tag = ripen::git::review::ReviewTag {
+        name: "review/2026-Q2".to_owned(),
+        quarter: ripen::git::review::Quarter::parse("2026-Q2").unwrap(),
+        commit: "0123456789abcdef0123456789abcdef01234567".to_owned(),
+        annotated: true,
+        tagger: Some("Ana Silva".to_owned()),
+        email: Some("ana.silva@example.com".to_owned()),
+        time: chrono::DateTime::parse_from_rfc3339("2026-07-01T09:00:00+00:00").unwrap(),
+        summary: "Q2 review".to_owned(),
+        message: "Q2 review\n".to_owned(),
+    };
+    app.review_tags_loaded(Ok(vec![tag]));
+    app.report_loaded("review/2026-Q2".to_owned(), Ok(report));
+    let t = snap("review", &app, 80, 24);
+    let text = flowing(&t);
+    assert!(text.contains("measured, USD"), "{text}");
+    let (_, _, total) = position(&t).expect("the text overflows at 80x24");
+    press(&mut app, KeyCode::PageDown);
+    press(&mut app, KeyCode::PageDown);
+    press(&mut app, KeyCode::PageDown);
+    let t = render(&app, 80, 24, true);
+    assert_eq!(
+        position(&t).map(|p| p.1),
+        Some(total),
+        "{}",
+        screen_text(&t)
+    );
+}
+
+#[test]
+fn a_long_problem_is_shown_in_full_below_the_list() {
+    let mut register = many_problems();
+    let long = "this message is long on purpose: ".repeat(12) + "the end.";
+    register.diagnostics[0].message = long.clone();
+    let mut app = app_with(Data::new(register, repo(), None), 24);
+    type_str(&mut app, "5");
+    let t = render(&app, 80, 24, true);
+    let text = flowing(&t);
+    assert!(text.contains("the end."), "{}", screen_text(&t));
+    assert!(
+        lines(&t).iter().any(|l| l.contains('▶')),
+        "the list still shows its selection"
+    );
+}
+
+#[test]
+fn a_long_title_gives_way_in_the_detail_header_with_an_ellipsis() {
+    let mut u = shipped_use_case("claims-triage");
+    u.title = "A very long title that goes on and on about what this use case does".to_owned();
+    let register = register_of(&[("long-title-case", &u)]);
+    let mut app = app_with(Data::new(register, repo(), None), 24);
+    press(&mut app, KeyCode::Enter);
+    let t = render(&app, 80, 24, true);
+    let header = &lines(&t)[1];
+    assert!(
+        header.contains("… · long-title-case · ◐ almost"),
+        "{header}"
+    );
+    assert!(header.ends_with('┐'), "{header}");
+}
+
+#[test]
+fn the_board_follows_a_moved_card_into_its_new_column() {
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "2ljjjj");
+    type_str(&mut app, "<back to identify");
+    let req = match press(&mut app, KeyCode::Enter).pop() {
+        Some(ripen::tui::app::Effect::Commit(req)) => req,
+        other => panic!("expected a commit, got {other:?}"),
+    };
+    let mut register = shipped_register();
+    let i = index_of(&app, "claims-triage");
+    register.use_cases[i].use_case = ripen::register::parse_use_case(&req.text).unwrap();
+    app.reload(Data::new(register, repo(), None));
+    app.committed(Ok(
+        "committed 89abcde: claims-triage: stage Collect -> Identify".to_owned(),
+    ));
+    let t = snap("board_after_move", &app, 80, 24);
+    let column = board_column(&t, 0);
+    assert!(
+        column.iter().any(|l| l.contains("▶ Motor claim")),
+        "{column:#?}"
+    );
+    assert_eq!(
+        lines(&t).iter().filter(|l| l.contains('▶')).count(),
+        1,
+        "one marker on the screen"
+    );
+}
+
+#[test]
+fn a_twenty_digit_amount_is_too_large() {
+    let mut app = app_with(shipped(), 24);
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "o");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_str(&mut app, "99999999999999999999");
+    let t = snap("roi_form_too_large", &app, 80, 24);
+    let text = flowing(&t);
+    assert!(text.contains("too large"), "{text}");
+    assert!(!text.contains("a whole number of at least 0"), "{text}");
+}
+
+/// A key a person might press, for the random walks below.
+fn any_key() -> impl Strategy<Value = ratatui::crossterm::event::Event> {
+    let chars = "jkgG/aclimte123456 7hl<>sSfn?y";
+    prop_oneof![
+        proptest::sample::select(chars.chars().collect::<Vec<_>>()).prop_map(ch),
+        proptest::sample::select(vec![
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Backspace,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::PageDown,
+            KeyCode::PageUp,
+            KeyCode::Up,
+            KeyCode::Down,
+        ])
+        .prop_map(key),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Whatever is pressed, nothing panics, every frame draws, and the
+    /// selection is a row the screen shows.
+    #[test]
+    fn random_keys_keep_the_selection_valid_and_never_panic(
+        keys in proptest::collection::vec(any_key(), 1..60),
+        tall in proptest::bool::ANY,
+    ) {
+        let h = if tall { 40 } else { 24 };
+        let mut app = app_with(shipped(), h);
+        for ev in &keys {
+            let before = app.portfolio.filter.value().to_owned();
+            app.handle_event(ev);
+            if app.quit {
+                break;
+            }
+            render(&app, 80, h, true);
+            let p = &app.portfolio;
+            if p.visible.is_empty() {
+                prop_assert_eq!(p.cursor.selected, 0);
+            } else {
+                prop_assert!(p.cursor.selected < p.visible.len());
+            }
+            if p.filter.value() != before && !p.visible.is_empty() {
+                prop_assert_eq!(p.cursor.selected, 0, "a new filter text selects the best match");
+            }
+            if let Some(i) = app.selected() {
+                prop_assert!(i < app.data.register.use_cases.len());
+            }
+        }
     }
 }

@@ -78,7 +78,9 @@ fn form(app: &App) -> (FormKind, Vec<String>, usize, Option<String>) {
 
 fn field_error(app: &App, n: usize) -> Option<String> {
     match &app.dialog {
-        Some(Dialog::Form { fields, .. }) => fields[n].error(),
+        Some(Dialog::Form { fields, .. } | Dialog::New { fields, .. }) => {
+            fields[n].error(&app.form_context())
+        }
         _ => panic!("no form open"),
     }
 }
@@ -306,13 +308,13 @@ fn j_and_k_scroll_the_detail_and_reset_on_another_tab() {
     let mut app = app();
     press(&mut app, KeyCode::Enter);
     type_str(&mut app, "jjj");
-    assert_eq!(app.detail_scroll, 3);
+    assert_eq!(app.detail_scroll.offset, 3);
     type_str(&mut app, "k");
-    assert_eq!(app.detail_scroll, 2);
+    assert_eq!(app.detail_scroll.offset, 2);
     type_str(&mut app, "kkkk");
-    assert_eq!(app.detail_scroll, 0);
+    assert_eq!(app.detail_scroll.offset, 0);
     type_str(&mut app, "jl");
-    assert_eq!(app.detail_scroll, 0);
+    assert_eq!(app.detail_scroll.offset, 0);
 }
 
 #[test]
@@ -401,14 +403,27 @@ fn the_filter_also_matches_ids_teams_and_owners() {
 }
 
 #[test]
-fn the_selected_use_case_stays_selected_while_it_is_visible() {
+fn changing_the_filter_text_selects_the_best_match() {
     let mut app = app();
-    select_in_portfolio(&mut app, "customer-faq");
-    type_str(&mut app, "/cust");
-    assert!(app.portfolio.visible.len() < 20);
-    assert_eq!(selected_id(&app).as_deref(), Some("customer-faq"));
-    type_str(&mut app, "omer serv");
-    assert_eq!(selected_id(&app).as_deref(), Some("customer-faq"));
+    // The row selected before filtering still matches "meet" somewhere
+    // (its team), but it is not what the user sees first.
+    select_in_portfolio(&mut app, "emotion-recognition-pilot");
+    type_str(&mut app, "/meet");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(titles(&app)[0], "Meeting summaries");
+    assert_eq!(selected_id(&app).as_deref(), Some("meeting-summaries"));
+    type_str(&mut app, "m");
+    let (index, ..) = match &app.dialog {
+        Some(Dialog::Form { index, kind, .. }) => (*index, *kind),
+        _ => panic!("no form"),
+    };
+    assert_eq!(id_at(&app, index), "meeting-summaries");
+    press(&mut app, KeyCode::Esc);
+    // Every change of the text starts again at the first row.
+    type_str(&mut app, "j/");
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(app.portfolio.cursor.selected, 0);
+    assert_eq!(app.portfolio.cursor.offset, 0);
 }
 
 #[test]
@@ -446,17 +461,18 @@ fn esc_clears_the_filter() {
 #[test]
 fn enter_keeps_the_filter_and_leaves_typing() {
     let mut app = app();
-    type_str(&mut app, "/claim");
+    type_str(&mut app, "/cust");
     let narrowed = app.portfolio.visible.clone();
+    assert!(narrowed.len() >= 2 && narrowed.len() < 20, "{narrowed:?}");
     press(&mut app, KeyCode::Enter);
     assert!(!app.portfolio.typing);
-    assert_eq!(app.portfolio.filter.value(), "claim");
+    assert_eq!(app.portfolio.filter.value(), "cust");
     assert_eq!(app.portfolio.visible, narrowed);
     assert_eq!(app.screen, Screen::Portfolio, "Enter did not open Detail");
     // Keys are commands again: j moves, a second Enter opens.
     type_str(&mut app, "j");
     assert_eq!(app.portfolio.cursor.selected, 1);
-    assert_eq!(app.portfolio.filter.value(), "claim");
+    assert_eq!(app.portfolio.filter.value(), "cust");
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Detail);
     assert_eq!(app.detail, Some(narrowed[1]));
@@ -484,12 +500,12 @@ fn keys_typed_into_the_filter_are_text() {
     // Up and Down still move the selection while typing.
     press(&mut app, KeyCode::Esc);
     type_str(&mut app, "/c");
-    let at = app.portfolio.cursor.selected;
+    assert_eq!(app.portfolio.cursor.selected, 0, "the best match");
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.portfolio.cursor.selected, at + 1);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.portfolio.cursor.selected, 2);
     press(&mut app, KeyCode::Up);
-    press(&mut app, KeyCode::Up);
-    assert_eq!(app.portfolio.cursor.selected, at - 1);
+    assert_eq!(app.portfolio.cursor.selected, 1);
     assert_eq!(app.portfolio.filter.value(), "c");
     // Ctrl-C still quits.
     app.handle_event(&Event::Key(KeyEvent::new(
@@ -759,7 +775,7 @@ fn a_justified_move_returns_one_commit() {
         Some("pilot with underwriters, quarterly review")
     );
     assert_eq!(req.rel, "use-cases/kb-search.ron");
-    assert_eq!(req.expected, shipped_file("use-cases/kb-search.ron"));
+    assert_eq!(req.expected, Some(shipped_file("use-cases/kb-search.ron")));
     assert_eq!(req.head, repo().head);
     let after = parse_use_case(&req.text).unwrap();
     let mut before = shipped_use_case("kb-search");
@@ -1247,14 +1263,14 @@ fn question_mark_toggles_help_and_esc_closes_it() {
     assert!(!app.help);
     type_str(&mut app, "?jj");
     assert!(app.help);
-    assert_eq!(app.help_scroll, 2, "j scrolls the help");
+    assert_eq!(app.help_scroll.offset, 2, "j scrolls the help");
     assert_eq!(app.portfolio.cursor.selected, 0, "not the table behind it");
     press(&mut app, KeyCode::Esc);
     assert!(!app.help);
     assert_eq!(app.screen, Screen::Portfolio);
     // Help opens at the top again.
     type_str(&mut app, "?");
-    assert_eq!(app.help_scroll, 0);
+    assert_eq!(app.help_scroll.offset, 0);
     // Enter does not open the use case behind the help.
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Portfolio);
@@ -1326,4 +1342,488 @@ fn proposals_and_reviews_load_when_their_screen_shows_and_again_after_a_reload()
         Some(Load::Proposals),
         "a reload forgets what git said"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Selection integrity.
+
+/// Whether any of the id, title, team or owner of the row at register index
+/// `i` contains `word`, ignoring case.
+fn row_contains(app: &App, i: usize, word: &str) -> bool {
+    let r = &app.data.rows[i];
+    [
+        r.id.as_str(),
+        r.title.as_str(),
+        r.team.as_str(),
+        r.owner.as_str(),
+    ]
+    .iter()
+    .any(|t| t.to_lowercase().contains(word))
+}
+
+#[test]
+fn a_filter_shows_no_scattered_matches() {
+    let mut app = app();
+    type_str(&mut app, "/claim");
+    let shown = titles(&app);
+    assert!(!shown.is_empty());
+    for bad in [
+        "Call-centre agent emotion monitoring (pilot)",
+        "Campaign marketing copy",
+    ] {
+        assert!(!shown.iter().any(|t| t == bad), "{bad} in {shown:?}");
+    }
+    for &i in &app.portfolio.visible {
+        assert!(row_contains(&app, i, "claim"), "{}", id_at(&app, i));
+    }
+}
+
+#[test]
+fn a_match_at_a_word_start_ranks_above_one_inside_a_word() {
+    let mut app = app();
+    type_str(&mut app, "/mar");
+    let ids: Vec<String> = app
+        .portfolio
+        .visible
+        .iter()
+        .map(|&i| id_at(&app, i))
+        .collect();
+    // "summaries" holds "mar" inside a word; "Marketplace", "marketing",
+    // "maria.lopez" start with it.
+    let inside = ids.iter().position(|id| id == "meeting-summaries").unwrap();
+    for starts in ["product-descriptions", "marketing-copy", "contract-review"] {
+        let at = ids.iter().position(|id| id == starts).unwrap();
+        assert!(at < inside, "{starts} after meeting-summaries: {ids:?}");
+    }
+    // Acronym-like pieces that each start a word still match.
+    press(&mut app, KeyCode::Esc);
+    type_str(&mut app, "/invextr");
+    assert_eq!(selected_id(&app).as_deref(), Some("invoice-extraction"));
+}
+
+#[test]
+fn sorting_keeps_the_selected_use_case_selected_and_visible() {
+    let mut app = app();
+    select_in_portfolio(&mut app, "claims-triage");
+    for _ in 0..9 {
+        type_str(&mut app, "s");
+        assert_eq!(
+            selected_id(&app).as_deref(),
+            Some("claims-triage"),
+            "sort {:?}",
+            app.portfolio.sort
+        );
+        let c = app.portfolio.cursor;
+        assert!(
+            c.offset <= c.selected && c.selected < c.offset + app.page,
+            "{c:?}"
+        );
+        type_str(&mut app, "S");
+        assert_eq!(selected_id(&app).as_deref(), Some("claims-triage"));
+    }
+}
+
+#[test]
+fn a_quick_filter_never_leaves_the_selection_on_a_hidden_row() {
+    let mut app = app();
+    select_in_portfolio(&mut app, "invoice-extraction");
+    for _ in 0..16 {
+        type_str(&mut app, "f");
+        match app.selected() {
+            Some(i) => assert!(app.portfolio.visible.contains(&i)),
+            None => assert!(app.portfolio.visible.is_empty()),
+        }
+    }
+}
+
+#[test]
+fn only_quit_acts_while_the_terminal_is_too_small() {
+    let mut app = app();
+    app.handle_event(&Event::Resize(70, 24));
+    assert!(app.too_small());
+    let mut effects = type_str(&mut app, "g>blind");
+    effects.extend(press(&mut app, KeyCode::Enter));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(app.dialog.is_none());
+    assert_eq!(app.screen, Screen::Portfolio);
+    assert_eq!(app.portfolio.cursor.selected, 0);
+    for keys in ["2", "/x", "?", "m", "e"] {
+        assert!(type_str(&mut app, keys).is_empty());
+        assert!(
+            app.dialog.is_none() && !app.help && !app.portfolio.typing,
+            "{keys}"
+        );
+    }
+    // Enlarged, keys act again; q quits while small.
+    app.handle_event(&Event::Resize(80, 24));
+    type_str(&mut app, ">");
+    assert!(app.dialog.is_some());
+    press(&mut app, KeyCode::Esc);
+    app.handle_event(&Event::Resize(80, 20));
+    type_str(&mut app, "q");
+    assert!(app.quit);
+}
+
+#[test]
+fn after_a_move_the_board_focuses_the_moved_use_case() {
+    let mut app = app();
+    // Collect column, Motor claims triage.
+    type_str(&mut app, "2ljjjj");
+    assert_eq!(selected_id(&app).as_deref(), Some("claims-triage"));
+    type_str(&mut app, "<back to identify");
+    let req = only_commit(press(&mut app, KeyCode::Enter));
+    let mut register = shipped_register();
+    let i = register
+        .use_cases
+        .iter()
+        .position(|e| e.id.as_str() == "claims-triage")
+        .unwrap();
+    register.use_cases[i].use_case = parse_use_case(&req.text).unwrap();
+    app.reload(Data::new(register, repo(), None));
+    app.committed(Ok("committed".to_owned()));
+    assert_eq!(app.board_column, 0, "Identify");
+    assert_eq!(selected_id(&app).as_deref(), Some("claims-triage"));
+}
+
+// ---------------------------------------------------------------------------
+// External edits are justified; problems open at their line.
+
+fn justify_dialog(
+    app: &App,
+) -> (
+    usize,
+    Vec<&'static str>,
+    Option<String>,
+    bool,
+    Option<String>,
+) {
+    match &app.dialog {
+        Some(Dialog::Justify {
+            index,
+            fields,
+            override_reason,
+            confirming,
+            error,
+            ..
+        }) => (
+            *index,
+            fields.clone(),
+            override_reason.clone(),
+            *confirming,
+            error.clone(),
+        ),
+        _ => panic!("no justification dialog open"),
+    }
+}
+
+#[test]
+fn a_valid_edit_asks_why_and_its_subject_names_the_fields() {
+    let mut app = app();
+    let i = index_of(&app, "kb-search");
+    let mut edited = shipped_use_case("kb-search");
+    edited.notes = "Reviewed with underwriting.".to_owned();
+    edited.owner = "ana.souza@example.com".to_owned();
+    let copy = std::path::PathBuf::from("/tmp/ripen-kb-search-x.ron");
+    assert!(app.edited(i, edited.clone(), copy.clone()).is_empty());
+    let (index, fields, reason, confirming, _) = justify_dialog(&app);
+    assert_eq!((index, reason, confirming), (i, None, false));
+    assert_eq!(fields, vec!["owner", "notes"]);
+    // Like a stage move: no commit without a justification.
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(
+        justify_dialog(&app).4.as_deref(),
+        Some("type a one-line justification first")
+    );
+    type_str(&mut app, "ownership moved to Ana in the reorg");
+    let req = only_commit(press(&mut app, KeyCode::Enter));
+    let mut lines = req.message.lines();
+    assert_eq!(lines.next(), Some("kb-search: edit owner, notes"));
+    assert_eq!(lines.next(), Some(""));
+    assert_eq!(lines.next(), Some("ownership moved to Ana in the reorg"));
+    assert_eq!(parse_use_case(&req.text).unwrap(), edited);
+    assert_eq!(req.rel, "use-cases/kb-search.ron");
+
+    // Esc commits nothing and says where the edited copy is.
+    let mut app = self::app();
+    let mut edited = shipped_use_case("kb-search");
+    edited.notes = "x".to_owned();
+    app.edited(i, edited, copy.clone());
+    type_str(&mut app, "half a reason");
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.dialog.is_none());
+    assert!(
+        matches!(&app.flash, Some((Level::Info, m)) if m.contains("/tmp/ripen-kb-search-x.ron"))
+    );
+
+    // An edit that changes nothing commits nothing.
+    let mut app = self::app();
+    app.edited(i, shipped_use_case("kb-search"), copy);
+    assert!(app.dialog.is_none());
+    assert!(matches!(&app.flash, Some((_, m)) if m.contains("nothing to commit")));
+}
+
+#[test]
+fn an_edit_into_fine_tune_that_is_not_ready_asks_to_override() {
+    let mut app = app();
+    let i = index_of(&app, "claims-triage");
+    let mut edited = shipped_use_case("claims-triage");
+    edited.stage = Stage::FineTune;
+    app.edited(i, edited, "/tmp/c.ron".into());
+    let (_, fields, reason, ..) = justify_dialog(&app);
+    assert_eq!(fields, vec!["stage"]);
+    assert!(reason.as_deref().unwrap().contains("almost"), "{reason:?}");
+    type_str(&mut app, "board approved");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(justify_dialog(&app).3, "the confirmation shows");
+    let req = only_commit(type_str(&mut app, "y"));
+    assert!(
+        req.message
+            .starts_with("claims-triage: edit stage\n\nboard approved\n")
+    );
+    assert!(
+        req.message
+            .contains("Readiness override: moved to FineTune although readiness is `almost`"),
+        "{}",
+        req.message
+    );
+}
+
+#[test]
+fn enter_on_a_problem_opens_its_file_at_its_line() {
+    use ripen::register::{Content, Snapshot, SourceFile};
+    let mut files = vec![
+        SourceFile {
+            rel: "register.ron".to_owned(),
+            content: Content::Bytes(shipped_file("register.ron")),
+        },
+        SourceFile {
+            rel: "policy.ron".to_owned(),
+            content: Content::Bytes(shipped_file("policy.ron")),
+        },
+    ];
+    let mut text = String::from_utf8(shipped_file("use-cases/kb-search.ron")).unwrap();
+    text = text.replacen("stage: Identify", "stage: Nowhere", 1);
+    let line = text.lines().position(|l| l.contains("Nowhere")).unwrap() + 1;
+    files.push(SourceFile {
+        rel: "use-cases/kb-search.ron".to_owned(),
+        content: Content::Bytes(text.into_bytes()),
+    });
+    let snapshot = Snapshot {
+        root: "state".to_owned(),
+        files,
+    };
+    let register = ripen::register::load(&snapshot, Some(as_of()), today());
+    assert_eq!(register.errors(), 1, "{:?}", register.diagnostics);
+    let mut app = app_with(Data::new(register.clone(), repo(), None), 24);
+    type_str(&mut app, "5");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Effect::EditAt {
+            rel: "use-cases/kb-search.ron".to_owned(),
+            line
+        }]
+    );
+    // Not when editing is off.
+    let mut app = app_with(
+        Data::new(register, repo(), Some("viewing revision HEAD".to_owned())),
+        24,
+    );
+    type_str(&mut app, "5");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(matches!(&app.flash, Some((Level::Error, m)) if m.contains("editing is off")));
+}
+
+// ---------------------------------------------------------------------------
+// Dates, and new use cases.
+
+/// The shipped register (as-of pinned to 2026-10-15) on `today`.
+fn on_day(today: &str) -> App {
+    let mut data = shipped();
+    data.today = ripen::model::Date::parse(today).unwrap();
+    app_with(data, 24)
+}
+
+fn form_warning(app: &App, n: usize) -> Option<String> {
+    match &app.dialog {
+        Some(Dialog::Form { fields, .. }) => fields[n].warning(&app.form_context()),
+        _ => panic!("no form open"),
+    }
+}
+
+#[test]
+fn a_form_dates_today_refuses_the_future_and_warns_past_a_pinned_as_of() {
+    let mut app = on_day("2026-12-01");
+    assert!(app.data.pinned, "the shipped register pins as_of");
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "m");
+    let (_, values, ..) = form(&app);
+    assert_eq!(values[0], "2026-12-01", "today, not the as-of date");
+    assert_eq!(field_error(&app, 0), None);
+    let warning = form_warning(&app, 0).expect("a warning");
+    assert!(
+        warning.contains("readiness ignores measurements after the as-of date 2026-10-15"),
+        "{warning}"
+    );
+    // A date after today is refused, and Enter does not commit it.
+    backspaces(&mut app, 10);
+    type_str(&mut app, "2030-01-01");
+    let err = field_error(&app, 0).expect("refused");
+    assert!(err.contains("after today (2026-12-01)"), "{err}");
+    for v in ["0.9", "0.9", "100", "1", "4", "eval"] {
+        press(&mut app, KeyCode::Tab);
+        type_str(&mut app, v);
+    }
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(form(&app).2, 0, "the focus goes to the date");
+    // On or before the as-of date: no warning.
+    let mut app = on_day("2026-12-01");
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "o");
+    backspaces(&mut app, 10);
+    type_str(&mut app, "2026-10-01");
+    assert_eq!(form_warning(&app, 0), None);
+    // Not pinned: nothing to warn about.
+    let mut app = on_day("2026-12-01");
+    app.data.pinned = false;
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "m");
+    assert_eq!(form_warning(&app, 0), None);
+}
+
+#[test]
+fn a_twenty_digit_value_is_too_large() {
+    let mut app = app();
+    select_in_portfolio(&mut app, "claims-triage");
+    type_str(&mut app, "o");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_str(&mut app, "99999999999999999999");
+    let err = field_error(&app, 2).unwrap();
+    assert!(err.starts_with("too large"), "{err}");
+}
+
+fn new_form(app: &App) -> (Vec<String>, usize, Option<String>) {
+    match &app.dialog {
+        Some(Dialog::New {
+            fields,
+            focus,
+            error,
+        }) => (
+            fields.iter().map(|f| f.input.value().to_owned()).collect(),
+            *focus,
+            error.clone(),
+        ),
+        _ => panic!("no new use case form"),
+    }
+}
+
+#[test]
+fn n_creates_a_use_case_in_one_commit_and_selects_it() {
+    let mut app = app();
+    type_str(&mut app, "n");
+    assert_eq!(new_form(&app).0, vec!["", "", "", ""]);
+    // The id is checked as typed: slug form, not taken.
+    type_str(&mut app, "Claims");
+    assert!(field_error(&app, 0).unwrap().contains("lower-case"));
+    backspaces(&mut app, 6);
+    type_str(&mut app, "claims-triage");
+    assert!(field_error(&app, 0).unwrap().contains("taken"));
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    type_str(&mut app, "-2");
+    assert_eq!(field_error(&app, 0), None);
+    for v in [
+        "Home claims triage",
+        "ana.souza@example.com",
+        "Claims Operations",
+    ] {
+        press(&mut app, KeyCode::Tab);
+        type_str(&mut app, v);
+    }
+    let req = only_commit(press(&mut app, KeyCode::Enter));
+    assert_eq!(req.rel, "use-cases/claims-triage-2.ron");
+    assert_eq!(req.expected, None, "a new file: it must not exist yet");
+    assert_eq!(req.head, repo().head);
+    assert!(
+        req.message.starts_with("claims-triage-2: create\n"),
+        "{}",
+        req.message
+    );
+    let u = parse_use_case(&req.text).unwrap();
+    assert_eq!(u.title, "Home claims triage");
+    assert_eq!(u.owner, "ana.souza@example.com");
+    assert_eq!(u.team, "Claims Operations");
+    assert_eq!(u.stage, Stage::Identify);
+    // Once committed and reloaded, the new use case is selected.
+    let mut cases: Vec<(String, ripen::model::UseCase)> = shipped_register()
+        .use_cases
+        .iter()
+        .map(|e| (e.id.to_string(), e.use_case.clone()))
+        .collect();
+    cases.push(("claims-triage-2".to_owned(), u));
+    let refs: Vec<(&str, &ripen::model::UseCase)> =
+        cases.iter().map(|(i, u)| (i.as_str(), u)).collect();
+    app.reload(Data::new(register_of(&refs), repo(), None));
+    app.committed(Ok("committed abc1234: claims-triage-2: create".to_owned()));
+    assert!(app.dialog.is_none());
+    assert_eq!(app.screen, Screen::Portfolio);
+    assert_eq!(selected_id(&app).as_deref(), Some("claims-triage-2"));
+
+    // Refused when editing is off.
+    let data = Data::new(
+        shipped_register(),
+        repo(),
+        Some("viewing revision HEAD".to_owned()),
+    );
+    let mut app = app_with(data, 24);
+    assert!(type_str(&mut app, "n").is_empty());
+    assert!(app.dialog.is_none());
+    assert!(matches!(&app.flash, Some((Level::Error, m)) if m.contains("editing is off")));
+}
+
+#[test]
+fn an_edit_is_committed_only_over_the_file_it_was_made_from() {
+    let mut app = app();
+    let i = index_of(&app, "kb-search");
+    let mut edited = shipped_use_case("kb-search");
+    edited.notes = "Edited in the editor.".to_owned();
+    app.edited(i, edited.clone(), "/tmp/ripen-kb.ron".into());
+    type_str(&mut app, "reviewed");
+    // Meanwhile someone else changed the file, and the register reloaded.
+    let mut register = shipped_register();
+    register.use_cases[i].use_case.owner = "someone.else@example.com".to_owned();
+    register.use_cases[i].original = b"changed by someone else".to_vec();
+    app.reload(Data::new(register, repo(), None));
+    let req = only_commit(press(&mut app, KeyCode::Enter));
+    // The commit expects the file the copy was made from: the git edge
+    // refuses it, rather than overwrite the other change.
+    assert_eq!(req.expected, Some(shipped_file("use-cases/kb-search.ron")));
+    assert_eq!(parse_use_case(&req.text).unwrap(), edited);
+}
+
+#[test]
+fn the_id_of_a_file_that_failed_to_load_is_taken_too() {
+    use ripen::register::{Content, Snapshot, SourceFile};
+    let files = vec![
+        SourceFile {
+            rel: "register.ron".to_owned(),
+            content: Content::Bytes(shipped_file("register.ron")),
+        },
+        SourceFile {
+            rel: "policy.ron".to_owned(),
+            content: Content::Bytes(shipped_file("policy.ron")),
+        },
+        SourceFile {
+            rel: "use-cases/half-written.ron".to_owned(),
+            content: Content::Bytes(b"(title: ".to_vec()),
+        },
+    ];
+    let snapshot = Snapshot {
+        root: "state".to_owned(),
+        files,
+    };
+    let register = ripen::register::load(&snapshot, Some(as_of()), today());
+    assert!(register.use_cases.is_empty() && register.errors() > 0);
+    let mut app = app_with(Data::new(register, repo(), None), 24);
+    type_str(&mut app, "nhalf-written");
+    assert!(field_error(&app, 0).unwrap().contains("taken"));
 }

@@ -148,6 +148,17 @@ impl Register {
     pub fn display(&self, rel: &str) -> String {
         display_path(&self.root, rel)
     }
+
+    /// The path relative to the state directory of a file shown as
+    /// `display` (the inverse of [`Register::display`]).
+    pub fn rel_of<'a>(&self, display: &'a str) -> Option<&'a str> {
+        if self.root.is_empty() || self.root == "." {
+            return Some(display);
+        }
+        display
+            .strip_prefix(self.root.trim_end_matches('/'))
+            .and_then(|rest| rest.strip_prefix('/'))
+    }
 }
 
 /// Chooses the as-of date: an explicit override, else `register.ron`'s

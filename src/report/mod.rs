@@ -115,6 +115,16 @@ pub struct ReadyRow {
     pub not_applicable_because: Option<String>,
 }
 
+/// An amount of money as every screen and report shows it: the currency
+/// (sanitized), then the amount with thousands separators: `USD 670,500`.
+pub fn money(currency: &str, amount: u64) -> String {
+    format!(
+        "{} {}",
+        crate::text::sanitize(currency),
+        quarterly::thousands(amount)
+    )
+}
+
 /// Which use cases `ripen ready` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selection {

@@ -849,7 +849,7 @@ pub fn thousands(n: u64) -> String {
 }
 
 fn money(currency: &str, n: u64) -> String {
-    format!("{} {}", sanitize(currency), thousands(n))
+    super::money(currency, n)
 }
 
 fn percent(v: f64) -> String {

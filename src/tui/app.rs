@@ -20,6 +20,9 @@ use crate::readiness::{Assessment, Flag, Verdict};
 use crate::register::{Entry, Register};
 use crate::report::{self, ListRow, Selection, Summary};
 
+/// The smallest terminal the layout is designed for.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
 /// Everything loaded from the library, replaced as a whole on reload.
 pub struct Data {
     /// The register.
@@ -36,16 +39,39 @@ pub struct Data {
     pub repo: RepoStatus,
     /// Why editing is off, if it is.
     pub read_only: Option<String>,
+    /// Today, as the runtime read it (forms refuse later dates). Without
+    /// a clock (tests), the as-of date.
+    pub today: crate::model::Date,
+    /// Whether the as-of date is pinned (by `register.ron` or `--as-of`)
+    /// rather than today.
+    pub pinned: bool,
 }
 
 impl Data {
+    /// The register's currency, sanitized (`USD` when unset).
+    pub fn currency(&self) -> String {
+        self.register
+            .settings
+            .as_ref()
+            .map_or("USD".to_owned(), |s| {
+                crate::text::sanitize(&s.currency).into_owned()
+            })
+    }
+
     /// Derives every view of `register` through the library.
     pub fn new(register: Register, repo: RepoStatus, read_only: Option<String>) -> Data {
         let assessments = report::assess_all(&register);
         let rows = report::list(&register, &assessments);
         let candidates = report::ranked(&register, &assessments, Selection::Candidates);
         let summary = report::summary(&assessments);
+        let today = register.as_of;
+        let pinned = register
+            .settings
+            .as_ref()
+            .is_some_and(|s| s.as_of.is_some());
         Data {
+            today,
+            pinned,
             register,
             assessments,
             rows,
@@ -298,6 +324,54 @@ impl Cursor {
     }
 }
 
+/// The position of a pane of text that may be longer than its area.
+///
+/// The update moves [`Scroll::offset`]; the view, which alone knows how
+/// many lines the text wraps to, records the bounds it drew with (as
+/// ratatui's `ListState` keeps its offset), so the next key stops at the
+/// end instead of scrolling into nothing.
+#[derive(Debug, Default, Clone)]
+pub struct Scroll {
+    /// The first line shown (may exceed the end until the next draw).
+    pub offset: usize,
+    /// The last valid offset, as of the last draw (`None`: not drawn yet).
+    max: std::cell::Cell<Option<usize>>,
+    /// The pane's height at the last draw, for paging.
+    height: std::cell::Cell<usize>,
+}
+
+impl Scroll {
+    /// Applies a movement key: a line, a page, or either end. Returns
+    /// whether the action was a movement.
+    pub fn apply(&mut self, action: Action, page: usize) -> bool {
+        let page = match self.height.get() {
+            0 => page.max(1),
+            h => h.saturating_sub(1).max(1),
+        };
+        let max = self.max.get().unwrap_or(usize::MAX);
+        let at = self.offset.min(max);
+        self.offset = match action {
+            Action::Up => at.saturating_sub(1),
+            Action::Down => at.saturating_add(1).min(max),
+            Action::PageUp => at.saturating_sub(page),
+            Action::PageDown => at.saturating_add(page).min(max),
+            Action::Top => 0,
+            Action::Bottom => max,
+            _ => return false,
+        };
+        true
+    }
+
+    /// Records that the text has `total` lines in a pane `height` lines
+    /// high; returns the offset to draw from.
+    pub fn record(&self, total: usize, height: usize) -> usize {
+        let max = total.saturating_sub(height);
+        self.max.set(Some(max));
+        self.height.set(height);
+        self.offset.min(max)
+    }
+}
+
 /// The portfolio table's state.
 pub struct Portfolio {
     /// The fuzzy filter text.
@@ -329,9 +403,14 @@ pub struct Field {
 }
 
 impl Field {
-    /// The field's current problem, if any.
-    pub fn error(&self) -> Option<String> {
-        form::check(self.spec.kind, self.input.value()).err()
+    /// The field's current problem, if any, in `ctx`.
+    pub fn error(&self, ctx: &form::Context) -> Option<String> {
+        form::check_in(self.spec.kind, self.input.value(), ctx).err()
+    }
+
+    /// A warning about the field's value (a date readiness will not see).
+    pub fn warning(&self, ctx: &form::Context) -> Option<String> {
+        form::warning(self.spec.kind, self.input.value(), ctx)
     }
 }
 
@@ -342,6 +421,8 @@ pub enum FormKind {
     Measurement,
     /// ROI evidence.
     Roi,
+    /// A new use case (id, title, owner, team).
+    UseCase,
 }
 
 /// A dialog over the current screen.
@@ -374,6 +455,15 @@ pub enum Dialog {
         /// The last failure, shown in the form.
         error: Option<String>,
     },
+    /// Creating a use case: its id, title, owner and team.
+    New {
+        /// The fields ([`form::NEW_USE_CASE`]).
+        fields: Vec<Field>,
+        /// The focused field.
+        focus: usize,
+        /// The last failure, shown in the form.
+        error: Option<String>,
+    },
     /// Accepting a proposal, awaiting confirmation.
     Accept {
         /// The branch.
@@ -382,6 +472,30 @@ pub enum Dialog {
         tip: git2::Oid,
         /// What accepting does, one line per item.
         summary: Vec<String>,
+    },
+    /// An external edit is valid: why was it made? Committed with the
+    /// justification, as a stage move is.
+    Justify {
+        /// Which use case (register index).
+        index: usize,
+        /// The edited use case.
+        use_case: Box<crate::model::UseCase>,
+        /// The edited copy, kept until the commit lands.
+        copy: std::path::PathBuf,
+        /// The use case the copy was made from, and its file's bytes: the
+        /// edit replaces the whole file, so it is committed only over
+        /// exactly what it was made from (never over a change made since).
+        base: Box<(crate::model::UseCase, Vec<u8>)>,
+        /// The fields the edit changes.
+        fields: Vec<&'static str>,
+        /// The justification typed.
+        justification: Input,
+        /// Set when the edit moves it into FineTune although not ready: why.
+        override_reason: Option<String>,
+        /// Whether the override confirmation is showing.
+        confirming: bool,
+        /// The last failure, shown in the dialog.
+        error: Option<String>,
     },
     /// An external edit produced a file with errors.
     EditFailed {
@@ -408,8 +522,8 @@ pub enum Level {
 pub struct CommitRequest {
     /// The file relative to the state directory.
     pub rel: String,
-    /// What the file held when loaded.
-    pub expected: Vec<u8>,
+    /// What the file held when loaded (`None`: it must not exist yet).
+    pub expected: Option<Vec<u8>>,
     /// The new content.
     pub text: String,
     /// The commit message.
@@ -439,6 +553,14 @@ pub enum Effect {
         /// A previously edited copy to continue with.
         edited: Option<std::path::PathBuf>,
     },
+    /// Open a file of the register in the external editor at a line (to
+    /// fix a problem), then reload.
+    EditAt {
+        /// The file, relative to the state directory.
+        rel: String,
+        /// The 1-based line.
+        line: usize,
+    },
 }
 
 /// The history of the use case shown in Detail, loaded on demand.
@@ -452,14 +574,8 @@ pub struct HistoryView {
     pub error: Option<String>,
     /// The selected commit.
     pub cursor: Cursor,
-}
-
-/// How many lines the help screen has (it may scroll that far).
-fn help_lines() -> usize {
-    keymap::help_sections()
-        .iter()
-        .map(|(_, rows)| rows.len() + 2)
-        .sum()
+    /// The selected commit's pane (message and changes).
+    pub body: Scroll,
 }
 
 /// The Proposals screen's content, loaded on demand.
@@ -473,8 +589,10 @@ pub struct ProposalsView {
     pub error: Option<String>,
     /// The selected proposal.
     pub cursor: Cursor,
-    /// Whether the selected proposal's changes are shown.
+    /// Whether the selected proposal's changes are shown (and scroll).
     pub open: bool,
+    /// The changes pane's position.
+    pub scroll: Scroll,
 }
 
 /// The Review screen's content, loaded on demand.
@@ -492,6 +610,8 @@ pub struct ReviewView {
     pub report_for: Option<String>,
     /// The report, or why it could not be built.
     pub report: Option<Result<crate::report::quarterly::QuarterlyReport, String>>,
+    /// The report pane's position.
+    pub scroll: Scroll,
 }
 
 /// Something the runtime should load for the current screen.
@@ -517,8 +637,8 @@ pub struct App {
     pub back_to: Screen,
     /// Whether help is showing.
     pub help: bool,
-    /// Help scroll offset.
-    pub help_scroll: usize,
+    /// Help scroll position.
+    pub help_scroll: Scroll,
     /// The portfolio table.
     pub portfolio: Portfolio,
     /// The board's current column (stage index).
@@ -529,12 +649,16 @@ pub struct App {
     pub readiness: Cursor,
     /// The problems list.
     pub problems: Cursor,
+    /// The selected problem's message pane (PgUp/PgDn).
+    pub problems_detail: Scroll,
+    /// The Readiness screen's checklist pane (PgUp/PgDn).
+    pub readiness_detail: Scroll,
     /// The use case shown in Detail (register index).
     pub detail: Option<usize>,
     /// The detail tab.
     pub tab: Tab,
-    /// Detail scroll offset.
-    pub detail_scroll: usize,
+    /// Detail scroll position (Overview, ROI, Readiness).
+    pub detail_scroll: Scroll,
     /// The History tab's content.
     pub history: HistoryView,
     /// The Proposals screen's content.
@@ -547,6 +671,8 @@ pub struct App {
     pub flash: Option<(Level, String)>,
     /// Rows a list can show; updated on resize.
     pub page: usize,
+    /// The terminal's size, as last reported.
+    pub size: (u16, u16),
     /// Set when the user quits.
     pub quit: bool,
     matcher: Matcher,
@@ -560,7 +686,7 @@ impl App {
             screen: Screen::Portfolio,
             back_to: Screen::Portfolio,
             help: false,
-            help_scroll: 0,
+            help_scroll: Scroll::default(),
             portfolio: Portfolio {
                 filter: Input::default(),
                 typing: false,
@@ -576,15 +702,18 @@ impl App {
             board: [Cursor::default(); 5],
             readiness: Cursor::default(),
             problems: Cursor::default(),
+            problems_detail: Scroll::default(),
+            readiness_detail: Scroll::default(),
             detail: None,
             tab: Tab::Overview,
-            detail_scroll: 0,
+            detail_scroll: Scroll::default(),
             history: HistoryView::default(),
             proposals: ProposalsView::default(),
             review: ReviewView::default(),
             dialog: None,
             flash: None,
             page: 10,
+            size: MIN_SIZE,
             quit: false,
             matcher: Matcher::new(Config::DEFAULT),
         };
@@ -637,10 +766,13 @@ impl App {
                 Dialog::Stage {
                     confirming: true, ..
                 }
+                | Dialog::Justify {
+                    confirming: true, ..
+                }
                 | Dialog::EditFailed { .. }
                 | Dialog::Accept { .. } => vec![Scope::Confirm],
-                Dialog::Stage { .. } => vec![Scope::Prompt],
-                Dialog::Form { .. } => vec![Scope::Dialog],
+                Dialog::Stage { .. } | Dialog::Justify { .. } => vec![Scope::Prompt],
+                Dialog::Form { .. } | Dialog::New { .. } => vec![Scope::Dialog],
             };
         }
         if self.help {
@@ -665,26 +797,47 @@ impl App {
                 Scope::Global,
             ],
             Screen::Readiness => vec![Scope::Selected, Scope::Open, Scope::List, Scope::Global],
-            Screen::Problems | Screen::Review => vec![Scope::List, Scope::Global],
+            Screen::Problems => vec![Scope::Problems, Scope::List, Scope::Global],
+            Screen::Review => vec![Scope::List, Scope::Global],
             Screen::Proposals => vec![Scope::Proposals, Scope::Open, Scope::List, Scope::Global],
-            Screen::Detail => vec![Scope::Detail, Scope::Selected, Scope::Global],
+            Screen::Detail => vec![Scope::Detail, Scope::Selected, Scope::List, Scope::Global],
         }
     }
 
     /// Handles one terminal event; returns the effects to perform.
     pub fn handle_event(&mut self, ev: &Event) -> Vec<Effect> {
         match ev {
+            Event::Key(key) if key.kind == KeyEventKind::Press && self.too_small() => {
+                // The screen shows only "too small": a key must not act on
+                // anything the user cannot see. Only quitting works.
+                if keymap::resolve(key, &[Scope::Global]) == Some(Action::Quit) {
+                    self.quit = true;
+                }
+                Vec::new()
+            }
             Event::Key(key) if key.kind == KeyEventKind::Press => self.handle_key(key, ev),
-            Event::Resize(_, h) => {
-                self.resize(*h);
+            Event::Resize(w, h) => {
+                self.resize_to(*w, *h);
                 Vec::new()
             }
             _ => Vec::new(),
         }
     }
 
+    /// Whether the terminal is smaller than the layout needs.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1
+    }
+
+    /// Records the terminal's size.
+    pub fn resize_to(&mut self, width: u16, height: u16) {
+        self.size.0 = width;
+        self.resize(height);
+    }
+
     /// Sets the page size from the terminal height.
     pub fn resize(&mut self, height: u16) {
+        self.size.1 = height;
         // Tabs, table header, borders and status bar take about 7 rows.
         self.page = usize::from(height).saturating_sub(7).max(1);
         self.follow_all();
@@ -710,11 +863,17 @@ impl App {
                     confirming: false,
                     error,
                     ..
+                }
+                | Dialog::Justify {
+                    justification,
+                    confirming: false,
+                    error,
+                    ..
                 } => {
                     justification.handle_event(ev);
                     *error = None;
                 }
-                Dialog::Form { fields, focus, .. } => {
+                Dialog::Form { fields, focus, .. } | Dialog::New { fields, focus, .. } => {
                     if let Some(f) = fields.get_mut(*focus) {
                         if !matches!(f.spec.kind, FieldKind::Choice(_)) {
                             f.input.handle_event(ev);
@@ -733,7 +892,11 @@ impl App {
                 if before.trim().is_empty() != now.trim().is_empty() {
                     self.portfolio.by_match = !now.trim().is_empty();
                 }
-                self.refilter();
+                // New text, new list: the best match (the first row) is
+                // selected, as fzf and lazygit do, so that what an action
+                // acts on is what the eye sees first.
+                self.portfolio.cursor = Cursor::default();
+                self.refilter_keeping(None);
             }
         }
     }
@@ -766,15 +929,9 @@ impl App {
             match action {
                 Action::Help | Action::Back => self.help = false,
                 Action::Quit => self.quit = true,
-                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-                Action::Down => self.help_scroll = (self.help_scroll + 1).min(help_lines()),
-                Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(self.page),
-                Action::PageDown => {
-                    self.help_scroll = (self.help_scroll + self.page).min(help_lines())
+                _ => {
+                    self.help_scroll.apply(action, self.page);
                 }
-                Action::Bottom => self.help_scroll = help_lines(),
-                Action::Top => self.help_scroll = 0,
-                _ => {}
             }
             return Vec::new();
         }
@@ -782,7 +939,7 @@ impl App {
             Action::Quit => self.quit = true,
             Action::Help => {
                 self.help = true;
-                self.help_scroll = 0;
+                self.help_scroll = Scroll::default();
             }
             Action::Back => match self.screen {
                 Screen::Detail => self.screen = self.back_to,
@@ -806,12 +963,12 @@ impl App {
                 self.go(Screen::ALL[usize::from(n.clamp(1, Screen::ALL.len() as u8)) - 1])
             }
             Action::Reload => return vec![Effect::Reload],
-            Action::Up => self.move_selection(-1),
-            Action::Down => self.move_selection(1),
-            Action::PageUp => self.move_selection(-(self.page as isize)),
-            Action::PageDown => self.move_selection(self.page as isize),
-            Action::Top => self.move_selection(isize::MIN / 2),
-            Action::Bottom => self.move_selection(isize::MAX / 2),
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => self.move_by(action),
             Action::Left | Action::Right => {
                 let delta = if action == Action::Left { 4 } else { 1 };
                 match self.screen {
@@ -821,17 +978,21 @@ impl App {
                     Screen::Detail => {
                         let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
                         self.tab = Tab::ALL[(i + delta) % 5];
-                        self.detail_scroll = 0;
+                        self.detail_scroll = Scroll::default();
                     }
                     _ => {}
                 }
             }
             Action::Open => {
-                if matches!(self.screen, Screen::Problems | Screen::Review) {
+                if self.screen == Screen::Problems {
+                    return self.open_problem();
+                }
+                if self.screen == Screen::Review {
                     return Vec::new();
                 }
                 if self.screen == Screen::Proposals {
                     self.proposals.open = !self.proposals.open;
+                    self.proposals.scroll = Scroll::default();
                     return Vec::new();
                 }
                 if let Some(i) = self.selected() {
@@ -873,6 +1034,7 @@ impl App {
             Action::StagePrev | Action::StageNext => self.open_stage_dialog(action),
             Action::AddMeasurement => self.open_form(FormKind::Measurement),
             Action::AddRoi => self.open_form(FormKind::Roi),
+            Action::NewUseCase => self.open_new_form(),
             Action::EditFile => {
                 if let Some(i) = self.editable_selection() {
                     return vec![Effect::Edit {
@@ -902,10 +1064,50 @@ impl App {
             self.back_to = self.screen;
         }
         if self.detail != Some(i) {
-            self.detail_scroll = 0;
+            self.detail_scroll = Scroll::default();
         }
         self.detail = Some(i);
         self.screen = Screen::Detail;
+    }
+
+    /// A movement key: it scrolls the pane that has the focus, or moves
+    /// the selection of the list that has it. Where a screen has both
+    /// (Readiness, Problems, History, Review), j/k/g/G select and
+    /// PgUp/PgDn scroll the pane.
+    fn move_by(&mut self, action: Action) {
+        let paging = matches!(action, Action::PageUp | Action::PageDown);
+        let page = self.page;
+        match self.screen {
+            Screen::Detail if self.tab == Tab::History && paging => {
+                self.history.body.apply(action, page);
+            }
+            Screen::Detail if self.tab != Tab::History => {
+                self.detail_scroll.apply(action, page);
+            }
+            Screen::Proposals if self.proposals.open => {
+                self.proposals.scroll.apply(action, page);
+            }
+            Screen::Review if paging => {
+                self.review.scroll.apply(action, page);
+            }
+            Screen::Problems if paging => {
+                self.problems_detail.apply(action, page);
+            }
+            Screen::Readiness if paging => {
+                self.readiness_detail.apply(action, page);
+            }
+            _ => {
+                let delta = match action {
+                    Action::Up => -1,
+                    Action::Down => 1,
+                    Action::PageUp => -(page as isize),
+                    Action::PageDown => page as isize,
+                    Action::Top => isize::MIN / 2,
+                    _ => isize::MAX / 2,
+                };
+                self.move_selection(delta);
+            }
+        }
     }
 
     fn move_selection(&mut self, delta: isize) {
@@ -922,32 +1124,45 @@ impl App {
             }
             Screen::Readiness => {
                 let len = self.data.candidates.len();
+                let before = self.readiness.selected;
                 self.readiness.step(delta, len, page);
+                if self.readiness.selected != before {
+                    self.readiness_detail = Scroll::default();
+                }
             }
             Screen::Problems => {
                 let len = self.data.register.diagnostics.len();
+                let before = self.problems.selected;
                 self.problems.step(delta, len, page);
+                if self.problems.selected != before {
+                    self.problems_detail = Scroll::default();
+                }
             }
             Screen::Proposals => {
                 let len = self.proposals.list.len();
+                let before = self.proposals.cursor.selected;
                 self.proposals.cursor.step(delta, len, (page / 2).max(1));
+                if self.proposals.cursor.selected != before {
+                    self.proposals.scroll = Scroll::default();
+                }
             }
             Screen::Review => {
                 let len = self.review.tags.len();
+                let before = self.review.cursor.selected;
                 self.review.cursor.step(delta, len, page);
+                if self.review.cursor.selected != before {
+                    self.review.scroll = Scroll::default();
+                }
             }
             Screen::Detail if self.tab == Tab::History => {
                 let len = self.history.entries.len();
+                let before = self.history.cursor.selected;
                 self.history.cursor.step(delta, len, (page / 2).max(1));
+                if self.history.cursor.selected != before {
+                    self.history.body = Scroll::default();
+                }
             }
-            Screen::Detail => {
-                let max = self
-                    .detail
-                    .map_or(0, |i| self.detail_lines(i))
-                    .saturating_sub(page / 2);
-                let d = self.detail_scroll as isize + delta;
-                self.detail_scroll = d.clamp(0, max as isize) as usize;
-            }
+            Screen::Detail => {}
         }
     }
 
@@ -963,16 +1178,6 @@ impl App {
         self.readiness.follow(self.data.candidates.len(), page);
         self.problems
             .follow(self.data.register.diagnostics.len(), page);
-    }
-
-    /// About how many lines the current detail tab has, to bound scrolling.
-    fn detail_lines(&self, i: usize) -> usize {
-        let u = &self.entry(i).use_case;
-        match self.tab {
-            Tab::Overview => 26 + u.measurements.len() + u.roi.len() + u.notes.lines().count(),
-            Tab::Roi => 8 + u.roi.len() * 3,
-            _ => 24,
-        }
     }
 
     /// Shows a message in the status bar.
@@ -996,9 +1201,9 @@ impl App {
     fn refilter_keeping(&mut self, keep: Option<usize>) {
         let rows = &self.data.rows;
         let query = self.portfolio.filter.value().trim().to_owned();
-        let pattern = Pattern::parse(&query, CaseMatching::Smart, Normalization::Smart);
+        let words: Vec<String> = query.split_whitespace().map(str::to_owned).collect();
         let mut buf = Vec::new();
-        let mut scored: Vec<(usize, u32, Highlight)> = Vec::new();
+        let mut scored: Vec<(usize, u64, Highlight)> = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             if !self.portfolio.quick.keeps(row) {
                 continue;
@@ -1007,7 +1212,7 @@ impl App {
                 scored.push((i, 0, Highlight::default()));
                 continue;
             }
-            let mut best: Option<u32> = None;
+            let mut best: Option<u64> = None;
             let mut hl = Highlight::default();
             for (field, text) in [
                 (0, row.id.as_str()),
@@ -1015,17 +1220,13 @@ impl App {
                 (2, row.team.as_str()),
                 (3, row.owner.as_str()),
             ] {
-                let mut idx = Vec::new();
-                if let Some(score) =
-                    pattern.indices(Utf32Str::new(text, &mut buf), &mut self.matcher, &mut idx)
+                if let Some((tier, score, marks)) = rank(&words, text, &mut self.matcher, &mut buf)
                 {
-                    best = Some(best.map_or(score, |b| b.max(score)));
-                    idx.sort_unstable();
-                    idx.dedup();
-                    let idx: Vec<usize> = idx.into_iter().map(|x| x as usize).collect();
+                    let key = (u64::from(tier) << 32) | u64::from(score);
+                    best = Some(best.map_or(key, |b| b.max(key)));
                     match field {
-                        1 => hl.title = idx,
-                        2 => hl.team = idx,
+                        1 => hl.title = marks,
+                        2 => hl.team = marks,
                         _ => {}
                     }
                 }
@@ -1223,6 +1424,7 @@ impl App {
             entries,
             error,
             cursor: Cursor::default(),
+            body: Scroll::default(),
         };
     }
 
@@ -1238,9 +1440,10 @@ impl App {
             Some(
                 Dialog::Stage { index, .. }
                 | Dialog::Form { index, .. }
+                | Dialog::Justify { index, .. }
                 | Dialog::EditFailed { index, .. },
             ) => Some(self.entry(*index).id.clone()),
-            Some(Dialog::Accept { .. }) | None => None,
+            Some(Dialog::Accept { .. } | Dialog::New { .. }) | None => None,
         };
         let detail_id = self.detail.map(|i| self.entry(i).id.clone());
         // Register indices change when use cases are added or removed: the
@@ -1254,6 +1457,7 @@ impl App {
         let board_ids: Vec<_> = (0..5)
             .map(|c| id_at(self, self.board_items(c).get(self.board[c].selected)))
             .collect();
+        let board_focus_id = board_ids[self.board_column.min(4)].clone();
         self.data = data;
         let find = |app: &App, id: Option<crate::model::UseCaseId>| {
             id.and_then(|id| app.data.register.use_cases.iter().position(|e| e.id == id))
@@ -1271,6 +1475,19 @@ impl App {
                 }
             }
         }
+        // A use case moved to another stage takes the board's focus with
+        // it: the card the user acted on stays the selected one.
+        if let Some(i) = find(self, board_focus_id) {
+            if let Some(c) = Stage::ALL
+                .iter()
+                .position(|s| *s == self.data.rows[i].stage)
+            {
+                if let Some(pos) = self.board_items(c).iter().position(|&b| b == i) {
+                    self.board_column = c;
+                    self.board[c].selected = pos;
+                }
+            }
+        }
         self.detail = find(self, detail_id);
         if self.detail.is_none() && self.screen == Screen::Detail {
             self.screen = self.back_to;
@@ -1281,9 +1498,10 @@ impl App {
                     Some(
                         Dialog::Stage { index, .. }
                         | Dialog::Form { index, .. }
+                        | Dialog::Justify { index, .. }
                         | Dialog::EditFailed { index, .. },
                     ) => *index = new,
-                    Some(Dialog::Accept { .. }) | None => {}
+                    Some(Dialog::Accept { .. } | Dialog::New { .. }) | None => {}
                 },
                 None => {
                     self.dialog = None;
@@ -1352,8 +1570,11 @@ impl App {
         let specs = match kind {
             FormKind::Measurement => form::MEASUREMENT,
             FormKind::Roi => form::ROI,
+            FormKind::UseCase => form::NEW_USE_CASE,
         };
-        let as_of = self.data.register.as_of.to_string();
+        // Today, not the as-of date: a measurement is taken now, and a
+        // pinned as-of date would hide it from readiness (the form warns).
+        let as_of = self.data.today.to_string();
         let fields = specs
             .iter()
             .map(|spec| {
@@ -1381,7 +1602,7 @@ impl App {
         let e = self.entry(i);
         CommitRequest {
             rel: e.rel.clone(),
-            expected: e.original.clone(),
+            expected: Some(e.original.clone()),
             text: applied.text,
             message: applied.message,
             head: self.data.repo.head,
@@ -1422,6 +1643,29 @@ impl App {
                     _ => {}
                 }
             }
+            Dialog::New {
+                fields,
+                focus,
+                error,
+            } => match action {
+                Action::Back => self.dialog = None,
+                Action::NextField | Action::PrevField | Action::Left | Action::Right => {
+                    move_in_form(fields, focus, action);
+                }
+                Action::Submit => {
+                    let values: Vec<String> =
+                        fields.iter().map(|f| f.input.value().to_owned()).collect();
+                    let ctx = form_context(&self.data, FormKind::UseCase);
+                    if let Some((at, msg)) = form::first_error_in(form::NEW_USE_CASE, &values, &ctx)
+                    {
+                        *focus = at;
+                        *error = Some(format!("{}: {msg}", form::NEW_USE_CASE[at].name));
+                        return Vec::new();
+                    }
+                    return self.submit_new(&values);
+                }
+                _ => {}
+            },
             Dialog::Form {
                 index,
                 kind,
@@ -1430,35 +1674,15 @@ impl App {
                 error,
             } => match action {
                 Action::Back => self.dialog = None,
-                Action::NextField => *focus = (*focus + 1) % fields.len(),
-                Action::PrevField => *focus = (*focus + fields.len() - 1) % fields.len(),
-                Action::Left | Action::Right => {
-                    let f = &mut fields[*focus];
-                    if let FieldKind::Choice(options) = f.spec.kind {
-                        let at = options
-                            .iter()
-                            .position(|o| *o == f.input.value())
-                            .unwrap_or(0);
-                        let next = if action == Action::Right {
-                            (at + 1) % options.len()
-                        } else {
-                            (at + options.len() - 1) % options.len()
-                        };
-                        f.input = Input::new(options[next].to_owned());
-                    } else {
-                        let code = if action == Action::Left {
-                            ratatui::crossterm::event::KeyCode::Left
-                        } else {
-                            ratatui::crossterm::event::KeyCode::Right
-                        };
-                        f.input.handle_event(&Event::Key(KeyEvent::from(code)));
-                    }
+                Action::NextField | Action::PrevField | Action::Left | Action::Right => {
+                    move_in_form(fields, focus, action);
                 }
                 Action::Submit => {
                     let values: Vec<String> =
                         fields.iter().map(|f| f.input.value().to_owned()).collect();
                     let specs: Vec<FieldSpec> = fields.iter().map(|f| f.spec).collect();
-                    if let Some((at, msg)) = form::first_error(&specs, &values) {
+                    let ctx = form_context(&self.data, *kind);
+                    if let Some((at, msg)) = form::first_error_in(&specs, &values, &ctx) {
                         *focus = at;
                         *error = Some(format!("{}: {msg}", specs[at].name));
                         return Vec::new();
@@ -1468,6 +1692,7 @@ impl App {
                             form::measurement(&values).map(Edit::AddMeasurement)
                         }
                         FormKind::Roi => form::roi(&values).map(Edit::AddRoi),
+                        FormKind::UseCase => return Vec::new(),
                     };
                     let index = *index;
                     match edit {
@@ -1480,6 +1705,37 @@ impl App {
                 }
                 _ => {}
             },
+            Dialog::Justify {
+                index,
+                justification,
+                override_reason,
+                confirming,
+                error,
+                copy,
+                ..
+            } => {
+                let index = *index;
+                match action {
+                    Action::Back if !*confirming => {
+                        let msg =
+                            format!("not committed; your edited copy is at {}", copy.display());
+                        self.dialog = None;
+                        self.flash(Level::Info, msg);
+                    }
+                    Action::No => *confirming = false,
+                    Action::Submit if !*confirming => {
+                        if justification.value().trim().is_empty() {
+                            *error = Some("type a one-line justification first".to_owned());
+                        } else if override_reason.is_some() {
+                            *confirming = true;
+                        } else {
+                            return self.submit_justified(index);
+                        }
+                    }
+                    Action::Yes if *confirming => return self.submit_justified(index),
+                    _ => {}
+                }
+            }
             Dialog::Accept { branch, tip, .. } => match action {
                 Action::Yes => {
                     let effect = Effect::Accept {
@@ -1555,22 +1811,32 @@ impl App {
     /// the status bar when none is open.
     pub fn set_dialog_error(&mut self, msg: String) {
         match &mut self.dialog {
-            Some(Dialog::Stage {
-                error, confirming, ..
-            }) => {
+            Some(
+                Dialog::Stage {
+                    error, confirming, ..
+                }
+                | Dialog::Justify {
+                    error, confirming, ..
+                },
+            ) => {
                 *confirming = false;
                 *error = Some(msg);
             }
-            Some(Dialog::Form { error, .. }) => *error = Some(msg),
+            Some(Dialog::Form { error, .. } | Dialog::New { error, .. }) => *error = Some(msg),
             _ => self.flash(Level::Error, msg),
         }
     }
 
     /// Records the outcome of a commit: closes the dialog on success, keeps
-    /// it (with the message) on failure, so nothing typed is lost.
+    /// it (with the message) on failure, so nothing typed is lost. A new
+    /// use case is selected once committed.
     pub fn committed(&mut self, result: Result<String, String>) {
         match result {
             Ok(summary) => {
+                if let Some(Dialog::New { fields, .. }) = &self.dialog {
+                    let id = fields[0].input.value().trim().to_owned();
+                    self.select_id(&id);
+                }
                 self.dialog = None;
                 self.flash(Level::Info, summary);
             }
@@ -1587,21 +1853,302 @@ impl App {
         });
     }
 
-    /// Applies a valid externally edited use case.
-    pub fn edited(&mut self, index: usize, use_case: crate::model::UseCase) -> Vec<Effect> {
+    /// Takes a valid externally edited use case: asks why (the commit
+    /// carries the justification, as a stage move's does), or says that
+    /// nothing changed.
+    pub fn edited(
+        &mut self,
+        index: usize,
+        use_case: crate::model::UseCase,
+        copy: std::path::PathBuf,
+    ) -> Vec<Effect> {
+        let e = self.entry(index);
+        let fields = change::changed_fields(&e.use_case, &use_case);
+        if fields.is_empty() {
+            self.flash(Level::Info, "no change: nothing to commit");
+            return Vec::new();
+        }
+        let override_reason =
+            change::override_needed(&e.use_case, use_case.stage, &self.data.assessments[index]);
+        self.dialog = Some(Dialog::Justify {
+            index,
+            use_case: Box::new(use_case),
+            copy,
+            base: Box::new((e.use_case.clone(), e.original.clone())),
+            fields,
+            justification: Input::default(),
+            override_reason,
+            confirming: false,
+            error: None,
+        });
+        Vec::new()
+    }
+
+    fn submit_justified(&mut self, index: usize) -> Vec<Effect> {
+        let Some(Dialog::Justify {
+            use_case,
+            justification,
+            override_reason,
+            base,
+            ..
+        }) = &self.dialog
+        else {
+            return Vec::new();
+        };
+        let (use_case, justification, reason) = (
+            use_case.clone(),
+            justification.value().to_owned(),
+            override_reason.clone(),
+        );
+        let (before, original) = (base.0.clone(), base.1.clone());
         let e = self.entry(index);
         match change::apply(
             &e.id,
-            &e.use_case,
-            Edit::Replace(Box::new(use_case)),
-            "",
-            None,
+            &before,
+            Edit::Replace(use_case),
+            &justification,
+            reason.as_deref(),
         ) {
-            Ok(applied) => vec![Effect::Commit(self.commit_request(index, applied))],
+            Ok(applied) => {
+                let mut req = self.commit_request(index, applied);
+                req.expected = Some(original);
+                vec![Effect::Commit(req)]
+            }
             Err(err) => {
-                self.flash(Level::Info, err.to_string());
+                self.set_dialog_error(err.to_string());
                 Vec::new()
             }
         }
     }
+
+    /// The form context of the open form (for views and tests).
+    pub fn form_context(&self) -> form::Context {
+        let kind = match &self.dialog {
+            Some(Dialog::Form { kind, .. }) => *kind,
+            _ => FormKind::UseCase,
+        };
+        form_context(&self.data, kind)
+    }
+
+    fn open_new_form(&mut self) {
+        if let Some(why) = &self.data.read_only {
+            let msg = format!("editing is off: {why}");
+            self.flash(Level::Error, msg);
+            return;
+        }
+        let fields = form::NEW_USE_CASE
+            .iter()
+            .map(|spec| Field {
+                spec: *spec,
+                input: Input::default(),
+            })
+            .collect();
+        self.dialog = Some(Dialog::New {
+            fields,
+            focus: 0,
+            error: None,
+        });
+    }
+
+    fn submit_new(&mut self, values: &[String]) -> Vec<Effect> {
+        let id = match crate::model::UseCaseId::new(values[0].trim()) {
+            Ok(id) => id,
+            Err(_) => return Vec::new(),
+        };
+        let applied = change::create(&id, &values[1], &values[2], &values[3]);
+        vec![Effect::Commit(CommitRequest {
+            rel: change::use_case_rel(&id),
+            expected: None,
+            text: applied.text,
+            message: applied.message,
+            head: self.data.repo.head,
+        })]
+    }
+
+    /// Selects use case `id`: on the Board in its stage's column, else on
+    /// the Portfolio, clearing filters that hide it.
+    fn select_id(&mut self, id: &str) {
+        let Some(i) = self
+            .data
+            .register
+            .use_cases
+            .iter()
+            .position(|e| e.id.as_str() == id)
+        else {
+            return;
+        };
+        if self.screen == Screen::Board {
+            let c = Stage::ALL
+                .iter()
+                .position(|s| *s == self.data.rows[i].stage)
+                .unwrap_or(0);
+            if let Some(pos) = self.board_items(c).iter().position(|&b| b == i) {
+                self.board_column = c;
+                self.board[c].selected = pos;
+                self.follow_all();
+            }
+            return;
+        }
+        self.screen = Screen::Portfolio;
+        if !self.portfolio.visible.contains(&i) {
+            self.portfolio.filter.reset();
+            self.portfolio.typing = false;
+            self.portfolio.by_match = false;
+            self.portfolio.quick = QuickFilter::All;
+        }
+        self.refilter_keeping(Some(i));
+    }
+
+    /// Enter on Problems: the selected problem's file, in the editor, at
+    /// its line.
+    fn open_problem(&mut self) -> Vec<Effect> {
+        if let Some(why) = &self.data.read_only {
+            let msg = format!("editing is off: {why}");
+            self.flash(Level::Error, msg);
+            return Vec::new();
+        }
+        let reg = &self.data.register;
+        let Some(d) = reg.diagnostics.get(self.problems.selected) else {
+            return Vec::new();
+        };
+        match reg.rel_of(&d.file) {
+            Some(rel) => vec![Effect::EditAt {
+                rel: rel.to_owned(),
+                line: d.line,
+            }],
+            None => {
+                let msg = format!(
+                    "{} is outside the state directory",
+                    crate::text::sanitize(&d.file)
+                );
+                self.flash(Level::Error, msg);
+                Vec::new()
+            }
+        }
+    }
+}
+/// The context a form of `kind` is checked in: today, the pinned as-of
+/// date, the ids taken.
+fn form_context(data: &Data, kind: FormKind) -> form::Context {
+    form::Context {
+        today: Some(data.today),
+        pinned_as_of: data.pinned.then_some(data.register.as_of),
+        records: match kind {
+            FormKind::Measurement => "measurements",
+            FormKind::Roi => "ROI evidence",
+            FormKind::UseCase => "entries",
+        },
+        // Ids of files that failed to load are taken too: their file exists.
+        taken: data
+            .register
+            .use_cases
+            .iter()
+            .map(|e| e.id.to_string())
+            .chain(data.register.diagnostics.iter().filter_map(|d| {
+                let rel = data.register.rel_of(&d.file)?;
+                let stem = rel.strip_prefix("use-cases/")?.strip_suffix(".ron")?;
+                Some(stem.to_owned())
+            }))
+            .collect(),
+    }
+}
+
+/// Tab, Shift-Tab and the arrows in a form: the focus, or the choice.
+fn move_in_form(fields: &mut [Field], focus: &mut usize, action: Action) {
+    match action {
+        Action::NextField => *focus = (*focus + 1) % fields.len(),
+        Action::PrevField => *focus = (*focus + fields.len() - 1) % fields.len(),
+        Action::Left | Action::Right => {
+            let f = &mut fields[*focus];
+            if let FieldKind::Choice(options) = f.spec.kind {
+                let at = options
+                    .iter()
+                    .position(|o| *o == f.input.value())
+                    .unwrap_or(0);
+                let next = if action == Action::Right {
+                    (at + 1) % options.len()
+                } else {
+                    (at + options.len() - 1) % options.len()
+                };
+                f.input = Input::new(options[next].to_owned());
+            } else {
+                let code = if action == Action::Left {
+                    ratatui::crossterm::event::KeyCode::Left
+                } else {
+                    ratatui::crossterm::event::KeyCode::Right
+                };
+                f.input.handle_event(&Event::Key(KeyEvent::from(code)));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How well a filter matches one text, best first: the tier (3: every
+/// word starts a word of the text, 2: every word is in it, 1: a fuzzy
+/// match whose every piece starts a word), then the matcher's score.
+/// Scattered matches below that quality are no match.
+fn rank(
+    words: &[String],
+    text: &str,
+    matcher: &mut Matcher,
+    buf: &mut Vec<char>,
+) -> Option<(u8, u32, Vec<usize>)> {
+    let chars: Vec<char> = text.chars().collect();
+    let lower: Vec<char> = chars.iter().flat_map(|c| c.to_lowercase()).collect();
+    // Case folding may change lengths (rare): fall back to fuzzy only then.
+    let same_len = lower.len() == chars.len();
+    let boundary = |i: usize| {
+        i == 0
+            || !chars[i - 1].is_alphanumeric()
+            || (chars[i - 1].is_lowercase() && chars[i].is_uppercase())
+    };
+    let mut tier = 3u8;
+    let mut score = 0u32;
+    let mut marks = Vec::new();
+    for word in words {
+        let w: Vec<char> = word.chars().flat_map(|c| c.to_lowercase()).collect();
+        let found = if same_len && !w.is_empty() && w.len() <= lower.len() {
+            let starts: Vec<usize> = (0..=lower.len() - w.len())
+                .filter(|&i| lower[i..i + w.len()] == w[..])
+                .collect();
+            starts
+                .iter()
+                .find(|&&i| boundary(i))
+                .map(|&i| (3u8, i))
+                .or_else(|| starts.first().map(|&i| (2u8, i)))
+        } else {
+            None
+        };
+        let pattern = Pattern::parse(word, CaseMatching::Smart, Normalization::Smart);
+        let mut idx = Vec::new();
+        let fuzzy = pattern.indices(Utf32Str::new(text, buf), matcher, &mut idx);
+        match found {
+            Some((t, at)) => {
+                tier = tier.min(t);
+                score += fuzzy.unwrap_or(0);
+                marks.extend(at..at + w.len());
+            }
+            None => {
+                let s = fuzzy?;
+                idx.sort_unstable();
+                idx.dedup();
+                let idx: Vec<usize> = idx.into_iter().map(|x| x as usize).collect();
+                // Every contiguous piece of the match must start a word
+                // ("inv extr", "mcs"): letters picked here and there are noise.
+                let scattered = idx.iter().enumerate().any(|(n, &i)| {
+                    (n == 0 || idx[n - 1] + 1 != i) && i < chars.len() && !boundary(i)
+                });
+                if scattered {
+                    return None;
+                }
+                tier = tier.min(1);
+                score += s;
+                marks.extend(idx);
+            }
+        }
+    }
+    marks.sort_unstable();
+    marks.dedup();
+    Some((tier, score, marks))
 }

@@ -61,6 +61,8 @@ pub enum Action {
     EditFile,
     /// Accept the selected proposal.
     Accept,
+    /// Create a use case.
+    NewUseCase,
     /// Submit the dialog or accept the filter.
     Submit,
     /// Next field of a form.
@@ -92,6 +94,8 @@ pub enum Scope {
     Detail,
     /// The proposals screen.
     Proposals,
+    /// The problems screen.
+    Problems,
     /// While typing a filter.
     Filter,
     /// Inside a form.
@@ -115,6 +119,7 @@ impl Scope {
             Scope::Board => "Board",
             Scope::Detail => "Detail",
             Scope::Proposals => "Proposals",
+            Scope::Problems => "Problems",
             Scope::Filter => "Typing a filter",
             Scope::Dialog => "Dialogs and forms",
             Scope::Confirm => "Confirmations",
@@ -265,6 +270,20 @@ pub static BINDINGS: &[Binding] = &[
         Action::Accept,
         "accept the selected proposal (asks first)",
         "accept"
+    ),
+    b!(
+        Global,
+        [ch('n')],
+        Action::NewUseCase,
+        "new use case: id, title, owner, team (one commit)",
+        "new"
+    ),
+    b!(
+        Problems,
+        [code(KeyCode::Enter)],
+        Action::Open,
+        "open the file at the problem's line in $VISUAL / $EDITOR, then reload",
+        "fix in editor"
     ),
     b!(
         Global,
@@ -571,6 +590,22 @@ mod tests {
             resolve(&upper, &[Scope::Portfolio]),
             Some(Action::SortReverse)
         );
+    }
+
+    #[test]
+    fn the_key_tables_of_the_ui_guide_match_the_keymap() {
+        let docs = include_str!("../../docs/ui.md").replace('`', "");
+        for (scope, rows) in help_sections() {
+            assert!(
+                docs.contains(&format!("### {}\n", scope.title())),
+                "docs/ui.md has no section {}",
+                scope.title()
+            );
+            for (keys, help) in rows {
+                let row = format!("| {keys} | {help} |");
+                assert!(docs.contains(&row), "docs/ui.md lacks the row {row}");
+            }
+        }
     }
 
     #[test]

@@ -68,7 +68,10 @@ pub fn load(source: &Source) -> Result<Data, String> {
         Some(rev) => Some(format!("viewing revision {}", crate::text::sanitize(rev))),
         None => git::commit::read_only_reason(&source.state_dir),
     };
-    Ok(Data::new(register, repo, read_only))
+    let mut data = Data::new(register, repo, read_only);
+    data.today = source.today;
+    data.pinned |= source.as_of.is_some();
+    Ok(data)
 }
 
 /// Runs the UI until the user quits.
@@ -108,7 +111,7 @@ fn event_loop(
     theme: &Theme,
 ) -> Result<(), String> {
     let size = terminal.size().map_err(went_away)?;
-    app.resize(size.height);
+    app.resize_to(size.width, size.height);
     #[cfg(unix)]
     let mut input = input::Input::new().map_err(|e| format!("cannot watch the terminal: {e}"))?;
     let mut redraw = true;
@@ -214,7 +217,7 @@ fn perform(
                     &source.state_dir,
                     &[FileWrite {
                         rel: &req.rel,
-                        expected: Some(&req.expected),
+                        expected: req.expected.as_deref(),
                         new: req.text.as_bytes(),
                     }],
                     &req.message,
@@ -223,6 +226,10 @@ fn perform(
                 )
             };
             let summary = req.message.lines().next().unwrap_or("").to_owned();
+            if let (Ok(_), Some(app::Dialog::Justify { copy, .. })) = (&result, &app.dialog) {
+                // The edit is committed: its copy has served.
+                let _ = std::fs::remove_file(copy);
+            }
             match result {
                 Ok(c) => {
                     reload(app, source);
@@ -238,6 +245,7 @@ fn perform(
             Vec::new()
         }
         Effect::Edit { index, edited } => edit(app, terminal, source, index, edited),
+        Effect::EditAt { rel, line } => edit_at(app, terminal, source, &rel, line),
         Effect::Accept { branch, tip } => {
             let result = {
                 let _guard = SAVING.lock();
@@ -263,17 +271,65 @@ fn perform(
     }
 }
 
-fn editor_command() -> Vec<String> {
-    let raw = std::env::var("VISUAL")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .or_else(|| {
-            std::env::var("EDITOR")
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-        })
-        .unwrap_or_else(|| "vi".to_owned());
-    raw.split_whitespace().map(str::to_owned).collect()
+/// The editor the user chose: `$VISUAL`, else `$EDITOR`, else `vi`, as git.
+fn editor_from_env() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(*v).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_owned())
+}
+
+/// Editors that open a file at a line given as `+LINE` before it.
+const TAKES_PLUS_LINE: &[&str] = &[
+    "vi",
+    "vim",
+    "nvim",
+    "gvim",
+    "view",
+    "nano",
+    "pico",
+    "emacs",
+    "emacsclient",
+    "micro",
+    "kak",
+    "hx",
+    "helix",
+    "joe",
+    "jed",
+    "mg",
+    "ne",
+    "ed",
+    "ex",
+    "mcedit",
+];
+
+/// Whether `editor` (a shell command line) takes `+LINE`: its program's
+/// file name is a known one.
+fn takes_plus_line(editor: &str) -> bool {
+    let program = editor
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_matches(|c| c == '"' || c == '\'');
+    let name = Path::new(program)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    TAKES_PLUS_LINE.contains(&name)
+}
+
+/// The editor run as git runs it: `sh -c '<editor> "$@"' <editor> [+LINE]
+/// <file>`, so an editor with arguments (`code --wait`), quoting, or a
+/// path with a space works, and the file name is never split.
+fn editor_process(editor: &str, file: &Path, line: Option<usize>) -> std::process::Command {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c").arg(format!("{editor} \"$@\"")).arg(editor);
+    if let Some(line) = line.filter(|_| takes_plus_line(editor)) {
+        cmd.arg(format!("+{line}"));
+    }
+    cmd.arg(file);
+    cmd
 }
 
 fn edit_copy(app: &App, index: usize) -> std::io::Result<PathBuf> {
@@ -287,26 +343,42 @@ fn edit_copy(app: &App, index: usize) -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
-fn run_editor(path: &Path, terminal: &mut LocalTerminal) -> Result<(), String> {
-    let cmd = editor_command();
+fn run_editor(
+    path: &Path,
+    line: Option<usize>,
+    terminal: &mut LocalTerminal,
+) -> Result<(), String> {
+    let editor = editor_from_env();
     terminal.suspend();
-    let status = std::process::Command::new(&cmd[0])
-        .args(&cmd[1..])
-        .arg(path)
-        .status();
+    let status = editor_process(&editor, path, line).status();
     if let Err(e) = terminal.resume() {
-        return Err(format!(
-            "cannot take the terminal back from the editor: {e}"
-        ));
+        return Err(format!("cannot take the terminal back from the editor: {e}"));
     }
     match status {
         Ok(s) if s.success() => Ok(()),
-        Ok(s) => Err(format!("the editor `{}` exited with {s}", cmd.join(" "))),
+        Ok(s) => Err(format!("the editor `{editor}` exited with {s}")),
         Err(e) => Err(format!(
-            "cannot start the editor `{}`: {e}; set $VISUAL or $EDITOR",
-            cmd.join(" ")
+            "cannot start the editor `{editor}`: {e}; set $VISUAL or $EDITOR"
         )),
     }
+}
+
+/// Opens a file of the register at a line, then reloads: the user fixes
+/// a problem in place, as in `git commit` with an editor.
+fn edit_at(
+    app: &mut App,
+    terminal: &mut LocalTerminal,
+    source: &Source,
+    rel: &str,
+    line: usize,
+) -> Vec<Effect> {
+    let path = source.state_dir.join(rel);
+    let outcome = run_editor(&path, Some(line), terminal);
+    reload(app, source);
+    if let Err(msg) = outcome {
+        app.flash(Level::Error, msg);
+    }
+    Vec::new()
 }
 
 fn edit(
@@ -326,7 +398,7 @@ fn edit(
             }
         },
     };
-    if let Err(msg) = run_editor(&path, terminal) {
+    if let Err(msg) = run_editor(&path, None, terminal) {
         app.flash(
             Level::Error,
             format!(
@@ -352,18 +424,89 @@ fn edit(
                 app.flash(Level::Info, "no change: nothing to commit");
                 return Vec::new();
             }
-            let effects = app.edited(index, use_case);
-            if !effects.is_empty() {
-                // The commit re-reads nothing from the copy; it may go.
-                let _ = std::fs::remove_file(&path);
-            }
+            // The copy stays until the commit lands (or the user is told
+            // where it is): nothing typed in the editor is lost.
             let _ = source;
-            effects
+            app.edited(index, use_case, path)
         }
         Err(diagnostics) => {
             let problems = diagnostics.iter().map(|d| d.to_string()).collect();
             app.edit_failed(index, path, problems);
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A script that records its arguments, one a line, in `out`.
+    fn recorder(dir: &Path, out: &Path) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let script = dir.join("my editor.sh");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{}'\n",
+                out.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        script
+    }
+
+    #[test]
+    fn the_editor_runs_through_a_shell_as_git_runs_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("args");
+        let script = recorder(dir.path(), &out);
+        let file = dir.path().join("a use case.ron");
+        std::fs::write(&file, "x").unwrap();
+        // A path with a space, quoted, and an argument with a space.
+        let editor = format!("'{}' --title 'two words'", script.display());
+        let status = editor_process(&editor, &file, None).status().unwrap();
+        assert!(status.success());
+        let args = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            args.lines().collect::<Vec<_>>(),
+            vec!["--title", "two words", file.to_str().unwrap()]
+        );
+    }
+
+    #[test]
+    fn editors_that_take_a_line_get_plus_line() {
+        for editor in [
+            "vi",
+            "vim",
+            "/usr/bin/nvim",
+            "nano -w",
+            "emacs -nw",
+            "hx",
+            "kak",
+            "micro",
+        ] {
+            assert!(takes_plus_line(editor), "{editor}");
+        }
+        for editor in ["code --wait", "subl -w", "/opt/my editor.sh", "notepad"] {
+            assert!(!takes_plus_line(editor), "{editor}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("args");
+        let script = recorder(dir.path(), &out);
+        // A known name gets +LINE first; the file stays the last argument.
+        let vi = dir.path().join("vi");
+        std::fs::copy(&script, &vi).unwrap();
+        let file = dir.path().join("x.ron");
+        let status = editor_process(&vi.display().to_string(), &file, Some(42))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let args = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            args.lines().collect::<Vec<_>>(),
+            vec!["+42", file.to_str().unwrap()]
+        );
     }
 }

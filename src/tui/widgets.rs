@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use super::app::Scroll;
 use super::theme::{Theme, verdict_label};
 use crate::readiness::Assessment;
 use crate::text::{is_unsafe, sanitize};
@@ -44,7 +45,73 @@ pub fn highlighted(s: &str, marks: &[usize], base: Style, hit: Style) -> Vec<Spa
     spans
 }
 
-/// Like [`highlighted`], cut to `width` columns with `…` when longer.
+/// `s` cut to `width` columns, ending in `…` when cut. A cut never ends
+/// inside a number, a date or a time: `below target 0.9…` for 0.930 would
+/// state a falsehood, so the whole number goes (`below target …`).
+pub fn fit(s: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            // Cut inside a number (digits, or a point between digits): drop
+            // the number's start too.
+            // Dates and times count as numbers: `2026-…` of 2026-09-30
+            // would be as wrong as `0.9…` of 0.930.
+            let joins = |p: char| matches!(p, '.' | ',' | '-' | ':' | '/');
+            let next_is_digit =
+                c.is_ascii_digit() || (joins(c) && chars.peek().is_some_and(char::is_ascii_digit));
+            if next_is_digit {
+                while out.ends_with(|p: char| p.is_ascii_digit() || joins(p)) {
+                    out.pop();
+                }
+            }
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// A line cut to `width` columns as [`fit`] cuts text, keeping each
+/// span's style; the ellipsis takes the style of the span it ends.
+pub fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    use unicode_width::UnicodeWidthStr;
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    if text.width() <= width {
+        return line;
+    }
+    let cut = fit(&text, width);
+    let mut keep = cut.chars().count().saturating_sub(1);
+    let mut spans = Vec::new();
+    let mut last_style = line.style;
+    for sp in line.spans {
+        if keep == 0 {
+            break;
+        }
+        let part: String = sp.content.chars().take(keep).collect();
+        keep -= part.chars().count();
+        last_style = sp.style;
+        spans.push(Span::styled(part, sp.style));
+    }
+    if width > 0 {
+        spans.push(Span::styled("…", last_style));
+    }
+    Line::from(spans).style(line.style)
+}
+
+/// Like [`highlighted`], cut to `width` columns as [`fit`] cuts (with `…`,
+/// never inside a number).
 pub fn highlighted_fit(
     s: &str,
     marks: &[usize],
@@ -52,34 +119,8 @@ pub fn highlighted_fit(
     hit: Style,
     width: usize,
 ) -> Vec<Span<'static>> {
-    use unicode_width::UnicodeWidthStr;
-    let mut spans = highlighted(s, marks, base, hit);
-    let total: usize = spans.iter().map(|sp| sp.content.width()).sum();
-    if total <= width {
-        return spans;
-    }
-    let mut room = width.saturating_sub(1);
-    let mut out = Vec::new();
-    for sp in spans.drain(..) {
-        if room == 0 {
-            break;
-        }
-        let mut text = String::new();
-        for c in sp.content.chars() {
-            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if w > room {
-                room = 0;
-                break;
-            }
-            room -= w;
-            text.push(c);
-        }
-        out.push(Span::styled(text, sp.style));
-    }
-    if width > 0 {
-        out.push(Span::styled("…", base));
-    }
-    out
+    let spans = highlighted(s, marks, base, hit);
+    fit_line(Line::from(spans), width).spans
 }
 
 /// A field change as the UI shows it, sanitized: the field, and
@@ -116,8 +157,65 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-/// The readiness checklist of one assessment, as lines.
-pub fn checklist(a: &Assessment, theme: &Theme) -> Vec<Line<'static>> {
+/// Draws `lines` wrapped to `inner`, from `scroll`'s position. When the
+/// text is longer than the pane, the bottom border of `outer` (the block
+/// around `inner`) says which lines show, e.g. `lines 19–36 of 52`.
+/// Wrapped lines count: what is scrolled to is what is drawn.
+pub fn scrolled(
+    frame: &mut ratatui::Frame<'_>,
+    outer: Rect,
+    inner: Rect,
+    lines: Vec<Line<'static>>,
+    scroll: &Scroll,
+    theme: &Theme,
+) {
+    use ratatui::widgets::{Paragraph, Wrap};
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = paragraph.line_count(inner.width);
+    let height = usize::from(inner.height);
+    let top = scroll.record(total, height);
+    let top16 = u16::try_from(top).unwrap_or(u16::MAX);
+    frame.render_widget(paragraph.scroll((top16, 0)), inner);
+    if total > height && outer.height > 0 {
+        let label = format!(
+            " {}lines {}–{} of {} ",
+            match (top > 0, top + height < total) {
+                (true, true) => "↕ ",
+                (true, false) => "↑ ",
+                (false, _) => "↓ ",
+            },
+            top + 1,
+            (top + height).min(total),
+            total
+        );
+        let w = u16::try_from(label.chars().count()).unwrap_or(u16::MAX);
+        if w + 2 <= outer.width {
+            let at = Rect::new(outer.right() - w - 1, outer.bottom() - 1, w, 1);
+            frame.render_widget(Line::styled(label, theme.focus()), at);
+        }
+    }
+}
+
+/// A popup of at most `w` x `h` centred in `area`. The rows it covers,
+/// and one above and below, are cleared across the whole of `area`, so
+/// no cut piece of the screen behind shows beside its edges. Returns the
+/// popup's rectangle.
+pub fn popup(frame: &mut ratatui::Frame<'_>, area: Rect, w: u16, h: u16) -> Rect {
+    let rect = centered(area, w, h);
+    let margin = Rect::new(
+        area.x,
+        rect.y.saturating_sub(1).max(area.y),
+        area.width,
+        rect.height + 2,
+    )
+    .intersection(area);
+    frame.render_widget(ratatui::widgets::Clear, margin);
+    rect
+}
+
+/// The readiness checklist of one assessment, as lines; money in
+/// `currency`.
+pub fn checklist(a: &Assessment, currency: &str, theme: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(vec![
         Span::raw("Verdict: "),
         Span::styled(verdict_label(a.verdict), theme.verdict(a.verdict)),
@@ -139,7 +237,7 @@ pub fn checklist(a: &Assessment, theme: &Theme) -> Vec<Line<'static>> {
         let mut spans = vec![
             Span::styled(format!("{mark} "), theme.pass(c.passed || !c.gate)),
             Span::styled(format!("{:<13}", c.criterion.key()), Style::new()),
-            Span::raw(c.detail.clone()),
+            Span::raw(c.detail_in(currency)),
         ];
         if !c.gate {
             spans.push(Span::styled(" (not gated)", theme.muted()));
@@ -176,6 +274,56 @@ pub fn checklist(a: &Assessment, theme: &Theme) -> Vec<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_ends_in_an_ellipsis_and_never_inside_a_number() {
+        assert_eq!(fit("short", 10), "short");
+        assert_eq!(fit("Northwind Group", 8), "Northwi…");
+        assert_eq!(fit("below target 0.930", 16), "below target …");
+        assert_eq!(fit("below target 0.930", 15), "below target …");
+        assert_eq!(fit("USD 670,500 a year", 10), "USD …");
+        assert_eq!(fit("Q3 review", 2), "Q…");
+        assert_eq!(fit("add measurement 2026-09-30", 22), "add measurement …");
+        assert_eq!(fit("abc", 0), "");
+        for w in 0..20 {
+            let cut = fit("accuracy 0.930 of 0.95 target", w);
+            assert!(
+                unicode_width::UnicodeWidthStr::width(cut.as_str()) <= w,
+                "{cut}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_cut_fits_ends_in_an_ellipsis_and_keeps_no_part_of_a_number(
+            s in "[a-z0-9 .,é漢]{0,40}",
+            width in 0usize..45,
+        ) {
+            use unicode_width::UnicodeWidthStr;
+            let cut = fit(&s, width);
+            proptest::prop_assert!(cut.width() <= width);
+            if s.width() <= width {
+                proptest::prop_assert_eq!(&cut, &s);
+            } else if width > 0 {
+                proptest::prop_assert!(cut.ends_with('…'));
+                let kept = cut.trim_end_matches('…');
+                proptest::prop_assert!(s.starts_with(kept));
+                // What follows the kept part does not continue a number
+                // the kept part ends with.
+                let mut rest = s[kept.len()..].chars();
+                let (next, after) = (rest.next(), rest.next());
+                let continues = match next {
+                    Some(c) if c.is_ascii_digit() => true,
+                    Some('.' | ',') => after.is_some_and(|c| c.is_ascii_digit()),
+                    _ => false,
+                };
+                let ends_in_number = kept.ends_with(|c: char| c.is_ascii_digit() || c == '.' || c == ',')
+                    && kept.trim_end_matches(['.', ',']).ends_with(|c: char| c.is_ascii_digit());
+                proptest::prop_assert!(!(ends_in_number && continues), "{:?} -> {:?}", s, cut);
+            }
+        }
+    }
 
     #[test]
     fn highlights_survive_escaped_characters() {

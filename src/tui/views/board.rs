@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use crate::model::Stage;
 use crate::tui::app::App;
 use crate::tui::theme::{Theme, verdict_label};
-use crate::tui::widgets::safe;
+use crate::tui::widgets::{fit as cut, safe};
 
 /// Draws the board screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -46,7 +46,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             } else {
                 Style::new()
             };
-            let marker = if pos == cursor.selected { "▶ " } else { "  " };
+            // One selection on the screen: the marker only where the focus is.
+            let marker = if selected { "▶ " } else { "  " };
             lines.push(Line::from(vec![
                 Span::styled(marker, base),
                 Span::styled(cut(&safe(&row.title), width), base),
@@ -76,21 +77,4 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         }
         frame.render_widget(Paragraph::new(lines), inner);
     }
-}
-
-fn cut(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width {
-            out.pop();
-            out.push('…');
-            return out;
-        }
-        used += w;
-        out.push(c);
-    }
-    out
 }

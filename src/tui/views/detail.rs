@@ -5,9 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Axis, Block, Cell, Chart, Dataset, GraphType, LegendPosition, Paragraph, Row, Table, Tabs, Wrap,
-};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Tabs, Wrap};
 
 use crate::model::{UseCase, canonical};
 use crate::readiness;
@@ -15,7 +13,7 @@ use crate::register::Entry;
 use crate::report;
 use crate::tui::app::{App, Tab};
 use crate::tui::theme::{Theme, verdict_label};
-use crate::tui::widgets::{change_parts, checklist, safe};
+use crate::tui::widgets::{change_parts, checklist, fit_line, safe, scrolled};
 
 /// Draws the detail screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -28,12 +26,27 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     };
     let entry = app.entry(i);
     let a = &app.data.assessments[i];
-    let block = Block::bordered().title(Line::from(vec![
-        Span::styled(format!(" {} ", safe(&entry.use_case.title)), theme.focus()),
-        Span::styled(format!("· {} · ", safe(entry.id.as_str())), theme.muted()),
+    // A long title gives way first, with an ellipsis: the id and the
+    // verdict always show.
+    let tail = vec![
+        Span::styled(format!(" · {} · ", safe(entry.id.as_str())), theme.muted()),
         Span::styled(verdict_label(a.verdict), theme.verdict(a.verdict)),
         Span::raw(" "),
-    ]));
+    ];
+    let tail_width: usize = tail.iter().map(|s| s.width()).sum();
+    let room = usize::from(area.width.saturating_sub(4)).saturating_sub(tail_width + 1);
+    let mut title = vec![
+        Span::raw(" "),
+        Span::styled(
+            crate::tui::widgets::fit(&safe(&entry.use_case.title), room),
+            theme.focus(),
+        ),
+    ];
+    title.extend(tail);
+    let block = Block::bordered().title(fit_line(
+        Line::from(title),
+        area.width.saturating_sub(2) as usize,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [tabs_area, body] =
@@ -47,25 +60,21 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         tabs_area,
     );
     match app.tab {
-        Tab::Overview => overview(frame, body, app, entry, theme),
+        Tab::Overview => {
+            let lines = overview(app, entry, theme);
+            scrolled(frame, area, body, lines, &app.detail_scroll, theme);
+        }
         Tab::Metrics => metrics(frame, body, &entry.use_case, app, theme),
-        Tab::Roi => roi(frame, body, app, &entry.use_case, theme),
+        Tab::Roi => {
+            let lines = roi(app, &entry.use_case, theme);
+            scrolled(frame, area, body, lines, &app.detail_scroll, theme);
+        }
         Tab::Readiness => {
-            let lines = checklist(a, theme);
-            scrolled(frame, body, lines, app.detail_scroll);
+            let lines = checklist(a, &app.data.currency(), theme);
+            scrolled(frame, area, body, lines, &app.detail_scroll, theme);
         }
         Tab::History => history(frame, body, app, entry, theme),
     }
-}
-
-fn scrolled(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>, scroll: usize) {
-    let max = lines.len().saturating_sub(area.height as usize);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll.min(max) as u16, 0)),
-        area,
-    );
 }
 
 fn field(name: &str, value: String, theme: &Theme) -> Line<'static> {
@@ -79,7 +88,7 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or("—".to_owned(), |v| v.to_string())
 }
 
-fn overview(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &Theme) {
+fn overview(app: &App, entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
     let u = &entry.use_case;
     let p = &u.profile;
     let mut lines = vec![
@@ -97,7 +106,7 @@ fn overview(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: 
         field("  daily_volume", p.daily_volume.to_string(), theme),
         field("  curated_examples", p.curated_examples.to_string(), theme),
         field("  ml_expertise", p.ml_expertise.to_string(), theme),
-        field("  budget_usd", p.budget_usd.to_string(), theme),
+        field("  budget_usd", money(app, p.budget_usd), theme),
         field("  can_wait_weeks", p.can_wait_weeks.to_string(), theme),
         field(
             "  needs_consistency",
@@ -131,10 +140,10 @@ fn overview(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: 
     ));
     for r in &u.roi {
         lines.push(Line::from(format!(
-            "  {}  {:?}  {}  {:?}  {:?}  {}",
+            "  {}  {:?}  {} per {:?}  {:?}  {}",
             r.date,
             r.kind,
-            r.value_usd,
+            money(app, r.value_usd),
             r.period,
             r.confidence,
             safe(&r.evidence)
@@ -144,7 +153,7 @@ fn overview(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: 
     for l in u.notes.split('\n') {
         lines.push(Line::from(format!("  {}", safe(l))));
     }
-    scrolled(frame, area, lines, app.detail_scroll);
+    lines
 }
 
 fn day(d: crate::model::Date) -> f64 {
@@ -209,10 +218,16 @@ fn metrics(frame: &mut Frame<'_>, area: Rect, u: &UseCase, app: &App, theme: &Th
                 .data(&target),
         );
     }
+    // The legend is in the title: drawn over the plot, it would hide the
+    // newest points, which are the ones a reader looks for.
+    let legend = if target.is_empty() {
+        " accuracy ⠿ · consistency • "
+    } else {
+        " accuracy ⠿ · consistency • · target ▄ "
+    };
     let chart = Chart::new(sets)
-        .block(Block::bordered().title(" accuracy and consistency "))
-        .legend_position(Some(LegendPosition::BottomRight))
-        .hidden_legend_constraints((Constraint::Ratio(1, 1), Constraint::Ratio(1, 1)))
+        .block(Block::bordered().title(legend))
+        .legend_position(None)
         .x_axis(Axis::default().bounds([x0, x1]).labels(xlabels.clone()))
         .y_axis(Axis::default().bounds([y0, y1]).labels([
             Span::raw(format!("{y0:.2}")),
@@ -237,7 +252,7 @@ fn metrics(frame: &mut Frame<'_>, area: Rect, u: &UseCase, app: &App, theme: &Th
         " p95 latency (ms) ",
         &lat,
         u.targets.p95_latency_ms.map(f64::from),
-        (x0, x1),
+        (x0, x1, &xlabels),
         theme,
     );
     small_chart(
@@ -246,7 +261,7 @@ fn metrics(frame: &mut Frame<'_>, area: Rect, u: &UseCase, app: &App, theme: &Th
         " cost per 1k requests ",
         &cost,
         u.targets.cost_per_1k_usd,
-        (x0, x1),
+        (x0, x1, &xlabels),
         theme,
     );
 }
@@ -257,7 +272,7 @@ fn small_chart(
     title: &str,
     data: &[(f64, f64)],
     target: Option<f64>,
-    (x0, x1): (f64, f64),
+    (x0, x1, dates): (f64, f64, &[Span<'static>]),
     theme: &Theme,
 ) {
     let max = data
@@ -288,7 +303,7 @@ fn small_chart(
     let precision = if max < 20.0 { 2 } else { 0 };
     let chart = Chart::new(sets)
         .block(Block::bordered().title(format!("{title}· now {latest:.precision$} ")))
-        .x_axis(Axis::default().bounds([x0, x1]))
+        .x_axis(Axis::default().bounds([x0, x1]).labels(dates.to_vec()))
         .y_axis(
             Axis::default()
                 .bounds([0.0, max])
@@ -297,13 +312,17 @@ fn small_chart(
     frame.render_widget(chart, area);
 }
 
-fn roi(frame: &mut Frame<'_>, area: Rect, app: &App, u: &UseCase, theme: &Theme) {
+/// An amount in the register's currency, with separators.
+fn money(app: &App, amount: u64) -> String {
+    report::money(&app.data.currency(), amount)
+}
+
+fn roi(app: &App, u: &UseCase, theme: &Theme) -> Vec<Line<'static>> {
     if u.roi.is_empty() {
-        frame.render_widget(
-            Paragraph::new("No ROI evidence yet; o adds some.").style(theme.muted()),
-            area,
-        );
-        return;
+        return vec![Line::styled(
+            "No ROI evidence yet; o adds some.",
+            theme.muted(),
+        )];
     }
     let fiscal = app
         .data
@@ -312,59 +331,55 @@ fn roi(frame: &mut Frame<'_>, area: Rect, app: &App, u: &UseCase, theme: &Theme)
         .as_ref()
         .map_or(1, |s| s.fiscal_year_start_month);
     let totals = report::roi_totals(u, fiscal);
-    let table_height = (u.roi.len() as u16 + 1).min(area.height / 2);
-    let [table_area, totals_area] =
-        Layout::vertical([Constraint::Length(table_height), Constraint::Fill(1)]).areas(area);
-    let header = Row::new(
-        ["Date", "Kind", "Value", "Period", "Conf.", "Evidence"]
-            .map(|h| Cell::from(Span::styled(h, theme.header()))),
-    );
-    let rows: Vec<Row<'_>> = u
+    // One entry a line, its evidence on the next line in full: cut to a
+    // column, entries with a long common prefix looked identical.
+    let width = u
         .roi
         .iter()
-        .map(|r| {
-            Row::new(vec![
-                Cell::from(r.date.to_string()),
-                Cell::from(format!("{:?}", r.kind)),
-                Cell::from(format!("{:>9}", r.value_usd)),
-                Cell::from(format!("{:?}", r.period)),
-                Cell::from(format!("{:?}", r.confidence)),
-                Cell::from(safe(&r.evidence)),
-            ])
-        })
-        .collect();
-    frame.render_widget(
-        Table::new(
-            rows,
-            [
-                Constraint::Length(10),
-                Constraint::Length(13),
-                Constraint::Length(9),
-                Constraint::Length(7),
-                Constraint::Length(9),
-                Constraint::Fill(1),
-            ],
-        )
-        .header(header),
-        table_area,
-    );
-    let currency = app
-        .data
-        .register
-        .settings
-        .as_ref()
-        .map_or("USD".to_owned(), |s| safe(&s.currency));
-    let mut lines = vec![
-        Line::from(""),
-        Line::styled(
-            format!("Totals ({currency}): measured / estimated"),
-            theme.header(),
+        .map(|r| money(app, r.value_usd).chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut lines = vec![Line::styled(
+        format!(
+            "{} entries: date, kind, value per period, confidence, evidence",
+            u.roi.len()
         ),
-    ];
+        theme.header(),
+    )];
+    for r in &u.roi {
+        lines.push(Line::from(vec![
+            Span::raw(format!("{}  ", r.date)),
+            Span::raw(format!("{:<13} ", format!("{:?}", r.kind))),
+            Span::raw(format!("{:>width$} ", money(app, r.value_usd))),
+            Span::styled(
+                format!("per {:<8} ", format!("{:?}", r.period)),
+                theme.muted(),
+            ),
+            Span::raw(format!("{:?}", r.confidence)),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled("  evidence: ", theme.muted()),
+            Span::raw(safe(&r.evidence)),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
+        "Totals per fiscal quarter: measured / estimated",
+        theme.header(),
+    ));
+    let w = totals
+        .quarters
+        .iter()
+        .chain(&totals.years)
+        .map(|t| money(app, t.measured).chars().count())
+        .max()
+        .unwrap_or(0);
     let total_line = |t: &report::PeriodTotal| {
         Line::from(format!(
-            "  {:<12} {:>10} / {:>10}",
-            t.label, t.measured, t.estimated
+            "  {:<12} {:>w$} / {}",
+            t.label,
+            money(app, t.measured),
+            money(app, t.estimated)
         ))
     };
     lines.extend(totals.quarters.iter().map(total_line));
@@ -372,14 +387,12 @@ fn roi(frame: &mut Frame<'_>, area: Rect, app: &App, u: &UseCase, theme: &Theme)
     lines.extend(totals.years.iter().map(total_line));
     lines.push(Line::from(vec![
         Span::styled("Measured in the last 365 days: ", theme.muted()),
-        Span::styled(
-            app.data.assessments[app.detail.unwrap_or(0)]
-                .measured_roi_last_year
-                .to_string(),
-            Style::new(),
-        ),
+        Span::raw(money(
+            app,
+            app.data.assessments[app.detail.unwrap_or(0)].measured_roi_last_year,
+        )),
     ]));
-    scrolled(frame, totals_area, lines, app.detail_scroll);
+    lines
 }
 
 fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &Theme) {
@@ -432,13 +445,16 @@ fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &
             } else {
                 Style::new()
             };
-            Line::from(vec![
-                Span::styled(if selected { "▶ " } else { "  " }, base),
-                Span::styled(format!("{} ", e.short_id()), theme.focus().patch(base)),
-                Span::styled(format!("{} ", e.time.format("%Y-%m-%d")), base),
-                Span::styled(format!("{:<16} ", safe(&e.author)), base),
-                Span::styled(safe(&e.summary), base),
-            ])
+            fit_line(
+                Line::from(vec![
+                    Span::styled(if selected { "▶ " } else { "  " }, base),
+                    Span::styled(format!("{} ", e.short_id()), theme.focus().patch(base)),
+                    Span::styled(format!("{} ", e.time.format("%Y-%m-%d")), base),
+                    Span::styled(format!("{:<16} ", safe(&e.author)), base),
+                    Span::styled(safe(&e.summary), base),
+                ]),
+                inner.width as usize,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -471,8 +487,8 @@ fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &
             Span::raw(change),
         ]));
     }
-    let block = Block::bordered().title(" changes in this commit ");
+    let block = Block::bordered().title(" changes in this commit · PgUp/PgDn scroll ");
     let inner = block.inner(changes_area);
     frame.render_widget(block, changes_area);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    scrolled(frame, changes_area, inner, lines, &h.body, theme);
 }

@@ -3,19 +3,19 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::Block;
 
 use crate::tui::app::App;
 use crate::tui::keymap;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::centered;
+use crate::tui::widgets::{popup, scrolled};
 
 /// Draws the help popup over `area`.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let rect = centered(area, 76, area.height);
-    frame.render_widget(Clear, rect);
+    // The whole body: a narrower popup would let the screen behind show.
+    let rect = popup(frame, area, area.width, area.height);
     let block = Block::bordered().title(Line::styled(
-        " Help · j/k scroll · Esc or ? close ",
+        " Help · j/k PgUp/PgDn g/G scroll · Esc or ? close ",
         theme.focus(),
     ));
     let inner = block.inner(rect);
@@ -33,7 +33,5 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             ]));
         }
     }
-    let max = lines.len().saturating_sub(inner.height as usize);
-    let scroll = app.help_scroll.min(max);
-    frame.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
+    scrolled(frame, rect, inner, lines, &app.help_scroll, theme);
 }

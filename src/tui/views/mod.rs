@@ -22,10 +22,9 @@ use ratatui::widgets::{Clear, Paragraph, Tabs, Wrap};
 use super::app::{App, Level, Screen};
 use super::keymap;
 use super::theme::Theme;
-use super::widgets::{count, safe};
+use super::widgets::{count, fit, safe};
 
-/// The smallest terminal the layout is designed for.
-pub const MIN_SIZE: (u16, u16) = (80, 24);
+pub use super::app::MIN_SIZE;
 
 /// Draws the whole UI.
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
@@ -34,10 +33,19 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         too_small(frame, area);
         return;
     }
+    // A message longer than the line wraps: the status grows (up to a
+    // third of the screen) so that it can be read in full.
+    let message_rows = flash_line(app, theme)
+        .map_or(1, |l| {
+            Paragraph::new(l)
+                .wrap(Wrap { trim: false })
+                .line_count(area.width)
+        })
+        .clamp(1, usize::from(area.height / 3)) as u16;
     let [tabs, body, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(2),
+        Constraint::Length(1 + message_rows),
     ])
     .areas(area);
     draw_tabs(frame, tabs, app, theme);
@@ -112,8 +120,7 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
 
 fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     use unicode_width::UnicodeWidthStr;
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let [top, bottom] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let d = &app.data;
     let repo = &d.repo;
     let location = match (&repo.branch, repo.in_repo) {
@@ -127,76 +134,105 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     } else {
         Style::new()
     };
-    // Everything but the name, which gets what is left.
-    let mut rest = vec![Span::raw(" │ "), Span::raw(location)];
-    if repo.dirty {
-        rest.push(Span::styled(" ●modified", theme.flag()));
-    }
-    if d.read_only.is_some() {
-        rest.push(Span::styled(" read-only", theme.muted()));
-    }
-    rest.push(Span::raw(format!(
-        " │ {} · {} ready · ",
-        count(d.summary.use_cases, "case", "cases"),
-        d.summary.ready
-    )));
-    rest.push(Span::styled(
-        count(problems, "problem", "problems"),
-        problem_style,
-    ));
-    rest.push(Span::raw(format!(" │ as of {}", d.register.as_of)));
-    let used: usize = rest.iter().map(|s| s.content.width()).sum();
-    let room = usize::from(area.width).saturating_sub(used).max(8);
-    let name = safe(d.register.name());
-    let name = if name.width() > room {
-        let mut cut: String = name.chars().take(room.saturating_sub(1)).collect();
-        while cut.width() > room.saturating_sub(1) {
-            cut.pop();
-        }
-        cut.push('…');
-        cut
+    // Everything but the name, which gets what is left. When that is too
+    // little, the count of use cases goes first (the Portfolio says it).
+    let as_of = if d.pinned {
+        format!(" │ as of {} (pinned)", d.register.as_of)
     } else {
-        name
+        format!(" │ as of {}", d.register.as_of)
     };
+    let rest_with = |cases: bool| {
+        let mut rest = vec![Span::raw(" │ "), Span::raw(location.clone())];
+        if repo.dirty {
+            rest.push(Span::styled(" ●modified", theme.flag()));
+        }
+        if d.read_only.is_some() {
+            rest.push(Span::styled(" read-only", theme.muted()));
+        }
+        rest.push(Span::raw(if cases {
+            format!(
+                " │ {} · {} ready · ",
+                count(d.summary.use_cases, "case", "cases"),
+                d.summary.ready
+            )
+        } else {
+            format!(" │ {} ready · ", d.summary.ready)
+        }));
+        rest.push(Span::styled(
+            count(problems, "problem", "problems"),
+            problem_style,
+        ));
+        rest.push(Span::raw(as_of.clone()));
+        rest
+    };
+    let width = |spans: &[Span<'_>]| spans.iter().map(|s| s.content.width()).sum::<usize>();
+    let mut rest = rest_with(true);
+    if usize::from(area.width) < width(&rest) + 12 {
+        rest = rest_with(false);
+    }
+    let used = width(&rest);
+    let room = usize::from(area.width).saturating_sub(used).max(4);
+    let name = fit(&safe(d.register.name()), room);
     let mut spans = vec![Span::styled(name, theme.focus())];
     spans.extend(rest);
     frame.render_widget(Paragraph::new(Line::from(spans)), top);
 
-    let line = match &app.flash {
+    let line = flash_line(app, theme).unwrap_or_else(|| hints_line(app, area.width, theme));
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), bottom);
+}
+
+/// The last action's outcome, if any: `› …` or `✗ …`.
+fn flash_line(app: &App, theme: &Theme) -> Option<Line<'static>> {
+    Some(match &app.flash {
         Some((Level::Error, text)) => Line::from(vec![
             Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
             Span::raw(safe(text)),
         ]),
         Some((Level::Info, text)) => Line::from(vec![Span::raw("› "), Span::raw(safe(text))]),
-        None => {
-            // Screen-specific hints first, as many as fit beside the global
-            // ones (quit, help, ...), which always show.
-            let all = keymap::hints(&app.scopes());
-            let cost = |k: &String, l: &str| k.width() + l.width() + 3;
-            let global: usize = all
-                .iter()
-                .filter(|h| h.2 == keymap::Scope::Global)
-                .map(|h| cost(&h.0, h.1))
-                .sum();
-            let mut room = usize::from(area.width).saturating_sub(global);
-            let mut spans = Vec::new();
-            let push = |spans: &mut Vec<Span<'static>>, key: &String, label: &str| {
-                spans.push(Span::styled(key.clone(), theme.focus()));
-                spans.push(Span::raw(format!(" {label}  ")));
-            };
-            for (key, label, _) in all.iter().filter(|h| h.2 != keymap::Scope::Global) {
-                let w = cost(key, label);
-                if w > room {
-                    break;
-                }
-                room -= w;
-                push(&mut spans, key, label);
-            }
-            for (key, label, _) in all.iter().filter(|h| h.2 == keymap::Scope::Global) {
-                push(&mut spans, key, label);
-            }
-            Line::from(spans)
-        }
+        None => return None,
+    })
+}
+
+/// The keys that work here, as many as fit in `width`: actions on the
+/// selection first, then the screen's own, then moving; quit and help
+/// always; the other global keys when there is room.
+fn hints_line(app: &App, width: u16, theme: &Theme) -> Line<'static> {
+    use keymap::Scope;
+    use unicode_width::UnicodeWidthStr;
+    let all = keymap::hints(&app.scopes());
+    let cost = |k: &String, l: &str| k.width() + l.width() + 3;
+    let essential =
+        |h: &(String, &str, Scope)| h.2 == Scope::Global && matches!(h.1, "quit" | "help");
+    let rank = |scope: Scope| match scope {
+        Scope::Selected | Scope::Open => 0,
+        Scope::Global => 3,
+        Scope::List => 2,
+        _ => 1,
     };
-    frame.render_widget(Paragraph::new(line), bottom);
+    let mut order: Vec<&(String, &str, Scope)> = all.iter().collect();
+    order.sort_by_key(|h| (rank(h.2), !essential(h)));
+    let mut room = usize::from(width).saturating_sub(
+        all.iter()
+            .filter(|h| essential(h))
+            .map(|h| cost(&h.0, h.1))
+            .sum(),
+    );
+    let mut shown = Vec::new();
+    for h in order {
+        if essential(h) {
+            shown.push(h);
+            continue;
+        }
+        let w = cost(&h.0, h.1);
+        if w <= room {
+            room -= w;
+            shown.push(h);
+        }
+    }
+    let mut spans = Vec::new();
+    for (key, label, _) in shown {
+        spans.push(Span::styled(key.clone(), theme.focus()));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    Line::from(spans)
 }

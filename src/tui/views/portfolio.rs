@@ -127,29 +127,51 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         header_for(SortColumn::Accuracy, "Acc/target"),
         header_for(SortColumn::Age, "Age"),
     ]);
-    let widths = if wide {
-        vec![
-            Constraint::Fill(3),
-            Constraint::Fill(2),
-            Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(12),
-            Constraint::Length(9),
-            Constraint::Length(10),
-            Constraint::Length(6),
-        ]
-    } else {
-        vec![
-            Constraint::Fill(2),
-            Constraint::Fill(1),
-            Constraint::Length(6),
-            Constraint::Length(8),
-            Constraint::Length(5),
-            Constraint::Length(9),
-            Constraint::Length(10),
-            Constraint::Length(5),
-        ]
+    // Every column but Title and Team takes what its content needs; Title
+    // then gets the room it needs first, and Team what is left.
+    use unicode_width::UnicodeWidthStr;
+    let need = |header: &str, cell: &dyn Fn(&ListRow) -> String| -> u16 {
+        // The sorted column's header carries an arrow.
+        let sorted = !by_match && header.starts_with(p.sort.title().get(..3).unwrap_or(""));
+        p.visible
+            .iter()
+            .map(|&i| cell(&app.data.rows[i]).width())
+            .chain([header.width() + usize::from(sorted)])
+            .max()
+            .unwrap_or(0) as u16
     };
+    let fixed = [
+        need(if wide { "Approach" } else { "Appr." }, &|r| {
+            (if wide {
+                r.approach
+            } else {
+                approach_short(r.approach)
+            })
+            .to_owned()
+        }),
+        need("Stage", &|r| r.stage.name().to_owned()),
+        need("Risk", &|r| {
+            (if wide {
+                r.risk.name()
+            } else {
+                risk_short(r.risk)
+            })
+            .to_owned()
+        }),
+        need("Verdict", &|r| verdict_label(r.verdict).to_owned()),
+        need("Acc/target", &accuracy),
+        need("Age", &age),
+    ];
+    let spacing = 7;
+    let room = table_area
+        .width
+        .saturating_sub(fixed.iter().sum::<u16>() + spacing);
+    let title_need = need("Title", &|r| r.title.clone()) + 2;
+    let team_need = need("Team", &|r| r.team.clone());
+    let title_w = title_need.min(room.saturating_sub(team_need.min(8)));
+    let team_w = room - title_w;
+    let mut widths = vec![Constraint::Length(title_w), Constraint::Length(team_w)];
+    widths.extend(fixed.iter().map(|&w| Constraint::Length(w)));
     // The columns' widths as the table will lay them out, to cut long
     // titles and teams with an ellipsis rather than mid-word.
     let columns = Layout::horizontal(widths.clone())
@@ -212,7 +234,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .collect();
     if p.visible.is_empty() {
         let msg = if app.data.rows.is_empty() {
-            "The register has no use cases yet. `ripen new <id>` scaffolds one."
+            "The register has no use cases yet: n creates one (or `ripen new <id>`)."
         } else {
             "Nothing matches. Esc clears the filter."
         };

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::register::Severity;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{count, safe};
+use crate::tui::widgets::{count, fit_line, safe, scrolled};
 
 /// Draws the problems screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -32,23 +32,41 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     // The selected problem in full below the list: messages say what to do,
-    // and a list row cuts them at the screen's edge.
+    // and a list row cuts them at the screen's edge. The pane is as tall
+    // as the message needs (up to half the screen), and scrolls beyond.
+    let full_lines = |d: &crate::register::Diagnostic| {
+        vec![
+            Line::styled("─".repeat(inner.width as usize), theme.muted()),
+            Line::from(safe(&d.to_string())),
+        ]
+    };
+    let selected = reg.diagnostics.get(app.problems.selected);
+    let need = selected.map_or(1, |d| {
+        Paragraph::new(full_lines(d))
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .line_count(inner.width)
+    });
+    let height = (need as u16).clamp(4, (inner.height / 2).max(4));
     let [inner, full] = ratatui::layout::Layout::vertical([
         ratatui::layout::Constraint::Fill(1),
-        ratatui::layout::Constraint::Length(4),
+        ratatui::layout::Constraint::Length(height),
     ])
     .areas(inner);
-    if let Some(d) = reg.diagnostics.get(app.problems.selected) {
-        frame.render_widget(
-            Paragraph::new(vec![
-                Line::styled("─".repeat(inner.width as usize), theme.muted()),
-                Line::from(safe(&d.to_string())),
-            ])
-            .wrap(ratatui::widgets::Wrap { trim: false }),
+    if let Some(d) = selected {
+        scrolled(
+            frame,
+            area,
             full,
+            full_lines(d),
+            &app.problems_detail,
+            theme,
         );
     }
-    let cursor = app.problems;
+    // The list is shorter than a page (the problem in full takes rows):
+    // follow the selection with the real height, so it is never hidden.
+    let mut cursor = app.problems;
+    cursor.follow(reg.diagnostics.len(), inner.height as usize);
+    let width = inner.width as usize;
     let lines: Vec<Line<'_>> = reg
         .diagnostics
         .iter()
@@ -66,20 +84,23 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 Severity::Error => "✗ error",
                 Severity::Warning => "! warning",
             };
-            Line::from(vec![
-                Span::styled(if selected { "▶ " } else { "  " }, base),
-                Span::styled(mark, theme.severity(d.severity).patch(base)),
-                Span::styled(
-                    format!(
-                        " {}:{}:{}: {}",
-                        safe(&d.file),
-                        d.line,
-                        d.column,
-                        safe(&d.message)
+            fit_line(
+                Line::from(vec![
+                    Span::styled(if selected { "▶ " } else { "  " }, base),
+                    Span::styled(mark, theme.severity(d.severity).patch(base)),
+                    Span::styled(
+                        format!(
+                            " {}:{}:{}: {}",
+                            safe(&d.file),
+                            d.line,
+                            d.column,
+                            safe(&d.message)
+                        ),
+                        base,
                     ),
-                    base,
-                ),
-            ])
+                ]),
+                width,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);

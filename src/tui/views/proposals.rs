@@ -10,7 +10,7 @@ use crate::diff::{RegisterDiff, Status};
 use crate::register::Severity;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{change_parts, count, safe};
+use crate::tui::widgets::{change_parts, count, fit_line, safe, scrolled};
 
 /// Lines describing a semantic diff: one header per changed use case, then
 /// its field changes; settings and policy changes last.
@@ -109,8 +109,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let list_height = (p.list.len() as u16 * 2).min(inner.height / 2).max(2);
     let [list_area, detail_area] =
         Layout::vertical([Constraint::Length(list_height), Constraint::Fill(1)]).areas(inner);
+    // Two rows a proposal: follow the selection with the real height.
+    let mut cursor = p.cursor;
+    cursor.follow(p.list.len(), usize::from(list_height / 2).max(1));
     let mut lines = Vec::new();
-    for (pos, prop) in p.list.iter().enumerate().skip(p.cursor.offset) {
+    for (pos, prop) in p.list.iter().enumerate().skip(cursor.offset) {
         let selected = pos == p.cursor.selected;
         let base = if selected {
             theme.selected()
@@ -150,13 +153,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             ),
         ]));
     }
+    let width = list_area.width as usize;
+    let lines: Vec<Line<'static>> = lines.into_iter().map(|l| fit_line(l, width)).collect();
     frame.render_widget(Paragraph::new(lines), list_area);
 
     let Some(prop) = p.list.get(p.cursor.selected) else {
         return;
     };
     let title = if p.open {
-        " what it changes · Enter hides · a accepts "
+        " what it changes · j/k scroll · Enter hides · a accepts "
     } else {
         " Enter shows what it changes · a accepts "
     };
@@ -196,5 +201,5 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(""));
     }
     lines.extend(diff_lines(&prop.changes, theme));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    scrolled(frame, detail_area, inner, lines, &p.scroll, theme);
 }

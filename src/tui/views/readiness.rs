@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::tui::app::App;
 use crate::tui::theme::{Theme, verdict_label};
-use crate::tui::widgets::{checklist, highlighted_fit, safe};
+use crate::tui::widgets::{checklist, highlighted_fit, safe, scrolled};
 
 /// Draws the readiness screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -98,6 +98,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         ),
         Line::from(""),
     ];
-    lines.extend(checklist(&d.assessments[i], theme));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    lines.extend(checklist(&d.assessments[i], &d.currency(), theme));
+    scrolled(
+        frame,
+        panel_area,
+        inner,
+        lines,
+        &app.readiness_detail,
+        theme,
+    );
 }

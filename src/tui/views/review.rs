@@ -1,14 +1,14 @@
 //! The review screen: HEAD against a quarterly review tag.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Wrap};
 
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::safe;
+use crate::tui::widgets::{fit_line, safe, scrolled};
 
 /// Draws the review screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -35,14 +35,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             } else {
                 Style::new()
             };
-            Line::from(vec![
-                Span::styled(if selected { "▶ " } else { "  " }, base),
-                Span::styled(
-                    safe(t.name.strip_prefix("review/").unwrap_or(&t.name)),
-                    base,
-                ),
-                Span::styled(format!(" {}", t.time.format("%Y-%m-%d")), theme.muted()),
-            ])
+            fit_line(
+                Line::from(vec![
+                    Span::styled(if selected { "▶ " } else { "  " }, base),
+                    Span::styled(
+                        safe(t.name.strip_prefix("review/").unwrap_or(&t.name)),
+                        base,
+                    ),
+                    Span::styled(format!(" {}", t.time.format("%Y-%m-%d")), theme.muted()),
+                ]),
+                inner.width as usize,
+            )
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -80,7 +83,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let k = &report.key_numbers;
-    let summary = vec![
+    let mut text = vec![
         Line::from(format!(
             "use cases {} → {} · {} new · {} retired · {} forward · {} back",
             k.use_cases_then, k.use_cases_now, k.added, k.retired, k.forward, k.back
@@ -94,56 +97,33 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             k.stale, k.regressions, k.policy_changes
         )),
         Line::from(format!(
-            "ROI recorded: {} measured, {} estimated ({})",
-            k.roi_measured,
-            k.roi_estimated,
-            safe(&report.currency)
+            "ROI recorded: {} measured, {} estimated",
+            crate::report::money(&report.currency, k.roi_measured),
+            crate::report::money(&report.currency, k.roi_estimated),
         )),
+        Line::from(""),
+        Line::styled("Stage movements", theme.header()),
     ];
-    let [summary_area, lower] =
-        Layout::vertical([Constraint::Length(4), Constraint::Fill(1)]).areas(inner);
-    frame.render_widget(
-        Paragraph::new(summary).wrap(Wrap { trim: true }),
-        summary_area,
-    );
-    let [moves_area, bars_area] = Layout::new(
-        Direction::Horizontal,
-        [Constraint::Length(29), Constraint::Fill(1)],
-    )
-    .areas(lower);
-
-    let header =
-        Row::new(["From", "To", "    N"].map(|h| Cell::from(Span::styled(h, theme.header()))));
-    let rows: Vec<Row<'_>> = report
-        .movements
-        .iter()
-        .map(|m| {
-            Row::new(vec![
-                Cell::from(m.from.name()),
-                Cell::from(format!("→ {}", m.to.name())),
-                Cell::from(format!("{:>5}", m.count)),
-            ])
-        })
-        .collect();
-    let empty = rows.is_empty();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(5),
-        ],
-    )
-    .header(header)
-    .block(Block::bordered().title(" stage movements "));
-    frame.render_widget(table, moves_area);
-    if empty {
-        let inner = Block::bordered().inner(moves_area);
-        if inner.height > 1 {
-            let rest = Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1);
-            frame.render_widget(Paragraph::new("no stage moved").style(theme.muted()), rest);
-        }
+    if report.movements.is_empty() {
+        text.push(Line::styled("  no stage moved", theme.muted()));
     }
+    for m in &report.movements {
+        text.push(Line::from(format!(
+            "  {:<8} → {:<8} {:>5}",
+            m.from.name(),
+            m.to.name(),
+            m.count
+        )));
+    }
+    // The text scrolls (PgUp/PgDn) above the chart; its bottom rule
+    // carries the position when it is longer than its room.
+    let chart_height = (inner.height / 2).min(10);
+    let [text_area, bars_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(chart_height)]).areas(inner);
+    let rule = Block::new().borders(ratatui::widgets::Borders::BOTTOM);
+    let text_inner = rule.inner(text_area);
+    frame.render_widget(rule, text_area);
+    scrolled(frame, text_area, text_inner, text, &r.scroll, theme);
 
     let groups: Vec<BarGroup<'_>> = report
         .by_stage
