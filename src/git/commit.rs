@@ -27,7 +27,9 @@ use std::path::{Path, PathBuf};
 
 use git2::{FileMode, IndexEntry, IndexTime, ObjectType, Oid, Repository, RepositoryState, Tree};
 
+pub use super::sign::CommitOptions;
 use super::{GitError, locate};
+use crate::store::journal::{self, Applied, Change, Journal, Manifest};
 
 /// Why a change could not be committed. Nothing was changed in any case
 /// except [`ChangeError::IndexNotUpdated`].
@@ -69,6 +71,44 @@ pub enum ChangeError {
         "committed {0}, but the index could not be updated ({1}); `git status` may show the file as changed until `git add` or `git reset`"
     )]
     IndexNotUpdated(String, String),
+    /// Committed, but a file in the working tree could not be brought up
+    /// to date; the next ripen command finishes it.
+    #[error(
+        "committed {commit}, but the working tree could not be updated ({why}); the next ripen command finishes the update"
+    )]
+    WorkingTreeBehind {
+        /// The commit.
+        commit: String,
+        /// What failed.
+        why: String,
+    },
+    /// Committed, but a file was edited by someone else while the change was
+    /// being saved: their version was kept in the working tree.
+    #[error(
+        "committed {commit}, but {files} was edited while the change was being saved: your edit is kept in the file (`git status` shows it), ripen's version is in the commit (`git show HEAD`)"
+    )]
+    KeptEdit {
+        /// The commit.
+        commit: String,
+        /// The files, comma-separated.
+        files: String,
+    },
+    /// A `pre-commit` or `commit-msg` hook refused the commit.
+    #[error(
+        "the {hook} hook refused the commit; nothing was changed (`--no-verify` skips the hooks, as in git):\n{output}"
+    )]
+    HookFailed {
+        /// The hook's name.
+        hook: String,
+        /// What it printed.
+        output: String,
+    },
+    /// The repository asks for signed commits and signing failed.
+    #[error("commit.gpgsign is set but the commit cannot be signed: {0}; nothing was changed")]
+    Sign(String),
+    /// Another ripen process is saving the same file right now.
+    #[error("another ripen is saving {0} right now; nothing was changed: reload and try again")]
+    Busy(String),
     /// A file-system failure.
     #[error("{0}")]
     Io(#[from] io::Error),
@@ -127,13 +167,15 @@ pub fn read_only_reason(state_dir: &Path) -> Option<String> {
 pub enum Step {
     /// Every check passed; nothing is written yet.
     Checked,
-    /// The commit object exists (unreachable); the working tree is untouched.
+    /// The commit object exists (unreachable) and the new files are staged
+    /// in a journal; the working tree is untouched. For a plain multi-file
+    /// write (`ripen fmt`), the journal is complete.
     Committed,
-    /// The files are written (atomically) in the working tree; the branch
-    /// has not moved.
-    Written,
-    /// The branch points to the new commit; the index is not updated.
+    /// The branch points to the new commit; the working tree is not
+    /// updated yet (the next run finishes it from the journal).
     Moved,
+    /// The files are written in the working tree; the index is not updated.
+    Written,
     /// The index is updated: the change is complete.
     Indexed,
 }
@@ -143,8 +185,8 @@ impl Step {
     pub const ALL: [Step; 5] = [
         Step::Checked,
         Step::Committed,
-        Step::Written,
         Step::Moved,
+        Step::Written,
         Step::Indexed,
     ];
 
@@ -184,26 +226,144 @@ pub struct Committed {
 }
 
 /// Holds `.git/index.lock` for the duration of a change.
-pub(crate) struct IndexLock(PathBuf);
+///
+/// The lock is a hard link to a private file under `.git/ripen/` that this
+/// process keeps `flock`ed: when a process dies holding it, the next run
+/// knows the lock is ripen's own (same file) and its owner gone (the
+/// `flock` is free), and removes it ([`sweep_stale_locks`]). A lock that is
+/// not ripen's is never removed.
+pub(crate) struct IndexLock {
+    path: PathBuf,
+    mine: Option<(PathBuf, fs::File)>,
+}
 
 impl IndexLock {
     pub(crate) fn take(git_dir: &Path) -> Result<IndexLock, ChangeError> {
         let path = git_dir.join("index.lock");
+        if fs::symlink_metadata(&path).is_ok() {
+            return Err(ChangeError::Locked(path));
+        }
+        let root = git_dir.join(JOURNAL_DIR);
+        let private = journal::create_in(&root, |root| {
+            tempfile::Builder::new()
+                .prefix("index-lock-")
+                .tempfile_in(root)
+        })
+        .and_then(|tmp| {
+            let (file, mine) = tmp.keep().map_err(|e| e.error)?;
+            journal::try_flock(&file, true)?;
+            Ok((mine, file))
+        });
+        if let Ok((mine, file)) = private {
+            match fs::hard_link(&mine, &path) {
+                Ok(()) => {
+                    return Ok(IndexLock {
+                        path,
+                        mine: Some((mine, file)),
+                    });
+                }
+                Err(e) => {
+                    let _ = fs::remove_file(&mine);
+                    if e.kind() == io::ErrorKind::AlreadyExists {
+                        return Err(ChangeError::Locked(path));
+                    }
+                    // A file system without hard links: a plain lock file.
+                }
+            }
+        }
         match fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
         {
-            Ok(_) => Ok(IndexLock(path)),
+            Ok(_) => Ok(IndexLock { path, mine: None }),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(ChangeError::Locked(path)),
             Err(e) => Err(e.into()),
         }
     }
 }
 
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::symlink_metadata(a), fs::symlink_metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_a: &Path, _b: &Path) -> bool {
+    false
+}
+
 impl Drop for IndexLock {
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
+        match &self.mine {
+            Some((mine, _)) => {
+                if same_file(mine, &self.path) {
+                    let _ = fs::remove_file(&self.path);
+                }
+                let _ = fs::remove_file(mine);
+                if let Some(root) = mine.parent() {
+                    journal::remove_if_empty(root);
+                }
+            }
+            None => {
+                let _ = fs::remove_file(&self.path);
+            }
+        }
+    }
+}
+
+/// The folder under the git directory where ripen keeps its journals and
+/// lock files.
+pub(crate) const JOURNAL_DIR: &str = "ripen";
+
+/// Removes index locks left by ripen processes that died (a lock that is a
+/// link to a private file nobody holds), and the temporary index copies
+/// such a process may have left. Never touches another program's lock.
+fn sweep_stale_locks(git_dir: &Path) {
+    let root = git_dir.join(JOURNAL_DIR);
+    let lock = git_dir.join("index.lock");
+    let Ok(entries) = fs::read_dir(&root) else {
+        return;
+    };
+    let mut edits = Vec::new();
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("index-lock-") {
+            let Ok(file) = fs::OpenOptions::new().read(true).write(true).open(e.path()) else {
+                continue;
+            };
+            if crate::store::journal::try_flock(&file, false).unwrap_or(false) {
+                if same_file(&e.path(), &lock) {
+                    let _ = fs::remove_file(&lock);
+                }
+                let _ = fs::remove_file(e.path());
+            }
+        } else if name.starts_with("index-edit-") {
+            edits.push(e.path());
+        }
+    }
+    // Index copies are edited only under the index lock: holding it, any
+    // copy left is a dead process's.
+    let mut legacy: Vec<PathBuf> = fs::read_dir(git_dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with("ripen-index-"))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    edits.append(&mut legacy);
+    if !edits.is_empty() {
+        if let Ok(held) = IndexLock::take(git_dir) {
+            for d in edits {
+                let _ = fs::remove_dir_all(d);
+            }
+            drop(held);
+        }
     }
 }
 
@@ -248,14 +408,6 @@ fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// Puts back what the file held before (or removes it) after a failure.
-fn restore(path: &Path, before: Option<&[u8]>) {
-    let _ = match before {
-        Some(b) => crate::store::write_atomic(path, b),
-        None => fs::remove_file(path),
-    };
 }
 
 #[cfg(unix)]
@@ -310,10 +462,13 @@ pub(crate) fn edit_index(
     edit: impl FnOnce(&mut git2::Index) -> Result<(), String>,
 ) -> Result<(), String> {
     let index_path = git_dir.join("index");
-    let work = tempfile::Builder::new()
-        .prefix("ripen-index-")
-        .tempdir_in(git_dir)
-        .map_err(|e| e.to_string())?;
+    let root = git_dir.join(JOURNAL_DIR);
+    let work = journal::create_in(&root, |root| {
+        tempfile::Builder::new()
+            .prefix("index-edit-")
+            .tempdir_in(root)
+    })
+    .map_err(|e| e.to_string())?;
     let copy = work.path().join("index");
     match fs::copy(&index_path, &copy) {
         Ok(_) => {}
@@ -436,6 +591,25 @@ pub fn commit_files_observed(
     expected_head: Option<Oid>,
     observe: &mut dyn FnMut(Step),
 ) -> Result<Committed, ChangeError> {
+    commit_files_with(
+        state_dir,
+        files,
+        message,
+        expected_head,
+        &CommitOptions::default(),
+        observe,
+    )
+}
+
+/// [`commit_files_observed`] with options (`--no-verify`).
+pub fn commit_files_with(
+    state_dir: &Path,
+    files: &[FileWrite<'_>],
+    message: &str,
+    expected_head: Option<Oid>,
+    options: &CommitOptions,
+    observe: &mut dyn FnMut(Step),
+) -> Result<Committed, ChangeError> {
     if let Some(reason) = read_only_reason(state_dir) {
         return Err(ChangeError::ReadOnly(reason));
     }
@@ -446,6 +620,16 @@ pub fn commit_files_observed(
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let signature = repo.signature().map_err(|_| ChangeError::NoIdentity)?;
+    let journal_root = repo.path().join(JOURNAL_DIR);
+    // A file another ripen is saving right now: say so rather than call
+    // its half-finished state someone's uncommitted change.
+    let busy_or = |e: ChangeError, rel: &str| {
+        if journal::busy_files(&journal_root).iter().any(|b| b == rel) {
+            ChangeError::Busy(rel.to_owned())
+        } else {
+            e
+        }
+    };
     let mut seen = BTreeSet::new();
     let mut prepared = Vec::with_capacity(files.len());
     for f in files {
@@ -493,7 +677,7 @@ pub fn commit_files_observed(
         let display = p.repo_rel.clone();
         let on_disk = read_optional(&p.path)?;
         if on_disk.as_deref() != f.expected {
-            return Err(ChangeError::ChangedOnDisk(display));
+            return Err(busy_or(ChangeError::ChangedOnDisk(display), &p.repo_rel));
         }
         let head_entry = old_tree
             .as_ref()
@@ -502,7 +686,7 @@ pub fn commit_files_observed(
         match (head_blob, on_disk.as_deref()) {
             (Some(head_id), Some(disk)) => {
                 if Oid::hash_object(ObjectType::Blob, disk)? != head_id {
-                    return Err(ChangeError::Uncommitted(display));
+                    return Err(busy_or(ChangeError::Uncommitted(display), &p.repo_rel));
                 }
             }
             // In HEAD but gone from the working tree: an uncommitted deletion
@@ -535,124 +719,234 @@ pub fn commit_files_observed(
     drop(index);
     observe(Step::Checked);
 
-    let mut written = vec![false; prepared.len()];
-    let result = (|| -> Result<(Oid, Vec<Oid>), ChangeError> {
-        // Objects first: if the disk is full or git's object store fails,
-        // nothing in the working tree has changed yet.
-        let mut blobs = Vec::with_capacity(prepared.len());
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| ChangeError::ReadOnly("the repository is bare".to_owned()))?
+        .to_path_buf();
+    // Objects first, then the journal: if the disk is full or git's object
+    // store fails, nothing in the working tree has changed yet.
+    let (id, journal) = {
         let mut entries = Vec::with_capacity(prepared.len());
         for p in &prepared {
             let blob = repo.blob(p.new)?;
-            blobs.push(blob);
             entries.push((p.repo_rel.split('/').collect::<Vec<_>>(), blob, p.mode));
         }
         let tree_id = tree_with(repo, old_tree.as_ref(), &entries)?;
         let tree = repo.find_tree(tree_id)?;
         let parents: Vec<&git2::Commit<'_>> = old_commit.iter().collect();
-        let id = repo.commit(None, &signature, &signature, message, &tree, &parents)?;
-        observe(Step::Committed);
-        write_files(&prepared, &mut written)?;
-        observe(Step::Written);
-        let summary = message.lines().next().unwrap_or("");
-        let reflog = format!("commit (ripen): {summary}");
-        let moved = match &old_commit {
-            Some(old) => repo.reference_matching(&branch, id, true, old.id(), &reflog),
-            None => repo.reference(&branch, id, false, &reflog),
-        };
-        moved.map_err(|e| branch_error(repo, &branch, e))?;
-        observe(Step::Moved);
-        Ok((id, blobs))
-    })();
-    let (id, blobs) = match result {
-        Ok(done) => done,
-        Err(e) => {
-            for (p, _) in prepared.iter().zip(&written).filter(|(_, w)| **w).rev() {
-                restore(&p.path, p.on_disk.as_deref());
-            }
-            return Err(e);
-        }
+        let id = super::sign::write_commit(
+            repo, &signature, &signature, message, &tree, &parents, options,
+        )?;
+        let changes: Vec<Change<'_>> = prepared
+            .iter()
+            .map(|p| Change {
+                rel: &p.repo_rel,
+                old: p.on_disk.as_deref(),
+                new: p.new,
+            })
+            .collect();
+        let journal = Journal::stage(&journal_root, &workdir, Some((id, &branch)), &changes)?;
+        (id, journal)
     };
+    observe(Step::Committed);
+
+    // A hand edit made while the change was prepared: nothing lands.
+    let changed = journal.changed_meanwhile();
+    if !changed.is_empty() {
+        journal.discard();
+        return Err(ChangeError::ChangedOnDisk(changed.join(", ")));
+    }
+    let summary = message.lines().next().unwrap_or("");
+    let reflog = format!("commit (ripen): {summary}");
+    let moved = match &old_commit {
+        Some(old) => repo.reference_matching(&branch, id, true, old.id(), &reflog),
+        None => repo.reference(&branch, id, false, &reflog),
+    };
+    if let Err(e) = moved {
+        journal.discard();
+        return Err(branch_error(repo, &branch, e));
+    }
+    observe(Step::Moved);
+
+    // The commit has landed; the working tree follows it file by file,
+    // never over an edit made meanwhile. A failure leaves the journal for
+    // the next run to finish.
+    let applied = journal
+        .apply()
+        .map_err(|e| ChangeError::WorkingTreeBehind {
+            commit: id.to_string(),
+            why: e.to_string(),
+        })?;
+    observe(Step::Written);
+
     let mut entries = Vec::with_capacity(prepared.len());
-    for (p, blob) in prepared.iter().zip(blobs) {
-        let mut entry = index_entry(&p.path, &p.repo_rel, blob)
-            .map_err(|e| ChangeError::IndexNotUpdated(id.to_string(), e.to_string()))?;
+    let mut kept = Vec::new();
+    for (p, (_, how)) in prepared.iter().zip(&applied) {
+        let blob = journal::blob_id(p.new);
+        let mut entry = match how {
+            Applied::Done => index_entry(&p.path, &p.repo_rel, blob)
+                .map_err(|e| ChangeError::IndexNotUpdated(id.to_string(), e.to_string()))?,
+            Applied::Kept => {
+                kept.push(p.repo_rel.clone());
+                unknown_stat_entry(&p.repo_rel, blob)
+            }
+        };
         entry.mode = p.mode as u32;
         entries.push(entry);
     }
     // The index lock, for just this moment; whatever was staged for these
     // files since the checks is left as the user staged it.
     let not_updated = |why: String| ChangeError::IndexNotUpdated(id.to_string(), why);
-    let lock = IndexLock::take(repo.path()).map_err(|e| not_updated(e.to_string()))?;
-    let mut index = repo.index()?;
-    index.read(true)?;
-    for p in &prepared {
-        let now = index.get_path(Path::new(&p.repo_rel), 0).map(|e| e.id);
-        if now != p.staged {
-            return Err(not_updated(format!(
-                "{} was staged meanwhile; the staged version was kept",
-                p.repo_rel
-            )));
+    let indexed = (|| {
+        let lock = IndexLock::take(repo.path()).map_err(|e| not_updated(e.to_string()))?;
+        let mut index = repo.index()?;
+        index.read(true)?;
+        for p in &prepared {
+            let now = index.get_path(Path::new(&p.repo_rel), 0).map(|e| e.id);
+            if now != p.staged {
+                return Err(not_updated(format!(
+                    "{} was staged meanwhile; the staged version was kept",
+                    p.repo_rel
+                )));
+            }
         }
-    }
-    drop(index);
-    update_index(repo.path(), &entries).map_err(not_updated)?;
-    drop(lock);
+        drop(index);
+        update_index(repo.path(), &entries).map_err(not_updated)?;
+        drop(lock);
+        Ok(())
+    })();
+    journal.finish();
+    indexed?;
     observe(Step::Indexed);
+    if !kept.is_empty() {
+        return Err(ChangeError::KeptEdit {
+            commit: id.to_string(),
+            files: kept.join(", "),
+        });
+    }
     Ok(Committed { id, branch })
 }
 
-/// Writes every prepared file atomically, marking each one written. Many
-/// files are written side by side: each atomic write waits for the disk to
-/// flush it, and the file system flushes concurrent writes together, so a
-/// large import takes a second instead of a minute. Returns the first
-/// failure, after every write has finished or failed.
-fn write_files(prepared: &[Prepared<'_>], written: &mut [bool]) -> io::Result<()> {
-    const THREADS: usize = 32;
-    if prepared.len() <= 1 {
-        for (p, w) in prepared.iter().zip(written.iter_mut()) {
-            crate::store::write_atomic(&p.path, p.new)?;
-            *w = true;
-        }
-        return Ok(());
+/// An index entry whose file-system data never matches, so that git hashes
+/// the working file again (it holds an edit that is not the commit's).
+fn unknown_stat_entry(repo_rel: &str, id: Oid) -> IndexEntry {
+    IndexEntry {
+        ctime: IndexTime::new(0, 0),
+        mtime: IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o100644,
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id,
+        flags: repo_rel.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: repo_rel.as_bytes().to_vec(),
     }
-    let chunk = prepared.len().div_ceil(THREADS);
-    // Per file: whether it may have been written, and how it went.
-    let results: Vec<Vec<(bool, io::Result<()>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = prepared
-            .chunks(chunk)
-            .map(|files| {
-                let handle = scope.spawn(move || {
-                    files
-                        .iter()
-                        .map(|p| {
-                            let r = crate::store::write_atomic(&p.path, p.new);
-                            (r.is_ok(), r)
-                        })
-                        .collect::<Vec<_>>()
-                });
-                (files.len(), handle)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|(n, h)| {
-                // A panic leaves that chunk's files unknown: put them all back.
-                h.join().unwrap_or_else(|_| {
-                    (0..n)
-                        .map(|_| (true, Err(io::Error::other("a writing thread panicked"))))
-                        .collect()
-                })
-            })
-            .collect()
-    });
-    let mut first = None;
-    for ((maybe, r), w) in results.into_iter().flatten().zip(written.iter_mut()) {
-        *w = maybe;
-        if let Err(e) = r {
-            first.get_or_insert(e);
+}
+
+/// Finishes what a ripen process that died left half done in the
+/// repository (or, outside one, the state directory) holding `state_dir`:
+/// a commit whose working tree was not fully written, a plain multi-file
+/// write, an index lock of its own. See [`crate::store::journal`]. Returns
+/// one line per finding for the user, empty when there was nothing.
+pub fn recover(state_dir: &Path) -> Result<Vec<String>, ChangeError> {
+    let located = match locate(state_dir) {
+        Ok(l) => l,
+        Err(GitError::NotARepository(_)) => {
+            let root = state_dir.join(journal::PLAIN_DIR);
+            if !root.exists() {
+                return Ok(Vec::new());
+            }
+            let found = journal::recover(&root, state_dir, &|_, _| true, &mut |_| Ok(()))?;
+            let _ = fs::remove_dir(&root);
+            return Ok(describe(&found));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let repo = &located.repo;
+    let Some(workdir) = repo.workdir() else {
+        return Ok(Vec::new());
+    };
+    let root = repo.path().join(JOURNAL_DIR);
+    if !root.exists() {
+        return Ok(Vec::new());
+    }
+    sweep_stale_locks(repo.path());
+    let landed = |m: &Manifest, e: &journal::Entry| match (&m.commit, &m.branch) {
+        (Some(_), Some(branch)) => repo
+            .find_reference(branch)
+            .and_then(|r| r.peel_to_tree())
+            .and_then(|t| t.get_path(Path::new(&e.rel)).map(|x| x.id()))
+            .is_ok_and(|id| id == e.new),
+        _ => true,
+    };
+    let git_dir = repo.path().to_path_buf();
+    let mut fix_index = |r: &journal::Recovered| -> io::Result<()> {
+        if r.manifest.commit.is_none() || r.applied.is_empty() {
+            return Ok(());
+        }
+        let _lock = IndexLock::take(&git_dir).map_err(|e| io::Error::other(e.to_string()))?;
+        let mut entries = Vec::new();
+        let index = repo.index().and_then(|mut i| i.read(true).map(|()| i));
+        let index = index.map_err(|e| io::Error::other(e.to_string()))?;
+        for (e, how) in &r.applied {
+            let staged = index.get_path(Path::new(&e.rel), 0);
+            if staged.as_ref().map(|x| x.id) != e.old {
+                continue; // staged by the user meanwhile, or already done
+            }
+            let mode = staged.map_or(0o100644, |x| x.mode);
+            let mut entry = match how {
+                Applied::Done => index_entry(&workdir.join(&e.rel), &e.rel, e.new)?,
+                Applied::Kept => unknown_stat_entry(&e.rel, e.new),
+            };
+            entry.mode = mode;
+            entries.push(entry);
+        }
+        drop(index);
+        if entries.is_empty() {
+            return Ok(());
+        }
+        update_index(&git_dir, &entries).map_err(io::Error::other)
+    };
+    let found = journal::recover(&root, workdir, &landed, &mut fix_index)?;
+    Ok(describe(&found))
+}
+
+/// One line per recovered journal that changed something or kept an edit.
+fn describe(found: &[journal::Recovered]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for r in found {
+        let done = r
+            .applied
+            .iter()
+            .filter(|(_, a)| *a == Applied::Done)
+            .count();
+        let what = match r.manifest.commit {
+            Some(c) => format!("the working tree of commit {}", &c.to_string()[..7]),
+            None => "a write".to_owned(),
+        };
+        if done > 0 {
+            lines.push(format!(
+                "finished {what}, interrupted earlier: {done} file(s) brought up to date"
+            ));
+        }
+        for (e, a) in &r.applied {
+            if *a == Applied::Kept {
+                lines.push(format!(
+                    "{} was changed by someone else while {what} was interrupted: their version is kept in the file; ripen's version is {}",
+                    e.rel,
+                    if r.manifest.commit.is_some() {
+                        "in the commit"
+                    } else {
+                        "not written"
+                    }
+                ));
+            }
         }
     }
-    first.map_or(Ok(()), Err)
+    lines
 }
 
 /// What a failure to move the branch means: someone else moved it (or, on
@@ -665,4 +959,95 @@ fn branch_error(repo: &Repository, branch: &str, e: git2::Error) -> ChangeError 
         }
         _ => e.into(),
     }
+}
+
+/// What [`write_files`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The files now holding the new bytes (relative to the state directory).
+    pub written: Vec<String>,
+    /// The files someone changed while they were being written: kept as
+    /// they were, not written.
+    pub kept: Vec<String>,
+}
+
+/// Writes several files of the state directory without committing them
+/// (`ripen fmt`, an import outside a repository), in one step or not at all
+/// and never over a change made meanwhile: each file must still hold what
+/// it was loaded with (else nothing is written); the new files are staged
+/// in a journal (see [`crate::store::journal`]) and then put in place one by
+/// one by compare-and-swap; a kill at any point is finished by the next
+/// run's [`recover`]. `observe` sees [`Step::Checked`], [`Step::Committed`]
+/// (the journal is complete) and [`Step::Written`].
+pub fn write_files(
+    state_dir: &Path,
+    files: &[FileWrite<'_>],
+    observe: &mut dyn FnMut(Step),
+) -> Result<Written, ChangeError> {
+    let mut seen = BTreeSet::new();
+    for f in files {
+        if !seen.insert(f.rel) {
+            return Err(ChangeError::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} is listed twice", f.rel),
+            )));
+        }
+        if read_optional(&state_dir.join(f.rel))?.as_deref() != f.expected {
+            return Err(ChangeError::ChangedOnDisk(f.rel.to_owned()));
+        }
+    }
+    if files.is_empty() {
+        return Ok(Written::default());
+    }
+    observe(Step::Checked);
+    let (root, base, prefix) = match locate(state_dir) {
+        Ok(l) => match l.repo.workdir() {
+            Some(w) if !l.repo.is_bare() => (
+                l.repo.path().join(JOURNAL_DIR),
+                w.to_path_buf(),
+                if l.state_rel.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}/", l.state_rel)
+                },
+            ),
+            _ => (
+                state_dir.join(journal::PLAIN_DIR),
+                state_dir.to_path_buf(),
+                String::new(),
+            ),
+        },
+        Err(GitError::NotARepository(_)) => (
+            state_dir.join(journal::PLAIN_DIR),
+            state_dir.to_path_buf(),
+            String::new(),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let rels: Vec<String> = files.iter().map(|f| format!("{prefix}{}", f.rel)).collect();
+    let changes: Vec<Change<'_>> = files
+        .iter()
+        .zip(&rels)
+        .map(|(f, rel)| Change {
+            rel,
+            old: f.expected,
+            new: f.new,
+        })
+        .collect();
+    let staged = Journal::stage(&root, &base, None, &changes)?;
+    observe(Step::Committed);
+    let applied = staged.apply()?;
+    observe(Step::Written);
+    staged.finish();
+    if root.ends_with(journal::PLAIN_DIR) {
+        let _ = fs::remove_dir(&root);
+    }
+    let mut out = Written::default();
+    for (f, (_, how)) in files.iter().zip(applied) {
+        match how {
+            Applied::Done => out.written.push(f.rel.to_owned()),
+            Applied::Kept => out.kept.push(f.rel.to_owned()),
+        }
+    }
+    Ok(out)
 }

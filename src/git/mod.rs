@@ -9,6 +9,7 @@ pub mod commit;
 pub mod history;
 pub mod proposals;
 pub mod review;
+pub mod sign;
 
 use git2::{ObjectType, Repository, Tree};
 

@@ -7,6 +7,8 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+pub mod journal;
+
 use crate::register::{
     Content, MAX_FILE_BYTES, POLICY_FILE, SETTINGS_FILE, Snapshot, SourceFile, USE_CASES_DIR,
 };
@@ -122,12 +124,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 #[cfg(unix)]
-fn default_permissions() -> Option<fs::Permissions> {
+pub(crate) fn default_permissions() -> Option<fs::Permissions> {
     use std::os::unix::fs::PermissionsExt;
     Some(fs::Permissions::from_mode(0o644))
 }
 
 #[cfg(not(unix))]
-fn default_permissions() -> Option<fs::Permissions> {
+pub(crate) fn default_permissions() -> Option<fs::Permissions> {
     None
 }
