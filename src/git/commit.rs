@@ -51,7 +51,9 @@ pub enum ChangeError {
     )]
     Locked(PathBuf),
     /// The file on disk differs from what was loaded.
-    #[error("{0} was changed on disk since it was loaded; reload and make the change again")]
+    #[error(
+        "{0} was changed on disk since it was loaded (by another ripen or an editor); nothing was changed: reload and make the change again"
+    )]
     ChangedOnDisk(String),
     /// The file has uncommitted changes of its own.
     #[error(
@@ -178,6 +180,9 @@ pub enum Step {
     Written,
     /// The index is updated: the change is complete.
     Indexed,
+    /// For a plain multi-file write ([`write_files`]), not a commit: the
+    /// journal is complete, no working file is written yet.
+    Staged,
 }
 
 impl Step {
@@ -198,6 +203,7 @@ impl Step {
             Step::Committed => "committed",
             Step::Moved => "moved",
             Step::Indexed => "indexed",
+            Step::Staged => "staged",
         }
     }
 }
@@ -239,21 +245,28 @@ pub(crate) struct IndexLock {
 
 impl IndexLock {
     pub(crate) fn take(git_dir: &Path) -> Result<IndexLock, ChangeError> {
+        let mut tries = 0;
+        loop {
+            match IndexLock::try_take(git_dir) {
+                // Another ripen holds it for an instant: wait for it.
+                Err(ChangeError::Locked(p))
+                    if tries < 100 && (!p.exists() || held_by_ripen(git_dir)) =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn try_take(git_dir: &Path) -> Result<IndexLock, ChangeError> {
         let path = git_dir.join("index.lock");
         if fs::symlink_metadata(&path).is_ok() {
             return Err(ChangeError::Locked(path));
         }
         let root = git_dir.join(JOURNAL_DIR);
-        let private = journal::create_in(&root, |root| {
-            tempfile::Builder::new()
-                .prefix("index-lock-")
-                .tempfile_in(root)
-        })
-        .and_then(|tmp| {
-            let (file, mine) = tmp.keep().map_err(|e| e.error)?;
-            journal::try_flock(&file, true)?;
-            Ok((mine, file))
-        });
+        let private = journal::locked_file(&root, "index-lock-", "").map(|(f, p)| (p, f));
         if let Ok((mine, file)) = private {
             match fs::hard_link(&mine, &path) {
                 Ok(()) => {
@@ -281,6 +294,18 @@ impl IndexLock {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Whether `.git/index.lock` is a live ripen process's (a link to a
+/// private lock file under `.git/ripen/`).
+pub(crate) fn held_by_ripen(git_dir: &Path) -> bool {
+    let lock = git_dir.join("index.lock");
+    fs::read_dir(git_dir.join(JOURNAL_DIR)).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|e| {
+            e.file_name().to_string_lossy().starts_with("index-lock-")
+                && same_file(&e.path(), &lock)
+        })
+    })
 }
 
 #[cfg(unix)]
@@ -657,10 +682,16 @@ pub fn commit_files_with(
         .map(str::to_owned)
         .ok_or_else(|| ChangeError::ReadOnly("HEAD is detached".to_owned()))?;
 
-    // Someone else's lock (or a stale one) stops the change before it starts.
+    // Someone else's lock (or a stale one) stops the change before it
+    // starts; another ripen's is held for an instant: wait for it.
     let lock_path = repo.path().join("index.lock");
-    if lock_path.exists() {
-        return Err(ChangeError::Locked(lock_path));
+    let mut tries = 0;
+    while lock_path.exists() {
+        if tries == 100 || (!held_by_ripen(repo.path()) && lock_path.exists()) {
+            return Err(ChangeError::Locked(lock_path));
+        }
+        tries += 1;
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 
     // The branch must still point where it did when the change was
@@ -758,9 +789,21 @@ pub fn commit_files_with(
     }
     let summary = message.lines().next().unwrap_or("");
     let reflog = format!("commit (ripen): {summary}");
-    let moved = match &old_commit {
-        Some(old) => repo.reference_matching(&branch, id, true, old.id(), &reflog),
-        None => repo.reference(&branch, id, false, &reflog),
+    // The branch's lock is held only for an instant by whoever moves it
+    // (git, or another ripen): wait for it a little before calling it stuck.
+    let mut tries = 0;
+    let moved = loop {
+        let moved = match &old_commit {
+            Some(old) => repo.reference_matching(&branch, id, true, old.id(), &reflog),
+            None => repo.reference(&branch, id, false, &reflog),
+        };
+        match moved {
+            Err(e) if e.code() == git2::ErrorCode::Locked && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other,
+        }
     };
     if let Err(e) = moved {
         journal.discard();
@@ -977,8 +1020,8 @@ pub struct Written {
 /// it was loaded with (else nothing is written); the new files are staged
 /// in a journal (see [`crate::store::journal`]) and then put in place one by
 /// one by compare-and-swap; a kill at any point is finished by the next
-/// run's [`recover`]. `observe` sees [`Step::Checked`], [`Step::Committed`]
-/// (the journal is complete) and [`Step::Written`].
+/// run's [`recover`]. `observe` sees [`Step::Checked`], [`Step::Staged`]
+/// and [`Step::Written`].
 pub fn write_files(
     state_dir: &Path,
     files: &[FileWrite<'_>],
@@ -1035,7 +1078,7 @@ pub fn write_files(
         })
         .collect();
     let staged = Journal::stage(&root, &base, None, &changes)?;
-    observe(Step::Committed);
+    observe(Step::Staged);
     let applied = staged.apply()?;
     observe(Step::Written);
     staged.finish();

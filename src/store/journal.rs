@@ -158,14 +158,7 @@ impl Journal {
         commit: Option<(Oid, &str)>,
         changes: &[Change<'_>],
     ) -> io::Result<Journal> {
-        let lock_file = create_in(root, |root| {
-            tempfile::Builder::new()
-                .prefix("txn-")
-                .suffix(".lock")
-                .tempfile_in(root)
-        })?;
-        let (lock, lock_path) = lock_file.keep().map_err(|e| e.error)?;
-        try_flock(&lock, true)?;
+        let (lock, lock_path) = locked_file(root, "txn-", ".lock")?;
         let name = lock_path
             .file_name()
             .and_then(|n| n.to_str())
@@ -192,6 +185,25 @@ impl Journal {
                         io::ErrorKind::InvalidInput,
                         format!("cannot stage a file named {:?}", c.rel),
                     ));
+                }
+                // Every file goes into a folder that exists (never through
+                // a symbolic link): checked before anything is visible.
+                let target = base.join(c.rel);
+                let parent = target.parent().unwrap_or(base);
+                match fs::symlink_metadata(parent) {
+                    Ok(m) if m.is_dir() => {}
+                    Ok(_) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!("{} is not a folder", parent.display()),
+                        ));
+                    }
+                    Err(e) => {
+                        return Err(io::Error::new(
+                            e.kind(),
+                            format!("cannot write {}: {e}", target.display()),
+                        ));
+                    }
                 }
                 journal.manifest.files.push(Entry {
                     rel: c.rel.to_owned(),
@@ -275,6 +287,33 @@ fn remove_journal(dir: &Path, lock_path: &Path) {
 /// leaves no trace once complete.
 pub(crate) fn remove_if_empty(root: &Path) {
     let _ = fs::remove_dir(root);
+}
+
+/// Creates a file `PREFIXxxxxSUFFIX` in `root` that this process holds
+/// locked (`flock`) from the moment it has that name: it is made under a
+/// name recovery ignores, locked, then renamed.
+pub(crate) fn locked_file(
+    root: &Path,
+    prefix: &str,
+    suffix: &str,
+) -> io::Result<(fs::File, PathBuf)> {
+    let (file, fresh) = create_in(root, |root| {
+        tempfile::Builder::new().prefix("new-").tempfile_in(root)
+    })?
+    .keep()
+    .map_err(|e| e.error)?;
+    try_flock(&file, true)?;
+    let named = tempfile::Builder::new()
+        .prefix(prefix)
+        .suffix(suffix)
+        .make_in(root, |path| fs::hard_link(&fresh, path))
+        .map_err(|e| {
+            let _ = fs::remove_file(&fresh);
+            e
+        })?;
+    let ((), path) = named.keep().map_err(|e| e.error)?;
+    let _ = fs::remove_file(&fresh);
+    Ok((file, path))
 }
 
 /// Runs `make` in `root`, creating `root` first; retried when another
@@ -366,7 +405,6 @@ fn apply_entries(
             Some(Some(id)) if id == e.new => Applied::Done,
             Some(now) if now == e.old && staged.exists() => {
                 if let Some(parent) = path.parent() {
-                    fs::create_dir_all(parent)?;
                     parents.insert(parent.to_path_buf());
                 }
                 match fs::rename(&staged, &path) {
@@ -504,6 +542,18 @@ pub fn recover(
             remove_journal(&dir, &lock_path);
             drop(lock);
             found.push(recovered);
+        } else if name.starts_with("new-") {
+            // A lock file cut short before it got its name: a process
+            // creating one renames it within microseconds.
+            let path = root.join(name);
+            let old = fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 60);
+            if old {
+                let _ = fs::remove_file(path);
+            }
         } else if name.starts_with("txn-") && !names.contains(&format!("{name}.lock")) {
             // A folder whose lock file is gone: a finish cut short.
             let _ = fs::remove_dir_all(root.join(name));
