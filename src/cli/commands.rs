@@ -33,10 +33,20 @@ pub(super) fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
             if !dir.is_dir() {
                 return Err(no_register(&dir));
             }
+            refuse_links(&dir)?;
             store::snapshot(&dir)?
         }
     };
     Ok(register::load(&snapshot, cli.as_of, today))
+}
+
+/// Refuses a state directory reached through a symbolic link inside its
+/// repository (reading and writing alike, as git does).
+fn refuse_links(dir: &Path) -> Result<(), Failure> {
+    match git::locate(dir) {
+        Err(e @ git::GitError::Symlink(_)) => Err(Failure(e.to_string())),
+        _ => Ok(()),
+    }
 }
 
 /// Tells on standard error that the register has errors; returns the exit code.
@@ -408,6 +418,7 @@ fn fmt(cli: &Cli, env: &Env, check: bool) -> Outcome {
     if !dir.is_dir() {
         return Err(no_register(&dir));
     }
+    refuse_links(&dir)?;
     let snapshot = store::snapshot(&dir)?;
     let mut failed = 0usize;
     let mut changed = 0usize;

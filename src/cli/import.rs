@@ -264,6 +264,45 @@ fn apply(
     Ok(None)
 }
 
+/// Reads the file to import: a regular file (or a link to one) of at most
+/// [`import::MAX_INPUT_BYTES`]; a FIFO, a device or a folder is refused
+/// before anything is read.
+fn read_input(path: &Path, name: &str) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| Failure(format!("cannot read {}: {e}", sanitize(name)));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a pipe, a device or a socket)"
+        };
+        return Err(Failure(format!(
+            "{} is {what}: import reads a regular CSV file; nothing was imported",
+            sanitize(name)
+        )));
+    }
+    let too_large = |n: u64| {
+        Failure(format!(
+            "{} is {n} bytes, over the import limit of {} bytes (256 MiB); split it; nothing was imported",
+            sanitize(name),
+            import::MAX_INPUT_BYTES
+        ))
+    };
+    if meta.len() > import::MAX_INPUT_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(import::MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > import::MAX_INPUT_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// `ripen import FILE (--mapping MAP | --preset NAME) [--dry-run]`.
 pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
     if cli.rev.is_some() {
@@ -280,8 +319,7 @@ pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
     }
     let mapping = read_mapping(args)?;
     let csv_name = args.file.display().to_string();
-    let bytes =
-        std::fs::read(&args.file).map_err(|e| Failure(format!("cannot read {csv_name}: {e}")))?;
+    let bytes = read_input(&args.file, &csv_name)?;
 
     let in_repo = git::locate(&dir).is_ok();
     let head = if in_repo {
@@ -296,7 +334,7 @@ pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
     } else {
         None
     };
-    let snapshot = store::snapshot(&dir)?;
+    let snapshot = store::snapshot_allowing_no_use_cases(&dir)?;
     let reg = register::load(&snapshot, cli.as_of, today);
     let plan = match import::plan(&csv_name, &bytes, &mapping, &reg, &snapshot) {
         Ok(p) => p,

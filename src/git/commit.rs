@@ -702,8 +702,10 @@ pub fn commit_files_with(
     let old_commit = expected_head.map(|id| repo.find_commit(id)).transpose()?;
     let old_tree = old_commit.as_ref().map(|c| c.tree()).transpose()?;
 
-    let mut index = repo.index()?;
-    index.read(true)?;
+    let index = repo
+        .index()
+        .and_then(|mut i| i.read(true).map(|()| i))
+        .map_err(GitError::explain)?;
     for (p, f) in prepared.iter_mut().zip(files) {
         let display = p.repo_rel.clone();
         let on_disk = read_optional(&p.path)?;
@@ -716,7 +718,7 @@ pub fn commit_files_with(
         let head_blob = head_entry.as_ref().map(|e| e.id());
         match (head_blob, on_disk.as_deref()) {
             (Some(head_id), Some(disk)) => {
-                if Oid::hash_object(ObjectType::Blob, disk)? != head_id {
+                if !worktree_is_blob(repo, &p.repo_rel, disk, head_id)? {
                     return Err(busy_or(ChangeError::Uncommitted(display), &p.repo_rel));
                 }
             }
@@ -728,7 +730,7 @@ pub fn commit_files_with(
         let clean = match index.get_path(Path::new(&p.repo_rel), 0) {
             Some(staged) => match (head_blob, on_disk.as_deref()) {
                 (Some(head_id), _) => staged.id == head_id,
-                (None, Some(disk)) => staged.id == Oid::hash_object(ObjectType::Blob, disk)?,
+                (None, Some(disk)) => worktree_is_blob(repo, &p.repo_rel, disk, staged.id)?,
                 (None, None) => false,
             },
             // Tracked in HEAD but not in the index: a staged deletion
@@ -868,6 +870,25 @@ pub fn commit_files_with(
         });
     }
     Ok(Committed { id, branch })
+}
+
+/// Whether the working file `repo_rel` (holding `bytes`) is the blob
+/// `expected` as git compares them: through the repository's filters
+/// (`core.autocrlf`, `eol` and `text` attributes), so that a file git calls
+/// clean is clean here too. The filters run only when the bytes differ.
+fn worktree_is_blob(
+    repo: &Repository,
+    repo_rel: &str,
+    bytes: &[u8],
+    expected: Oid,
+) -> Result<bool, ChangeError> {
+    if Oid::hash_object(ObjectType::Blob, bytes)? == expected {
+        return Ok(true);
+    }
+    let Some(workdir) = repo.workdir() else {
+        return Ok(false);
+    };
+    Ok(repo.blob_path(&workdir.join(repo_rel))? == expected)
 }
 
 /// An index entry whose file-system data never matches, so that git hashes

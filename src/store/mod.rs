@@ -47,15 +47,51 @@ fn read_entry(path: &Path) -> Content {
 
 /// Reads the state directory `dir` from the working tree.
 ///
-/// Fails only when `dir` itself cannot be read; a missing `register.ron`,
-/// `policy.ron` or `use-cases/` becomes a diagnostic when loading.
+/// Fails when `dir` cannot be read, when `use-cases/` is missing (a
+/// register always has it, even empty) and when `use-cases/` is a symbolic
+/// link (never followed, as git does not follow one); a missing
+/// `register.ron` or `policy.ron` becomes a diagnostic when loading. A
+/// file whose name is not UTF-8 is listed as unreadable, never under
+/// another name.
 pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
+    let snap = snapshot_allowing_no_use_cases(dir)?;
+    let cases = dir.join(USE_CASES_DIR);
+    if fs::symlink_metadata(&cases).is_err() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "{} does not exist: a register keeps its use cases there (create the folder, even empty, or pass the right --state)",
+                cases.display()
+            ),
+        ));
+    }
+    Ok(snap)
+}
+
+/// The error for a symbolic link where ripen reads or writes a folder.
+pub fn symlink_error(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{} is a symbolic link; ripen does not follow links inside a register (as git does not): replace it with the folder itself",
+            path.display()
+        ),
+    )
+}
+
+/// [`snapshot`], except that a missing `use-cases/` reads as no use cases
+/// (for an import, which creates it).
+pub fn snapshot_allowing_no_use_cases(dir: &Path) -> io::Result<Snapshot> {
     let meta = fs::metadata(dir)?;
     if !meta.is_dir() {
         return Err(io::Error::new(
             io::ErrorKind::NotADirectory,
             format!("{} is not a directory", dir.display()),
         ));
+    }
+    let cases = dir.join(USE_CASES_DIR);
+    if fs::symlink_metadata(&cases).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(symlink_error(&cases));
     }
     let mut files = Vec::new();
     for name in [SETTINGS_FILE, POLICY_FILE] {
@@ -69,17 +105,27 @@ pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
     }
     let cases = dir.join(USE_CASES_DIR);
     if cases.is_dir() {
-        let mut names: Vec<(String, PathBuf)> = Vec::new();
+        let mut names: Vec<(String, PathBuf, bool)> = Vec::new();
         for entry in fs::read_dir(&cases)? {
             let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            names.push((name, entry.path()));
+            // A name that is not UTF-8 is shown lossily but never read or
+            // written under that other name.
+            let (name, utf8) = match entry.file_name().into_string() {
+                Ok(n) => (n, true),
+                Err(raw) => (raw.to_string_lossy().into_owned(), false),
+            };
+            names.push((name, entry.path(), utf8));
         }
         names.sort();
         // Ten thousand small files: read them on every core.
-        let read = crate::register::parallel_map(&names, |(name, path)| SourceFile {
+        let read = crate::register::parallel_map(&names, |(name, path, utf8)| SourceFile {
             rel: format!("{USE_CASES_DIR}/{name}"),
-            content: if name.starts_with('.') {
+            content: if !utf8 {
+                Content::Unreadable(
+                    "its name is not valid UTF-8: rename the file (ripen neither reads nor writes it)"
+                        .to_owned(),
+                )
+            } else if name.starts_with('.') {
                 Content::NotAFile("hidden file")
             } else {
                 read_entry(path)
