@@ -1,24 +1,32 @@
 //! Committing changed files, safely: one file ([`commit_file_expecting`])
-//! or several in one commit ([`commit_files`]), by the same protocol.
+//! or several in one commit ([`commit_files`]), by the same protocol; and
+//! writing several files without a commit ([`write_files`], for `ripen
+//! fmt`) in one step or not at all.
 //!
 //! The protocol, in order: refuse when editing is not possible (no
 //! repository, bare, detached HEAD, merge or rebase in progress, no identity,
-//! an `.git/index.lock` that someone holds, even a stale one: it is reported
-//! and left alone); check that the branch still points where it did when the
-//! change was prepared ([`commit_file_expecting`]); check that each file on
-//! disk is still what was loaded, has no uncommitted changes (edits or a
-//! deletion) and nothing staged (edits or a deletion); build the commit's
-//! tree from HEAD's tree plus those files, keeping their modes (never from
-//! the index, so nothing the user staged for other files is included), and
-//! write the commit object; write the files atomically; move the branch only if it still points there
-//! (compare-and-swap), else put every file back; finally, holding
-//! `.git/index.lock` only for that moment, update those files' index entries
-//! (creating the index on a branch's first commit) unless someone staged
-//! them meanwhile.
+//! an `.git/index.lock` that someone else holds, even a stale one: it is
+//! reported and left alone); check that the branch still points where it did
+//! when the change was prepared ([`commit_file_expecting`]); check that each
+//! file on disk is still what was loaded, has no uncommitted changes (edits
+//! or a deletion, compared through git's filters) and nothing staged; build
+//! the commit's tree from HEAD's tree plus those files, keeping their modes
+//! (never from the index, so nothing the user staged for other files is
+//! included), and write the commit object through
+//! [`super::sign::write_commit`] (hooks, signing); stage the new files in a
+//! journal ([`crate::store::journal`]); drop it if a file changed
+//! meanwhile; move the branch only if it still points there
+//! (compare-and-swap); bring each working file to the commit only if it
+//! still holds what ripen saw (an edit made meanwhile is kept and reported,
+//! never overwritten or rolled back); finally, holding `.git/index.lock`
+//! only for that moment, update those files' index entries (creating the
+//! index on a branch's first commit) unless someone staged them meanwhile,
+//! and remove the journal.
 //!
-//! The lock is held only while the index is rewritten, so a process killed
-//! at any [`Step`] leaves no lock behind; every earlier step leaves either
-//! the old or the new file, and objects git can always read.
+//! A process killed at any [`Step`] leaves the old state, or a commit whose
+//! working tree the next run's [`recover`] finishes from the journal; a lock
+//! of its own left behind is recognised and removed by [`recover`], anyone
+//! else's never.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -927,7 +935,8 @@ pub fn recover(state_dir: &Path) -> Result<Vec<String>, ChangeError> {
             let _ = fs::remove_dir(&root);
             return Ok(describe(&found));
         }
-        Err(e) => return Err(e.into()),
+        // The command itself reports a repository it cannot use.
+        Err(_) => return Ok(Vec::new()),
     };
     let repo = &located.repo;
     let Some(workdir) = repo.workdir() else {
