@@ -307,9 +307,8 @@ pub(crate) fn locked_file(
         .prefix(prefix)
         .suffix(suffix)
         .make_in(root, |path| fs::hard_link(&fresh, path))
-        .map_err(|e| {
+        .inspect_err(|_| {
             let _ = fs::remove_file(&fresh);
-            e
         })?;
     let ((), path) = named.keep().map_err(|e| e.error)?;
     let _ = fs::remove_file(&fresh);
