@@ -41,12 +41,14 @@ pub(super) fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
 }
 
 /// Refuses a state directory reached through a symbolic link inside its
-/// repository (reading and writing alike, as git does).
+/// repository (reading and writing alike, as git does), or without its
+/// `use-cases/` folder.
 fn refuse_links(dir: &Path) -> Result<(), Failure> {
-    match git::locate(dir) {
-        Err(e @ git::GitError::Symlink(_)) => Err(Failure(e.to_string())),
-        _ => Ok(()),
+    if let Err(e @ git::GitError::Symlink(_)) = git::locate(dir) {
+        return Err(Failure(e.to_string()));
     }
+    store::require_use_cases(dir)?;
+    Ok(())
 }
 
 /// Tells on standard error that the register has errors; returns the exit code.
@@ -158,6 +160,9 @@ fn ui(cli: &Cli, today: Date, env: &Env) -> Outcome {
     let dir = state_dir(cli);
     if cli.rev.is_none() && !dir.is_dir() {
         return Err(no_register(&dir));
+    }
+    if cli.rev.is_none() {
+        refuse_links(&dir)?;
     }
     let source = crate::tui::Source {
         state_dir: dir,
@@ -536,6 +541,7 @@ fn move_stage(
     if !dir.is_dir() {
         return Err(no_register(&dir));
     }
+    refuse_links(&dir)?;
     // The HEAD the change is prepared against, read before the files.
     let head = commit::head_commit(&dir)?;
     let reg = register::load(&store::snapshot(&dir)?, cli.as_of, today);

@@ -334,7 +334,7 @@ pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
     } else {
         None
     };
-    let snapshot = store::snapshot_allowing_no_use_cases(&dir)?;
+    let snapshot = store::snapshot(&dir)?;
     let reg = register::load(&snapshot, cli.as_of, today);
     let plan = match import::plan(&csv_name, &bytes, &mapping, &reg, &snapshot) {
         Ok(p) => p,

@@ -558,6 +558,7 @@ pub fn recover(
             let _ = fs::remove_dir_all(root.join(name));
         }
     }
+    remove_if_empty(root);
     Ok(found)
 }
 
@@ -656,7 +657,7 @@ mod tests {
         assert_eq!(fs::read(base.join("a")).unwrap(), b"new a");
         assert_eq!(fs::read(base.join("b")).unwrap(), b"hand edit");
         assert_eq!(fs::read(base.join("c")).unwrap(), b"new c");
-        assert_eq!(fs::read_dir(d.path().join("journal")).unwrap().count(), 0);
+        assert!(!d.path().join("journal").exists(), "nothing left");
     }
 
     #[test]
@@ -688,6 +689,6 @@ mod tests {
         let r = recover(&root, &base, &|_, _| true, &mut |_| Ok(())).unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!(fs::read(base.join("a")).unwrap(), b"new");
-        assert_eq!(fs::read_dir(&root).unwrap().count(), 0);
+        assert!(!root.exists(), "nothing left");
     }
 }

@@ -45,16 +45,10 @@ fn read_entry(path: &Path) -> Content {
     }
 }
 
-/// Reads the state directory `dir` from the working tree.
-///
-/// Fails when `dir` cannot be read, when `use-cases/` is missing (a
-/// register always has it, even empty) and when `use-cases/` is a symbolic
-/// link (never followed, as git does not follow one); a missing
-/// `register.ron` or `policy.ron` becomes a diagnostic when loading. A
-/// file whose name is not UTF-8 is listed as unreadable, never under
-/// another name.
-pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
-    let snap = snapshot_allowing_no_use_cases(dir)?;
+/// Fails unless `dir/use-cases/` exists: a register always has it, even
+/// empty, so a missing one is a wrong `--state` or a damaged register, not
+/// a register of no use cases.
+pub fn require_use_cases(dir: &Path) -> io::Result<()> {
     let cases = dir.join(USE_CASES_DIR);
     if fs::symlink_metadata(&cases).is_err() {
         return Err(io::Error::new(
@@ -65,7 +59,7 @@ pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
             ),
         ));
     }
-    Ok(snap)
+    Ok(())
 }
 
 /// The error for a symbolic link where ripen reads or writes a folder.
@@ -79,9 +73,15 @@ pub fn symlink_error(path: &Path) -> io::Error {
     )
 }
 
-/// [`snapshot`], except that a missing `use-cases/` reads as no use cases
-/// (for an import, which creates it).
-pub fn snapshot_allowing_no_use_cases(dir: &Path) -> io::Result<Snapshot> {
+/// Reads the state directory `dir` from the working tree.
+///
+/// Fails when `dir` cannot be read and when `use-cases/` is a symbolic link
+/// (never followed, as git does not follow one); a missing `register.ron`
+/// or `policy.ron` becomes a diagnostic when loading, a missing
+/// `use-cases/` reads as no use cases (commands that read a register check
+/// it with [`require_use_cases`]). A file whose name is not UTF-8 is listed
+/// as unreadable, never read or written under another name.
+pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
     let meta = fs::metadata(dir)?;
     if !meta.is_dir() {
         return Err(io::Error::new(
