@@ -445,3 +445,46 @@ fn two_moves_of_one_use_case_racing_never_lose_a_commit() {
     );
     assert_eq!(leftovers(dir.path(), &state), Vec::<String>::new());
 }
+
+/// A ripen killed while it held `.git/index.lock` (the instant of the
+/// index update): the next run recognises the lock as its own (a link to a
+/// private file nobody holds) and removes it, with any index copy left.
+/// Anyone else's lock is left alone and reported.
+#[test]
+fn a_stale_index_lock_of_ripen_is_removed_and_a_foreign_one_is_left() {
+    let (dir, state) = repo_with_shipped_state();
+    let git_dir = dir.path().join(".git");
+    std::fs::create_dir_all(git_dir.join("ripen/index-edit-x1")).unwrap();
+    std::fs::write(git_dir.join("ripen/index-edit-x1/index"), b"partial").unwrap();
+    std::fs::write(git_dir.join("ripen/index-lock-x1"), b"").unwrap();
+    std::fs::hard_link(
+        git_dir.join("ripen/index-lock-x1"),
+        git_dir.join("index.lock"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(git_dir.join("ripen-index-old")).unwrap();
+    let next = ripen(&state, &["list"], &[]);
+    assert!(next.status.success());
+    assert_eq!(leftovers(dir.path(), &state), Vec::<String>::new());
+    assert!(!git_dir.join("ripen").exists());
+    assert!(!git_dir.join("ripen-index-old").exists());
+    let moved = ripen(&state, &MOVE, &[]);
+    assert!(
+        moved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+
+    // Someone else's lock: reported, never removed.
+    std::fs::write(git_dir.join("index.lock"), b"").unwrap();
+    let before = head(dir.path());
+    let out = ripen(
+        &state,
+        &["move", "contract-review", "Retired", "-m", "foreign lock"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("index.lock exists"));
+    assert!(git_dir.join("index.lock").exists(), "left alone");
+    assert_eq!(head(dir.path()), before);
+}

@@ -80,6 +80,16 @@ fn move_args(to: &str) -> Vec<&str> {
     ]
 }
 
+/// Waits for a save paused by `RIPEN_PAUSE_AT` (two seconds) to have
+/// staged its change; a version of ripen without a journal is given one
+/// second to reach its pause instead.
+fn wait_for_pause(dir: &Path) {
+    let start = Instant::now();
+    wait_until("the save paused", || {
+        journal_staged(dir) || start.elapsed() > Duration::from_secs(1)
+    });
+}
+
 /// Waits until `ready` holds, for at most 20 seconds.
 fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -116,7 +126,7 @@ fn a_hand_edit_before_the_commit_lands_stops_the_move() {
     let (dir, state) = repo_with_shipped_state();
     let before = head(dir.path());
     let child = spawn(&state, &move_args("Retired"), "committed");
-    wait_until("the move staged its change", || journal_staged(dir.path()));
+    wait_for_pause(dir.path());
     let hand = b"UseCase( // edited by hand during the save\n".to_vec();
     std::fs::write(state.join(FILE), &hand).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -205,7 +215,7 @@ fn repo_with_unformatted_files() -> (tempfile::TempDir, PathBuf, Vec<String>) {
 fn fmt_never_writes_over_a_file_edited_while_it_formats() {
     let (dir, state, files) = repo_with_unformatted_files();
     let child = spawn(&state, &["fmt"], "staged");
-    wait_until("fmt staged its files", || journal_staged(dir.path()));
+    wait_for_pause(dir.path());
     let edited = state.join(&files[1]);
     let hand = format!(
         "{}// a note typed meanwhile\n",
@@ -274,7 +284,7 @@ fn a_file_created_by_hand_during_an_import_stops_it_whole() {
         &["import", SAMPLE, "--preset", "omb-2025"],
         "committed",
     );
-    wait_until("the import staged its files", || journal_staged(dir.path()));
+    wait_for_pause(dir.path());
     let mine = state.join(format!("use-cases/{id}.ron"));
     std::fs::write(&mine, b"UseCase( // mine\n").unwrap();
     let out = child.wait_with_output().unwrap();

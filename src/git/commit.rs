@@ -359,11 +359,11 @@ pub(crate) const JOURNAL_DIR: &str = "ripen";
 fn sweep_stale_locks(git_dir: &Path) {
     let root = git_dir.join(JOURNAL_DIR);
     let lock = git_dir.join("index.lock");
-    let Ok(entries) = fs::read_dir(&root) else {
-        return;
-    };
+    let entries: Vec<fs::DirEntry> = fs::read_dir(&root)
+        .map(|d| d.filter_map(Result::ok).collect())
+        .unwrap_or_default();
     let mut edits = Vec::new();
-    for e in entries.filter_map(Result::ok) {
+    for e in entries {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with("index-lock-") {
             let Ok(file) = fs::OpenOptions::new().read(true).write(true).open(e.path()) else {
@@ -943,7 +943,11 @@ pub fn recover(state_dir: &Path) -> Result<Vec<String>, ChangeError> {
         return Ok(Vec::new());
     };
     let root = repo.path().join(JOURNAL_DIR);
-    if !root.exists() {
+    let legacy = fs::read_dir(repo.path()).is_ok_and(|d| {
+        d.filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with("ripen-index-"))
+    });
+    if !root.exists() && !legacy {
         return Ok(Vec::new());
     }
     sweep_stale_locks(repo.path());
