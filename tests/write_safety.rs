@@ -799,3 +799,55 @@ fn hooks_see_exactly_the_commit_and_may_edit_its_message() {
         "the user's staged change is still staged, alone"
     );
 }
+
+/// gpg run as git runs it (`--status-fd=2 -bsau KEY`), with a key made for
+/// the test in a private GNUPGHOME; git verifies the commit.
+#[test]
+fn commits_are_signed_with_openpgp_when_the_repository_asks() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let gpg = |args: &[&str]| {
+        Command::new("gpg")
+            .env("GNUPGHOME", home.path())
+            .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
+            .args(args)
+            .output()
+    };
+    let made = gpg(&[
+        "--quick-gen-key",
+        "Review Lead <lead@example.com>",
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    if !made.as_ref().is_ok_and(|o| o.status.success()) {
+        eprintln!("gpg cannot make a key here; skipped");
+        return;
+    }
+    let (dir, state) = repo_with_shipped_state();
+    git_ok(dir.path(), &["config", "commit.gpgsign", "true"]);
+    git_ok(dir.path(), &["config", "user.signingkey", "lead@example.com"]);
+    let out = ripen_env(
+        &state,
+        &move_args("Retired"),
+        &[("GNUPGHOME", home.path().to_str().unwrap())],
+    );
+    let verify = Command::new("git")
+        .arg("-C")
+        .arg(dir.path())
+        .args(["verify-commit", "HEAD"])
+        .env("GNUPGHOME", home.path())
+        .output()
+        .unwrap();
+    let _ = Command::new("gpgconf")
+        .args(["--kill", "gpg-agent"])
+        .env("GNUPGHOME", home.path())
+        .status();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        verify.status.success(),
+        "git verify-commit: {}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verify.stderr).contains("Good signature"));
+}
