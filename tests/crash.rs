@@ -488,3 +488,24 @@ fn a_stale_index_lock_of_ripen_is_removed_and_a_foreign_one_is_left() {
     assert!(git_dir.join("index.lock").exists(), "left alone");
     assert_eq!(head(dir.path()), before);
 }
+
+/// Outside a repository the journal sits in the state directory
+/// (`.ripen/`): a kill after staging is finished by the next run all the
+/// same, and nothing of it is left.
+#[test]
+fn fmt_outside_a_repository_is_finished_after_a_kill() {
+    let (dir, state) = repo_with_shipped_state();
+    std::fs::remove_dir_all(dir.path().join(".git")).unwrap();
+    let file = state.join(FILE);
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("\n    ", "\n      ")).unwrap();
+    let out = ripen(&state, &["fmt"], &[("RIPEN_CRASH_AT", "staged")]);
+    assert_eq!(out.status.signal(), Some(9));
+    assert!(state.join(".ripen").exists(), "the journal waits for the next run");
+    let next = ripen(&state, &["list"], &[]);
+    assert!(next.status.success());
+    assert!(String::from_utf8_lossy(&next.stderr).contains("finished a write"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    assert!(!state.join(".ripen").exists());
+    assert_eq!(leftovers(dir.path(), &state), Vec::<String>::new());
+}
