@@ -650,6 +650,10 @@ pub fn commit_files_with(
     if files.is_empty() {
         return Err(invalid("no file to commit".to_owned()));
     }
+    // What a killed run left half done is finished first (a long-running
+    // UI may not have started after it); a file it changes then fails the
+    // checks below as changed on disk, as it should.
+    let _ = recover(state_dir);
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let signature = repo.signature().map_err(|_| ChangeError::NoIdentity)?;
@@ -1061,6 +1065,7 @@ pub fn write_files(
     files: &[FileWrite<'_>],
     observe: &mut dyn FnMut(Step),
 ) -> Result<Written, ChangeError> {
+    let _ = recover(state_dir);
     let mut seen = BTreeSet::new();
     for f in files {
         if !seen.insert(f.rel) {
