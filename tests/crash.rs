@@ -501,7 +501,10 @@ fn fmt_outside_a_repository_is_finished_after_a_kill() {
     std::fs::write(&file, text.replace("\n    ", "\n      ")).unwrap();
     let out = ripen(&state, &["fmt"], &[("RIPEN_CRASH_AT", "staged")]);
     assert_eq!(out.status.signal(), Some(9));
-    assert!(state.join(".ripen").exists(), "the journal waits for the next run");
+    assert!(
+        state.join(".ripen").exists(),
+        "the journal waits for the next run"
+    );
     let next = ripen(&state, &["list"], &[]);
     assert!(next.status.success());
     assert!(String::from_utf8_lossy(&next.stderr).contains("finished a write"));

@@ -826,7 +826,10 @@ fn commits_are_signed_with_openpgp_when_the_repository_asks() {
     }
     let (dir, state) = repo_with_shipped_state();
     git_ok(dir.path(), &["config", "commit.gpgsign", "true"]);
-    git_ok(dir.path(), &["config", "user.signingkey", "lead@example.com"]);
+    git_ok(
+        dir.path(),
+        &["config", "user.signingkey", "lead@example.com"],
+    );
     let out = ripen_env(
         &state,
         &move_args("Retired"),
