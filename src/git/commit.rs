@@ -930,7 +930,7 @@ fn unknown_stat_entry(repo_rel: &str, id: Oid) -> IndexEntry {
 pub fn recover(state_dir: &Path) -> Result<Vec<String>, ChangeError> {
     let located = match locate(state_dir) {
         Ok(l) => l,
-        Err(GitError::NotARepository(_)) => {
+        Err(GitError::NotARepository(_) | GitError::NotOwned(_) | GitError::Unsupported { .. }) => {
             let root = state_dir.join(journal::PLAIN_DIR);
             if !root.exists() {
                 return Ok(Vec::new());
@@ -1099,11 +1099,14 @@ pub fn write_files(
                 String::new(),
             ),
         },
-        Err(GitError::NotARepository(_)) => (
-            state_dir.join(journal::PLAIN_DIR),
-            state_dir.to_path_buf(),
-            String::new(),
-        ),
+        // Not a repository ripen may use: the journal goes next to the files.
+        Err(GitError::NotARepository(_) | GitError::NotOwned(_) | GitError::Unsupported { .. }) => {
+            (
+                state_dir.join(journal::PLAIN_DIR),
+                state_dir.to_path_buf(),
+                String::new(),
+            )
+        }
         Err(e) => return Err(e.into()),
     };
     let rels: Vec<String> = files.iter().map(|f| format!("{prefix}{}", f.rel)).collect();
