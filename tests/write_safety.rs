@@ -854,3 +854,33 @@ fn commits_are_signed_with_openpgp_when_the_repository_asks() {
     );
     assert!(String::from_utf8_lossy(&verify.stderr).contains("Good signature"));
 }
+
+#[test]
+fn an_import_runs_the_hooks_and_no_verify_skips_them() {
+    let (dir, state) = repo_with_shipped_state();
+    hook(
+        &dir.path().join(".git/hooks"),
+        "commit-msg",
+        "echo 'commit-msg: ticket number missing' >&2\nexit 1",
+    );
+    let before = head(dir.path());
+    let count = || std::fs::read_dir(state.join("use-cases")).unwrap().count();
+    let before_count = count();
+    let out = ripen(&state, &["import", SHEET, "--mapping", SHEET_MAPPING]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the commit-msg hook refused the commit")
+            && stderr(&out).contains("ticket number missing"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(head(dir.path()), before);
+    assert_eq!(count(), before_count, "nothing written");
+    let out = ripen(
+        &state,
+        &["import", SHEET, "--mapping", SHEET_MAPPING, "--no-verify"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_ne!(head(dir.path()), before);
+    assert_eq!(count(), before_count + 5);
+}

@@ -137,7 +137,9 @@ impl From<git2::Error> for ChangeError {
 pub fn read_only_reason(state_dir: &Path) -> Option<String> {
     let located = match locate(state_dir) {
         Ok(l) => l,
-        Err(e @ super::GitError::NotOwned(_)) => return Some(e.to_string()),
+        Err(e @ (GitError::NotOwned(_) | GitError::Unsupported { .. } | GitError::Symlink(_))) => {
+            return Some(e.to_string());
+        }
         Err(_) => {
             return Some(format!(
                 "{} is not inside a git repository (run `git init`)",
