@@ -512,3 +512,27 @@ fn fmt_outside_a_repository_is_finished_after_a_kill() {
     assert!(!state.join(".ripen").exists());
     assert_eq!(leftovers(dir.path(), &state), Vec::<String>::new());
 }
+
+/// A temporary file of an atomic write cut short (by this version's
+/// plain writes or an older version's commits) is removed by the next run
+/// once it is a minute old; a fresh one may belong to a write under way.
+#[test]
+fn stale_temporary_files_are_removed_by_the_next_run() {
+    let (dir, state) = repo_with_shipped_state();
+    let old = state.join("use-cases/.ripen-AbC123.tmp");
+    let fresh = state.join(".ripen-XyZ789.tmp");
+    std::fs::write(&old, b"half").unwrap();
+    std::fs::write(&fresh, b"half").unwrap();
+    let touched = Command::new("touch")
+        .args(["-d", "2026-01-01 00:00:00"])
+        .arg(&old)
+        .status()
+        .unwrap();
+    assert!(touched.success());
+    let next = ripen(&state, &["list"], &[]);
+    assert!(next.status.success());
+    assert!(String::from_utf8_lossy(&next.stderr).contains("removed 1 temporary file(s)"));
+    assert!(!old.exists());
+    assert!(fresh.exists(), "a fresh one is left for its writer");
+    let _ = dir;
+}

@@ -930,6 +930,19 @@ fn unknown_stat_entry(repo_rel: &str, id: Oid) -> IndexEntry {
 /// write, an index lock of its own. See [`crate::store::journal`]. Returns
 /// one line per finding for the user, empty when there was nothing.
 pub fn recover(state_dir: &Path) -> Result<Vec<String>, ChangeError> {
+    let swept = crate::store::sweep_temporary_files(state_dir);
+    let mut notes = Vec::new();
+    if swept > 0 {
+        notes.push(format!(
+            "removed {swept} temporary file(s) .ripen-*.tmp left by an interrupted write"
+        ));
+    }
+    let mut found = recover_journals(state_dir)?;
+    notes.append(&mut found);
+    Ok(notes)
+}
+
+fn recover_journals(state_dir: &Path) -> Result<Vec<String>, ChangeError> {
     let located = match locate(state_dir) {
         Ok(l) => l,
         Err(GitError::NotARepository(_) | GitError::NotOwned(_) | GitError::Unsupported { .. }) => {

@@ -139,6 +139,36 @@ pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
     })
 }
 
+/// Removes the temporary files `.ripen-*.tmp` that an interrupted
+/// [`write_atomic`] left in the state directory or its `use-cases/` (older
+/// than a minute, so that a write under way keeps its file). Returns how
+/// many were removed.
+pub fn sweep_temporary_files(dir: &Path) -> usize {
+    let mut removed = 0;
+    for folder in [dir.to_path_buf(), dir.join(USE_CASES_DIR)] {
+        let Ok(entries) = fs::read_dir(&folder) else {
+            continue;
+        };
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with(".ripen-") && name.ends_with(".tmp")) {
+                continue;
+            }
+            let stale = fs::symlink_metadata(e.path())
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 60);
+            if stale && fs::remove_file(e.path()).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over the old file, then the
 /// directory flushed. A crash leaves either the old or the new file.
