@@ -536,3 +536,59 @@ fn stale_temporary_files_are_removed_by_the_next_run() {
     assert!(fresh.exists(), "a fresh one is left for its writer");
     let _ = dir;
 }
+
+const SHEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/spreadsheet.csv");
+const SHEET_MAPPING: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/spreadsheet-mapping.ron"
+);
+
+/// Two imports of one file at once, many times: one commits the files, the
+/// other changes nothing and says why; never a half of each, never an
+/// uncommitted file.
+#[test]
+fn two_imports_racing_commit_once_and_lose_nothing() {
+    for i in 0..30 {
+        let label = format!("round {i}");
+        let (dir, state) = repo_with_shipped_state();
+        let before = head(dir.path());
+        let spawn = || {
+            Command::new(BIN)
+                .arg("--state")
+                .arg(&state)
+                .args(["import", SHEET, "--mapping", SHEET_MAPPING])
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+        assert_status_clean(dir.path(), &label);
+        assert_eq!(
+            leftovers(dir.path(), &state),
+            Vec::<String>::new(),
+            "{label}"
+        );
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let mut walk = repo.revwalk().unwrap();
+        walk.push_head().unwrap();
+        let commits = walk.count();
+        let succeeded = outs.iter().filter(|o| o.status.success()).count();
+        // Both may succeed when one ran after the other (the second then
+        // finds nothing to change); one commit holds the files either way.
+        assert_eq!(commits, 2, "{label}: one import commit");
+        assert!(succeeded >= 1, "{label}");
+        assert_ne!(head(dir.path()), before);
+        for o in outs.iter().filter(|o| !o.status.success()) {
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("the branch moved")
+                    || err.contains("another ripen is saving")
+                    || err.contains("was changed on disk"),
+                "{label}: the loser says what happened: {err}"
+            );
+        }
+    }
+}
