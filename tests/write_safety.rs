@@ -884,3 +884,104 @@ fn an_import_runs_the_hooks_and_no_verify_skips_them() {
     assert_ne!(head(dir.path()), before);
     assert_eq!(count(), before_count + 5);
 }
+
+/// `git::commit::land_commit`, the landing step any multi-file commit can
+/// use (a merge of a proposal as well as an import): a file written, a file
+/// removed, a removed file that was edited meanwhile kept and named; the
+/// index follows the commit and `git status` shows only the kept edit.
+#[test]
+fn land_commit_writes_and_removes_files_and_keeps_an_edit() {
+    use ripen::git::commit::{ChangeError, Landing, Step, land_commit};
+    let (dir, state) = repo_with_shipped_state();
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let names: Vec<String> = {
+        let mut v: Vec<String> = std::fs::read_dir(state.join("use-cases"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let (changed, removed, removed_edited) = (&names[0], &names[1], &names[2]);
+    let rel = |n: &str| format!("state/use-cases/{n}");
+    let read = |n: &str| std::fs::read(state.join("use-cases").join(n)).unwrap();
+    let (old_changed, old_removed, old_edited) =
+        (read(changed), read(removed), read(removed_edited));
+    let new_changed = String::from_utf8(old_changed.clone()).unwrap().replacen(
+        "title: \"",
+        "title: \"Landed ",
+        1,
+    );
+
+    // The commit: one file changed, two removed.
+    let mut index = git2::Index::new().unwrap();
+    index.read_tree(&head.tree().unwrap()).unwrap();
+    let blob = repo.blob(new_changed.as_bytes()).unwrap();
+    let mut entry = index.get_path(Path::new(&rel(changed)), 0).unwrap();
+    entry.id = blob;
+    entry.file_size = new_changed.len() as u32;
+    index.add(&entry).unwrap();
+    index.remove_path(Path::new(&rel(removed))).unwrap();
+    index.remove_path(Path::new(&rel(removed_edited))).unwrap();
+    let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
+    let sig = repo.signature().unwrap();
+    let commit = repo
+        .commit(None, &sig, &sig, "land", &tree, &[&head])
+        .unwrap();
+
+    // Someone edits one of the files to remove, before the landing.
+    let staged_id = |r: &str| {
+        let mut i = repo.index().unwrap();
+        i.read(true).unwrap();
+        i.get_path(Path::new(r), 0).map(|e| e.id)
+    };
+    let files = [
+        (
+            changed,
+            Some(old_changed.as_slice()),
+            Some(new_changed.as_bytes()),
+        ),
+        (removed, Some(old_removed.as_slice()), None),
+        (removed_edited, Some(old_edited.as_slice()), None),
+    ];
+    let rels: Vec<String> = files.iter().map(|(n, _, _)| rel(n)).collect();
+    let landings: Vec<Landing<'_>> = files
+        .iter()
+        .zip(&rels)
+        .map(|((_, seen, new), r)| Landing {
+            repo_rel: r,
+            seen: *seen,
+            new: *new,
+            mode: 0o100644,
+            staged: staged_id(r),
+        })
+        .collect();
+    let mut edited_at_moved = |step: Step| {
+        if step == Step::Moved {
+            std::fs::write(state.join("use-cases").join(removed_edited), b"my edit\n").unwrap();
+        }
+    };
+    let branch = repo.head().unwrap().name().unwrap().to_owned();
+    let result = land_commit(
+        &repo,
+        &branch,
+        Some(head.id()),
+        commit,
+        &landings,
+        &mut edited_at_moved,
+    );
+    match result {
+        Err(ChangeError::KeptEdit { files, .. }) => assert_eq!(files, rel(removed_edited)),
+        other => panic!("expected a kept edit, got {other:?}"),
+    }
+    assert_eq!(repo.head().unwrap().target(), Some(commit));
+    assert_eq!(read(changed), new_changed.as_bytes());
+    assert!(!state.join("use-cases").join(removed).exists());
+    assert_eq!(read(removed_edited), b"my edit\n");
+    assert_eq!(
+        git_ok(dir.path(), &["status", "--porcelain"]),
+        format!("?? {}\n", rel(removed_edited)),
+        "only the kept edit shows, as a file the commit removed"
+    );
+}

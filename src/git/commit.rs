@@ -520,12 +520,15 @@ pub(crate) fn edit_index(
     Ok(())
 }
 
-/// Replaces `entries` in the index (see [`edit_index`]).
-fn update_index(git_dir: &Path, entries: &[IndexEntry]) -> Result<(), String> {
+/// Replaces `entries` in the index and removes `removed` (see [`edit_index`]).
+fn update_index(git_dir: &Path, entries: &[IndexEntry], removed: &[String]) -> Result<(), String> {
     edit_index(git_dir, |index| {
         entries
             .iter()
-            .try_for_each(|entry| index.add(entry).map_err(|e| e.to_string()))
+            .try_for_each(|entry| index.add(entry).map_err(|e| e.to_string()))?;
+        removed
+            .iter()
+            .try_for_each(|p| index.remove_path(Path::new(p)).map_err(|e| e.to_string()))
     })
 }
 
@@ -766,13 +769,9 @@ pub fn commit_files_with(
     drop(index);
     observe(Step::Checked);
 
-    let workdir = repo
-        .workdir()
-        .ok_or_else(|| ChangeError::ReadOnly("the repository is bare".to_owned()))?
-        .to_path_buf();
-    // Objects first, then the journal: if the disk is full or git's object
-    // store fails, nothing in the working tree has changed yet.
-    let (id, journal) = {
+    // Objects first: if the disk is full or git's object store fails,
+    // nothing in the working tree has changed yet.
+    let id = {
         let mut entries = Vec::with_capacity(prepared.len());
         for p in &prepared {
             let blob = repo.blob(p.new)?;
@@ -781,20 +780,75 @@ pub fn commit_files_with(
         let tree_id = tree_with(repo, old_tree.as_ref(), &entries)?;
         let tree = repo.find_tree(tree_id)?;
         let parents: Vec<&git2::Commit<'_>> = old_commit.iter().collect();
-        let id = super::sign::write_commit(
+        super::sign::write_commit(
             repo, &signature, &signature, message, &tree, &parents, options,
-        )?;
-        let changes: Vec<Change<'_>> = prepared
-            .iter()
-            .map(|p| Change {
-                rel: &p.repo_rel,
-                old: p.on_disk.as_deref(),
-                new: p.new,
-            })
-            .collect();
-        let journal = Journal::stage(&journal_root, &workdir, Some((id, &branch)), &changes)?;
-        (id, journal)
+        )?
     };
+    let landings: Vec<Landing<'_>> = prepared
+        .iter()
+        .map(|p| Landing {
+            repo_rel: &p.repo_rel,
+            seen: p.on_disk.as_deref(),
+            new: Some(p.new),
+            mode: p.mode,
+            staged: p.staged,
+        })
+        .collect();
+    land_commit(repo, &branch, expected_head, id, &landings, observe)
+}
+
+/// One file of a commit that [`land_commit`] brings into the working tree.
+#[derive(Debug, Clone, Copy)]
+pub struct Landing<'a> {
+    /// The path inside the repository, `/`-separated.
+    pub repo_rel: &'a str,
+    /// What the working file held when it was checked (`None`: absent).
+    pub seen: Option<&'a [u8]>,
+    /// What the commit holds there (`None`: the commit removes the file).
+    pub new: Option<&'a [u8]>,
+    /// The commit's file mode for it (`0o100644` or `0o100755`).
+    pub mode: i32,
+    /// The file's index entry when it was checked (`None`: none).
+    pub staged: Option<Oid>,
+}
+
+/// Makes a commit object already written (`commit`, whose parent is
+/// `old_head`) the tip of `branch` and brings the working tree and the
+/// index to it, by the protocol of the module documentation: the new files
+/// are staged in a journal; if any working file no longer holds what was
+/// `seen`, nothing lands ([`ChangeError::ChangedOnDisk`]); the branch moves
+/// by compare-and-swap from `old_head` ([`ChangeError::HeadMoved`]); each
+/// working file is then replaced (or removed) only if it still holds what
+/// was seen, an edit made meanwhile being kept ([`ChangeError::KeptEdit`],
+/// the commit stays); the index entries whose id is still `staged` are set
+/// to the commit's. A kill at any point is finished or dropped by the next
+/// [`recover`]. Callers check the files (see [`commit_files`]) and write
+/// the commit (with [`super::sign::write_commit`]) first; `observe` sees
+/// [`Step::Committed`] (journal staged), [`Step::Moved`], [`Step::Written`]
+/// and [`Step::Indexed`].
+pub fn land_commit(
+    repo: &Repository,
+    branch: &str,
+    old_head: Option<Oid>,
+    commit: Oid,
+    files: &[Landing<'_>],
+    observe: &mut dyn FnMut(Step),
+) -> Result<Committed, ChangeError> {
+    let id = commit;
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| ChangeError::ReadOnly("the repository is bare".to_owned()))?
+        .to_path_buf();
+    let journal_root = repo.path().join(JOURNAL_DIR);
+    let changes: Vec<Change<'_>> = files
+        .iter()
+        .map(|f| Change {
+            rel: f.repo_rel,
+            old: f.seen,
+            new: f.new,
+        })
+        .collect();
+    let journal = Journal::stage(&journal_root, &workdir, Some((id, branch)), &changes)?;
     observe(Step::Committed);
 
     // A hand edit made while the change was prepared: nothing lands.
@@ -803,15 +857,16 @@ pub fn commit_files_with(
         journal.discard();
         return Err(ChangeError::ChangedOnDisk(changed.join(", ")));
     }
-    let summary = message.lines().next().unwrap_or("");
-    let reflog = format!("commit (ripen): {summary}");
     // The branch's lock is held only for an instant by whoever moves it
     // (git, or another ripen): wait for it a little before calling it stuck.
     let mut tries = 0;
+    let message = repo.find_commit(id)?.message().unwrap_or("").to_owned();
+    let summary = message.lines().next().unwrap_or("");
+    let reflog = format!("commit (ripen): {summary}");
     let moved = loop {
-        let moved = match &old_commit {
-            Some(old) => repo.reference_matching(&branch, id, true, old.id(), &reflog),
-            None => repo.reference(&branch, id, false, &reflog),
+        let moved = match old_head {
+            Some(old) => repo.reference_matching(branch, id, true, old, &reflog),
+            None => repo.reference(branch, id, false, &reflog),
         };
         match moved {
             Err(e) if e.code() == git2::ErrorCode::Locked && tries < 50 => {
@@ -823,7 +878,7 @@ pub fn commit_files_with(
     };
     if let Err(e) = moved {
         journal.discard();
-        return Err(branch_error(repo, &branch, e));
+        return Err(branch_error(repo, branch, e));
     }
     observe(Step::Moved);
 
@@ -838,19 +893,24 @@ pub fn commit_files_with(
         })?;
     observe(Step::Written);
 
-    let mut entries = Vec::with_capacity(prepared.len());
+    let mut entries = Vec::with_capacity(files.len());
+    let mut removed = Vec::new();
     let mut kept = Vec::new();
-    for (p, (_, how)) in prepared.iter().zip(&applied) {
-        let blob = journal::blob_id(p.new);
-        let mut entry = match how {
-            Applied::Done => index_entry(&p.path, &p.repo_rel, blob)
-                .map_err(|e| ChangeError::IndexNotUpdated(id.to_string(), e.to_string()))?,
-            Applied::Kept => {
-                kept.push(p.repo_rel.clone());
-                unknown_stat_entry(&p.repo_rel, blob)
-            }
+    for (f, (_, how)) in files.iter().zip(&applied) {
+        if *how == Applied::Kept {
+            kept.push(f.repo_rel.to_owned());
+        }
+        let Some(new) = f.new else {
+            removed.push(f.repo_rel.to_owned());
+            continue;
         };
-        entry.mode = p.mode as u32;
+        let blob = journal::blob_id(new);
+        let mut entry = match how {
+            Applied::Done => index_entry(&workdir.join(f.repo_rel), f.repo_rel, blob)
+                .map_err(|e| ChangeError::IndexNotUpdated(id.to_string(), e.to_string()))?,
+            Applied::Kept => unknown_stat_entry(f.repo_rel, blob),
+        };
+        entry.mode = f.mode as u32;
         entries.push(entry);
     }
     // The index lock, for just this moment; whatever was staged for these
@@ -860,17 +920,17 @@ pub fn commit_files_with(
         let lock = IndexLock::take(repo.path()).map_err(|e| not_updated(e.to_string()))?;
         let mut index = repo.index()?;
         index.read(true)?;
-        for p in &prepared {
-            let now = index.get_path(Path::new(&p.repo_rel), 0).map(|e| e.id);
-            if now != p.staged {
+        for f in files {
+            let now = index.get_path(Path::new(f.repo_rel), 0).map(|e| e.id);
+            if now != f.staged {
                 return Err(not_updated(format!(
                     "{} was staged meanwhile; the staged version was kept",
-                    p.repo_rel
+                    f.repo_rel
                 )));
             }
         }
         drop(index);
-        update_index(repo.path(), &entries).map_err(not_updated)?;
+        update_index(repo.path(), &entries, &removed).map_err(not_updated)?;
         drop(lock);
         Ok(())
     })();
@@ -883,7 +943,10 @@ pub fn commit_files_with(
             files: kept.join(", "),
         });
     }
-    Ok(Committed { id, branch })
+    Ok(Committed {
+        id,
+        branch: branch.to_owned(),
+    })
 }
 
 /// Whether the working file `repo_rel` (holding `bytes`) is the blob
@@ -974,8 +1037,7 @@ fn recover_journals(state_dir: &Path) -> Result<Vec<String>, ChangeError> {
         (Some(_), Some(branch)) => repo
             .find_reference(branch)
             .and_then(|r| r.peel_to_tree())
-            .and_then(|t| t.get_path(Path::new(&e.rel)).map(|x| x.id()))
-            .is_ok_and(|id| id == e.new),
+            .is_ok_and(|t| t.get_path(Path::new(&e.rel)).ok().map(|x| x.id()) == e.new),
         _ => true,
     };
     let git_dir = repo.path().to_path_buf();
@@ -984,27 +1046,40 @@ fn recover_journals(state_dir: &Path) -> Result<Vec<String>, ChangeError> {
             return Ok(());
         }
         let _lock = IndexLock::take(&git_dir).map_err(|e| io::Error::other(e.to_string()))?;
+        let tip = r
+            .manifest
+            .branch
+            .as_deref()
+            .and_then(|b| repo.find_reference(b).and_then(|r| r.peel_to_tree()).ok());
         let mut entries = Vec::new();
+        let mut removed = Vec::new();
         let index = repo.index().and_then(|mut i| i.read(true).map(|()| i));
         let index = index.map_err(|e| io::Error::other(e.to_string()))?;
         for (e, how) in &r.applied {
-            let staged = index.get_path(Path::new(&e.rel), 0);
-            if staged.as_ref().map(|x| x.id) != e.old {
+            let staged = index.get_path(Path::new(&e.rel), 0).map(|x| x.id);
+            if staged != e.old {
                 continue; // staged by the user meanwhile, or already done
             }
-            let mode = staged.map_or(0o100644, |x| x.mode);
+            let Some(new) = e.new else {
+                removed.push(e.rel.clone());
+                continue;
+            };
+            let mode = tip
+                .as_ref()
+                .and_then(|t| t.get_path(Path::new(&e.rel)).ok())
+                .map_or(0o100644, |x| x.filemode() as u32);
             let mut entry = match how {
-                Applied::Done => index_entry(&workdir.join(&e.rel), &e.rel, e.new)?,
-                Applied::Kept => unknown_stat_entry(&e.rel, e.new),
+                Applied::Done => index_entry(&workdir.join(&e.rel), &e.rel, new)?,
+                Applied::Kept => unknown_stat_entry(&e.rel, new),
             };
             entry.mode = mode;
             entries.push(entry);
         }
         drop(index);
-        if entries.is_empty() {
+        if entries.is_empty() && removed.is_empty() {
             return Ok(());
         }
-        update_index(&git_dir, &entries).map_err(io::Error::other)
+        update_index(&git_dir, &entries, &removed).map_err(io::Error::other)
     };
     let found = journal::recover(&root, workdir, &landed, &mut fix_index)?;
     Ok(describe(&found))
@@ -1131,7 +1206,7 @@ pub fn write_files(
         .map(|(f, rel)| Change {
             rel,
             old: f.expected,
-            new: f.new,
+            new: Some(f.new),
         })
         .collect();
     let staged = Journal::stage(&root, &base, None, &changes)?;

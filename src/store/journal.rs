@@ -48,8 +48,8 @@ pub struct Entry {
     pub rel: String,
     /// The blob id of the bytes ripen saw there; `None`: it did not exist.
     pub old: Option<Oid>,
-    /// The blob id of the new bytes.
-    pub new: Oid,
+    /// The blob id of the new bytes; `None`: the file is removed.
+    pub new: Option<Oid>,
     /// The staged copy's name inside the journal folder.
     staged: String,
 }
@@ -73,8 +73,8 @@ pub struct Change<'a> {
     pub rel: &'a str,
     /// The bytes ripen saw; `None`: the file must not exist.
     pub old: Option<&'a [u8]>,
-    /// The new bytes.
-    pub new: &'a [u8],
+    /// The new bytes; `None`: remove the file.
+    pub new: Option<&'a [u8]>,
 }
 
 /// How applying one file went.
@@ -208,7 +208,7 @@ impl Journal {
                 journal.manifest.files.push(Entry {
                     rel: c.rel.to_owned(),
                     old: c.old.map(blob_id),
-                    new: blob_id(c.new),
+                    new: c.new.map(blob_id),
                     staged: i.to_string(),
                 });
             }
@@ -339,12 +339,15 @@ fn write_staged(
 ) -> io::Result<()> {
     const THREADS: usize = 32;
     let write_one = |e: &Entry, c: &Change<'_>| -> io::Result<()> {
+        let Some(new) = c.new else {
+            return Ok(()); // a removal stages nothing
+        };
         let path = dir.join(&e.staged);
         let mut f = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)?;
-        f.write_all(c.new)?;
+        f.write_all(new)?;
         let permissions = match fs::metadata(base.join(&e.rel)) {
             Ok(m) if m.is_file() => Some(m.permissions()),
             _ => super::default_permissions(),
@@ -401,7 +404,14 @@ fn apply_entries(
             Err(e) => return Err(e),
         };
         let outcome = match now {
-            Some(Some(id)) if id == e.new => Applied::Done,
+            Some(now) if now == e.new => Applied::Done,
+            Some(now) if now == e.old && e.new.is_none() => {
+                fs::remove_file(&path)?;
+                if let Some(parent) = path.parent() {
+                    parents.insert(parent.to_path_buf());
+                }
+                Applied::Done
+            }
             Some(now) if now == e.old && staged.exists() => {
                 if let Some(parent) = path.parent() {
                     parents.insert(parent.to_path_buf());
@@ -434,7 +444,8 @@ impl Manifest {
         }
         for e in &self.files {
             let old = e.old.map_or_else(|| "-".to_owned(), |o| o.to_string());
-            s.push_str(&format!("file {old} {} {} {}\n", e.new, e.staged, e.rel));
+            let new = e.new.map_or_else(|| "-".to_owned(), |o| o.to_string());
+            s.push_str(&format!("file {old} {new} {} {}\n", e.staged, e.rel));
         }
         s
     }
@@ -459,7 +470,10 @@ impl Manifest {
                         "-" => None,
                         id => Some(Oid::from_str(id).ok()?),
                     };
-                    let new = Oid::from_str(f.next()?).ok()?;
+                    let new = match f.next()? {
+                        "-" => None,
+                        id => Some(Oid::from_str(id).ok()?),
+                    };
                     let staged = f.next()?.to_owned();
                     let rel = f.next()?.to_owned();
                     m.files.push(Entry {
@@ -605,13 +619,13 @@ mod tests {
                 Entry {
                     rel: "state/use-cases/a b.ron".to_owned(),
                     old: None,
-                    new: blob_id(b"x"),
+                    new: Some(blob_id(b"x")),
                     staged: "0".to_owned(),
                 },
                 Entry {
                     rel: "register.ron".to_owned(),
                     old: Some(blob_id(b"y")),
-                    new: blob_id(b"z"),
+                    new: None,
                     staged: "1".to_owned(),
                 },
             ],
@@ -634,17 +648,17 @@ mod tests {
                 Change {
                     rel: "a",
                     old: Some(b"old a"),
-                    new: b"new a",
+                    new: Some(b"new a"),
                 },
                 Change {
                     rel: "b",
                     old: Some(b"old b"),
-                    new: b"new b",
+                    new: Some(b"new b"),
                 },
                 Change {
                     rel: "c",
                     old: None,
-                    new: b"new c",
+                    new: Some(b"new c"),
                 },
             ],
         )
@@ -674,7 +688,7 @@ mod tests {
             &[Change {
                 rel: "a",
                 old: Some(b"old"),
-                new: b"new",
+                new: Some(b"new"),
             }],
         )
         .unwrap();
