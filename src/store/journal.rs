@@ -385,7 +385,7 @@ fn write_staged(
 }
 
 /// Applies `entries` whose `landed` is true, file by file, by
-/// compare-and-swap on content.
+/// compare-and-swap on content (see [`apply_one`]).
 fn apply_entries(
     dir: &Path,
     base: &Path,
@@ -396,44 +396,207 @@ fn apply_entries(
     let mut parents = std::collections::BTreeSet::new();
     for e in entries.iter().filter(|e| landed(e)) {
         let path = base.join(&e.rel);
-        let staged = dir.join(&e.staged);
-        let now = match read_current(&path) {
-            Ok(b) => Some(b.as_deref().map(blob_id)),
-            // A folder or a link where the file was: someone else's.
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => None,
-            Err(e) => return Err(e),
-        };
-        let outcome = match now {
-            Some(now) if now == e.new => Applied::Done,
-            Some(now) if now == e.old && e.new.is_none() => {
-                fs::remove_file(&path)?;
-                if let Some(parent) = path.parent() {
-                    parents.insert(parent.to_path_buf());
-                }
-                Applied::Done
-            }
-            Some(now) if now == e.old && staged.exists() => {
-                if let Some(parent) = path.parent() {
-                    parents.insert(parent.to_path_buf());
-                }
-                match fs::rename(&staged, &path) {
-                    Ok(()) => {}
-                    // The journal on another file system: copy instead.
-                    Err(_) => {
-                        let bytes = fs::read(&staged)?;
-                        crate::store::write_atomic(&path, &bytes)?;
-                    }
-                }
-                Applied::Done
-            }
-            _ => Applied::Kept,
-        };
+        let outcome = apply_one(&path, &dir.join(&e.staged), e)?;
+        if let Some(parent) = path.parent() {
+            parents.insert(parent.to_path_buf());
+        }
         done.push((e.clone(), outcome));
     }
     for p in parents {
         sync_dir(&p);
     }
     Ok(done)
+}
+
+/// What a path holds: `Some(None)` nothing, `Some(Some(id))` a regular
+/// file with that blob id, `None` anything else (a folder, a link).
+fn current(path: &Path) -> io::Result<Option<Option<Oid>>> {
+    match read_current(path) {
+        Ok(b) => Ok(Some(b.as_deref().map(blob_id))),
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Swaps two paths in one step (Linux `renameat2(RENAME_EXCHANGE)`);
+/// `Unsupported` elsewhere or on a file system without it.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let a = std::ffi::CString::new(a.as_os_str().as_bytes())?;
+    let b = std::ffi::CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: two NUL-terminated paths that live across the call.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::EXDEV) => {
+            Err(io::Error::new(io::ErrorKind::Unsupported, e))
+        }
+        _ => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// Puts `staged` in place of `path` without an atomic exchange: a rename,
+/// or a copy when the journal is on another file system.
+fn replace_plainly(staged: &Path, path: &Path) -> io::Result<()> {
+    match fs::rename(staged, path) {
+        Ok(()) => Ok(()),
+        Err(_) => {
+            let bytes = fs::read(staged)?;
+            crate::store::write_atomic(path, &bytes)?;
+            let _ = fs::remove_file(staged);
+            Ok(())
+        }
+    }
+}
+
+/// Keeps a version someone wrote next to the file, under a name that says
+/// so (`<file>.kept-by-ripen`, `<file>.kept-by-ripen-2`, ...), never over
+/// anything.
+fn keep_aside(from: &Path, path: &Path) -> io::Result<()> {
+    for n in 1..1000 {
+        let mut name = path.as_os_str().to_owned();
+        name.push(if n == 1 {
+            ".kept-by-ripen".to_owned()
+        } else {
+            format!(".kept-by-ripen-{n}")
+        });
+        match fs::hard_link(from, &name) {
+            Ok(()) => return fs::remove_file(from),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!(
+        "too many kept versions of {}",
+        path.display()
+    )))
+}
+
+/// Brings one working file to the entry's new content if, at the instant
+/// it changes, it holds exactly what ripen saw (`old`).
+///
+/// An existing file is swapped with the staged copy in one step
+/// (`renameat2(RENAME_EXCHANGE)`), so that whatever the file held at that
+/// instant is in hand: if it is what ripen saw, it is dropped; if not (an
+/// edit saved meanwhile), it is swapped back and the result is
+/// [`Applied::Kept`]. A new file is linked into place, which fails if
+/// anyone created it meanwhile; a removed file is first moved aside and
+/// checked likewise. A staged copy left holding neither version (an
+/// exchange cut short by a kill) is someone's edit: it is put back first.
+/// Without an atomic exchange (another system or file system), the check
+/// and the rename are two steps.
+fn apply_one(path: &Path, staged: &Path, e: &Entry) -> io::Result<Applied> {
+    let staged_now = current(staged)?;
+    let now = current(path)?;
+    // A staged copy holding an edit grabbed by an exchange cut short.
+    if let Some(Some(held)) = staged_now {
+        if Some(held) != e.new && Some(held) != e.old && now == Some(e.new) {
+            if e.new.is_none() {
+                match fs::hard_link(staged, path) {
+                    Ok(()) => fs::remove_file(staged)?,
+                    Err(_) => keep_aside(staged, path)?,
+                }
+            } else if exchange(staged, path).is_err() {
+                keep_aside(staged, path)?;
+            } else if current(staged)? != Some(e.new) {
+                keep_aside(staged, path)?;
+            }
+            let _ = fs::remove_file(staged);
+            return Ok(Applied::Kept);
+        }
+    }
+    if now == Some(e.new) {
+        let _ = fs::remove_file(staged);
+        return Ok(Applied::Done);
+    }
+    if now != Some(e.old) {
+        return Ok(Applied::Kept);
+    }
+    let grabbed_is_old =
+        |staged: &Path| -> io::Result<bool> { Ok(current(staged)? == Some(e.old)) };
+    match (e.old, e.new) {
+        // Remove: move the file aside, then look at what was moved.
+        (_, None) => {
+            fs::rename(path, staged)?;
+            if grabbed_is_old(staged)? {
+                fs::remove_file(staged)?;
+                return Ok(Applied::Done);
+            }
+            match fs::hard_link(staged, path) {
+                Ok(()) => fs::remove_file(staged)?,
+                Err(_) => keep_aside(staged, path)?,
+            }
+            Ok(Applied::Kept)
+        }
+        // Create: a link fails if anyone created the file meanwhile.
+        (None, Some(new)) => {
+            if staged_now.is_none() || staged_now == Some(None) {
+                return Ok(Applied::Kept); // applied before, then removed by someone
+            }
+            match fs::hard_link(staged, path) {
+                Ok(()) => {
+                    fs::remove_file(staged)?;
+                    Ok(Applied::Done)
+                }
+                Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                    Ok(if current(path)? == Some(Some(new)) {
+                        Applied::Done
+                    } else {
+                        Applied::Kept
+                    })
+                }
+                Err(_) => {
+                    replace_plainly(staged, path)?;
+                    Ok(Applied::Done)
+                }
+            }
+        }
+        // Replace: swap in one step, then look at what was swapped out.
+        (Some(_), Some(new)) => {
+            if staged_now != Some(Some(new)) {
+                return Ok(Applied::Kept); // applied before, then restored by someone
+            }
+            match exchange(staged, path) {
+                Ok(()) => {
+                    if grabbed_is_old(staged)? {
+                        fs::remove_file(staged)?;
+                        return Ok(Applied::Done);
+                    }
+                    // An edit saved meanwhile: it goes back in place.
+                    exchange(staged, path)?;
+                    if current(staged)? == Some(Some(new)) {
+                        fs::remove_file(staged)?;
+                    } else {
+                        keep_aside(staged, path)?;
+                    }
+                    Ok(Applied::Kept)
+                }
+                Err(err) if err.kind() == io::ErrorKind::Unsupported => {
+                    replace_plainly(staged, path)?;
+                    Ok(Applied::Done)
+                }
+                Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Applied::Kept),
+                Err(err) => Err(err),
+            }
+        }
+    }
 }
 
 impl Manifest {
