@@ -985,3 +985,59 @@ fn land_commit_writes_and_removes_files_and_keeps_an_edit() {
         "only the kept edit shows, as a file the commit removed"
     );
 }
+
+/// Case 2 under load: an editor saves the file (write to a temporary file,
+/// rename over: what editors do) at a moment spread over the whole life of a
+/// `ripen move`, 80 times. Whatever the moment, the saved text is what the
+/// file holds in the end: ripen either refused, or committed and kept the
+/// edit, or wrote before the save; it never writes over it.
+#[test]
+fn an_editor_saving_at_any_moment_of_a_move_is_never_overwritten() {
+    let (dir, state) = repo_with_shipped_state();
+    let file = state.join(FILE);
+    let targets = ["Retired", "Evaluate", "Identify", "Collect"];
+    for i in 0..80u64 {
+        let label = format!("round {i}");
+        let committed = git_ok(
+            dir.path(),
+            &["show", "HEAD:state/use-cases/contract-review.ron"],
+        );
+        let edit = format!("{committed}// saved by an editor in round {i}\n");
+        let child = Command::new(BIN)
+            .arg("--state")
+            .arg(&state)
+            .args([
+                "move",
+                "contract-review",
+                targets[i as usize % 4],
+                "-m",
+                &label,
+            ])
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros((i * 500) % 40_000));
+        let tmp = state.join(format!("use-cases/.editor-{i}.swp"));
+        std::fs::write(&tmp, &edit).unwrap();
+        std::fs::rename(&tmp, &file).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            edit,
+            "{label}: the editor's save survives ({})",
+            stderr(&out)
+        );
+        // Back to a clean file for the next round.
+        git_ok(
+            dir.path(),
+            &["checkout", "--", "state/use-cases/contract-review.ron"],
+        );
+        assert_eq!(
+            git_ok(dir.path(), &["status", "--porcelain"]),
+            "",
+            "{label}"
+        );
+    }
+}

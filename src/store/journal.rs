@@ -12,12 +12,15 @@
 //!    (or none: the file must not exist) and of the new bytes. The manifest
 //!    is the point of no return for a plain write; for a commit, the point of
 //!    no return is the branch moving to the commit the manifest names.
-//! 2. **Apply.** Per file, compare-and-swap on content: the working file is
-//!    read; if it still holds exactly what ripen saw, the staged file is
-//!    renamed over it; if it already holds the new bytes, nothing is done; if
-//!    it holds anything else (an edit made meanwhile), it is kept as it is
-//!    and reported: ripen never overwrites or restores a file it did not
-//!    last see.
+//! 2. **Apply.** Per file, compare-and-swap on content: if the working file
+//!    already holds the new bytes, nothing is done; if it holds anything but
+//!    what ripen saw (an edit made meanwhile), it is kept and reported.
+//!    Otherwise the staged file and the working file are swapped in one step
+//!    (`renameat2(RENAME_EXCHANGE)` on Linux) and what was swapped out is
+//!    checked: an edit saved in that instant is swapped back in. New files
+//!    are linked into place (refused if anyone created one meanwhile);
+//!    removed files are moved aside and checked the same way. ripen never
+//!    overwrites or restores a file it did not last see.
 //! 3. **Finish.** The journal folder and its lock file are removed.
 //!
 //! **Recovery** ([`recover`]) runs at the start of the next command: a
@@ -835,6 +838,52 @@ mod tests {
         assert_eq!(fs::read(base.join("b")).unwrap(), b"hand edit");
         assert_eq!(fs::read(base.join("c")).unwrap(), b"new c");
         assert!(!d.path().join("journal").exists(), "nothing left");
+    }
+
+    /// A kill right after the exchange that grabbed someone's edit (before
+    /// it was swapped back): the next run puts the edit back in place.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_exchange_cut_short_gives_the_grabbed_edit_back() {
+        let d = tempfile::tempdir().unwrap();
+        let base = d.path().join("base");
+        let root = d.path().join("journal");
+        fs::create_dir_all(&base).unwrap();
+        fs::write(base.join("a"), b"old").unwrap();
+        fs::write(base.join("gone"), b"old gone").unwrap();
+        let j = Journal::stage(
+            &root,
+            &base,
+            None,
+            &[
+                Change {
+                    rel: "a",
+                    old: Some(b"old"),
+                    new: Some(b"new"),
+                },
+                Change {
+                    rel: "gone",
+                    old: Some(b"old gone"),
+                    new: None,
+                },
+            ],
+        )
+        .unwrap();
+        // Edits saved, then grabbed by an exchange and a move aside that
+        // were cut short.
+        fs::write(base.join("a"), b"hand").unwrap();
+        let staged_a = j.dir.join(&j.manifest.files[0].staged);
+        exchange(&staged_a, &base.join("a")).unwrap();
+        fs::write(base.join("gone"), b"hand gone").unwrap();
+        let staged_gone = j.dir.join(&j.manifest.files[1].staged);
+        fs::rename(base.join("gone"), &staged_gone).unwrap();
+        drop(j);
+        let r = recover(&root, &base, &|_, _| true, &mut |_| Ok(())).unwrap();
+        let how: Vec<Applied> = r[0].applied.iter().map(|(_, a)| *a).collect();
+        assert_eq!(how, vec![Applied::Kept, Applied::Kept]);
+        assert_eq!(fs::read(base.join("a")).unwrap(), b"hand");
+        assert_eq!(fs::read(base.join("gone")).unwrap(), b"hand gone");
+        assert!(!root.exists(), "nothing left");
     }
 
     #[test]
