@@ -516,9 +516,8 @@ fn apply_one(path: &Path, staged: &Path, e: &Entry) -> io::Result<Applied> {
                     Ok(()) => fs::remove_file(staged)?,
                     Err(_) => keep_aside(staged, path)?,
                 }
-            } else if exchange(staged, path).is_err() {
-                keep_aside(staged, path)?;
-            } else if current(staged)? != Some(e.new) {
+            } else if exchange(staged, path).is_err() || current(staged)? != Some(e.new) {
+                // No exchange, or a newer version in place: keep this one.
                 keep_aside(staged, path)?;
             }
             let _ = fs::remove_file(staged);
