@@ -631,6 +631,45 @@ fn a_split_index_is_explained_with_what_to_do() {
         stderr(&out)
     );
     assert_eq!(head(dir.path()), before);
+    // The advice works.
+    git_ok(dir.path(), &["update-index", "--no-split-index"]);
+    let out = ripen(&state, &move_args("Retired"));
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_sparse_index_is_explained_with_what_to_do() {
+    let (dir, state) = repo_with_shipped_state();
+    git_ok(
+        dir.path(),
+        &[
+            "sparse-checkout",
+            "set",
+            "--cone",
+            "--sparse-index",
+            "state",
+        ],
+    );
+    let before = head(dir.path());
+    let out = ripen(&state, &move_args("Retired"));
+    if out.status.success() {
+        eprintln!("this git wrote a full index; nothing to explain");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("split or sparse index")
+            && stderr(&out).contains("git sparse-checkout set --no-sparse-index"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(head(dir.path()), before);
+    git_ok(
+        dir.path(),
+        &["sparse-checkout", "set", "--no-sparse-index", "state"],
+    );
+    let out = ripen(&state, &move_args("Retired"));
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]

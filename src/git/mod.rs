@@ -63,7 +63,7 @@ pub enum GitError {
     },
     /// The index uses an extension libgit2 cannot read.
     #[error(
-        "the git index uses a format ripen's git library cannot read ({0}); a split or sparse index: run `git update-index --no-split-index`, `git config index.sparse false` and `git sparse-checkout reapply` (or `disable`), then retry"
+        "the git index uses a format ripen's git library cannot read ({0}): a split or sparse index; run `git update-index --no-split-index` (split) or `git sparse-checkout set --no-sparse-index` (sparse), then retry"
     )]
     IndexFormat(String),
     /// Any other git failure.
