@@ -14,8 +14,11 @@
 //! - [`import`]: planning an import of a CSV file (a spreadsheet, the US
 //!   federal inventory) through a mapping: the files to write and a report.
 //! - [`export`]: the register as CSV, or back in a source's format.
-//! - [`store`]: the file-system edge (reading a state directory, atomic writes).
-//! - [`git`]: the git edge (reading a register at any revision).
+//! - [`store`]: the file-system edge (reading a state directory, atomic writes,
+//!   and the journal that makes a multi-file write one step or none).
+//! - [`git`]: the git edge (reading a register at any revision; committing by
+//!   compare-and-swap; one writer of commit and tag objects that runs the
+//!   repository's hooks and signs as it asks).
 //! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).
 //! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.

@@ -6,8 +6,10 @@
 //! - `RIPEN_PAUSE_AT=<step>`: the commit sleeps two seconds after that step,
 //!   so that a test can send a signal in the middle of a save.
 //!
-//! Steps are those of [`crate::git::commit::Step`]: `checked`, `written`,
-//! `committed`, `moved`, `indexed`.
+//! Steps are those of [`crate::git::commit::Step`]: for a commit `checked`,
+//! `committed`, `moved`, `written`, `indexed`; for a plain multi-file write
+//! (`ripen fmt`, an import outside a repository) `checked`, `staged`,
+//! `written`.
 
 use crate::git::commit::Step;
 

@@ -1,17 +1,25 @@
-//! Crash safety: the process killed (SIGKILL, as a power cut) right after
-//! each step of a commit. Afterwards `git fsck` is clean, every file parses,
-//! no lock or temporary file is left, and the changed file is entirely the
-//! old or entirely the new version, consistent with where the branch points.
+//! Crash safety and racing writers: the process killed (SIGKILL, as a power
+//! cut) right after each step of a commit (`ripen move`, `ripen import`) or
+//! of a multi-file write (`ripen fmt`); two `ripen move` of the same use
+//! case at once. After a kill, the next run finishes or drops what was left:
+//! `git fsck` is clean, `git status` is clean, every file parses, no lock,
+//! journal or temporary file is left, and the change is there entirely or
+//! not at all.
 
 mod terminal;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
+use ripen::git::commit::Step;
 use terminal::{BIN, repo_with_shipped_state};
 
 const FILE: &str = "use-cases/contract-review.ron";
+const SAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/omb-2025-sample.csv"
+);
 
 fn head(dir: &Path) -> git2::Oid {
     let repo = git2::Repository::open(dir).unwrap();
@@ -25,111 +33,260 @@ fn leftovers(dir: &Path, state: &Path) -> Vec<String> {
     }
     for folder in [
         dir.join(".git"),
+        dir.join(".git/ripen"),
         state.to_path_buf(),
         state.join("use-cases"),
     ] {
-        for e in std::fs::read_dir(folder).unwrap() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for e in entries {
             let name = e.unwrap().file_name().to_string_lossy().into_owned();
-            if name.starts_with(".ripen-")
+            if name.starts_with(".ripen")
                 || name.starts_with("ripen-index-")
                 || name.ends_with(".lock")
+                || folder.ends_with("ripen")
             {
-                found.push(name);
+                found.push(format!("{}/{name}", folder.display()));
             }
         }
     }
     found
 }
 
-fn move_with_crash(state: &Path, step: &str) -> std::process::ExitStatus {
-    Command::new(BIN)
-        .arg("--state")
+fn ripen(state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--state")
         .arg(state)
-        .args([
-            "move",
-            "contract-review",
-            "FineTune",
-            "--because",
-            "plateau confirmed",
-        ])
-        .env("RIPEN_CRASH_AT", step)
-        .env("NO_COLOR", "1")
+        .args(args)
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
-        .unwrap()
-        .status
+        .expect("git is needed for these checks")
+}
+
+const MOVE: [&str; 5] = [
+    "move",
+    "contract-review",
+    "FineTune",
+    "--because",
+    "plateau confirmed",
+];
+
+/// What every state after a kill and one more run must satisfy.
+fn assert_consistent(dir: &Path, state: &Path, label: &str) {
+    let fsck = git(dir, &["fsck", "--full", "--strict", "--no-dangling"]);
+    assert!(
+        fsck.status.success(),
+        "{label}: git fsck: {}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+    assert_eq!(leftovers(dir, state), Vec::<String>::new(), "{label}");
+    let today = ripen::model::Date::parse("2026-10-15").unwrap();
+    let reg = ripen::register::load(&ripen::store::snapshot(state).unwrap(), None, today);
+    assert_eq!(reg.errors(), 0, "{label}: every file parses");
+}
+
+fn assert_status_clean(dir: &Path, label: &str) {
+    let status = git(dir, &["status", "--porcelain", "--untracked-files=all"]);
+    assert_eq!(
+        String::from_utf8_lossy(&status.stdout),
+        "",
+        "{label}: git status is clean (nothing half written, no orphan)"
+    );
 }
 
 #[test]
-fn a_kill_at_any_step_of_a_commit_leaves_a_consistent_repository() {
-    for step in ripen::git::commit::Step::ALL {
+fn a_kill_at_any_step_of_a_commit_is_finished_or_dropped_by_the_next_run() {
+    for step in Step::ALL {
+        let label = format!("move, killed after {}", step.name());
         let (dir, state) = repo_with_shipped_state();
         let before_head = head(dir.path());
         let old = std::fs::read(state.join(FILE)).unwrap();
-        let status = move_with_crash(&state, step.name());
-        assert_eq!(
-            status.signal(),
-            Some(9),
-            "{}: killed at the step",
-            step.name()
-        );
-
-        let fsck = Command::new("git")
-            .arg("-C")
-            .arg(dir.path())
-            .args(["fsck", "--full", "--strict", "--no-dangling"])
-            .output()
-            .expect("git is needed for fsck");
-        assert!(
-            fsck.status.success(),
-            "{}: git fsck: {}",
-            step.name(),
-            String::from_utf8_lossy(&fsck.stderr)
-        );
-        assert_eq!(
-            leftovers(dir.path(), &state),
-            Vec::<String>::new(),
-            "{}",
-            step.name()
-        );
-
-        let today = ripen::model::Date::parse("2026-10-15").unwrap();
-        let reg = ripen::register::load(&ripen::store::snapshot(&state).unwrap(), None, today);
-        assert_eq!(reg.errors(), 0, "{}: every file parses", step.name());
-        let now = std::fs::read(state.join(FILE)).unwrap();
         let new_text = String::from_utf8(old.clone())
             .unwrap()
             .replace("stage: Collect,", "stage: FineTune,");
+        let out = ripen(&state, &MOVE, &[("RIPEN_CRASH_AT", step.name())]);
+        assert_eq!(out.status.signal(), Some(9), "{label}: killed at the step");
+        let now = std::fs::read(state.join(FILE)).unwrap();
         assert!(
             now == old || now == new_text.as_bytes(),
-            "{}: the file is entirely old or entirely new",
-            step.name()
+            "{label}: the file is entirely old or entirely new"
         );
 
+        // The next run, whatever it is, finishes what was left.
+        let next = ripen(&state, &["list"], &[]);
+        assert!(next.status.success(), "{label}: the next run works");
+        assert_consistent(dir.path(), &state, &label);
+        assert_status_clean(dir.path(), &label);
+
         let moved = head(dir.path()) != before_head;
-        use ripen::git::commit::Step;
+        let now = std::fs::read(state.join(FILE)).unwrap();
         match step {
             Step::Checked | Step::Committed => {
-                assert!(now == old && !moved, "working tree untouched yet")
+                assert!(now == old && !moved, "{label}: nothing happened")
             }
-            Step::Written => assert!(now != old && !moved, "written, branch not moved"),
-            Step::Moved | Step::Indexed => {
-                assert!(now != old && moved, "committed");
+            Step::Moved | Step::Written | Step::Indexed => {
+                assert!(now == new_text.as_bytes() && moved, "{label}: committed");
                 let repo = git2::Repository::open(dir.path()).unwrap();
                 let commit = repo.head().unwrap().peel_to_commit().unwrap();
                 assert_eq!(
                     commit.summary().unwrap(),
                     Some("contract-review: stage Collect -> FineTune")
                 );
-                let blob = commit
-                    .tree()
-                    .unwrap()
-                    .get_path(Path::new(&format!("state/{FILE}")))
-                    .unwrap()
-                    .id();
-                assert_eq!(
-                    blob,
-                    git2::Oid::hash_object(git2::ObjectType::Blob, &now).unwrap()
-                );
+            }
+            Step::Staged => unreachable!("not a step of a commit"),
+        }
+        if matches!(step, Step::Moved | Step::Written) {
+            assert!(
+                String::from_utf8_lossy(&next.stderr)
+                    .contains("finished the working tree of commit"),
+                "{label}: the next run says what it finished: {}",
+                String::from_utf8_lossy(&next.stderr)
+            );
+        }
+    }
+}
+
+fn use_case_files(state: &Path) -> usize {
+    std::fs::read_dir(state.join("use-cases")).unwrap().count()
+}
+
+#[test]
+fn a_kill_at_any_step_of_an_import_leaves_all_of_it_or_none() {
+    for step in Step::ALL {
+        let label = format!("import, killed after {}", step.name());
+        let (dir, state) = repo_with_shipped_state();
+        let before_head = head(dir.path());
+        let before_files = use_case_files(&state);
+        let out = ripen(
+            &state,
+            &["import", SAMPLE, "--preset", "omb-2025"],
+            &[("RIPEN_CRASH_AT", step.name())],
+        );
+        assert_eq!(out.status.signal(), Some(9), "{label}: killed at the step");
+
+        let next = ripen(&state, &["list"], &[]);
+        assert!(
+            next.status.code() == Some(0) || next.status.code() == Some(1),
+            "{label}: the next run works: {}",
+            String::from_utf8_lossy(&next.stderr)
+        );
+        assert_consistent_import(dir.path(), &state, &label);
+        assert_status_clean(dir.path(), &label);
+        let moved = head(dir.path()) != before_head;
+        let files = use_case_files(&state);
+        match step {
+            Step::Checked | Step::Committed => {
+                assert!(!moved && files == before_files, "{label}: none of it")
+            }
+            _ => assert!(moved && files > before_files + 100, "{label}: all of it"),
+        }
+        // A later import agrees: everything is either new or unchanged and
+        // committed, never "unchanged" but uncommitted.
+        let again = ripen(&state, &["import", SAMPLE, "--preset", "omb-2025"], &[]);
+        assert!(again.status.success(), "{label}: importing again works");
+        assert_status_clean(dir.path(), &format!("{label}, imported again"));
+        assert_eq!(
+            use_case_files(&state),
+            git2::Repository::open(dir.path())
+                .unwrap()
+                .head()
+                .unwrap()
+                .peel_to_tree()
+                .unwrap()
+                .get_path(Path::new("state/use-cases"))
+                .and_then(|e| Ok(e
+                    .to_object(&git2::Repository::open(dir.path()).unwrap())?
+                    .peel_to_tree()?
+                    .len()))
+                .unwrap(),
+            "{label}: every use case file is committed"
+        );
+    }
+}
+
+/// As [`assert_consistent`], without loading every imported file (the
+/// sample's own warnings are not this test's subject).
+fn assert_consistent_import(dir: &Path, state: &Path, label: &str) {
+    let fsck = git(dir, &["fsck", "--full", "--strict", "--no-dangling"]);
+    assert!(fsck.status.success(), "{label}: git fsck");
+    assert_eq!(leftovers(dir, state), Vec::<String>::new(), "{label}");
+}
+
+/// The shipped register with three files rewritten out of canonical form
+/// (and committed so).
+fn repo_with_unformatted_files() -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
+    let (dir, state) = repo_with_shipped_state();
+    let names = ["contract-review.ron", "kb-search.ron", "ticket-triage.ron"];
+    let mut changed = Vec::new();
+    for name in names {
+        let path = state.join("use-cases").join(name);
+        if !path.exists() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("\n    ", "\n      ")).unwrap();
+        changed.push(format!("use-cases/{name}"));
+    }
+    assert!(changed.len() >= 2, "the shipped register has these files");
+    let add = git(dir.path(), &["add", "-A"]);
+    assert!(add.status.success());
+    let commit = git(
+        dir.path(),
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-qm",
+            "unformatted",
+        ],
+    );
+    assert!(commit.status.success());
+    (dir, state, changed)
+}
+
+#[test]
+fn a_kill_at_any_step_of_fmt_leaves_every_file_formatted_or_none() {
+    for step in [Step::Checked, Step::Staged, Step::Written] {
+        let label = format!("fmt, killed after {}", step.name());
+        let (dir, state, files) = repo_with_unformatted_files();
+        let before: Vec<Vec<u8>> = files
+            .iter()
+            .map(|f| std::fs::read(state.join(f)).unwrap())
+            .collect();
+        let out = ripen(&state, &["fmt"], &[("RIPEN_CRASH_AT", step.name())]);
+        assert_eq!(out.status.signal(), Some(9), "{label}: killed at the step");
+        let next = ripen(&state, &["list"], &[]);
+        assert!(next.status.success(), "{label}: the next run works");
+        assert_consistent(dir.path(), &state, &label);
+        let after: Vec<Vec<u8>> = files
+            .iter()
+            .map(|f| std::fs::read(state.join(f)).unwrap())
+            .collect();
+        let unchanged = before.iter().zip(&after).filter(|(b, a)| b == a).count();
+        let check = ripen(&state, &["fmt", "--check"], &[]);
+        match step {
+            Step::Checked => {
+                assert_eq!(unchanged, files.len(), "{label}: none formatted");
+                assert_status_clean(dir.path(), &label);
+            }
+            _ => {
+                assert_eq!(unchanged, 0, "{label}: all formatted");
+                assert!(check.status.success(), "{label}: every file canonical");
             }
         }
     }
@@ -199,4 +356,239 @@ fn without_a_crash_the_move_is_one_commit_of_one_line() {
     assert!(forced.status.success());
     let head = repo.head().unwrap().peel_to_commit().unwrap();
     assert!(head.message().unwrap().contains("Readiness override"));
+}
+
+/// Case 1 of the hostile review: two `ripen move` of one use case at once.
+/// Whoever loses says so and changes nothing; the winner's commit is never
+/// undone in the working tree; nothing is lost.
+#[test]
+fn two_moves_of_one_use_case_racing_never_lose_a_commit() {
+    let (dir, state) = repo_with_shipped_state();
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let targets = [("Retired", "Identify"), ("Evaluate", "Collect")];
+    let mut won = 0;
+    for i in 0..100 {
+        let (a, b) = targets[i % 2];
+        let spawn = |to: &str| {
+            Command::new(BIN)
+                .arg("--state")
+                .arg(&state)
+                .args(["move", "contract-review", to, "-m", &format!("race {i}")])
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (pa, pb) = (spawn(a), spawn(b));
+        let outs = [
+            pa.wait_with_output().unwrap(),
+            pb.wait_with_output().unwrap(),
+        ];
+        let label = format!("iteration {i}");
+
+        // HEAD's file is the working file, and git status is clean.
+        let blob = repo
+            .head()
+            .unwrap()
+            .peel_to_tree()
+            .unwrap()
+            .get_path(Path::new(&format!("state/{FILE}")))
+            .unwrap()
+            .id();
+        let work = std::fs::read(state.join(FILE)).unwrap();
+        assert_eq!(
+            blob,
+            git2::Oid::hash_object(git2::ObjectType::Blob, &work).unwrap(),
+            "{label}: HEAD's file is the working file"
+        );
+        assert_status_clean(dir.path(), &label);
+
+        let head = repo.head().unwrap().target().unwrap();
+        for out in &outs {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if out.status.success() {
+                // Every commit announced is in the branch's history.
+                let short = stdout
+                    .strip_prefix("committed ")
+                    .and_then(|s| s.get(..7))
+                    .unwrap_or_else(|| panic!("{label}: {stdout}"));
+                let id = repo.revparse_single(short).unwrap().id();
+                assert!(
+                    id == head || repo.graph_descendant_of(head, id).unwrap(),
+                    "{label}: commit {short} is not lost"
+                );
+                won += 1;
+            } else {
+                assert_eq!(out.status.code(), Some(2), "{label}: {stderr}");
+                assert!(
+                    stderr.contains("the branch moved")
+                        || stderr.contains("another ripen is saving")
+                        || stderr.contains("was changed on disk since it was loaded")
+                        || stderr.contains("already in"),
+                    "{label}: the loser says what happened: {stderr}"
+                );
+                assert!(stderr.contains("nothing was changed") || stderr.contains("already in"));
+            }
+        }
+    }
+    let commits = {
+        let mut walk = repo.revwalk().unwrap();
+        walk.push_head().unwrap();
+        walk.count()
+    };
+    assert_eq!(
+        commits,
+        1 + won,
+        "one commit per announced success, none lost"
+    );
+    assert_eq!(leftovers(dir.path(), &state), Vec::<String>::new());
+}
+
+/// A ripen killed while it held `.git/index.lock` (the instant of the
+/// index update): the next run recognises the lock as its own (a link to a
+/// private file nobody holds) and removes it, with any index copy left.
+/// Anyone else's lock is left alone and reported.
+#[test]
+fn a_stale_index_lock_of_ripen_is_removed_and_a_foreign_one_is_left() {
+    let (dir, state) = repo_with_shipped_state();
+    let git_dir = dir.path().join(".git");
+    std::fs::create_dir_all(git_dir.join("ripen/index-edit-x1")).unwrap();
+    std::fs::write(git_dir.join("ripen/index-edit-x1/index"), b"partial").unwrap();
+    std::fs::write(git_dir.join("ripen/index-lock-x1"), b"").unwrap();
+    std::fs::hard_link(
+        git_dir.join("ripen/index-lock-x1"),
+        git_dir.join("index.lock"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(git_dir.join("ripen-index-old")).unwrap();
+    let next = ripen(&state, &["list"], &[]);
+    assert!(next.status.success());
+    assert_eq!(leftovers(dir.path(), &state), Vec::<String>::new());
+    assert!(!git_dir.join("ripen").exists());
+    assert!(!git_dir.join("ripen-index-old").exists());
+    let moved = ripen(&state, &MOVE, &[]);
+    assert!(
+        moved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+
+    // Someone else's lock: reported, never removed.
+    std::fs::write(git_dir.join("index.lock"), b"").unwrap();
+    let before = head(dir.path());
+    let out = ripen(
+        &state,
+        &["move", "contract-review", "Retired", "-m", "foreign lock"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("index.lock exists"));
+    assert!(git_dir.join("index.lock").exists(), "left alone");
+    assert_eq!(head(dir.path()), before);
+}
+
+/// Outside a repository the journal sits in the state directory
+/// (`.ripen/`): a kill after staging is finished by the next run all the
+/// same, and nothing of it is left.
+#[test]
+fn fmt_outside_a_repository_is_finished_after_a_kill() {
+    let (dir, state) = repo_with_shipped_state();
+    std::fs::remove_dir_all(dir.path().join(".git")).unwrap();
+    let file = state.join(FILE);
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("\n    ", "\n      ")).unwrap();
+    let out = ripen(&state, &["fmt"], &[("RIPEN_CRASH_AT", "staged")]);
+    assert_eq!(out.status.signal(), Some(9));
+    assert!(
+        state.join(".ripen").exists(),
+        "the journal waits for the next run"
+    );
+    let next = ripen(&state, &["list"], &[]);
+    assert!(next.status.success());
+    assert!(String::from_utf8_lossy(&next.stderr).contains("finished a write"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    assert!(!state.join(".ripen").exists());
+    assert_eq!(leftovers(dir.path(), &state), Vec::<String>::new());
+}
+
+/// A temporary file of an atomic write cut short (by this version's
+/// plain writes or an older version's commits) is removed by the next run
+/// once it is a minute old; a fresh one may belong to a write under way.
+#[test]
+fn stale_temporary_files_are_removed_by_the_next_run() {
+    let (dir, state) = repo_with_shipped_state();
+    let old = state.join("use-cases/.ripen-AbC123.tmp");
+    let fresh = state.join(".ripen-XyZ789.tmp");
+    std::fs::write(&old, b"half").unwrap();
+    std::fs::write(&fresh, b"half").unwrap();
+    let touched = Command::new("touch")
+        .args(["-d", "2026-01-01 00:00:00"])
+        .arg(&old)
+        .status()
+        .unwrap();
+    assert!(touched.success());
+    let next = ripen(&state, &["list"], &[]);
+    assert!(next.status.success());
+    assert!(String::from_utf8_lossy(&next.stderr).contains("removed 1 temporary file(s)"));
+    assert!(!old.exists());
+    assert!(fresh.exists(), "a fresh one is left for its writer");
+    let _ = dir;
+}
+
+const SHEET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/spreadsheet.csv");
+const SHEET_MAPPING: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/spreadsheet-mapping.ron"
+);
+
+/// Two imports of one file at once, many times: one commits the files, the
+/// other changes nothing and says why; never a half of each, never an
+/// uncommitted file.
+#[test]
+fn two_imports_racing_commit_once_and_lose_nothing() {
+    for i in 0..30 {
+        let label = format!("round {i}");
+        let (dir, state) = repo_with_shipped_state();
+        let before = head(dir.path());
+        let spawn = || {
+            Command::new(BIN)
+                .arg("--state")
+                .arg(&state)
+                .args(["import", SHEET, "--mapping", SHEET_MAPPING])
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+        assert_status_clean(dir.path(), &label);
+        assert_eq!(
+            leftovers(dir.path(), &state),
+            Vec::<String>::new(),
+            "{label}"
+        );
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let mut walk = repo.revwalk().unwrap();
+        walk.push_head().unwrap();
+        let commits = walk.count();
+        let succeeded = outs.iter().filter(|o| o.status.success()).count();
+        // Both may succeed when one ran after the other (the second then
+        // finds nothing to change); one commit holds the files either way.
+        assert_eq!(commits, 2, "{label}: one import commit");
+        assert!(succeeded >= 1, "{label}");
+        assert_ne!(head(dir.path()), before);
+        for o in outs.iter().filter(|o| !o.status.success()) {
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("the branch moved")
+                    || err.contains("another ripen is saving")
+                    || err.contains("was changed on disk"),
+                "{label}: the loser says what happened: {err}"
+            );
+        }
+    }
 }

@@ -33,10 +33,22 @@ pub(super) fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
             if !dir.is_dir() {
                 return Err(no_register(&dir));
             }
+            refuse_links(&dir)?;
             store::snapshot(&dir)?
         }
     };
     Ok(register::load(&snapshot, cli.as_of, today))
+}
+
+/// Refuses a state directory reached through a symbolic link inside its
+/// repository (reading and writing alike, as git does), or without its
+/// `use-cases/` folder.
+fn refuse_links(dir: &Path) -> Result<(), Failure> {
+    if let Err(e @ git::GitError::Symlink(_)) = git::locate(dir) {
+        return Err(Failure(e.to_string()));
+    }
+    store::require_use_cases(dir)?;
+    Ok(())
 }
 
 /// Tells on standard error that the register has errors; returns the exit code.
@@ -61,6 +73,12 @@ fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
+    if !matches!(
+        cli.command,
+        Some(Command::Init { .. } | Command::Demo { .. })
+    ) {
+        recover(&state_dir(&cli));
+    }
     match &cli.command {
         None => ui(&cli, today, env),
         Some(Command::Init { dir, name }) => {
@@ -101,7 +119,8 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
             stage,
             because,
             force,
-        }) => move_stage(&cli, today, id, *stage, because, *force),
+            no_verify,
+        }) => move_stage(&cli, today, id, *stage, because, *force, *no_verify),
         Some(Command::Diff { from, to, format }) => {
             super::history::diff(&cli, today, env, from, to.as_deref(), *format)
         }
@@ -114,6 +133,24 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
     }
 }
 
+/// Finishes what an interrupted run left half done (see
+/// [`git::commit::recover`]) and says what it did on standard error.
+fn recover(dir: &Path) {
+    if !dir.is_dir() {
+        return;
+    }
+    let notes = match git::commit::recover(dir) {
+        Ok(notes) => notes,
+        Err(e) => vec![format!(
+            "an interrupted write could not be finished yet: {e}"
+        )],
+    };
+    for note in notes {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "ripen: note: {}", sanitize(&note));
+    }
+}
+
 /// The terminal UI on a terminal; `list` when output is piped.
 fn ui(cli: &Cli, today: Date, env: &Env) -> Outcome {
     use std::io::IsTerminal;
@@ -123,6 +160,9 @@ fn ui(cli: &Cli, today: Date, env: &Env) -> Outcome {
     let dir = state_dir(cli);
     if cli.rev.is_none() && !dir.is_dir() {
         return Err(no_register(&dir));
+    }
+    if cli.rev.is_none() {
+        refuse_links(&dir)?;
     }
     let source = crate::tui::Source {
         state_dir: dir,
@@ -383,9 +423,11 @@ fn fmt(cli: &Cli, env: &Env, check: bool) -> Outcome {
     if !dir.is_dir() {
         return Err(no_register(&dir));
     }
+    refuse_links(&dir)?;
     let snapshot = store::snapshot(&dir)?;
     let mut failed = 0usize;
     let mut changed = 0usize;
+    let mut writes: Vec<(&str, &[u8], String)> = Vec::new();
     for f in &snapshot.files {
         let Some(kind) = FileKind::of(&f.rel) else {
             continue;
@@ -393,9 +435,15 @@ fn fmt(cli: &Cli, env: &Env, check: bool) -> Outcome {
         let display = snapshot.display(&f.rel);
         let Content::Bytes(bytes) = &f.content else {
             eprintln!(
-                "{}: {}: cannot format: not a readable file under 1 MiB",
+                "{}: {}: cannot format: {}",
                 sanitize(&display),
-                output::severity(Severity::Error, env.colour_err)
+                output::severity(Severity::Error, env.colour_err),
+                sanitize(&match &f.content {
+                    Content::Unreadable(why) => why.clone(),
+                    Content::NotAFile(what) => format!("a {what}, not a file"),
+                    Content::TooLarge(n) => format!("{n} bytes, over the 1 MiB limit"),
+                    Content::Bytes(_) => String::new(),
+                })
             );
             failed += 1;
             continue;
@@ -416,8 +464,7 @@ fn fmt(cli: &Cli, env: &Env, check: bool) -> Outcome {
                 if check {
                     println!("{}: not canonical", sanitize(&display));
                 } else {
-                    store::write_atomic(&dir.join(&f.rel), canon.as_bytes())?;
-                    println!("formatted {}", sanitize(&display));
+                    writes.push((&f.rel, bytes, canon));
                 }
             }
             Err(e) => {
@@ -436,6 +483,36 @@ fn fmt(cli: &Cli, env: &Env, check: bool) -> Outcome {
     if check && changed > 0 {
         eprintln!("ripen: {changed} file(s) not canonical; run `ripen fmt` to rewrite them");
     }
+    if !writes.is_empty() {
+        // Every file in one step, each only if it still holds what was read.
+        let files: Vec<git::commit::FileWrite<'_>> = writes
+            .iter()
+            .map(|(rel, old, new)| git::commit::FileWrite {
+                rel,
+                expected: Some(old),
+                new: new.as_bytes(),
+            })
+            .collect();
+        let done = git::commit::write_files(&dir, &files, &mut crate::testhooks::commit_observer())
+            .map_err(|e| match e {
+                git::commit::ChangeError::ChangedOnDisk(rel) => Failure(format!(
+                    "{} was changed while it was being formatted; nothing was written: run `ripen fmt` again",
+                    snapshot.display(&rel)
+                )),
+                e => e.into(),
+            })?;
+        for rel in &done.written {
+            println!("formatted {}", sanitize(&snapshot.display(rel)));
+        }
+        for rel in &done.kept {
+            failed += 1;
+            eprintln!(
+                "{}: {}: changed by someone else while it was being formatted: their version is kept, not formatted",
+                sanitize(&snapshot.display(rel)),
+                output::severity(Severity::Error, env.colour_err)
+            );
+        }
+    }
     Ok(if failed > 0 || (check && changed > 0) {
         1
     } else {
@@ -450,6 +527,7 @@ fn move_stage(
     to: crate::model::Stage,
     because: &str,
     force: bool,
+    no_verify: bool,
 ) -> Outcome {
     use crate::change::{self, Edit};
     use crate::git::commit::{self as commit, FileWrite};
@@ -463,6 +541,7 @@ fn move_stage(
     if !dir.is_dir() {
         return Err(no_register(&dir));
     }
+    refuse_links(&dir)?;
     // The HEAD the change is prepared against, read before the files.
     let head = commit::head_commit(&dir)?;
     let reg = register::load(&store::snapshot(&dir)?, cli.as_of, today);
@@ -493,11 +572,12 @@ fn move_stage(
         expected: Some(&entry.original),
         new: applied.text.as_bytes(),
     };
-    let done = commit::commit_files_observed(
+    let done = commit::commit_files_with(
         &dir,
         &[file],
         &applied.message,
         head,
+        &commit::CommitOptions { verify: !no_verify },
         &mut crate::testhooks::commit_observer(),
     )?;
     println!(

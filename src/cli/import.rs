@@ -66,6 +66,9 @@ pub struct ImportArgs {
     /// Output format of the report.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Skip the repository's pre-commit and commit-msg hooks, as `git commit --no-verify`.
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 /// The arguments of `ripen export`.
@@ -211,6 +214,7 @@ fn apply(
     plan: &Plan,
     head: Option<git2::Oid>,
     in_repo: bool,
+    verify: bool,
 ) -> Result<Option<commit::Committed>, Failure> {
     std::fs::create_dir_all(dir.join(register::USE_CASES_DIR))?;
     if in_repo {
@@ -224,72 +228,79 @@ fn apply(
             })
             .collect();
         let message = plan.report.commit_message();
-        return Ok(Some(commit::commit_files(dir, &files, &message, head)?));
+        return Ok(Some(commit::commit_files_with(
+            dir,
+            &files,
+            &message,
+            head,
+            &commit::CommitOptions { verify },
+            &mut crate::testhooks::commit_observer(),
+        )?));
     }
-    for w in &plan.writes {
-        let path = dir.join(&w.rel);
-        let now = match std::fs::read(&path) {
-            Ok(b) => Some(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e.into()),
-        };
-        if now != w.expected {
-            return Err(Failure(format!(
+    let files: Vec<FileWrite<'_>> = plan
+        .writes
+        .iter()
+        .map(|w| FileWrite {
+            rel: &w.rel,
+            expected: w.expected.as_deref(),
+            new: &w.bytes,
+        })
+        .collect();
+    let done = commit::write_files(dir, &files, &mut crate::testhooks::commit_observer()).map_err(
+        |e| match e {
+            commit::ChangeError::ChangedOnDisk(rel) => Failure(format!(
                 "{} was changed on disk during the import; nothing was written: import again",
-                path.display()
-            )));
-        }
+                dir.join(rel).display()
+            )),
+            e => e.into(),
+        },
+    )?;
+    if !done.kept.is_empty() {
+        return Err(Failure(format!(
+            "{} was changed by someone else during the import: their version is kept and the import's is not written; import again",
+            done.kept.join(", ")
+        )));
     }
-    write_all(dir, plan)?;
     Ok(None)
 }
 
-/// Writes every planned file atomically, many side by side (each atomic
-/// write waits for the disk; concurrent ones are flushed together). On any
-/// failure, every file is put back as it was.
-fn write_all(dir: &Path, plan: &Plan) -> Result<(), Failure> {
-    const THREADS: usize = 32;
-    let chunk = plan.writes.len().div_ceil(THREADS).max(1);
-    let results: Vec<std::io::Result<()>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = plan
-            .writes
-            .chunks(chunk)
-            .map(|ws| {
-                scope.spawn(move || {
-                    ws.iter()
-                        .map(|w| store::write_atomic(&dir.join(&w.rel), &w.bytes))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![Err(std::io::Error::other("a writing thread panicked"))]
-                })
-            })
-            .collect()
-    });
-    let Some(first) = results.iter().position(Result::is_err) else {
-        return Ok(());
-    };
-    for w in &plan.writes {
-        let path = dir.join(&w.rel);
-        let _ = match &w.expected {
-            Some(old) => store::write_atomic(&path, old),
-            None => std::fs::remove_file(&path),
+/// Reads the file to import: a regular file (or a link to one) of at most
+/// [`import::MAX_INPUT_BYTES`]; a FIFO, a device or a folder is refused
+/// before anything is read.
+fn read_input(path: &Path, name: &str) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| Failure(format!("cannot read {}: {e}", sanitize(name)));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a pipe, a device or a socket)"
         };
+        return Err(Failure(format!(
+            "{} is {what}: import reads a regular CSV file; nothing was imported",
+            sanitize(name)
+        )));
     }
-    let why = results[first]
-        .as_ref()
-        .err()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    Err(Failure(format!(
-        "cannot write {}: {why}; every file was put back as it was",
-        dir.join(&plan.writes[first].rel).display()
-    )))
+    let too_large = |n: u64| {
+        Failure(format!(
+            "{} is {n} bytes, over the import limit of {} bytes (256 MiB); split it; nothing was imported",
+            sanitize(name),
+            import::MAX_INPUT_BYTES
+        ))
+    };
+    if meta.len() > import::MAX_INPUT_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(import::MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > import::MAX_INPUT_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// `ripen import FILE (--mapping MAP | --preset NAME) [--dry-run]`.
@@ -308,8 +319,7 @@ pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
     }
     let mapping = read_mapping(args)?;
     let csv_name = args.file.display().to_string();
-    let bytes =
-        std::fs::read(&args.file).map_err(|e| Failure(format!("cannot read {csv_name}: {e}")))?;
+    let bytes = read_input(&args.file, &csv_name)?;
 
     let in_repo = git::locate(&dir).is_ok();
     let head = if in_repo {
@@ -349,7 +359,7 @@ pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
     let committed = if args.dry_run || plan.writes.is_empty() {
         None
     } else {
-        apply(&dir, &plan, head, in_repo)?
+        apply(&dir, &plan, head, in_repo, !args.no_verify)?
     };
     match args.format {
         Format::Json => {

@@ -154,6 +154,9 @@ identity)."
         /// Move into FineTune although the readiness verdict is not `ready`.
         #[arg(long = "override")]
         force: bool,
+        /// Skip the repository's pre-commit and commit-msg hooks, as `git commit --no-verify`.
+        #[arg(long)]
+        no_verify: bool,
     },
     /// Rewrite every file in canonical form.
     Fmt {

@@ -1,24 +1,32 @@
 //! Committing changed files, safely: one file ([`commit_file_expecting`])
-//! or several in one commit ([`commit_files`]), by the same protocol.
+//! or several in one commit ([`commit_files`]), by the same protocol; and
+//! writing several files without a commit ([`write_files`], for `ripen
+//! fmt`) in one step or not at all.
 //!
 //! The protocol, in order: refuse when editing is not possible (no
 //! repository, bare, detached HEAD, merge or rebase in progress, no identity,
-//! an `.git/index.lock` that someone holds, even a stale one: it is reported
-//! and left alone); check that the branch still points where it did when the
-//! change was prepared ([`commit_file_expecting`]); check that each file on
-//! disk is still what was loaded, has no uncommitted changes (edits or a
-//! deletion) and nothing staged (edits or a deletion); build the commit's
-//! tree from HEAD's tree plus those files, keeping their modes (never from
-//! the index, so nothing the user staged for other files is included), and
-//! write the commit object; write the files atomically; move the branch only if it still points there
-//! (compare-and-swap), else put every file back; finally, holding
-//! `.git/index.lock` only for that moment, update those files' index entries
-//! (creating the index on a branch's first commit) unless someone staged
-//! them meanwhile.
+//! an `.git/index.lock` that someone else holds, even a stale one: it is
+//! reported and left alone); check that the branch still points where it did
+//! when the change was prepared ([`commit_file_expecting`]); check that each
+//! file on disk is still what was loaded, has no uncommitted changes (edits
+//! or a deletion, compared through git's filters) and nothing staged; build
+//! the commit's tree from HEAD's tree plus those files, keeping their modes
+//! (never from the index, so nothing the user staged for other files is
+//! included), and write the commit object through
+//! [`super::sign::write_commit`] (hooks, signing); stage the new files in a
+//! journal ([`crate::store::journal`]); drop it if a file changed
+//! meanwhile; move the branch only if it still points there
+//! (compare-and-swap); bring each working file to the commit only if it
+//! still holds what ripen saw (an edit made meanwhile is kept and reported,
+//! never overwritten or rolled back); finally, holding `.git/index.lock`
+//! only for that moment, update those files' index entries (creating the
+//! index on a branch's first commit) unless someone staged them meanwhile,
+//! and remove the journal.
 //!
-//! The lock is held only while the index is rewritten, so a process killed
-//! at any [`Step`] leaves no lock behind; every earlier step leaves either
-//! the old or the new file, and objects git can always read.
+//! A process killed at any [`Step`] leaves the old state, or a commit whose
+//! working tree the next run's [`recover`] finishes from the journal; a lock
+//! of its own left behind is recognised and removed by [`recover`], anyone
+//! else's never.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -27,7 +35,9 @@ use std::path::{Path, PathBuf};
 
 use git2::{FileMode, IndexEntry, IndexTime, ObjectType, Oid, Repository, RepositoryState, Tree};
 
+pub use super::sign::CommitOptions;
 use super::{GitError, locate};
+use crate::store::journal::{self, Applied, Change, Journal, Manifest};
 
 /// Why a change could not be committed. Nothing was changed in any case
 /// except [`ChangeError::IndexNotUpdated`].
@@ -49,7 +59,9 @@ pub enum ChangeError {
     )]
     Locked(PathBuf),
     /// The file on disk differs from what was loaded.
-    #[error("{0} was changed on disk since it was loaded; reload and make the change again")]
+    #[error(
+        "{0} was changed on disk since it was loaded (by another ripen or an editor); nothing was changed: reload and make the change again"
+    )]
     ChangedOnDisk(String),
     /// The file has uncommitted changes of its own.
     #[error(
@@ -69,6 +81,44 @@ pub enum ChangeError {
         "committed {0}, but the index could not be updated ({1}); `git status` may show the file as changed until `git add` or `git reset`"
     )]
     IndexNotUpdated(String, String),
+    /// Committed, but a file in the working tree could not be brought up
+    /// to date; the next ripen command finishes it.
+    #[error(
+        "committed {commit}, but the working tree could not be updated ({why}); the next ripen command finishes the update"
+    )]
+    WorkingTreeBehind {
+        /// The commit.
+        commit: String,
+        /// What failed.
+        why: String,
+    },
+    /// Committed, but a file was edited by someone else while the change was
+    /// being saved: their version was kept in the working tree.
+    #[error(
+        "committed {commit}, but {files} was edited while the change was being saved: your edit is kept in the file (`git status` shows it), ripen's version is in the commit (`git show HEAD`)"
+    )]
+    KeptEdit {
+        /// The commit.
+        commit: String,
+        /// The files, comma-separated.
+        files: String,
+    },
+    /// A `pre-commit` or `commit-msg` hook refused the commit.
+    #[error(
+        "the {hook} hook refused the commit; nothing was changed (`--no-verify` skips the hooks, as in git):\n{output}"
+    )]
+    HookFailed {
+        /// The hook's name.
+        hook: String,
+        /// What it printed.
+        output: String,
+    },
+    /// The repository asks for signed commits and signing failed.
+    #[error("commit.gpgsign is set but the commit cannot be signed: {0}; nothing was changed")]
+    Sign(String),
+    /// Another ripen process is saving the same file right now.
+    #[error("another ripen is saving {0} right now; nothing was changed: reload and try again")]
+    Busy(String),
     /// A file-system failure.
     #[error("{0}")]
     Io(#[from] io::Error),
@@ -87,7 +137,9 @@ impl From<git2::Error> for ChangeError {
 pub fn read_only_reason(state_dir: &Path) -> Option<String> {
     let located = match locate(state_dir) {
         Ok(l) => l,
-        Err(e @ super::GitError::NotOwned(_)) => return Some(e.to_string()),
+        Err(e @ (GitError::NotOwned(_) | GitError::Unsupported { .. } | GitError::Symlink(_))) => {
+            return Some(e.to_string());
+        }
         Err(_) => {
             return Some(format!(
                 "{} is not inside a git repository (run `git init`)",
@@ -127,15 +179,20 @@ pub fn read_only_reason(state_dir: &Path) -> Option<String> {
 pub enum Step {
     /// Every check passed; nothing is written yet.
     Checked,
-    /// The commit object exists (unreachable); the working tree is untouched.
+    /// The commit object exists (unreachable) and the new files are staged
+    /// in a journal; the working tree is untouched. For a plain multi-file
+    /// write (`ripen fmt`), the journal is complete.
     Committed,
-    /// The files are written (atomically) in the working tree; the branch
-    /// has not moved.
-    Written,
-    /// The branch points to the new commit; the index is not updated.
+    /// The branch points to the new commit; the working tree is not
+    /// updated yet (the next run finishes it from the journal).
     Moved,
+    /// The files are written in the working tree; the index is not updated.
+    Written,
     /// The index is updated: the change is complete.
     Indexed,
+    /// For a plain multi-file write ([`write_files`]), not a commit: the
+    /// journal is complete, no working file is written yet.
+    Staged,
 }
 
 impl Step {
@@ -143,8 +200,8 @@ impl Step {
     pub const ALL: [Step; 5] = [
         Step::Checked,
         Step::Committed,
-        Step::Written,
         Step::Moved,
+        Step::Written,
         Step::Indexed,
     ];
 
@@ -156,6 +213,7 @@ impl Step {
             Step::Committed => "committed",
             Step::Moved => "moved",
             Step::Indexed => "indexed",
+            Step::Staged => "staged",
         }
     }
 }
@@ -184,26 +242,163 @@ pub struct Committed {
 }
 
 /// Holds `.git/index.lock` for the duration of a change.
-pub(crate) struct IndexLock(PathBuf);
+///
+/// The lock is a hard link to a private file under `.git/ripen/` that this
+/// process keeps `flock`ed: when a process dies holding it, the next run
+/// knows the lock is ripen's own (same file) and its owner gone (the
+/// `flock` is free), and removes it ([`sweep_stale_locks`]). A lock that is
+/// not ripen's is never removed.
+pub(crate) struct IndexLock {
+    path: PathBuf,
+    mine: Option<(PathBuf, fs::File)>,
+}
 
 impl IndexLock {
     pub(crate) fn take(git_dir: &Path) -> Result<IndexLock, ChangeError> {
+        let mut tries = 0;
+        loop {
+            match IndexLock::try_take(git_dir) {
+                // Another ripen holds it for an instant: wait for it.
+                Err(ChangeError::Locked(p))
+                    if tries < 100 && (!p.exists() || held_by_ripen(git_dir)) =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn try_take(git_dir: &Path) -> Result<IndexLock, ChangeError> {
         let path = git_dir.join("index.lock");
+        if fs::symlink_metadata(&path).is_ok() {
+            return Err(ChangeError::Locked(path));
+        }
+        let root = git_dir.join(JOURNAL_DIR);
+        let private = journal::locked_file(&root, "index-lock-", "").map(|(f, p)| (p, f));
+        if let Ok((mine, file)) = private {
+            match fs::hard_link(&mine, &path) {
+                Ok(()) => {
+                    return Ok(IndexLock {
+                        path,
+                        mine: Some((mine, file)),
+                    });
+                }
+                Err(e) => {
+                    let _ = fs::remove_file(&mine);
+                    if e.kind() == io::ErrorKind::AlreadyExists {
+                        return Err(ChangeError::Locked(path));
+                    }
+                    // A file system without hard links: a plain lock file.
+                }
+            }
+        }
         match fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
         {
-            Ok(_) => Ok(IndexLock(path)),
+            Ok(_) => Ok(IndexLock { path, mine: None }),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(ChangeError::Locked(path)),
             Err(e) => Err(e.into()),
         }
     }
 }
 
+/// Whether `.git/index.lock` is a live ripen process's (a link to a
+/// private lock file under `.git/ripen/`).
+pub(crate) fn held_by_ripen(git_dir: &Path) -> bool {
+    let lock = git_dir.join("index.lock");
+    fs::read_dir(git_dir.join(JOURNAL_DIR)).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|e| {
+            e.file_name().to_string_lossy().starts_with("index-lock-")
+                && same_file(&e.path(), &lock)
+        })
+    })
+}
+
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::symlink_metadata(a), fs::symlink_metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_a: &Path, _b: &Path) -> bool {
+    false
+}
+
 impl Drop for IndexLock {
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
+        match &self.mine {
+            Some((mine, _)) => {
+                if same_file(mine, &self.path) {
+                    let _ = fs::remove_file(&self.path);
+                }
+                let _ = fs::remove_file(mine);
+                if let Some(root) = mine.parent() {
+                    journal::remove_if_empty(root);
+                }
+            }
+            None => {
+                let _ = fs::remove_file(&self.path);
+            }
+        }
+    }
+}
+
+/// The folder under the git directory where ripen keeps its journals and
+/// lock files.
+pub(crate) const JOURNAL_DIR: &str = "ripen";
+
+/// Removes index locks left by ripen processes that died (a lock that is a
+/// link to a private file nobody holds), and the temporary index copies
+/// such a process may have left. Never touches another program's lock.
+fn sweep_stale_locks(git_dir: &Path) {
+    let root = git_dir.join(JOURNAL_DIR);
+    let lock = git_dir.join("index.lock");
+    let entries: Vec<fs::DirEntry> = fs::read_dir(&root)
+        .map(|d| d.filter_map(Result::ok).collect())
+        .unwrap_or_default();
+    let mut edits = Vec::new();
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("index-lock-") {
+            let Ok(file) = fs::OpenOptions::new().read(true).write(true).open(e.path()) else {
+                continue;
+            };
+            if crate::store::journal::try_flock(&file, false).unwrap_or(false) {
+                if same_file(&e.path(), &lock) {
+                    let _ = fs::remove_file(&lock);
+                }
+                let _ = fs::remove_file(e.path());
+            }
+        } else if name.starts_with("index-edit-") {
+            edits.push(e.path());
+        }
+    }
+    // Index copies are edited only under the index lock: holding it, any
+    // copy left is a dead process's.
+    let mut legacy: Vec<PathBuf> = fs::read_dir(git_dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with("ripen-index-"))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    edits.append(&mut legacy);
+    if !edits.is_empty() {
+        if let Ok(held) = IndexLock::take(git_dir) {
+            for d in edits {
+                let _ = fs::remove_dir_all(d);
+            }
+            drop(held);
+        }
     }
 }
 
@@ -248,14 +443,6 @@ fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// Puts back what the file held before (or removes it) after a failure.
-fn restore(path: &Path, before: Option<&[u8]>) {
-    let _ = match before {
-        Some(b) => crate::store::write_atomic(path, b),
-        None => fs::remove_file(path),
-    };
 }
 
 #[cfg(unix)]
@@ -310,10 +497,13 @@ pub(crate) fn edit_index(
     edit: impl FnOnce(&mut git2::Index) -> Result<(), String>,
 ) -> Result<(), String> {
     let index_path = git_dir.join("index");
-    let work = tempfile::Builder::new()
-        .prefix("ripen-index-")
-        .tempdir_in(git_dir)
-        .map_err(|e| e.to_string())?;
+    let root = git_dir.join(JOURNAL_DIR);
+    let work = journal::create_in(&root, |root| {
+        tempfile::Builder::new()
+            .prefix("index-edit-")
+            .tempdir_in(root)
+    })
+    .map_err(|e| e.to_string())?;
     let copy = work.path().join("index");
     match fs::copy(&index_path, &copy) {
         Ok(_) => {}
@@ -330,12 +520,15 @@ pub(crate) fn edit_index(
     Ok(())
 }
 
-/// Replaces `entries` in the index (see [`edit_index`]).
-fn update_index(git_dir: &Path, entries: &[IndexEntry]) -> Result<(), String> {
+/// Replaces `entries` in the index and removes `removed` (see [`edit_index`]).
+fn update_index(git_dir: &Path, entries: &[IndexEntry], removed: &[String]) -> Result<(), String> {
     edit_index(git_dir, |index| {
         entries
             .iter()
-            .try_for_each(|entry| index.add(entry).map_err(|e| e.to_string()))
+            .try_for_each(|entry| index.add(entry).map_err(|e| e.to_string()))?;
+        removed
+            .iter()
+            .try_for_each(|p| index.remove_path(Path::new(p)).map_err(|e| e.to_string()))
     })
 }
 
@@ -436,6 +629,25 @@ pub fn commit_files_observed(
     expected_head: Option<Oid>,
     observe: &mut dyn FnMut(Step),
 ) -> Result<Committed, ChangeError> {
+    commit_files_with(
+        state_dir,
+        files,
+        message,
+        expected_head,
+        &CommitOptions::default(),
+        observe,
+    )
+}
+
+/// [`commit_files_observed`] with options (`--no-verify`).
+pub fn commit_files_with(
+    state_dir: &Path,
+    files: &[FileWrite<'_>],
+    message: &str,
+    expected_head: Option<Oid>,
+    options: &CommitOptions,
+    observe: &mut dyn FnMut(Step),
+) -> Result<Committed, ChangeError> {
     if let Some(reason) = read_only_reason(state_dir) {
         return Err(ChangeError::ReadOnly(reason));
     }
@@ -443,9 +655,23 @@ pub fn commit_files_observed(
     if files.is_empty() {
         return Err(invalid("no file to commit".to_owned()));
     }
+    // What a killed run left half done is finished first (a long-running
+    // UI may not have started after it); a file it changes then fails the
+    // checks below as changed on disk, as it should.
+    let _ = recover(state_dir);
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let signature = repo.signature().map_err(|_| ChangeError::NoIdentity)?;
+    let journal_root = repo.path().join(JOURNAL_DIR);
+    // A file another ripen is saving right now: say so rather than call
+    // its half-finished state someone's uncommitted change.
+    let busy_or = |e: ChangeError, rel: &str| {
+        if journal::busy_files(&journal_root).iter().any(|b| b == rel) {
+            ChangeError::Busy(rel.to_owned())
+        } else {
+            e
+        }
+    };
     let mut seen = BTreeSet::new();
     let mut prepared = Vec::with_capacity(files.len());
     for f in files {
@@ -473,10 +699,16 @@ pub fn commit_files_observed(
         .map(str::to_owned)
         .ok_or_else(|| ChangeError::ReadOnly("HEAD is detached".to_owned()))?;
 
-    // Someone else's lock (or a stale one) stops the change before it starts.
+    // Someone else's lock (or a stale one) stops the change before it
+    // starts; another ripen's is held for an instant: wait for it.
     let lock_path = repo.path().join("index.lock");
-    if lock_path.exists() {
-        return Err(ChangeError::Locked(lock_path));
+    let mut tries = 0;
+    while lock_path.exists() {
+        if tries == 100 || (!held_by_ripen(repo.path()) && lock_path.exists()) {
+            return Err(ChangeError::Locked(lock_path));
+        }
+        tries += 1;
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 
     // The branch must still point where it did when the change was
@@ -487,13 +719,15 @@ pub fn commit_files_observed(
     let old_commit = expected_head.map(|id| repo.find_commit(id)).transpose()?;
     let old_tree = old_commit.as_ref().map(|c| c.tree()).transpose()?;
 
-    let mut index = repo.index()?;
-    index.read(true)?;
+    let index = repo
+        .index()
+        .and_then(|mut i| i.read(true).map(|()| i))
+        .map_err(GitError::explain)?;
     for (p, f) in prepared.iter_mut().zip(files) {
         let display = p.repo_rel.clone();
         let on_disk = read_optional(&p.path)?;
         if on_disk.as_deref() != f.expected {
-            return Err(ChangeError::ChangedOnDisk(display));
+            return Err(busy_or(ChangeError::ChangedOnDisk(display), &p.repo_rel));
         }
         let head_entry = old_tree
             .as_ref()
@@ -501,8 +735,8 @@ pub fn commit_files_observed(
         let head_blob = head_entry.as_ref().map(|e| e.id());
         match (head_blob, on_disk.as_deref()) {
             (Some(head_id), Some(disk)) => {
-                if Oid::hash_object(ObjectType::Blob, disk)? != head_id {
-                    return Err(ChangeError::Uncommitted(display));
+                if !worktree_is_blob(repo, &p.repo_rel, disk, head_id)? {
+                    return Err(busy_or(ChangeError::Uncommitted(display), &p.repo_rel));
                 }
             }
             // In HEAD but gone from the working tree: an uncommitted deletion
@@ -513,7 +747,7 @@ pub fn commit_files_observed(
         let clean = match index.get_path(Path::new(&p.repo_rel), 0) {
             Some(staged) => match (head_blob, on_disk.as_deref()) {
                 (Some(head_id), _) => staged.id == head_id,
-                (None, Some(disk)) => staged.id == Oid::hash_object(ObjectType::Blob, disk)?,
+                (None, Some(disk)) => worktree_is_blob(repo, &p.repo_rel, disk, staged.id)?,
                 (None, None) => false,
             },
             // Tracked in HEAD but not in the index: a staged deletion
@@ -535,124 +769,355 @@ pub fn commit_files_observed(
     drop(index);
     observe(Step::Checked);
 
-    let mut written = vec![false; prepared.len()];
-    let result = (|| -> Result<(Oid, Vec<Oid>), ChangeError> {
-        // Objects first: if the disk is full or git's object store fails,
-        // nothing in the working tree has changed yet.
-        let mut blobs = Vec::with_capacity(prepared.len());
+    // Objects first: if the disk is full or git's object store fails,
+    // nothing in the working tree has changed yet.
+    let id = {
         let mut entries = Vec::with_capacity(prepared.len());
         for p in &prepared {
             let blob = repo.blob(p.new)?;
-            blobs.push(blob);
             entries.push((p.repo_rel.split('/').collect::<Vec<_>>(), blob, p.mode));
         }
         let tree_id = tree_with(repo, old_tree.as_ref(), &entries)?;
         let tree = repo.find_tree(tree_id)?;
         let parents: Vec<&git2::Commit<'_>> = old_commit.iter().collect();
-        let id = repo.commit(None, &signature, &signature, message, &tree, &parents)?;
-        observe(Step::Committed);
-        write_files(&prepared, &mut written)?;
-        observe(Step::Written);
-        let summary = message.lines().next().unwrap_or("");
-        let reflog = format!("commit (ripen): {summary}");
-        let moved = match &old_commit {
-            Some(old) => repo.reference_matching(&branch, id, true, old.id(), &reflog),
-            None => repo.reference(&branch, id, false, &reflog),
+        super::sign::write_commit(
+            repo, &signature, &signature, message, &tree, &parents, options,
+        )?
+    };
+    let landings: Vec<Landing<'_>> = prepared
+        .iter()
+        .map(|p| Landing {
+            repo_rel: &p.repo_rel,
+            seen: p.on_disk.as_deref(),
+            new: Some(p.new),
+            mode: p.mode,
+            staged: p.staged,
+        })
+        .collect();
+    land_commit(repo, &branch, expected_head, id, &landings, observe)
+}
+
+/// One file of a commit that [`land_commit`] brings into the working tree.
+#[derive(Debug, Clone, Copy)]
+pub struct Landing<'a> {
+    /// The path inside the repository, `/`-separated.
+    pub repo_rel: &'a str,
+    /// What the working file held when it was checked (`None`: absent).
+    pub seen: Option<&'a [u8]>,
+    /// What the commit holds there (`None`: the commit removes the file).
+    pub new: Option<&'a [u8]>,
+    /// The commit's file mode for it (`0o100644` or `0o100755`).
+    pub mode: i32,
+    /// The file's index entry when it was checked (`None`: none).
+    pub staged: Option<Oid>,
+}
+
+/// Makes a commit object already written (`commit`, whose parent is
+/// `old_head`) the tip of `branch` and brings the working tree and the
+/// index to it, by the protocol of the module documentation: the new files
+/// are staged in a journal; if any working file no longer holds what was
+/// `seen`, nothing lands ([`ChangeError::ChangedOnDisk`]); the branch moves
+/// by compare-and-swap from `old_head` ([`ChangeError::HeadMoved`]); each
+/// working file is then replaced (or removed) only if it still holds what
+/// was seen, an edit made meanwhile being kept ([`ChangeError::KeptEdit`],
+/// the commit stays); the index entries whose id is still `staged` are set
+/// to the commit's. A kill at any point is finished or dropped by the next
+/// [`recover`]. Callers check the files (see [`commit_files`]) and write
+/// the commit (with [`super::sign::write_commit`]) first; `observe` sees
+/// [`Step::Committed`] (journal staged), [`Step::Moved`], [`Step::Written`]
+/// and [`Step::Indexed`].
+pub fn land_commit(
+    repo: &Repository,
+    branch: &str,
+    old_head: Option<Oid>,
+    commit: Oid,
+    files: &[Landing<'_>],
+    observe: &mut dyn FnMut(Step),
+) -> Result<Committed, ChangeError> {
+    let id = commit;
+    let workdir = repo
+        .workdir()
+        .ok_or_else(|| ChangeError::ReadOnly("the repository is bare".to_owned()))?
+        .to_path_buf();
+    let journal_root = repo.path().join(JOURNAL_DIR);
+    let changes: Vec<Change<'_>> = files
+        .iter()
+        .map(|f| Change {
+            rel: f.repo_rel,
+            old: f.seen,
+            new: f.new,
+        })
+        .collect();
+    let journal = Journal::stage(&journal_root, &workdir, Some((id, branch)), &changes)?;
+    observe(Step::Committed);
+
+    // A hand edit made while the change was prepared: nothing lands.
+    let changed = journal.changed_meanwhile();
+    if !changed.is_empty() {
+        journal.discard();
+        return Err(ChangeError::ChangedOnDisk(changed.join(", ")));
+    }
+    // The branch's lock is held only for an instant by whoever moves it
+    // (git, or another ripen): wait for it a little before calling it stuck.
+    let mut tries = 0;
+    let message = repo.find_commit(id)?.message().unwrap_or("").to_owned();
+    let summary = message.lines().next().unwrap_or("");
+    let reflog = format!("commit (ripen): {summary}");
+    let moved = loop {
+        let moved = match old_head {
+            Some(old) => repo.reference_matching(branch, id, true, old, &reflog),
+            None => repo.reference(branch, id, false, &reflog),
         };
-        moved.map_err(|e| branch_error(repo, &branch, e))?;
-        observe(Step::Moved);
-        Ok((id, blobs))
-    })();
-    let (id, blobs) = match result {
-        Ok(done) => done,
-        Err(e) => {
-            for (p, _) in prepared.iter().zip(&written).filter(|(_, w)| **w).rev() {
-                restore(&p.path, p.on_disk.as_deref());
+        match moved {
+            Err(e) if e.code() == git2::ErrorCode::Locked && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            return Err(e);
+            other => break other,
         }
     };
-    let mut entries = Vec::with_capacity(prepared.len());
-    for (p, blob) in prepared.iter().zip(blobs) {
-        let mut entry = index_entry(&p.path, &p.repo_rel, blob)
-            .map_err(|e| ChangeError::IndexNotUpdated(id.to_string(), e.to_string()))?;
-        entry.mode = p.mode as u32;
+    if let Err(e) = moved {
+        journal.discard();
+        return Err(branch_error(repo, branch, e));
+    }
+    observe(Step::Moved);
+
+    // The commit has landed; the working tree follows it file by file,
+    // never over an edit made meanwhile. A failure leaves the journal for
+    // the next run to finish.
+    let applied = journal
+        .apply()
+        .map_err(|e| ChangeError::WorkingTreeBehind {
+            commit: id.to_string(),
+            why: e.to_string(),
+        })?;
+    observe(Step::Written);
+
+    let mut entries = Vec::with_capacity(files.len());
+    let mut removed = Vec::new();
+    let mut kept = Vec::new();
+    for (f, (_, how)) in files.iter().zip(&applied) {
+        if *how == Applied::Kept {
+            kept.push(f.repo_rel.to_owned());
+        }
+        let Some(new) = f.new else {
+            removed.push(f.repo_rel.to_owned());
+            continue;
+        };
+        let blob = journal::blob_id(new);
+        let mut entry = match how {
+            Applied::Done => index_entry(&workdir.join(f.repo_rel), f.repo_rel, blob)
+                .map_err(|e| ChangeError::IndexNotUpdated(id.to_string(), e.to_string()))?,
+            Applied::Kept => unknown_stat_entry(f.repo_rel, blob),
+        };
+        entry.mode = f.mode as u32;
         entries.push(entry);
     }
     // The index lock, for just this moment; whatever was staged for these
     // files since the checks is left as the user staged it.
     let not_updated = |why: String| ChangeError::IndexNotUpdated(id.to_string(), why);
-    let lock = IndexLock::take(repo.path()).map_err(|e| not_updated(e.to_string()))?;
-    let mut index = repo.index()?;
-    index.read(true)?;
-    for p in &prepared {
-        let now = index.get_path(Path::new(&p.repo_rel), 0).map(|e| e.id);
-        if now != p.staged {
-            return Err(not_updated(format!(
-                "{} was staged meanwhile; the staged version was kept",
-                p.repo_rel
-            )));
+    let indexed = (|| {
+        let lock = IndexLock::take(repo.path()).map_err(|e| not_updated(e.to_string()))?;
+        let mut index = repo.index()?;
+        index.read(true)?;
+        for f in files {
+            let now = index.get_path(Path::new(f.repo_rel), 0).map(|e| e.id);
+            if now != f.staged {
+                return Err(not_updated(format!(
+                    "{} was staged meanwhile; the staged version was kept",
+                    f.repo_rel
+                )));
+            }
         }
-    }
-    drop(index);
-    update_index(repo.path(), &entries).map_err(not_updated)?;
-    drop(lock);
+        drop(index);
+        update_index(repo.path(), &entries, &removed).map_err(not_updated)?;
+        drop(lock);
+        Ok(())
+    })();
+    journal.finish();
+    indexed?;
     observe(Step::Indexed);
-    Ok(Committed { id, branch })
+    if !kept.is_empty() {
+        return Err(ChangeError::KeptEdit {
+            commit: id.to_string(),
+            files: kept.join(", "),
+        });
+    }
+    Ok(Committed {
+        id,
+        branch: branch.to_owned(),
+    })
 }
 
-/// Writes every prepared file atomically, marking each one written. Many
-/// files are written side by side: each atomic write waits for the disk to
-/// flush it, and the file system flushes concurrent writes together, so a
-/// large import takes a second instead of a minute. Returns the first
-/// failure, after every write has finished or failed.
-fn write_files(prepared: &[Prepared<'_>], written: &mut [bool]) -> io::Result<()> {
-    const THREADS: usize = 32;
-    if prepared.len() <= 1 {
-        for (p, w) in prepared.iter().zip(written.iter_mut()) {
-            crate::store::write_atomic(&p.path, p.new)?;
-            *w = true;
-        }
-        return Ok(());
+/// Whether the working file `repo_rel` (holding `bytes`) is the blob
+/// `expected` as git compares them: through the repository's filters
+/// (`core.autocrlf`, `eol` and `text` attributes), so that a file git calls
+/// clean is clean here too. The filters run only when the bytes differ.
+fn worktree_is_blob(
+    repo: &Repository,
+    repo_rel: &str,
+    bytes: &[u8],
+    expected: Oid,
+) -> Result<bool, ChangeError> {
+    if Oid::hash_object(ObjectType::Blob, bytes)? == expected {
+        return Ok(true);
     }
-    let chunk = prepared.len().div_ceil(THREADS);
-    // Per file: whether it may have been written, and how it went.
-    let results: Vec<Vec<(bool, io::Result<()>)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = prepared
-            .chunks(chunk)
-            .map(|files| {
-                let handle = scope.spawn(move || {
-                    files
-                        .iter()
-                        .map(|p| {
-                            let r = crate::store::write_atomic(&p.path, p.new);
-                            (r.is_ok(), r)
-                        })
-                        .collect::<Vec<_>>()
-                });
-                (files.len(), handle)
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|(n, h)| {
-                // A panic leaves that chunk's files unknown: put them all back.
-                h.join().unwrap_or_else(|_| {
-                    (0..n)
-                        .map(|_| (true, Err(io::Error::other("a writing thread panicked"))))
-                        .collect()
-                })
-            })
-            .collect()
+    let Some(workdir) = repo.workdir() else {
+        return Ok(false);
+    };
+    Ok(repo.blob_path(&workdir.join(repo_rel))? == expected)
+}
+
+/// An index entry whose file-system data never matches, so that git hashes
+/// the working file again (it holds an edit that is not the commit's).
+fn unknown_stat_entry(repo_rel: &str, id: Oid) -> IndexEntry {
+    IndexEntry {
+        ctime: IndexTime::new(0, 0),
+        mtime: IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o100644,
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id,
+        flags: repo_rel.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: repo_rel.as_bytes().to_vec(),
+    }
+}
+
+/// Finishes what a ripen process that died left half done in the
+/// repository (or, outside one, the state directory) holding `state_dir`:
+/// a commit whose working tree was not fully written, a plain multi-file
+/// write, an index lock of its own. See [`crate::store::journal`]. Returns
+/// one line per finding for the user, empty when there was nothing.
+pub fn recover(state_dir: &Path) -> Result<Vec<String>, ChangeError> {
+    let swept = crate::store::sweep_temporary_files(state_dir);
+    let mut notes = Vec::new();
+    if swept > 0 {
+        notes.push(format!(
+            "removed {swept} temporary file(s) .ripen-*.tmp left by an interrupted write"
+        ));
+    }
+    let mut found = recover_journals(state_dir)?;
+    notes.append(&mut found);
+    Ok(notes)
+}
+
+fn recover_journals(state_dir: &Path) -> Result<Vec<String>, ChangeError> {
+    let located = match locate(state_dir) {
+        Ok(l) => l,
+        Err(GitError::NotARepository(_) | GitError::NotOwned(_) | GitError::Unsupported { .. }) => {
+            let root = state_dir.join(journal::PLAIN_DIR);
+            if !root.exists() {
+                return Ok(Vec::new());
+            }
+            let found = journal::recover(&root, state_dir, &|_, _| true, &mut |_| Ok(()))?;
+            let _ = fs::remove_dir(&root);
+            return Ok(describe(&found));
+        }
+        // The command itself reports a repository it cannot use.
+        Err(_) => return Ok(Vec::new()),
+    };
+    let repo = &located.repo;
+    let Some(workdir) = repo.workdir() else {
+        return Ok(Vec::new());
+    };
+    let root = repo.path().join(JOURNAL_DIR);
+    let legacy = fs::read_dir(repo.path()).is_ok_and(|d| {
+        d.filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with("ripen-index-"))
     });
-    let mut first = None;
-    for ((maybe, r), w) in results.into_iter().flatten().zip(written.iter_mut()) {
-        *w = maybe;
-        if let Err(e) = r {
-            first.get_or_insert(e);
+    if !root.exists() && !legacy {
+        return Ok(Vec::new());
+    }
+    sweep_stale_locks(repo.path());
+    let landed = |m: &Manifest, e: &journal::Entry| match (&m.commit, &m.branch) {
+        (Some(_), Some(branch)) => repo
+            .find_reference(branch)
+            .and_then(|r| r.peel_to_tree())
+            .is_ok_and(|t| t.get_path(Path::new(&e.rel)).ok().map(|x| x.id()) == e.new),
+        _ => true,
+    };
+    let git_dir = repo.path().to_path_buf();
+    let mut fix_index = |r: &journal::Recovered| -> io::Result<()> {
+        if r.manifest.commit.is_none() || r.applied.is_empty() {
+            return Ok(());
+        }
+        let _lock = IndexLock::take(&git_dir).map_err(|e| io::Error::other(e.to_string()))?;
+        let tip = r
+            .manifest
+            .branch
+            .as_deref()
+            .and_then(|b| repo.find_reference(b).and_then(|r| r.peel_to_tree()).ok());
+        let mut entries = Vec::new();
+        let mut removed = Vec::new();
+        let index = repo.index().and_then(|mut i| i.read(true).map(|()| i));
+        let index = index.map_err(|e| io::Error::other(e.to_string()))?;
+        for (e, how) in &r.applied {
+            let staged = index.get_path(Path::new(&e.rel), 0).map(|x| x.id);
+            if staged != e.old {
+                continue; // staged by the user meanwhile, or already done
+            }
+            let Some(new) = e.new else {
+                removed.push(e.rel.clone());
+                continue;
+            };
+            let mode = tip
+                .as_ref()
+                .and_then(|t| t.get_path(Path::new(&e.rel)).ok())
+                .map_or(0o100644, |x| x.filemode() as u32);
+            let mut entry = match how {
+                Applied::Done => index_entry(&workdir.join(&e.rel), &e.rel, new)?,
+                Applied::Kept => unknown_stat_entry(&e.rel, new),
+            };
+            entry.mode = mode;
+            entries.push(entry);
+        }
+        drop(index);
+        if entries.is_empty() && removed.is_empty() {
+            return Ok(());
+        }
+        update_index(&git_dir, &entries, &removed).map_err(io::Error::other)
+    };
+    let found = journal::recover(&root, workdir, &landed, &mut fix_index)?;
+    Ok(describe(&found))
+}
+
+/// One line per recovered journal that changed something or kept an edit.
+fn describe(found: &[journal::Recovered]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for r in found {
+        let done = r
+            .applied
+            .iter()
+            .filter(|(_, a)| *a == Applied::Done)
+            .count();
+        let what = match r.manifest.commit {
+            Some(c) => format!("the working tree of commit {}", &c.to_string()[..7]),
+            None => "a write".to_owned(),
+        };
+        if done > 0 {
+            lines.push(format!(
+                "finished {what}, interrupted earlier: {done} file(s) brought up to date"
+            ));
+        }
+        for (e, a) in &r.applied {
+            if *a == Applied::Kept {
+                lines.push(format!(
+                    "{} was changed by someone else while {what} was interrupted: their version is kept in the file; ripen's version is {}",
+                    e.rel,
+                    if r.manifest.commit.is_some() {
+                        "in the commit"
+                    } else {
+                        "not written"
+                    }
+                ));
+            }
         }
     }
-    first.map_or(Ok(()), Err)
+    lines
 }
 
 /// What a failure to move the branch means: someone else moved it (or, on
@@ -665,4 +1130,99 @@ fn branch_error(repo: &Repository, branch: &str, e: git2::Error) -> ChangeError 
         }
         _ => e.into(),
     }
+}
+
+/// What [`write_files`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The files now holding the new bytes (relative to the state directory).
+    pub written: Vec<String>,
+    /// The files someone changed while they were being written: kept as
+    /// they were, not written.
+    pub kept: Vec<String>,
+}
+
+/// Writes several files of the state directory without committing them
+/// (`ripen fmt`, an import outside a repository), in one step or not at all
+/// and never over a change made meanwhile: each file must still hold what
+/// it was loaded with (else nothing is written); the new files are staged
+/// in a journal (see [`crate::store::journal`]) and then put in place one by
+/// one by compare-and-swap; a kill at any point is finished by the next
+/// run's [`recover`]. `observe` sees [`Step::Checked`], [`Step::Staged`]
+/// and [`Step::Written`].
+pub fn write_files(
+    state_dir: &Path,
+    files: &[FileWrite<'_>],
+    observe: &mut dyn FnMut(Step),
+) -> Result<Written, ChangeError> {
+    let _ = recover(state_dir);
+    let mut seen = BTreeSet::new();
+    for f in files {
+        if !seen.insert(f.rel) {
+            return Err(ChangeError::Io(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} is listed twice", f.rel),
+            )));
+        }
+        if read_optional(&state_dir.join(f.rel))?.as_deref() != f.expected {
+            return Err(ChangeError::ChangedOnDisk(f.rel.to_owned()));
+        }
+    }
+    if files.is_empty() {
+        return Ok(Written::default());
+    }
+    observe(Step::Checked);
+    let (root, base, prefix) = match locate(state_dir) {
+        Ok(l) => match l.repo.workdir() {
+            Some(w) if !l.repo.is_bare() => (
+                l.repo.path().join(JOURNAL_DIR),
+                w.to_path_buf(),
+                if l.state_rel.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}/", l.state_rel)
+                },
+            ),
+            _ => (
+                state_dir.join(journal::PLAIN_DIR),
+                state_dir.to_path_buf(),
+                String::new(),
+            ),
+        },
+        // Not a repository ripen may use: the journal goes next to the files.
+        Err(GitError::NotARepository(_) | GitError::NotOwned(_) | GitError::Unsupported { .. }) => {
+            (
+                state_dir.join(journal::PLAIN_DIR),
+                state_dir.to_path_buf(),
+                String::new(),
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let rels: Vec<String> = files.iter().map(|f| format!("{prefix}{}", f.rel)).collect();
+    let changes: Vec<Change<'_>> = files
+        .iter()
+        .zip(&rels)
+        .map(|(f, rel)| Change {
+            rel,
+            old: f.expected,
+            new: Some(f.new),
+        })
+        .collect();
+    let staged = Journal::stage(&root, &base, None, &changes)?;
+    observe(Step::Staged);
+    let applied = staged.apply()?;
+    observe(Step::Written);
+    staged.finish();
+    if root.ends_with(journal::PLAIN_DIR) {
+        let _ = fs::remove_dir(&root);
+    }
+    let mut out = Written::default();
+    for (f, (_, how)) in files.iter().zip(applied) {
+        match how {
+            Applied::Done => out.written.push(f.rel.to_owned()),
+            Applied::Kept => out.kept.push(f.rel.to_owned()),
+        }
+    }
+    Ok(out)
 }

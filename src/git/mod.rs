@@ -9,6 +9,7 @@ pub mod commit;
 pub mod history;
 pub mod proposals;
 pub mod review;
+pub mod sign;
 
 use git2::{ObjectType, Repository, Tree};
 
@@ -44,9 +45,114 @@ pub enum GitError {
         /// The revision as given.
         rev: String,
     },
+    /// A folder of the state directory's path inside the repository, or its
+    /// `use-cases/`, is a symbolic link.
+    #[error(
+        "{0} is a symbolic link; ripen does not follow links inside a repository (as git does not): replace it with the folder itself"
+    )]
+    Symlink(String),
+    /// The repository uses a format ripen's git library cannot read.
+    #[error(
+        "the git repository at {path} uses {what}, which ripen does not support yet; use a repository with SHA-1 objects and files refs (the default of `git init`)"
+    )]
+    Unsupported {
+        /// The repository's folder.
+        path: String,
+        /// The format (`SHA-256 object names`, `reftable refs`, ...).
+        what: String,
+    },
+    /// The index uses an extension libgit2 cannot read.
+    #[error(
+        "the git index uses a format ripen's git library cannot read ({0}): a split or sparse index; run `git update-index --no-split-index` (split) or `git sparse-checkout set --no-sparse-index` (sparse), then retry"
+    )]
+    IndexFormat(String),
     /// Any other git failure.
     #[error("git: {0}")]
     Git(#[from] git2::Error),
+}
+
+impl GitError {
+    /// A git failure, explained when it is a known limitation (an index
+    /// extension libgit2 cannot read).
+    pub fn explain(e: git2::Error) -> GitError {
+        let m = e.message();
+        if m.contains("extension") && (m.contains("index") || m.contains("mandatory")) {
+            GitError::IndexFormat(m.to_owned())
+        } else {
+            GitError::Git(e)
+        }
+    }
+}
+
+/// What makes the repository at `git_dir` unreadable for ripen, if
+/// anything: an object format or ref storage libgit2 does not support.
+fn unsupported_format(git_dir: &Path) -> Option<String> {
+    let config = std::fs::read_to_string(git_dir.join("config")).ok()?;
+    let mut section = String::new();
+    for line in config.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = line.to_ascii_lowercase();
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let (key, value) = (
+            key.trim().to_ascii_lowercase(),
+            value.trim().to_ascii_lowercase(),
+        );
+        if section.starts_with("[extensions") {
+            if key == "objectformat" && value != "sha1" {
+                return Some(format!("{value} object names"));
+            }
+            if key == "refstorage" && value != "files" {
+                return Some(format!("{value} refs"));
+            }
+        }
+    }
+    None
+}
+
+/// The nearest `.git` at or above `start` and its git directory.
+fn enclosing_git(start: &Path) -> Option<(PathBuf, PathBuf)> {
+    start.ancestors().find_map(|p| {
+        let dot = p.join(".git");
+        if dot.is_dir() {
+            Some((p.to_path_buf(), dot))
+        } else if dot.is_file() {
+            let text = std::fs::read_to_string(&dot).ok()?;
+            let dir = text.strip_prefix("gitdir:")?.trim();
+            Some((p.to_path_buf(), p.join(dir)))
+        } else {
+            None
+        }
+    })
+}
+
+/// The first symbolic link among the folders from the repository's root
+/// `root` (canonical) down to `state` (absolute, as given) and its
+/// `use-cases/`.
+fn symlink_below(root: &Path, state: &Path) -> Option<PathBuf> {
+    let base = state
+        .ancestors()
+        .find(|a| a.canonicalize().is_ok_and(|c| c == root))?;
+    let tail = state.strip_prefix(base).ok()?;
+    let mut at = base.to_path_buf();
+    for c in tail
+        .components()
+        .chain(std::iter::once(std::path::Component::Normal(
+            USE_CASES_DIR.as_ref(),
+        )))
+    {
+        at.push(c);
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => return Some(at),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 /// A repository and where the state directory sits inside it.
@@ -87,6 +193,14 @@ pub fn locate(state_dir: &Path) -> Result<Located, GitError> {
             // git's safe.directory check: say so, never suggest `git init`.
             let root = owned_root(probe);
             GitError::NotOwned(root.display().to_string())
+        } else if let Some((root, git_dir)) = enclosing_git(probe) {
+            match unsupported_format(&git_dir) {
+                Some(what) => GitError::Unsupported {
+                    path: root.display().to_string(),
+                    what,
+                },
+                None => GitError::NotARepository(state_dir.display().to_string()),
+            }
         } else {
             GitError::NotARepository(state_dir.display().to_string())
         }
@@ -95,6 +209,9 @@ pub fn locate(state_dir: &Path) -> Result<Located, GitError> {
         Some(w) => w.canonicalize().unwrap_or_else(|_| w.to_path_buf()),
         None => repo.path().to_path_buf(),
     };
+    if let Some(link) = symlink_below(&root, &absolute) {
+        return Err(GitError::Symlink(link.display().to_string()));
+    }
     let existing = probe.canonicalize().unwrap_or_else(|_| probe.to_path_buf());
     let missing_tail = absolute.strip_prefix(probe).unwrap_or(Path::new(""));
     let full = existing.join(missing_tail);
@@ -222,6 +339,16 @@ pub fn snapshot_at(state_dir: &Path, rev: &str) -> Result<Snapshot, GitError> {
 pub fn init_if_needed(dir: &Path) -> Result<bool, GitError> {
     if Repository::discover(dir).is_ok() {
         return Ok(false);
+    }
+    // A repository ripen cannot read is still a repository: never nest a
+    // second one inside it.
+    if let Some((root, git_dir)) = enclosing_git(&absolute(dir)) {
+        if let Some(what) = unsupported_format(&git_dir) {
+            return Err(GitError::Unsupported {
+                path: root.display().to_string(),
+                what,
+            });
+        }
     }
     Repository::init(dir)?;
     Ok(true)

@@ -996,13 +996,14 @@ pub fn accept(
         let tree = repo.find_tree(plan.tree)?;
         let head = repo.find_commit(p.head)?;
         let tip = repo.find_commit(p.tip)?;
-        repo.commit(
-            None,
+        super::sign::write_commit(
+            repo,
             &signature,
             &signature,
             &p.message,
             &tree,
             &[&head, &tip],
+            &Default::default(),
         )?
     };
 

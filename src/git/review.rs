@@ -445,15 +445,16 @@ pub fn close(
         None => repo.signature().map_err(|_| ReviewError::NoIdentity)?,
     };
     let target = repo.find_object(at.commit, Some(ObjectType::Commit))?;
-    repo.tag(&name, &target, &tagger, &message, false)
-        .map_err(|e| match e.code() {
+    super::sign::write_tag(repo, &name, &target, &tagger, &message).map_err(|e| {
+        match e.code() {
             git2::ErrorCode::Exists => ReviewError::Exists {
                 quarter,
                 tag: name.clone(),
                 commit: "(created meanwhile)".to_owned(),
             },
             _ => e.into(),
-        })?;
+        }
+    })?;
     read_tag(repo, &name)?.ok_or_else(|| {
         ReviewError::Git(GitError::Git(git2::Error::from_str(
             "the tag was created but cannot be read back",

@@ -462,6 +462,10 @@ struct Scan {
     skip: Option<String>,
 }
 
+/// The largest CSV file `ripen import` reads (256 MiB); larger files are
+/// refused unread.
+pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Plans an import of `csv` (the file's bytes; `csv_name` is how messages
 /// name it) into `register` (loaded from `snapshot`) with `mapping`.
 ///
@@ -469,6 +473,8 @@ struct Scan {
 /// unclosed quote, a row of the wrong width), when the mapping names a
 /// column the file does not have, or when a use-case file of the register
 /// does not load (a re-import could not find the use cases it holds).
+/// A row whose use case would exceed the loader's limit of one file is
+/// refused too, naming the row and its largest cell.
 pub fn plan(
     csv_name: &str,
     csv: &[u8],
@@ -618,6 +624,7 @@ pub fn plan(
     let mut writes = Vec::new();
     let mut outcomes = Vec::with_capacity(table.rows.len());
     let (mut created, mut updated, mut unchanged, mut skipped) = (0, 0, 0, 0);
+    let mut too_large = Vec::new();
     for ((row, scan), claim) in table.rows.iter().zip(&scans).zip(&claimed) {
         if let Some(reason) = &scan.skip {
             skipped += 1;
@@ -694,6 +701,26 @@ pub fn plan(
             changes,
         });
         let bytes = canonical::use_case(&u).into_bytes();
+        if bytes.len() as u64 > crate::register::MAX_FILE_BYTES {
+            let (widest, width) = table
+                .header
+                .iter()
+                .zip(&row.cells)
+                .map(|(h, c)| (h.as_str(), c.len()))
+                .max_by_key(|(_, n)| *n)
+                .unwrap_or(("", 0));
+            too_large.push(Problem::new(
+                format!("{csv_name}:{}", row.line),
+                format!(
+                    "row {}: its use case would be {} bytes, over the {} byte limit of a use-case file; its largest cell is column \"{}\" ({width} bytes): shorten it",
+                    row.number,
+                    bytes.len(),
+                    crate::register::MAX_FILE_BYTES,
+                    sanitize(widest)
+                ),
+            ));
+            continue;
+        }
         writes.push(Write {
             id,
             rel,
@@ -701,6 +728,9 @@ pub fn plan(
             use_case: u,
             bytes,
         });
+    }
+    if !too_large.is_empty() {
+        return Err(too_large.into());
     }
 
     let absent = register

@@ -7,6 +7,8 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+pub mod journal;
+
 use crate::register::{
     Content, MAX_FILE_BYTES, POLICY_FILE, SETTINGS_FILE, Snapshot, SourceFile, USE_CASES_DIR,
 };
@@ -43,10 +45,42 @@ fn read_entry(path: &Path) -> Content {
     }
 }
 
+/// Fails unless `dir/use-cases/` exists: a register always has it, even
+/// empty, so a missing one is a wrong `--state` or a damaged register, not
+/// a register of no use cases.
+pub fn require_use_cases(dir: &Path) -> io::Result<()> {
+    let cases = dir.join(USE_CASES_DIR);
+    if fs::symlink_metadata(&cases).is_err() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "{} does not exist: a register keeps its use cases there (create the folder, even empty, or pass the right --state)",
+                cases.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The error for a symbolic link where ripen reads or writes a folder.
+pub fn symlink_error(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "{} is a symbolic link; ripen does not follow links inside a register (as git does not): replace it with the folder itself",
+            path.display()
+        ),
+    )
+}
+
 /// Reads the state directory `dir` from the working tree.
 ///
-/// Fails only when `dir` itself cannot be read; a missing `register.ron`,
-/// `policy.ron` or `use-cases/` becomes a diagnostic when loading.
+/// Fails when `dir` cannot be read and when `use-cases/` is a symbolic link
+/// (never followed, as git does not follow one); a missing `register.ron`
+/// or `policy.ron` becomes a diagnostic when loading, a missing
+/// `use-cases/` reads as no use cases (commands that read a register check
+/// it with [`require_use_cases`]). A file whose name is not UTF-8 is listed
+/// as unreadable, never read or written under another name.
 pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
     let meta = fs::metadata(dir)?;
     if !meta.is_dir() {
@@ -54,6 +88,10 @@ pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
             io::ErrorKind::NotADirectory,
             format!("{} is not a directory", dir.display()),
         ));
+    }
+    let cases = dir.join(USE_CASES_DIR);
+    if fs::symlink_metadata(&cases).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(symlink_error(&cases));
     }
     let mut files = Vec::new();
     for name in [SETTINGS_FILE, POLICY_FILE] {
@@ -67,17 +105,27 @@ pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
     }
     let cases = dir.join(USE_CASES_DIR);
     if cases.is_dir() {
-        let mut names: Vec<(String, PathBuf)> = Vec::new();
+        let mut names: Vec<(String, PathBuf, bool)> = Vec::new();
         for entry in fs::read_dir(&cases)? {
             let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            names.push((name, entry.path()));
+            // A name that is not UTF-8 is shown lossily but never read or
+            // written under that other name.
+            let (name, utf8) = match entry.file_name().into_string() {
+                Ok(n) => (n, true),
+                Err(raw) => (raw.to_string_lossy().into_owned(), false),
+            };
+            names.push((name, entry.path(), utf8));
         }
         names.sort();
         // Ten thousand small files: read them on every core.
-        let read = crate::register::parallel_map(&names, |(name, path)| SourceFile {
+        let read = crate::register::parallel_map(&names, |(name, path, utf8)| SourceFile {
             rel: format!("{USE_CASES_DIR}/{name}"),
-            content: if name.starts_with('.') {
+            content: if !utf8 {
+                Content::Unreadable(
+                    "its name is not valid UTF-8: rename the file (ripen neither reads nor writes it)"
+                        .to_owned(),
+                )
+            } else if name.starts_with('.') {
                 Content::NotAFile("hidden file")
             } else {
                 read_entry(path)
@@ -89,6 +137,36 @@ pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
         root: dir.display().to_string(),
         files,
     })
+}
+
+/// Removes the temporary files `.ripen-*.tmp` that an interrupted
+/// [`write_atomic`] left in the state directory or its `use-cases/` (older
+/// than a minute, so that a write under way keeps its file). Returns how
+/// many were removed.
+pub fn sweep_temporary_files(dir: &Path) -> usize {
+    let mut removed = 0;
+    for folder in [dir.to_path_buf(), dir.join(USE_CASES_DIR)] {
+        let Ok(entries) = fs::read_dir(&folder) else {
+            continue;
+        };
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with(".ripen-") && name.ends_with(".tmp")) {
+                continue;
+            }
+            let stale = fs::symlink_metadata(e.path())
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 60);
+            if stale && fs::remove_file(e.path()).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same
@@ -122,12 +200,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 #[cfg(unix)]
-fn default_permissions() -> Option<fs::Permissions> {
+pub(crate) fn default_permissions() -> Option<fs::Permissions> {
     use std::os::unix::fs::PermissionsExt;
     Some(fs::Permissions::from_mode(0o644))
 }
 
 #[cfg(not(unix))]
-fn default_permissions() -> Option<fs::Permissions> {
+pub(crate) fn default_permissions() -> Option<fs::Permissions> {
     None
 }

@@ -236,7 +236,12 @@ fn perform(
                     let short = c.id.to_string()[..7].to_owned();
                     app.committed(Ok(format!("committed {short}: {summary}")));
                 }
-                Err(e @ (ChangeError::ChangedOnDisk(_) | ChangeError::HeadMoved)) => {
+                Err(
+                    e @ (ChangeError::ChangedOnDisk(_)
+                    | ChangeError::HeadMoved
+                    | ChangeError::Busy(_)
+                    | ChangeError::KeptEdit { .. }),
+                ) => {
                     reload(app, source);
                     app.committed(Err(format!("{e} (reloaded)")));
                 }
