@@ -16,6 +16,8 @@
 //! - [`export`]: the register as CSV, or back in a source's format.
 //! - [`store`]: the file-system edge (reading a state directory, atomic writes).
 //! - [`git`]: the git edge (reading a register at any revision).
+//! - [`ops`]: finding the register (as git finds `.git`), creating one
+//!   (`init`) and scaffolding a use case (`new`), each as one commit.
 //! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).
 //! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.
@@ -32,6 +34,7 @@ pub mod form;
 pub mod git;
 pub mod import;
 pub mod model;
+pub mod ops;
 pub mod readiness;
 pub mod register;
 pub mod report;

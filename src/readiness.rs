@@ -255,9 +255,11 @@ pub fn flags(u: &UseCase, policy: &Policy, as_of: Date) -> Vec<Flag> {
     }
     let ms = measurements_until(u, as_of);
     let mut flags = Vec::new();
+    // Measuring starts after Identify: a new use case with no measurement
+    // yet has nothing that could have gone stale.
     let stale = match ms.last() {
         Some(m) => m.date.days_until(as_of) > i64::from(policy.stale_after_days),
-        None => true,
+        None => u.stage != Stage::Identify,
     };
     if stale {
         flags.push(Flag::Stale);

@@ -51,7 +51,13 @@ fn ripen_env(cwd: &Path, args: &[&str], ripen_state: Option<&Path>) -> Run {
         .env("NO_COLOR", "1")
         .env_remove("RIPEN_STATE")
         .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE");
+        .env_remove("GIT_WORK_TREE")
+        .env("GIT_AUTHOR_NAME", "Register Keeper")
+        .env("GIT_AUTHOR_EMAIL", "keeper@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-06-30T12:00:00+00:00")
+        .env("GIT_COMMITTER_NAME", "Register Keeper")
+        .env("GIT_COMMITTER_EMAIL", "keeper@example.com")
+        .env("GIT_COMMITTER_DATE", "2026-06-30T12:00:00+00:00");
     if let Some(s) = ripen_state {
         cmd.env("RIPEN_STATE", s);
     }
@@ -322,7 +328,12 @@ fn commit_all(repo: &Repository, message: &str) -> git2::Oid {
 fn init_creates_a_register_with_the_default_policy_and_a_repository() {
     let tmp = tempfile::tempdir().unwrap();
     let run = ripen(tmp.path(), &["init"]).expect(0);
-    assert!(run.stdout.contains("Created a register"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Created the register in state and committed it"),
+        "{}",
+        run.stdout
+    );
 
     let state = tmp.path().join("state");
     assert!(state.join("use-cases").is_dir());
@@ -339,8 +350,9 @@ fn init_creates_a_register_with_the_default_policy_and_a_repository() {
         ripen::model::Policy::default()
     );
 
-    // Not inside a repository before, so there is one now.
-    assert!(Repository::open(&state).is_ok(), "a git repository exists");
+    // Not inside a repository before: the folder is one now (not state/).
+    let repo = Repository::open(tmp.path()).expect("a git repository at the folder");
+    assert!(!state.join(".git").exists());
     assert!(run.stdout.contains("Initialized a git repository"));
 
     // The new register is valid and canonical.
@@ -350,18 +362,20 @@ fn init_creates_a_register_with_the_default_policy_and_a_repository() {
     assert_eq!(v["use_cases"], 0);
     assert_eq!(v["warnings"], 0);
     ripen(tmp.path(), &["fmt", "--check"]).expect(0);
+    drop(repo);
 }
 
 #[test]
 fn init_takes_a_folder_and_a_name() {
     let tmp = tempfile::tempdir().unwrap();
     ripen(tmp.path(), &["init", "registers/acme", "--name", "Acme AI"]).expect(0);
-    let text = fs::read_to_string(tmp.path().join("registers/acme/register.ron")).unwrap();
+    let text = fs::read_to_string(tmp.path().join("registers/acme/state/register.ron")).unwrap();
     assert_eq!(
         ripen::register::parse_settings(&text).unwrap().name,
         "Acme AI"
     );
     assert!(!tmp.path().join("state").exists());
+    assert!(Repository::open(tmp.path().join("registers/acme")).is_ok());
 }
 
 #[test]
@@ -371,6 +385,11 @@ fn init_inside_a_repository_does_not_create_another() {
     let run = ripen(tmp.path(), &["init"]).expect(0);
     assert!(!tmp.path().join("state/.git").exists());
     assert!(!run.stdout.contains("Initialized"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("Using the git repository at"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -386,6 +405,12 @@ fn init_refuses_an_existing_register_and_changes_nothing() {
 
     let run = ripen(tmp.path(), &["init", "--name", "Other"]).expect(2);
     assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    let repo = Repository::open(tmp.path()).unwrap();
+    assert_eq!(
+        repo.head().unwrap().peel_to_commit().unwrap().summary(),
+        Ok(Some("Create the register")),
+        "no second commit"
+    );
     assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
     assert_eq!(tree_bytes(&state), before, "init changed the register");
 }
@@ -427,8 +452,29 @@ fn new_writes_a_canonical_use_case_that_validates_cleanly() {
         .json();
     assert_eq!(v["use_cases"], 1);
     assert_eq!(v["errors"], 0);
-    assert_eq!(v["warnings"], 0);
-    assert_eq!(v["diagnostics"], serde_json::json!([]));
+    // What `new` could not know is left as placeholders: warnings until replaced.
+    let placeholders: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert_eq!(d["severity"], "warning", "{d}");
+            assert!(
+                d["message"].as_str().unwrap().contains("placeholder"),
+                "{d}"
+            );
+            d["line"]
+                .as_u64()
+                .map(|_| d["message"].as_str().unwrap())
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        placeholders.len(),
+        3,
+        "summary, model, notes: {placeholders:?}"
+    );
+    assert_eq!(v["warnings"], 3);
     ripen(tmp.path(), &["fmt", "--check"]).expect(0);
 
     let rows = ripen(tmp.path(), &["list", "--format", "json", "--as-of", AS_OF])
@@ -537,8 +583,11 @@ fn ripen_state_is_honoured_and_state_overrides_it() {
     .json();
     assert_eq!(ids(&rows), ["alpha"]);
 
-    // `new` writes where RIPEN_STATE points.
-    ripen_env(&work, &["new", "beta"], Some(&elsewhere)).expect(0);
+    // `new` writes where RIPEN_STATE points (outside a repository it can
+    // only write, and says so).
+    let run = ripen_env(&work, &["new", "beta"], Some(&elsewhere)).expect(2);
+    assert!(run.stderr.contains("--no-commit"), "{}", run.stderr);
+    ripen_env(&work, &["new", "beta", "--no-commit"], Some(&elsewhere)).expect(0);
     assert!(elsewhere.join("use-cases/beta.ron").is_file());
 
     // --state wins over RIPEN_STATE.
@@ -560,9 +609,14 @@ fn ripen_state_is_honoured_and_state_overrides_it() {
     .json();
     assert_eq!(ids(&rows), ["alpha", "beta"]);
 
-    // And a RIPEN_STATE that points nowhere is reported like a missing ./state.
+    // And a RIPEN_STATE that points nowhere is reported, naming it.
     let run = ripen_env(&work, &["list"], Some(&missing)).expect(2);
-    assert!(run.stderr.contains("ripen init"), "{}", run.stderr);
+    assert!(run.stderr.contains("RIPEN_STATE"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("missing/register.ron"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

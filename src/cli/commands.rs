@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::output::{self, Env, fit, pad};
 use super::{Cli, Command, Failure, Format};
-use crate::model::{Date, Policy, Settings, UseCase, UseCaseId, canonical};
+use crate::model::{Date, UseCaseId};
 use crate::readiness::Verdict;
 use crate::register::{self, Content, FileKind, Register, Severity};
 use crate::report::{self, Selection};
@@ -17,13 +17,6 @@ fn state_dir(cli: &Cli) -> PathBuf {
     cli.state.clone().unwrap_or_else(|| PathBuf::from("state"))
 }
 
-fn no_register(dir: &Path) -> Failure {
-    Failure(format!(
-        "no register at {}: run `ripen init` to create one, or pass --state DIR (or set RIPEN_STATE)",
-        dir.display()
-    ))
-}
-
 /// Loads the register from the working tree or from `--rev`.
 pub(super) fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
     let dir = state_dir(cli);
@@ -31,7 +24,7 @@ pub(super) fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
         Some(rev) => git::snapshot_at(&dir, rev)?,
         None => {
             if !dir.is_dir() {
-                return Err(no_register(&dir));
+                return Err(super::no_register(cli));
             }
             store::snapshot(&dir)?
         }
@@ -63,10 +56,7 @@ fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
 pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
     match &cli.command {
         None => ui(&cli, today, env),
-        Some(Command::Init { dir, name }) => {
-            let dir = dir.clone().unwrap_or_else(|| state_dir(&cli));
-            init(&dir, name)
-        }
+        Some(Command::Init { dir, name }) => init(dir.as_deref().unwrap_or(Path::new(".")), name),
         Some(Command::Demo {
             dir,
             no_tui,
@@ -89,7 +79,8 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
             title,
             owner,
             team,
-        }) => new(&cli, id, title, owner, team),
+            no_commit,
+        }) => new(&cli, id, title, owner, team, !no_commit),
         Some(Command::Validate { format }) => validate(&cli, today, env, *format),
         Some(Command::Ready { id, all, format }) => {
             ready(&cli, today, env, id.as_deref(), *all, *format)
@@ -122,7 +113,7 @@ fn ui(cli: &Cli, today: Date, env: &Env) -> Outcome {
     }
     let dir = state_dir(cli);
     if cli.rev.is_none() && !dir.is_dir() {
-        return Err(no_register(&dir));
+        return Err(super::no_register(cli));
     }
     let source = crate::tui::Source {
         state_dir: dir,
@@ -144,60 +135,63 @@ fn refuse_rev(cli: &Cli, what: &str) -> Result<(), Failure> {
 }
 
 fn init(dir: &Path, name: &str) -> Outcome {
-    let settings_path = dir.join(register::SETTINGS_FILE);
-    if settings_path.exists() {
-        return Err(Failure(format!(
-            "a register already exists at {}; nothing was changed",
-            dir.display()
-        )));
-    }
-    let cases = dir.join(register::USE_CASES_DIR);
-    std::fs::create_dir_all(&cases)
-        .map_err(|e| Failure(format!("cannot create {}: {e}", cases.display())))?;
-    let policy_path = dir.join(register::POLICY_FILE);
-    if !policy_path.exists() {
-        store::write_atomic(
-            &policy_path,
-            canonical::policy(&Policy::default()).as_bytes(),
-        )?;
-    }
-    store::write_atomic(
-        &settings_path,
-        canonical::settings(&Settings::new(name)).as_bytes(),
-    )?;
-    let keep = cases.join(".gitkeep");
-    if !keep.exists() {
-        store::write_atomic(&keep, b"")?;
-    }
-    let created_repo = git::init_if_needed(dir)?;
-    println!("Created a register at {}", dir.display());
-    if created_repo {
+    let done = crate::ops::init(dir, name)?;
+    let state = done.state_dir.display().to_string();
+    let short = &done.commit.to_string()[..7];
+    if done.created_repo {
         println!("Initialized a git repository in {}", dir.display());
+    } else {
+        println!(
+            "Using the git repository at {} (the folder is inside it)",
+            done.repo_root.display()
+        );
     }
-    println!("Next: `ripen new <id>` to add a use case, then `ripen validate`.");
+    println!(
+        "Created the register in {} and committed it as {short} \"{}\"",
+        sanitize(&state),
+        crate::ops::INIT_MESSAGE
+    );
+    let cd = if dir == Path::new(".") {
+        String::new()
+    } else {
+        format!(
+            "cd {} && ",
+            crate::ops::shell_word(&dir.display().to_string())
+        )
+    };
+    println!("Next: {cd}ripen new first-use-case --title 'My first use case'");
     Ok(0)
 }
 
-fn new(cli: &Cli, id: &str, title: &str, owner: &str, team: &str) -> Outcome {
+fn new(cli: &Cli, id: &str, title: &str, owner: &str, team: &str, commit: bool) -> Outcome {
     refuse_rev(cli, "new")?;
     let id = UseCaseId::new(id)?;
     let dir = state_dir(cli);
     if !dir.join(register::SETTINGS_FILE).is_file() {
-        return Err(no_register(&dir));
+        return Err(super::no_register(cli));
     }
-    let cases = dir.join(register::USE_CASES_DIR);
-    std::fs::create_dir_all(&cases)?;
-    let path = cases.join(format!("{id}.ron"));
-    if path.exists() {
-        return Err(Failure(format!(
-            "{} already exists; choose another id or edit that file",
-            path.display()
-        )));
+    let done = crate::ops::new_use_case(&dir, &id, title, owner, team, commit)?;
+    let path = done.path.display().to_string();
+    match done.commit {
+        Some(c) => println!(
+            "Created {} and committed it as {}",
+            sanitize(&path),
+            &c.to_string()[..7]
+        ),
+        None => println!("Created {} (not committed)", sanitize(&path)),
     }
-    let text = canonical::use_case(&UseCase::scaffold(title, owner, team));
-    store::write_atomic(&path, text.as_bytes())?;
-    println!("Created {}", path.display());
-    println!("Fill in every field, then run `ripen fmt` and `ripen validate`.");
+    println!(
+        "Its placeholder values are warnings until you replace them: edit the file, or open the terminal UI (`ripen`) and press e."
+    );
+    if done.commit.is_none() {
+        let word = crate::ops::shell_word(&path);
+        println!(
+            "Next: git add {word} && git commit -m {}",
+            crate::ops::shell_word(&crate::ops::new_message(&id, title))
+        );
+    } else {
+        println!("Next: ripen validate");
+    }
     Ok(0)
 }
 
@@ -381,7 +375,7 @@ fn fmt(cli: &Cli, env: &Env, check: bool) -> Outcome {
     refuse_rev(cli, "fmt")?;
     let dir = state_dir(cli);
     if !dir.is_dir() {
-        return Err(no_register(&dir));
+        return Err(super::no_register(cli));
     }
     let snapshot = store::snapshot(&dir)?;
     let mut failed = 0usize;
@@ -461,7 +455,7 @@ fn move_stage(
     }
     let dir = state_dir(cli);
     if !dir.is_dir() {
-        return Err(no_register(&dir));
+        return Err(super::no_register(cli));
     }
     // The HEAD the change is prepared against, read before the files.
     let head = commit::head_commit(&dir)?;

@@ -23,6 +23,7 @@ fn state_dir(cli: &Cli) -> PathBuf {
 
 /// Loads the register at `rev`, or from the working tree when `None`.
 fn load_at(
+    cli: &Cli,
     dir: &Path,
     rev: Option<&str>,
     as_of: Option<Date>,
@@ -32,10 +33,7 @@ fn load_at(
         Some(rev) => git::snapshot_at(dir, rev)?,
         None => {
             if !dir.is_dir() {
-                return Err(Failure(format!(
-                    "no register at {}: run `ripen init` to create one, or pass --state DIR (or set RIPEN_STATE)",
-                    dir.display()
-                )));
+                return Err(super::no_register(cli));
             }
             store::snapshot(dir)?
         }
@@ -78,8 +76,8 @@ pub(super) fn diff(
         ));
     }
     let dir = state_dir(cli);
-    let before = load_at(&dir, Some(from), cli.as_of, today)?;
-    let after = load_at(&dir, to, cli.as_of, today)?;
+    let before = load_at(cli, &dir, Some(from), cli.as_of, today)?;
+    let after = load_at(cli, &dir, to, cli.as_of, today)?;
     warn_errors(&before, from);
     warn_errors(&after, to.unwrap_or("the working tree"));
     let d = diff::diff(&before, &after);

@@ -70,9 +70,16 @@ pub enum Format {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new register (register.ron, policy.ron, use-cases/) and `git init` if needed.
+    /// Create a register in DIR/state and commit it; DIR becomes a git repository unless it is in one.
+    #[command(
+        long_about = "Create a register in DIR/state (register.ron, policy.ron, use-cases/) and commit \
+exactly those files with the message \"Create the register\". When DIR is not inside a git \
+repository, DIR becomes one; inside one, state/ is created and committed there. Other commands \
+find the register as git finds .git: the state/ folder of the current folder or of the nearest \
+one above it, up to the repository's root."
+    )]
     Init {
-        /// Where to create it (default: --state, else ./state).
+        /// The folder to hold the register (default: the current folder).
         dir: Option<PathBuf>,
         /// The register's name.
         #[arg(long, default_value = "AI Use Case Register")]
@@ -95,19 +102,22 @@ pub enum Command {
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
     },
-    /// Scaffold a new use-case file with placeholder values that validate.
+    /// Scaffold a new use case with placeholder values and commit it.
     New {
         /// The id: lowercase letters, digits and single hyphens (e.g. contract-review).
         id: String,
         /// The title.
-        #[arg(long, default_value = "New use case")]
+        #[arg(long, default_value = crate::model::PLACEHOLDER_TITLE)]
         title: String,
         /// The owner's e-mail address.
-        #[arg(long, default_value = "owner@example.com")]
+        #[arg(long, default_value = crate::model::PLACEHOLDER_OWNER)]
         owner: String,
         /// The owning team.
-        #[arg(long, default_value = "Unassigned")]
+        #[arg(long, default_value = crate::model::PLACEHOLDER_TEAM)]
         team: String,
+        /// Only write the file; do not commit it.
+        #[arg(long)]
+        no_commit: bool,
     },
     /// Check every file and print its diagnostics.
     Validate {
@@ -195,6 +205,35 @@ identity)."
 #[derive(Debug)]
 pub struct Failure(pub String);
 
+/// The error for a missing register, with advice that works when pasted.
+pub(crate) fn no_register(cli: &Cli) -> Failure {
+    let Some(dir) = &cli.state else {
+        return Failure(
+            "no register found: no state/register.ron in this folder or the folders above it (up to the repository's root); run `ripen init` to create one here, or pass --state DIR (or set RIPEN_STATE)"
+                .to_owned(),
+        );
+    };
+    let init = match (dir.file_name(), dir.parent()) {
+        (Some(name), Some(parent)) if name == crate::ops::STATE_DIR => {
+            let parent = parent.display().to_string();
+            if parent.is_empty() {
+                "; run `ripen init` to create one".to_owned()
+            } else {
+                format!(
+                    "; run `ripen init {}` to create one",
+                    crate::ops::shell_word(&parent)
+                )
+            }
+        }
+        _ => String::new(),
+    };
+    Failure(format!(
+        "no register at {} (no {}){init}; check --state or RIPEN_STATE",
+        dir.display(),
+        dir.join(crate::register::SETTINGS_FILE).display()
+    ))
+}
+
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
         Failure(e.to_string())
@@ -204,7 +243,13 @@ impl<E: std::fmt::Display> From<E> for Failure {
 /// Runs the command line with the process's arguments; returns the exit code.
 pub fn main() -> ExitCode {
     stop_quietly_on_a_closed_pipe();
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if cli.state.is_none() {
+        // Found as git finds `.git`: here or in the nearest folder above.
+        cli.state = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| crate::ops::discover_state(&cwd));
+    }
     let today = Date(chrono::Local::now().date_naive());
     let env = output::Env::from_process();
     match commands::run(cli, today, &env) {
