@@ -171,6 +171,15 @@ fn detail_history_states() {
     let text = screen_text(&render(&app, 80, 24, true));
     assert!(text.contains("▶ 456789a 2026-04-02 Ana Silva"), "{text}");
     assert!(text.contains("stage: Identify -> Collect"), "{text}");
+    // The whole message: the justification and the trailers too.
+    assert!(
+        text.contains("Pilot agreed with Claims Operations; start collecting"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Signed-off-by: Ana Silva <ana.silva@example.com>"),
+        "{text}"
+    );
     snap("detail_history_second", &app, 80, 24);
 
     app.history_loaded("claims-triage".to_owned(), Ok(Vec::new()));

@@ -254,6 +254,12 @@ fn print_history(entries: &[HistoryEntry], width: usize) {
         );
         println!("{}", fit(&head, width));
         println!("  {}", fit(&e.summary, width.saturating_sub(2)));
+        // The rest of the message, in full: the justification, a readiness
+        // override, trailers. Lines of it are never cut.
+        // Its blank lines are left out: a blank line separates commits.
+        for line in e.body.lines().filter(|l| !l.trim().is_empty()) {
+            println!("  {}", sanitize(line).trim_end());
+        }
         if e.changes.is_empty() {
             println!("    (no field changed: formatting only)");
         }
