@@ -1543,3 +1543,68 @@ fn the_shipped_register_has_candidates_and_watch_flags() {
         }
     }
 }
+
+/// A copy of the shipped register in `tmp/state`.
+fn shipped_copy(tmp: &Path) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("state");
+    let to = tmp.join("state");
+    fs::create_dir_all(to.join("use-cases")).unwrap();
+    for rel in ["register.ron", "policy.ron"] {
+        fs::copy(from.join(rel), to.join(rel)).unwrap();
+    }
+    for e in fs::read_dir(from.join("use-cases")).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), to.join("use-cases").join(e.file_name())).unwrap();
+    }
+    to
+}
+
+#[test]
+fn a_prompting_use_case_moved_to_finetune_is_underway_not_ready() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = shipped_copy(tmp.path());
+    let file = state.join("use-cases/customer-faq.ron");
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(&file, text.replace("stage: Collect,", "stage: FineTune,")).unwrap();
+
+    let run = ripen(tmp.path(), &["ready"]).expect(0);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("customer-faq · "))
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    assert!(line.ends_with("FineTune  fine-tuning underway"), "{line}");
+    assert!(
+        run.stdout
+            .contains("Fine-tuning underway: the use case is already in stage FineTune"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("3 ready, 3 almost, 1 fine-tuning underway at"),
+        "{}",
+        run.stdout
+    );
+    // Listed after every open decision.
+    let rows = ripen(tmp.path(), &["ready", "--format", "json"])
+        .expect(0)
+        .json();
+    let last = rows.as_array().unwrap().last().unwrap();
+    assert_eq!(last["id"], "customer-faq");
+    assert_eq!(last["verdict"], "underway");
+    assert_eq!(last["stage"], "FineTune");
+    assert_eq!(rows[0]["stage"], "Collect");
+
+    let list = ripen(tmp.path(), &["list"]).expect(0);
+    assert!(
+        list.stdout.contains("  1 fine-tuning underway"),
+        "{}",
+        list.stdout
+    );
+    assert!(
+        list.stdout.contains("  3 ready, 3 almost"),
+        "{}",
+        list.stdout
+    );
+}

@@ -785,7 +785,7 @@ HEAD~1 (as of 2026-04-15) -> HEAD (as of 2026-04-15)
 ~ contract-review
     stage: Collect -> FineTune
     profile.curated_examples: 500 -> 5000
-    verdict: almost -> ready
+    verdict: almost -> underway
 + new-idea (added)  verdict: not-yet
 1 changed, 1 added; 2 verdict(s) changed
 ";

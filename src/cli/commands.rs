@@ -275,6 +275,9 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
                 "  {} ready, {} almost, {} not-yet, {} not applicable",
                 s.ready, s.almost, s.not_yet, s.not_applicable
             );
+            if s.underway > 0 {
+                println!("  {} {}", s.underway, Verdict::Underway.phrase());
+            }
             println!("  {} stale, {} regression", s.stale, s.regression);
         }
     }
@@ -303,7 +306,7 @@ fn ready(
             }
         },
         None if all => report::ranked(&reg, &assessments, Selection::Applicable),
-        None => report::ranked(&reg, &assessments, Selection::Candidates),
+        None => report::ranked(&reg, &assessments, Selection::CandidatesAndUnderway),
     };
     let rows: Vec<_> = indices
         .iter()
@@ -320,15 +323,19 @@ fn ready(
                 if n > 0 {
                     println!();
                 }
+                // The stage and the verdict close the line; the title takes the rest.
+                let tail = format!("{:<8}  {}", r.stage.name(), r.verdict.phrase());
+                let room = env.width.saturating_sub(tail.chars().count() + 2).max(20);
                 let head = format!("{} · {}", r.id, sanitize(&r.title));
                 println!(
-                    "{}  {}",
-                    pad(
-                        &fit(&head, env.width.saturating_sub(18)),
-                        env.width.saturating_sub(18)
-                    ),
+                    "{}  {:<8}  {}",
+                    pad(&fit(&head, room), room),
+                    r.stage.name(),
                     output::verdict(r.verdict, 0, env.colour).trim_end()
                 );
+                if let Some(meaning) = r.verdict.explanation() {
+                    println!("  {meaning}");
+                }
                 if let Some(why) = &r.not_applicable_because {
                     println!("  not applicable: {why}");
                 }
@@ -355,9 +362,18 @@ fn ready(
             if id.is_none() && !rows.is_empty() {
                 let ready = rows.iter().filter(|r| r.verdict == Verdict::Ready).count();
                 let almost = rows.iter().filter(|r| r.verdict == Verdict::Almost).count();
+                let underway = rows
+                    .iter()
+                    .filter(|r| r.verdict == Verdict::Underway)
+                    .count();
+                let underway = if underway > 0 {
+                    format!(", {underway} {}", Verdict::Underway.phrase())
+                } else {
+                    String::new()
+                };
                 println!();
                 println!(
-                    "{ready} ready, {almost} almost at {} (policy: {})",
+                    "{ready} ready, {almost} almost{underway} at {} (policy: {})",
                     reg.as_of,
                     if reg.policy.is_some() {
                         "policy.ron"

@@ -70,13 +70,14 @@ pub fn pad(s: &str, width: usize) -> String {
 
 /// A verdict label, padded, coloured when allowed.
 pub fn verdict(v: Verdict, width: usize, colour: bool) -> String {
-    let text = pad(v.label(), width);
+    let text = pad(v.phrase(), width);
     if !colour {
         return text;
     }
     match v {
         Verdict::Ready => text.green().bold().to_string(),
         Verdict::Almost => text.yellow().bold().to_string(),
+        Verdict::Underway => text.cyan().to_string(),
         Verdict::NotYet => text,
         Verdict::NotApplicable => text.dim().to_string(),
     }
