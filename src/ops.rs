@@ -56,6 +56,12 @@ pub enum CreateError {
         "{0} is not inside a git repository, so the new file cannot be committed; run `git init {1}` first, or add --no-commit to only write the file"
     )]
     NotInRepository(String, String),
+    /// No git identity to commit with. Nothing was written; the advice
+    /// works from any folder, as git's own does.
+    #[error(
+        "no git identity to commit with: set one with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`, then run this command again (nothing was written)"
+    )]
+    NoIdentity,
     /// A file-system failure.
     #[error("cannot create {0}: {1}")]
     Io(String, std::io::Error),
@@ -64,7 +70,16 @@ pub enum CreateError {
     Git(#[from] crate::git::GitError),
     /// The commit was refused or failed.
     #[error("{0}")]
-    Commit(#[from] ChangeError),
+    Commit(ChangeError),
+}
+
+impl From<ChangeError> for CreateError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::NoIdentity => CreateError::NoIdentity,
+            e => CreateError::Commit(e),
+        }
+    }
 }
 
 /// What [`init`] did.

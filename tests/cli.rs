@@ -42,6 +42,21 @@ impl Run {
     }
 }
 
+/// A home folder whose `.gitconfig` holds a fixed identity.
+fn test_home() -> &'static Path {
+    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = tempfile::tempdir().unwrap();
+        fs::write(
+            home.path().join(".gitconfig"),
+            "[user]\n\tname = Register Keeper\n\temail = keeper@example.com\n",
+        )
+        .unwrap();
+        home
+    })
+    .path()
+}
+
 /// Runs `ripen` in `cwd` with `args`, optionally with `RIPEN_STATE` set.
 fn ripen_env(cwd: &Path, args: &[&str], ripen_state: Option<&Path>) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ripen"));
@@ -56,7 +71,12 @@ fn ripen_env(cwd: &Path, args: &[&str], ripen_state: Option<&Path>) -> Run {
         .env("GIT_AUTHOR_DATE", "2026-06-30T12:00:00+00:00")
         .env("GIT_COMMITTER_NAME", "Register Keeper")
         .env("GIT_COMMITTER_EMAIL", "keeper@example.com")
-        .env("GIT_COMMITTER_DATE", "2026-06-30T12:00:00+00:00");
+        .env("GIT_COMMITTER_DATE", "2026-06-30T12:00:00+00:00")
+        // libgit2 reads the identity from the home's .gitconfig, whoever
+        // runs the tests.
+        .env("HOME", test_home())
+        .env_remove("XDG_CONFIG_HOME")
+        .env("GIT_CONFIG_NOSYSTEM", "1");
     if let Some(s) = ripen_state {
         cmd.env("RIPEN_STATE", s);
     }

@@ -61,6 +61,12 @@ fn move_with_crash(state: &Path, step: &str) -> std::process::ExitStatus {
 
 #[test]
 fn a_kill_at_any_step_of_a_commit_leaves_a_consistent_repository() {
+    if !terminal::machine_has(
+        "a_kill_at_any_step_of_a_commit_leaves_a_consistent_repository",
+        &[terminal::Need::Git],
+    ) {
+        return;
+    }
     for step in ripen::git::commit::Step::ALL {
         let (dir, state) = repo_with_shipped_state();
         let before_head = head(dir.path());

@@ -47,6 +47,22 @@ impl Run {
     }
 }
 
+/// A home folder whose `.gitconfig` holds the identity (libgit2 reads it
+/// there, whoever runs the tests), shared by every run of this process.
+fn home() -> &'static Path {
+    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = tempfile::tempdir().unwrap();
+        fs::write(
+            home.path().join(".gitconfig"),
+            "[user]\n\tname = Ada Newcomer\n\temail = ada@example.com\n[init]\n\tdefaultBranch = main\n",
+        )
+        .unwrap();
+        home
+    })
+    .path()
+}
+
 /// A fixed identity and date, and the binary's folder first on PATH, as
 /// after `cargo install`.
 fn setup(cmd: &mut Command) {
@@ -56,6 +72,9 @@ fn setup(cmd: &mut Command) {
     paths.extend(std::env::split_paths(&path));
     cmd.env("PATH", std::env::join_paths(paths).unwrap())
         .env("NO_COLOR", "1")
+        .env("HOME", home())
+        .env_remove("XDG_CONFIG_HOME")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
         .env_remove("RIPEN_STATE")
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
@@ -348,4 +367,41 @@ fn a_new_scaffold_is_not_stale_and_its_placeholders_are_warnings() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn without_a_git_identity_init_says_how_to_set_one_and_that_works_when_pasted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare_home = tempfile::tempdir().unwrap();
+    let run_in = |cwd: &Path, line: &str| {
+        let mut cmd = Command::new("sh");
+        cmd.current_dir(cwd).arg("-c").arg(line);
+        setup(&mut cmd);
+        // No identity anywhere: an empty home, and none in the environment.
+        cmd.env("HOME", bare_home.path())
+            .env_remove("GIT_AUTHOR_NAME")
+            .env_remove("GIT_AUTHOR_EMAIL")
+            .env_remove("GIT_COMMITTER_NAME")
+            .env_remove("GIT_COMMITTER_EMAIL")
+            .env_remove("EMAIL");
+        let out = cmd.output().unwrap();
+        Run {
+            code: out.status.code().unwrap(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let run = run_in(tmp.path(), "ripen init reg").expect(2);
+    assert!(run.stderr.contains("nothing was written"), "{}", run.stderr);
+    assert!(!tmp.path().join("reg/state/register.ron").exists());
+    let advised = run.advised();
+    assert_eq!(advised.len(), 2, "{}", run.stderr);
+    for c in &advised {
+        run_in(tmp.path(), c).expect(0);
+    }
+    // Then the same command again succeeds.
+    run_in(tmp.path(), "ripen init reg").expect(0);
+    let repo = Repository::open(tmp.path().join("reg")).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    assert_eq!(head.author().name().unwrap(), "Your Name");
 }
