@@ -1374,13 +1374,27 @@ fn commands_that_write_refuse_rev() {
     let state = tmp.path().join("state");
     fs::write(state.join("use-cases/hand.ron"), HANDWRITTEN).unwrap();
     let before = tree_bytes(&state);
+    // Given before the command, --rev is refused by the command; after
+    // it, these commands do not even have the option.
+    for args in [
+        &["--rev", "HEAD", "fmt"][..],
+        &["--rev", "HEAD", "fmt", "--check"],
+        &["--rev", "HEAD", "new", "other"],
+    ] {
+        let run = ripen(tmp.path(), args).expect(2);
+        assert!(run.stderr.contains("cannot take --rev"), "{}", run.stderr);
+    }
     for args in [
         &["fmt", "--rev", "HEAD"][..],
         &["fmt", "--check", "--rev", "HEAD"],
         &["new", "other", "--rev", "HEAD"],
     ] {
         let run = ripen(tmp.path(), args).expect(2);
-        assert!(run.stderr.contains("cannot take --rev"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("unexpected argument '--rev'"),
+            "{}",
+            run.stderr
+        );
     }
     assert_eq!(tree_bytes(&state), before);
 }

@@ -845,9 +845,16 @@ fn cli_no_differences_and_errors() {
         out.stderr
     );
 
-    let out = ripen(dir.path(), &["diff", "HEAD", "--rev", "HEAD"]);
+    let out = ripen(dir.path(), &["--rev", "HEAD", "diff", "HEAD"]);
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("cannot take --rev"), "{}", out.stderr);
+    let out = ripen(dir.path(), &["diff", "HEAD", "--rev", "HEAD"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unexpected argument '--rev'"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -894,4 +901,21 @@ fn cli_text_is_sanitized_and_never_cut_when_piped() {
         "{}",
         out.stdout
     );
+}
+
+#[test]
+fn cli_without_a_revision_compares_the_working_tree_with_head() {
+    let dir = two_commit_repo();
+    let path = dir.path().join("state/use-cases/contract-review.ron");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("risk: Limited", "risk: High")).unwrap();
+    let out = ripen(dir.path(), &["diff"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "HEAD (as of 2026-04-15) -> working tree (as of 2026-04-15)\n\
+         ~ contract-review  risk: Limited -> High\n\
+         1 changed; 0 verdict(s) changed\n"
+    );
+    assert_eq!(out.stdout, ripen(dir.path(), &["diff", "HEAD"]).stdout);
 }

@@ -56,7 +56,14 @@ fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
 pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
     match &cli.command {
         None => ui(&cli, today, env),
-        Some(Command::Init { dir, name }) => init(dir.as_deref().unwrap_or(Path::new(".")), name),
+        Some(Command::Init { dir, name }) => {
+            if cli.rev.is_some() || cli.as_of.is_some() {
+                return Err(Failure(
+                    "init creates a new register; it takes neither --rev nor --as-of".to_owned(),
+                ));
+            }
+            init(dir.as_deref().unwrap_or(Path::new(".")), name)
+        }
         Some(Command::Demo {
             dir,
             no_tui,
@@ -80,28 +87,34 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
             owner,
             team,
             no_commit,
+            ..
         }) => new(&cli, id, title, owner, team, !no_commit),
-        Some(Command::Validate { format }) => validate(&cli, today, env, *format),
-        Some(Command::Ready { id, all, format }) => {
-            ready(&cli, today, env, id.as_deref(), *all, *format)
-        }
-        Some(Command::List { format }) => list(&cli, today, env, *format),
-        Some(Command::Fmt { check }) => fmt(&cli, env, *check),
+        Some(Command::Validate { format, .. }) => validate(&cli, today, env, *format),
+        Some(Command::Ready {
+            id, all, format, ..
+        }) => ready(&cli, today, env, id.as_deref(), *all, *format),
+        Some(Command::List { format, .. }) => list(&cli, today, env, *format),
+        Some(Command::Fmt { check, .. }) => fmt(&cli, env, *check),
         Some(Command::Move {
             id,
             stage,
             because,
             force,
+            ..
         }) => move_stage(&cli, today, id, *stage, because, *force),
-        Some(Command::Diff { from, to, format }) => {
-            super::history::diff(&cli, today, env, from, to.as_deref(), *format)
+        Some(Command::Diff {
+            from, to, format, ..
+        }) => super::history::diff(&cli, today, env, from, to.as_deref(), *format),
+        Some(Command::History { id, format, .. }) => {
+            super::history::history(&cli, env, id, *format)
         }
-        Some(Command::History { id, format }) => super::history::history(&cli, env, id, *format),
-        Some(Command::Import(args)) => super::import::import(&cli, today, env, args),
-        Some(Command::Export(args)) => super::import::export(&cli, today, env, args),
-        Some(Command::Proposals(args)) => super::proposals::run(&cli, today, env, args),
-        Some(Command::Review(args)) => super::review::review(&cli, env, args),
-        Some(Command::Report(args)) => super::review::report(&cli, env, args),
+        Some(Command::Import { args, .. }) => super::import::import(&cli, today, env, args),
+        Some(Command::Export { args, .. }) => super::import::export(&cli, today, env, args),
+        Some(Command::Proposals { args, .. }) => super::proposals::run(&cli, today, env, args),
+        Some(Command::Review { args, .. }) => super::review::review(&cli, env, args),
+        Some(Command::Report { args, .. }) => super::review::report(&cli, env, args),
+        Some(Command::Completions { shell }) => super::generate::completions(*shell),
+        Some(Command::Man { command }) => super::generate::man(command.as_deref()),
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod commands;
 mod demo;
+mod generate;
 mod history;
 mod import;
 mod output;
@@ -29,19 +30,69 @@ use crate::model::Date;
 #[derive(Debug, Parser)]
 #[command(name = "ripen", version, about, long_about = None)]
 pub struct Cli {
-    /// The register's state directory.
-    #[arg(long, global = true, env = "RIPEN_STATE", value_name = "DIR")]
+    /// The register's state directory (default: the state/ folder here or in
+    /// the nearest folder above, up to the repository's root).
+    #[arg(long, env = "RIPEN_STATE", value_name = "DIR")]
     pub state: Option<PathBuf>,
     /// Read the register as it was at a git revision (a commit, branch or tag).
-    #[arg(long, global = true, value_name = "REV")]
+    #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
     /// Evaluate at this date (YYYY-MM-DD) instead of register.ron's as_of or today.
-    #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
     /// What to do; without one, ripen opens the terminal UI (or lists the
     /// register when output is not a terminal).
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The options that say which register to read: each command takes those
+/// that apply to it, after its name; before the command, `ripen --state DIR
+/// ready` works as well (the command's own value wins).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StateOpt {
+    /// The register's state directory (default: RIPEN_STATE, else the
+    /// state/ folder here or in the nearest folder above).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+}
+
+/// `--rev`, for commands that read any revision.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RevOpt {
+    /// Read the register as it was at a git revision (a commit, branch or tag).
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+}
+
+/// `--as-of`, for commands that evaluate readiness.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AsOfOpt {
+    /// Evaluate at this date (YYYY-MM-DD) instead of register.ron's as_of or today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+/// `--state` and `--as-of` for a command and every subcommand of it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TreeOpts {
+    /// The register's state directory (default: RIPEN_STATE, else the
+    /// state/ folder here or in the nearest folder above).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Evaluate at this date (YYYY-MM-DD) instead of register.ron's as_of or today.
+    #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+/// [`TreeOpts`] and `--rev`, for a command and every subcommand of it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TreeRevOpts {
+    #[command(flatten)]
+    tree: TreeOpts,
+    /// A git revision (a commit, branch or tag) to read or to tag.
+    #[arg(long, global = true, value_name = "REV")]
+    pub rev: Option<String>,
 }
 
 fn parse_stage(s: &str) -> Result<crate::model::Stage, String> {
@@ -104,6 +155,8 @@ one above it, up to the repository's root."
     },
     /// Scaffold a new use case with placeholder values and commit it.
     New {
+        #[command(flatten)]
+        state: StateOpt,
         /// The id: lowercase letters, digits and single hyphens (e.g. contract-review).
         id: String,
         /// The title.
@@ -121,12 +174,24 @@ one above it, up to the repository's root."
     },
     /// Check every file and print its diagnostics.
     Validate {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Show the use cases ready (or almost ready) to move to fine-tuning, best first.
     Ready {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
         /// Show only this use case.
         id: Option<String>,
         /// Show every applicable use case, not only ready and almost.
@@ -138,6 +203,12 @@ one above it, up to the repository's root."
     },
     /// One row per use case.
     List {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -153,6 +224,10 @@ the branch moved, or the repository cannot be edited (detached HEAD, merge in pr
 identity)."
     )]
     Move {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
         /// The use case's id.
         id: String,
         /// The stage to move to: Identify, Collect, FineTune, Evaluate or Retired.
@@ -167,13 +242,21 @@ identity)."
     },
     /// Rewrite every file in canonical form.
     Fmt {
+        #[command(flatten)]
+        state: StateOpt,
         /// Change nothing; list the files that are not canonical and exit 1 if any.
         #[arg(long)]
         check: bool,
     },
     /// Compare two versions of the register field by field, with verdicts before and after.
     Diff {
-        /// The older revision (a commit, branch or tag).
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
+        /// The older revision: a commit, branch or tag (default: HEAD, so that
+        /// `ripen diff` shows the working tree's changes, as `git diff` does).
+        #[arg(default_value = "HEAD")]
         from: String,
         /// The newer revision (default: the working tree).
         to: Option<String>,
@@ -183,6 +266,10 @@ identity)."
     },
     /// Every commit that changed a use case, newest first, with its field changes.
     History {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
         /// The use case's id (renames are followed back).
         id: String,
         /// Output format.
@@ -190,15 +277,112 @@ identity)."
         format: Format,
     },
     /// Import use cases from a CSV file through a mapping or a preset (see docs/import.md).
-    Import(ImportArgs),
+    Import {
+        #[command(flatten)]
+        args: ImportArgs,
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
+    },
     /// Write the register as CSV: `csv` for spreadsheets, `omb-2025` for the federal inventory.
-    Export(ExportArgs),
+    Export {
+        #[command(flatten)]
+        args: ExportArgs,
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
+    },
     /// Branches that propose changes to the register, and accepting one (`proposals accept`).
-    Proposals(ProposalsArgs),
+    Proposals {
+        #[command(flatten)]
+        args: ProposalsArgs,
+        #[command(flatten)]
+        opts: TreeOpts,
+    },
     /// Quarterly reviews as git tags: `review close YYYY-Qn`, `review list`.
-    Review(ReviewArgs),
+    Review {
+        #[command(flatten)]
+        args: ReviewArgs,
+        #[command(flatten)]
+        opts: TreeRevOpts,
+    },
+    /// Print a shell completion script: `ripen completions bash > ~/.local/share/bash-completion/completions/ripen`.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `ripen man | man -l -`; `ripen man init` for one command's.
+    Man {
+        /// The command whose page to print (default: ripen's own, listing every command).
+        command: Option<String>,
+    },
     /// The quarterly report: what changed since the last review, in Markdown or JSON.
-    Report(ReportArgs),
+    Report {
+        #[command(flatten)]
+        args: ReportArgs,
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
+    },
+}
+
+impl Command {
+    /// The `--state`, `--rev` and `--as-of` given after the command's name.
+    fn own_opts(&self) -> (Option<PathBuf>, Option<String>, Option<Date>) {
+        match self {
+            Command::Init { .. }
+            | Command::Demo { .. }
+            | Command::Completions { .. }
+            | Command::Man { .. } => (None, None, None),
+            Command::New { state, .. } | Command::Fmt { state, .. } => {
+                (state.state.clone(), None, None)
+            }
+            Command::Validate {
+                state, rev, as_of, ..
+            }
+            | Command::Ready {
+                state, rev, as_of, ..
+            }
+            | Command::List {
+                state, rev, as_of, ..
+            }
+            | Command::Export {
+                state, rev, as_of, ..
+            } => (state.state.clone(), rev.rev.clone(), as_of.as_of),
+            Command::Move { state, as_of, .. }
+            | Command::Diff { state, as_of, .. }
+            | Command::Import { state, as_of, .. }
+            | Command::Report { state, as_of, .. } => (state.state.clone(), None, as_of.as_of),
+            Command::History { state, rev, .. } => (state.state.clone(), rev.rev.clone(), None),
+            Command::Proposals { opts, .. } => (opts.state.clone(), None, opts.as_of),
+            Command::Review { opts, .. } => {
+                (opts.tree.state.clone(), opts.rev.clone(), opts.tree.as_of)
+            }
+        }
+    }
+}
+
+/// Merges the options given after the command's name into those given
+/// before it (the command's own win).
+fn merge_opts(cli: &mut Cli) {
+    if let Some(command) = &cli.command {
+        let (state, rev, as_of) = command.own_opts();
+        if state.is_some() {
+            cli.state = state;
+        }
+        if rev.is_some() {
+            cli.rev = rev;
+        }
+        if as_of.is_some() {
+            cli.as_of = as_of;
+        }
+    }
 }
 
 /// A failure that ends the command with exit code 2.
@@ -244,6 +428,7 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub fn main() -> ExitCode {
     stop_quietly_on_a_closed_pipe();
     let mut cli = Cli::parse();
+    merge_opts(&mut cli);
     if cli.state.is_none() {
         // Found as git finds `.git`: here or in the nearest folder above.
         cli.state = std::env::current_dir()
