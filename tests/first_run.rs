@@ -405,3 +405,40 @@ fn without_a_git_identity_init_says_how_to_set_one_and_that_works_when_pasted() 
     let head = repo.head().unwrap().peel_to_commit().unwrap();
     assert_eq!(head.author().name().unwrap(), "Your Name");
 }
+
+#[test]
+fn the_demos_next_steps_and_the_proposals_hint_work_when_pasted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = ripen(tmp.path(), &["demo", "demo", "--no-tui"]).expect(0);
+    let steps: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Next steps:"))
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| l.starts_with("ripen "))
+        .collect();
+    assert!(steps.len() >= 5, "{}", run.stdout);
+    for step in &steps {
+        // Exit 1 is the broken proposal's validation, shown on purpose.
+        let run = shell(tmp.path(), step);
+        let expected = if step.contains("broken-translation validate") {
+            1
+        } else {
+            0
+        };
+        run.expect(expected);
+    }
+    let demo = tmp.path().join("demo");
+    let run = ripen(&demo, &["proposals"]).expect(0);
+    let hint = run
+        .stdout
+        .lines()
+        .last()
+        .and_then(|l| l.split('`').nth(1))
+        .unwrap_or_else(|| panic!("{}", run.stdout))
+        .to_owned();
+    assert_eq!(hint, "ripen proposals accept proposal/claims-finetune");
+    let dry = shell(&demo, &hint).expect(0);
+    assert!(dry.stdout.contains("Nothing was changed"), "{}", dry.stdout);
+}
