@@ -119,7 +119,7 @@ pub fn init(dir: &Path, name: &str) -> Result<Initialized, CreateError> {
         Ok(repo) => {
             let root = repo
                 .workdir()
-                .map(Path::to_path_buf)
+                .map(|w| w.components().collect::<PathBuf>())
                 .unwrap_or_else(|| repo.path().to_path_buf());
             (root, false)
         }
