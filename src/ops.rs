@@ -133,6 +133,13 @@ pub fn init(dir: &Path, name: &str) -> Result<Initialized, CreateError> {
         }
     };
     let cases = state_dir.join(USE_CASES_DIR);
+    // The folders this call makes, removed again (when still empty) if the
+    // commit is refused, so that a refusal leaves nothing behind.
+    let made: Vec<PathBuf> = [&state_dir, &cases]
+        .into_iter()
+        .filter(|d| !d.exists())
+        .cloned()
+        .collect();
     std::fs::create_dir_all(&cases).map_err(io_at(&cases))?;
     let settings = canonical::settings(&Settings::new(name));
     // A policy.ron already there (from an earlier attempt, or written by
@@ -161,8 +168,25 @@ pub fn init(dir: &Path, name: &str) -> Result<Initialized, CreateError> {
             new: existing_keep.as_deref().unwrap_or(b""),
         },
     ];
-    let head = commit::head_commit(&state_dir)?;
-    let done = commit::commit_files(&state_dir, &files, INIT_MESSAGE, head)?;
+    let done = commit::head_commit(&state_dir)
+        .map_err(CreateError::from)
+        .and_then(|head| {
+            Ok(commit::commit_files(
+                &state_dir,
+                &files,
+                INIT_MESSAGE,
+                head,
+            )?)
+        });
+    let done = match done {
+        Ok(done) => done,
+        Err(e) => {
+            for d in made.iter().rev() {
+                let _ = std::fs::remove_dir(d);
+            }
+            return Err(e);
+        }
+    };
     Ok(Initialized {
         state_dir,
         repo_root,

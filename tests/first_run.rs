@@ -442,3 +442,44 @@ fn the_demos_next_steps_and_the_proposals_hint_work_when_pasted() {
     let dry = shell(&demo, &hint).expect(0);
     assert!(dry.stdout.contains("Nothing was changed"), "{}", dry.stdout);
 }
+
+/// Detaches HEAD of the repository at `root` at its current commit.
+fn detach(root: &Path) {
+    let repo = Repository::open(root).unwrap();
+    let head = repo.head().unwrap().target().unwrap();
+    repo.set_head_detached(head).unwrap();
+}
+
+#[test]
+fn a_refused_init_or_new_leaves_nothing_behind() {
+    // A repository that cannot take a commit: HEAD detached.
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = Repository::init(tmp.path()).unwrap();
+    fs::write(tmp.path().join("README"), "hello\n").unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_path(Path::new("README")).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("A", "a@example.com").unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "start", &tree, &[])
+        .unwrap();
+    detach(tmp.path());
+
+    let run = ripen(tmp.path(), &["init"]).expect(2);
+    assert!(run.stderr.contains("HEAD is detached"), "{}", run.stderr);
+    assert!(!tmp.path().join("state").exists(), "no folder left behind");
+    assert!(clean(&repo));
+
+    // new, on a register whose HEAD is then detached: no file written.
+    let other = tempfile::tempdir().unwrap();
+    ripen(other.path(), &["init"]).expect(0);
+    detach(other.path());
+    let run = ripen(other.path(), &["new", "alpha"]).expect(2);
+    assert!(run.stderr.contains("HEAD is detached"), "{}", run.stderr);
+    assert!(!other.path().join("state/use-cases/alpha.ron").exists());
+
+    // A folder that is a file: a clear error naming it.
+    fs::write(tmp.path().join("taken"), "x").unwrap();
+    let run = ripen(tmp.path(), &["init", "taken"]).expect(2);
+    assert!(run.stderr.contains("cannot create taken"), "{}", run.stderr);
+}
