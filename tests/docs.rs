@@ -13,7 +13,10 @@
 //! line before the fence: by default a git repository holding a copy of the
 //! shipped register in `state/` (one commit); `<!-- sandbox: empty -->`, an
 //! empty folder outside any repository; `<!-- sandbox: demo -->`, the folder
-//! made by `ripen demo`. Identity, time zone and colour are fixed.
+//! made by `ripen demo`. After the kind, ` | COMMAND` runs a shell command
+//! in the sandbox first, unseen by the reader (`<!-- sandbox: shipped |
+//! sed -i ... -->` for an edit the text describes). Identity, time zone and
+//! colour are fixed.
 //!
 //! After an intended change of output, regenerate the examples with
 //! `RIPEN_DOCS=overwrite cargo test --test docs`, read `git diff docs
@@ -228,7 +231,14 @@ fn check(file: &str) -> (Vec<String>, String) {
     let mut rewritten = String::new();
     let mut copied = 0;
     for block in blocks(&text) {
-        let (_guard, mut cwd) = sandbox(&block.sandbox);
+        let (kind, setup) = match block.sandbox.split_once(" | ") {
+            Some((kind, setup)) => (kind, Some(setup)),
+            None => (block.sandbox.as_str(), None),
+        };
+        let (_guard, mut cwd) = sandbox(kind);
+        if let Some(setup) = setup {
+            run(&cwd, setup);
+        }
         let mut fresh = String::new();
         let mut failed = false;
         for (cmd, expected) in &block.steps {
