@@ -64,6 +64,9 @@ fn each_command_lists_only_the_options_it_accepts() {
         (&["diff"], &["as-of", "format", "state"]),
         (&["history"], &["format", "rev", "state"]),
         (&["proposals", "accept"], &["as-of", "state", "yes"]),
+        (&["review", "close"], &["as-of", "message", "rev", "state"]),
+        (&["review", "list"], &["as-of", "format", "state"]),
+        (&["report"], &["as-of", "format", "since", "state", "until"]),
         (&["completions"], &[]),
     ];
     for (command, expected) in cases {

@@ -85,16 +85,6 @@ pub struct TreeOpts {
     pub as_of: Option<Date>,
 }
 
-/// [`TreeOpts`] and `--rev`, for a command and every subcommand of it.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct TreeRevOpts {
-    #[command(flatten)]
-    tree: TreeOpts,
-    /// A git revision (a commit, branch or tag) to read or to tag.
-    #[arg(long, global = true, value_name = "REV")]
-    pub rev: Option<String>,
-}
-
 fn parse_stage(s: &str) -> Result<crate::model::Stage, String> {
     crate::model::Stage::ALL
         .into_iter()
@@ -308,7 +298,7 @@ identity)."
         #[command(flatten)]
         args: ReviewArgs,
         #[command(flatten)]
-        opts: TreeRevOpts,
+        opts: TreeOpts,
     },
     /// Print a shell completion script: `ripen completions bash > ~/.local/share/bash-completion/completions/ripen`.
     Completions {
@@ -361,8 +351,12 @@ impl Command {
             | Command::Report { state, as_of, .. } => (state.state.clone(), None, as_of.as_of),
             Command::History { state, rev, .. } => (state.state.clone(), rev.rev.clone(), None),
             Command::Proposals { opts, .. } => (opts.state.clone(), None, opts.as_of),
-            Command::Review { opts, .. } => {
-                (opts.tree.state.clone(), opts.rev.clone(), opts.tree.as_of)
+            Command::Review { args, opts } => {
+                let rev = match &args.action {
+                    ReviewAction::Close { rev, .. } => rev.rev.clone(),
+                    ReviewAction::List { .. } => None,
+                };
+                (opts.state.clone(), rev, opts.as_of)
             }
         }
     }
