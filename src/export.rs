@@ -191,7 +191,7 @@ pub const COLUMNS: &[Column] = &[
     ),
     col!(
         "verdict",
-        "ready, almost, not-yet or not-applicable",
+        "ready, almost, underway (fine-tuning underway), not-yet or not-applicable",
         |e, a, r| a.verdict.label().to_owned()
     ),
     col!(

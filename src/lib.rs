@@ -19,6 +19,8 @@
 //! - [`git`]: the git edge (reading a register at any revision; committing by
 //!   compare-and-swap; one writer of commit and tag objects that runs the
 //!   repository's hooks and signs as it asks).
+//! - [`ops`]: finding the register (as git finds `.git`), creating one
+//!   (`init`) and scaffolding a use case (`new`), each as one commit.
 //! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).
 //! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.
@@ -35,6 +37,7 @@ pub mod form;
 pub mod git;
 pub mod import;
 pub mod model;
+pub mod ops;
 pub mod readiness;
 pub mod register;
 pub mod report;

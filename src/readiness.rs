@@ -18,6 +18,9 @@ pub enum Verdict {
     Ready,
     /// Exactly one gate fails.
     Almost,
+    /// A prompting use case already moved to stage FineTune: the decision
+    /// is made, so it is no longer a candidate, whatever its gates say.
+    Underway,
     /// Two or more gates fail.
     NotYet,
     /// Not prompting, or retired: the question does not arise.
@@ -25,13 +28,34 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// `ready`, `almost`, `not-yet` or `not-applicable`.
+    /// `ready`, `almost`, `underway`, `not-yet` or `not-applicable`.
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Ready => "ready",
             Verdict::Almost => "almost",
+            Verdict::Underway => "underway",
             Verdict::NotYet => "not-yet",
             Verdict::NotApplicable => "not-applicable",
+        }
+    }
+
+    /// The verdict in words for people: the label, except `fine-tuning
+    /// underway`.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Verdict::Underway => "fine-tuning underway",
+            v => v.label(),
+        }
+    }
+
+    /// A sentence that says what the verdict means, when the label alone
+    /// could mislead.
+    pub fn explanation(self) -> Option<&'static str> {
+        match self {
+            Verdict::Underway => Some(
+                "Fine-tuning underway: the use case is already in stage FineTune, so the decision is made; the criteria show where it stands today.",
+            ),
+            _ => None,
         }
     }
 }
@@ -280,9 +304,11 @@ pub fn flags(u: &UseCase, policy: &Policy, as_of: Date) -> Vec<Flag> {
     }
     let ms = measurements_until(u, as_of);
     let mut flags = Vec::new();
+    // Measuring starts after Identify: a new use case with no measurement
+    // yet has nothing that could have gone stale.
     let stale = match ms.last() {
         Some(m) => m.date.days_until(as_of) > i64::from(policy.stale_after_days),
-        None => true,
+        None => u.stage != Stage::Identify,
     };
     if stale {
         flags.push(Flag::Stale);
@@ -384,6 +410,8 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
     }
     let failing = criteria.iter().filter(|c| c.gate && !c.passed).count();
     let verdict = match failing {
+        // Moved already: no longer a decision to make.
+        _ if u.stage == Stage::FineTune => Verdict::Underway,
         0 => Verdict::Ready,
         1 => Verdict::Almost,
         _ => Verdict::NotYet,

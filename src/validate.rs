@@ -1,5 +1,5 @@
 //! Semantic rules beyond parsing: ranges, date order, dates in the future,
-//! control characters in text, policy sanity.
+//! control characters in text, placeholders left by `ripen new`, policy sanity.
 //!
 //! Pure: values and an as-of date in, findings out. Each finding carries the
 //! field path it is about, which the loader turns into a line and column.
@@ -143,6 +143,36 @@ fn roi_entry(c: &mut Checker, i: usize, r: &RoiEntry) {
     );
 }
 
+/// Values that `ripen new` left in: warnings until someone replaces them.
+fn placeholders(c: &mut Checker, u: &UseCase) {
+    use crate::model::{
+        Approach, PLACEHOLDER_MODEL, PLACEHOLDER_NOTES, PLACEHOLDER_OWNER, PLACEHOLDER_SUMMARY,
+        PLACEHOLDER_TEAM, PLACEHOLDER_TITLE,
+    };
+    let model = match &u.approach {
+        Approach::Prompting { model, .. } => Some(model.as_str()),
+        _ => None,
+    };
+    let fields = [
+        ("title", Some(u.title.as_str()), PLACEHOLDER_TITLE),
+        ("summary", Some(u.summary.as_str()), PLACEHOLDER_SUMMARY),
+        ("owner", Some(u.owner.as_str()), PLACEHOLDER_OWNER),
+        ("team", Some(u.team.as_str()), PLACEHOLDER_TEAM),
+        ("approach", model, PLACEHOLDER_MODEL),
+        ("notes", Some(u.notes.as_str()), PLACEHOLDER_NOTES),
+    ];
+    for (field, value, placeholder) in fields {
+        if value == Some(placeholder) {
+            let name = if field == "approach" { "model" } else { field };
+            c.push(
+                Severity::Warning,
+                vec![Seg::Field(field)],
+                format!("{name} is still the placeholder that ripen new wrote; replace it"),
+            );
+        }
+    }
+}
+
 /// Checks one use case against the rules of `docs/schema.md`.
 pub fn use_case(u: &UseCase, as_of: Date) -> Vec<Finding> {
     let mut c = Checker {
@@ -155,6 +185,7 @@ pub fn use_case(u: &UseCase, as_of: Date) -> Vec<Finding> {
             "title is empty: give the use case a short name".to_owned(),
         );
     }
+    placeholders(&mut c, u);
     c.text(vec![Seg::Field("title")], "title", &u.title, false);
     c.text(vec![Seg::Field("summary")], "summary", &u.summary, true);
     c.text(vec![Seg::Field("owner")], "owner", &u.owner, false);

@@ -109,6 +109,12 @@ fn assert_status_clean(dir: &Path, label: &str) {
 
 #[test]
 fn a_kill_at_any_step_of_a_commit_is_finished_or_dropped_by_the_next_run() {
+    if !terminal::machine_has(
+        "a_kill_at_any_step_of_a_commit_is_finished_or_dropped_by_the_next_run",
+        &[terminal::Need::Git],
+    ) {
+        return;
+    }
     for step in Step::ALL {
         let label = format!("move, killed after {}", step.name());
         let (dir, state) = repo_with_shipped_state();

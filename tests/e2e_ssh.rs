@@ -145,6 +145,16 @@ fn leftovers(state: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn a_review_over_ssh_moves_a_stage_and_commits() {
+    if !terminal::machine_has(
+        "a_review_over_ssh_moves_a_stage_and_commits",
+        &[
+            terminal::Need::Root,
+            terminal::Need::Sshd,
+            terminal::Need::Tmux,
+        ],
+    ) {
+        return;
+    }
     let sshd = Sshd::start();
     let (dir, state) = repo_with_shipped_state();
     let t = Tmux::start("ssh-review", &sshd.session(&ripen_remote(&state)), 80, 24);
@@ -195,6 +205,16 @@ fn a_review_over_ssh_moves_a_stage_and_commits() {
 
 #[test]
 fn a_dropped_connection_ends_ripen_and_leaves_nothing_half_done() {
+    if !terminal::machine_has(
+        "a_dropped_connection_ends_ripen_and_leaves_nothing_half_done",
+        &[
+            terminal::Need::Root,
+            terminal::Need::Sshd,
+            terminal::Need::Tmux,
+        ],
+    ) {
+        return;
+    }
     let sshd = Sshd::start();
     let (dir, state) = repo_with_shipped_state();
     let before = std::fs::read(state.join("use-cases/customer-faq.ron")).unwrap();

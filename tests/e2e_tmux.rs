@@ -7,6 +7,12 @@ use terminal::{Tmux, repo_with_shipped_state, shell_command};
 
 #[test]
 fn a_review_session_navigates_filters_helps_and_quits_cleanly() {
+    if !terminal::machine_has(
+        "a_review_session_navigates_filters_helps_and_quits_cleanly",
+        &[terminal::Need::Tmux],
+    ) {
+        return;
+    }
     let (_dir, state) = repo_with_shipped_state();
     let t = Tmux::start("session", &shell_command(&state), 80, 24);
     let s = t.wait_for("Portfolio · 20 of 20");
@@ -54,6 +60,12 @@ fn a_review_session_navigates_filters_helps_and_quits_cleanly() {
 
 #[test]
 fn a_stage_move_commits_one_file_from_the_terminal() {
+    if !terminal::machine_has(
+        "a_stage_move_commits_one_file_from_the_terminal",
+        &[terminal::Need::Tmux],
+    ) {
+        return;
+    }
     let (dir, state) = repo_with_shipped_state();
     let t = Tmux::start("stage", &shell_command(&state), 80, 24);
     t.wait_for("Portfolio · 20 of 20");
@@ -100,6 +112,12 @@ fn a_stage_move_commits_one_file_from_the_terminal() {
 
 #[test]
 fn a_small_terminal_gets_a_clear_message_and_resizing_recovers() {
+    if !terminal::machine_has(
+        "a_small_terminal_gets_a_clear_message_and_resizing_recovers",
+        &[terminal::Need::Tmux],
+    ) {
+        return;
+    }
     let (_dir, state) = repo_with_shipped_state();
     let t = Tmux::start("small", &shell_command(&state), 60, 20);
     t.wait_for("terminal too small (need 80x24)");
@@ -143,6 +161,12 @@ fn propose(dir: &std::path::Path) -> git2::Oid {
 
 #[test]
 fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
+    if !terminal::machine_has(
+        "a_proposal_is_reviewed_and_accepted_from_the_proposals_screen",
+        &[terminal::Need::Tmux],
+    ) {
+        return;
+    }
     let (dir, state) = repo_with_shipped_state();
     let tip = propose(dir.path());
     let t = Tmux::start("accept", &shell_command(&state), 80, 24);

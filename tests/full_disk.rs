@@ -121,6 +121,12 @@ fn refused_and_unchanged(root: &Path, head: git2::Oid, needle: &str) {
 
 #[test]
 fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
+    if !terminal::machine_has(
+        "a_change_on_a_full_disk_fails_cleanly_and_changes_nothing",
+        &[terminal::Need::Root],
+    ) {
+        return;
+    }
     let fs = Tmpfs::mount("2m");
     let root = fs.path.join("repo");
     let head = register_repo(&root);
@@ -137,6 +143,12 @@ fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
 
 #[test]
 fn a_change_on_a_read_only_file_system_fails_cleanly_and_changes_nothing() {
+    if !terminal::machine_has(
+        "a_change_on_a_read_only_file_system_fails_cleanly_and_changes_nothing",
+        &[terminal::Need::Root],
+    ) {
+        return;
+    }
     let fs = Tmpfs::mount("4m");
     let root = fs.path.join("repo");
     let head = register_repo(&root);

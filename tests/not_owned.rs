@@ -21,6 +21,12 @@ fn chown_tree(path: &std::path::Path, uid: u32) {
 
 #[test]
 fn a_repository_of_another_user_is_refused_with_the_safe_directory_hint() {
+    if !terminal::machine_has(
+        "a_repository_of_another_user_is_refused_with_the_safe_directory_hint",
+        &[terminal::Need::Root],
+    ) {
+        return;
+    }
     let (dir, state) = repo_with_shipped_state();
     assert_eq!(
         std::fs::metadata("/proc/self").unwrap().uid(),

@@ -744,3 +744,27 @@ fn flags_serialize_as_kebab_case_words() {
         assert_eq!(serde_json::to_value(v).unwrap(), json!(v.label()));
     }
 }
+
+#[test]
+fn a_prompting_use_case_in_finetune_is_underway_whatever_its_gates_say() {
+    let policy = Policy::default();
+    let mut u = ready();
+    assert_eq!(assess(&u, &policy, as_of()).verdict, Verdict::Ready);
+    u.stage = Stage::FineTune;
+    let a = assess(&u, &policy, as_of());
+    assert_eq!(a.verdict, Verdict::Underway);
+    assert_eq!(a.verdict.phrase(), "fine-tuning underway");
+    assert!(a.verdict.explanation().is_some());
+    // The criteria still say where it stands.
+    assert!(a.criteria.iter().all(|c| c.passed || !c.gate));
+    // In production with prompting (Evaluate), the question is open again.
+    u.stage = Stage::Evaluate;
+    assert_eq!(assess(&u, &policy, as_of()).verdict, Verdict::Ready);
+    // A new use case with no measurement is not stale; one in Collect is.
+    let mut fresh = ready();
+    fresh.measurements.clear();
+    fresh.stage = Stage::Identify;
+    assert_eq!(flags(&fresh, &policy, as_of()), Vec::<Flag>::new());
+    fresh.stage = Stage::Collect;
+    assert_eq!(flags(&fresh, &policy, as_of()), vec![Flag::Stale]);
+}

@@ -719,6 +719,9 @@ fn report_between_two_reviews_field_by_field() {
     assert_eq!(
         verdicts,
         [
+            // Moved into FineTune while not-yet: the change of verdict says so.
+            ("alpha", Some(Verdict::NotYet), Some(Verdict::Underway)),
+            ("beta", Some(Verdict::Underway), Some(Verdict::NotYet)),
             ("delta", None, Some(Verdict::NotYet)),
             ("epsilon", Some(Verdict::Almost), Some(Verdict::Ready)),
             ("theta", Some(Verdict::NotYet), None),
@@ -797,7 +800,7 @@ fn report_between_two_reviews_field_by_field() {
         (k.ready_then, k.ready_now, k.almost_then, k.almost_now),
         (0, 1, 1, 0)
     );
-    assert_eq!(k.verdicts_changed, 3);
+    assert_eq!(k.verdicts_changed, 5);
     assert_eq!((k.roi_measured, k.roi_estimated), (25_000, 20_000));
     assert_eq!(k.measurements_added, 4);
     assert_eq!((k.regressions, k.stale, k.policy_changes), (1, 1, 2));

@@ -64,10 +64,22 @@ fn signal_during_save(signal: &str, expected_exit: i32) {
 
 #[test]
 fn sigterm_during_a_save_finishes_the_save_then_exits() {
+    if !terminal::machine_has(
+        "sigterm_during_a_save_finishes_the_save_then_exits",
+        &[terminal::Need::Tmux, terminal::Need::Pkill],
+    ) {
+        return;
+    }
     signal_during_save("TERM", 143);
 }
 
 #[test]
 fn sighup_during_a_save_finishes_the_save_then_exits() {
+    if !terminal::machine_has(
+        "sighup_during_a_save_finishes_the_save_then_exits",
+        &[terminal::Need::Tmux, terminal::Need::Pkill],
+    ) {
+        return;
+    }
     signal_during_save("HUP", 129);
 }

@@ -171,6 +171,15 @@ fn detail_history_states() {
     let text = screen_text(&render(&app, 80, 24, true));
     assert!(text.contains("▶ 456789a 2026-04-02 Ana Silva"), "{text}");
     assert!(text.contains("stage: Identify -> Collect"), "{text}");
+    // The whole message: the justification and the trailers too.
+    assert!(
+        text.contains("Pilot agreed with Claims Operations; start collecting"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Signed-off-by: Ana Silva <ana.silva@example.com>"),
+        "{text}"
+    );
     snap("detail_history_second", &app, 80, 24);
 
     app.history_loaded("claims-triage".to_owned(), Ok(Vec::new()));
@@ -1467,4 +1476,39 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_prompting_use_case_in_finetune_is_shown_as_fine_tuning_underway() {
+    let mut faq = shipped_use_case("customer-faq");
+    faq.stage = ripen::model::Stage::FineTune;
+    let claims = shipped_use_case("claims-triage");
+    let data = || {
+        Data::new(
+            register_of(&[("customer-faq", &faq), ("claims-triage", &claims)]),
+            repo(),
+            None,
+        )
+    };
+    // Readiness: listed after the open decisions, as underway, explained.
+    let mut app = app_with(data(), 24);
+    type_str(&mut app, "3");
+    let text = screen_text(&render(&app, 80, 24, true));
+    assert!(text.contains("0 ready · 1 almost"), "{text}");
+    let mut app = app_with(data(), 24);
+    type_str(&mut app, "3j");
+    let text = screen_text(&render(&app, 80, 24, true));
+    assert!(text.contains("Verdict: » underway"), "{text}");
+    assert!(
+        text.contains("Fine-tuning underway: the use case"),
+        "{text}"
+    );
+    assert!(!text.contains("✓ ready"), "{text}");
+    // Board: the FineTune column's card says so.
+    let mut app = app_with(data(), 24);
+    type_str(&mut app, "2");
+    let t = render(&app, 80, 24, true);
+    let column = board_column(&t, 2).join("\n");
+    assert!(column.contains("» underway"), "{column}");
+    assert!(!screen_text(&t).contains("✓ ready"), "{}", screen_text(&t));
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::output::{self, Env, fit, pad};
 use super::{Cli, Command, Failure, Format};
-use crate::model::{Date, Policy, Settings, UseCase, UseCaseId, canonical};
+use crate::model::{Date, UseCaseId};
 use crate::readiness::Verdict;
 use crate::register::{self, Content, FileKind, Register, Severity};
 use crate::report::{self, Selection};
@@ -17,13 +17,6 @@ fn state_dir(cli: &Cli) -> PathBuf {
     cli.state.clone().unwrap_or_else(|| PathBuf::from("state"))
 }
 
-fn no_register(dir: &Path) -> Failure {
-    Failure(format!(
-        "no register at {}: run `ripen init` to create one, or pass --state DIR (or set RIPEN_STATE)",
-        dir.display()
-    ))
-}
-
 /// Loads the register from the working tree or from `--rev`.
 pub(super) fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
     let dir = state_dir(cli);
@@ -31,7 +24,7 @@ pub(super) fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
         Some(rev) => git::snapshot_at(&dir, rev)?,
         None => {
             if !dir.is_dir() {
-                return Err(no_register(&dir));
+                return Err(super::no_register(cli));
             }
             refuse_links(&dir)?;
             store::snapshot(&dir)?
@@ -82,8 +75,12 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
     match &cli.command {
         None => ui(&cli, today, env),
         Some(Command::Init { dir, name }) => {
-            let dir = dir.clone().unwrap_or_else(|| state_dir(&cli));
-            init(&dir, name)
+            if cli.rev.is_some() || cli.as_of.is_some() {
+                return Err(Failure(
+                    "init creates a new register; it takes neither --rev nor --as-of".to_owned(),
+                ));
+            }
+            init(dir.as_deref().unwrap_or(Path::new(".")), name)
         }
         Some(Command::Demo {
             dir,
@@ -107,29 +104,36 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
             title,
             owner,
             team,
-        }) => new(&cli, id, title, owner, team),
-        Some(Command::Validate { format }) => validate(&cli, today, env, *format),
-        Some(Command::Ready { id, all, format }) => {
-            ready(&cli, today, env, id.as_deref(), *all, *format)
-        }
-        Some(Command::List { format }) => list(&cli, today, env, *format),
-        Some(Command::Fmt { check }) => fmt(&cli, env, *check),
+            no_commit,
+            ..
+        }) => new(&cli, id, title, owner, team, !no_commit),
+        Some(Command::Validate { format, .. }) => validate(&cli, today, env, *format),
+        Some(Command::Ready {
+            id, all, format, ..
+        }) => ready(&cli, today, env, id.as_deref(), *all, *format),
+        Some(Command::List { format, .. }) => list(&cli, today, env, *format),
+        Some(Command::Fmt { check, .. }) => fmt(&cli, env, *check),
         Some(Command::Move {
             id,
             stage,
             because,
             force,
             no_verify,
+            ..
         }) => move_stage(&cli, today, id, *stage, because, *force, *no_verify),
-        Some(Command::Diff { from, to, format }) => {
-            super::history::diff(&cli, today, env, from, to.as_deref(), *format)
+        Some(Command::Diff {
+            from, to, format, ..
+        }) => super::history::diff(&cli, today, env, from, to.as_deref(), *format),
+        Some(Command::History { id, format, .. }) => {
+            super::history::history(&cli, env, id, *format)
         }
-        Some(Command::History { id, format }) => super::history::history(&cli, env, id, *format),
-        Some(Command::Import(args)) => super::import::import(&cli, today, env, args),
-        Some(Command::Export(args)) => super::import::export(&cli, today, env, args),
-        Some(Command::Proposals(args)) => super::proposals::run(&cli, today, env, args),
-        Some(Command::Review(args)) => super::review::review(&cli, env, args),
-        Some(Command::Report(args)) => super::review::report(&cli, env, args),
+        Some(Command::Import { args, .. }) => super::import::import(&cli, today, env, args),
+        Some(Command::Export { args, .. }) => super::import::export(&cli, today, env, args),
+        Some(Command::Proposals { args, .. }) => super::proposals::run(&cli, today, env, args),
+        Some(Command::Review { args, .. }) => super::review::review(&cli, env, args),
+        Some(Command::Report { args, .. }) => super::review::report(&cli, env, args),
+        Some(Command::Completions { shell }) => super::generate::completions(*shell),
+        Some(Command::Man { command }) => super::generate::man(command.as_deref()),
     }
 }
 
@@ -159,7 +163,7 @@ fn ui(cli: &Cli, today: Date, env: &Env) -> Outcome {
     }
     let dir = state_dir(cli);
     if cli.rev.is_none() && !dir.is_dir() {
-        return Err(no_register(&dir));
+        return Err(super::no_register(cli));
     }
     if cli.rev.is_none() {
         refuse_links(&dir)?;
@@ -184,60 +188,63 @@ fn refuse_rev(cli: &Cli, what: &str) -> Result<(), Failure> {
 }
 
 fn init(dir: &Path, name: &str) -> Outcome {
-    let settings_path = dir.join(register::SETTINGS_FILE);
-    if settings_path.exists() {
-        return Err(Failure(format!(
-            "a register already exists at {}; nothing was changed",
-            dir.display()
-        )));
-    }
-    let cases = dir.join(register::USE_CASES_DIR);
-    std::fs::create_dir_all(&cases)
-        .map_err(|e| Failure(format!("cannot create {}: {e}", cases.display())))?;
-    let policy_path = dir.join(register::POLICY_FILE);
-    if !policy_path.exists() {
-        store::write_atomic(
-            &policy_path,
-            canonical::policy(&Policy::default()).as_bytes(),
-        )?;
-    }
-    store::write_atomic(
-        &settings_path,
-        canonical::settings(&Settings::new(name)).as_bytes(),
-    )?;
-    let keep = cases.join(".gitkeep");
-    if !keep.exists() {
-        store::write_atomic(&keep, b"")?;
-    }
-    let created_repo = git::init_if_needed(dir)?;
-    println!("Created a register at {}", dir.display());
-    if created_repo {
+    let done = crate::ops::init(dir, name)?;
+    let state = done.state_dir.display().to_string();
+    let short = &done.commit.to_string()[..7];
+    if done.created_repo {
         println!("Initialized a git repository in {}", dir.display());
+    } else {
+        println!(
+            "Using the git repository at {} (the folder is inside it)",
+            done.repo_root.display()
+        );
     }
-    println!("Next: `ripen new <id>` to add a use case, then `ripen validate`.");
+    println!(
+        "Created the register in {} and committed it as {short} \"{}\"",
+        sanitize(&state),
+        crate::ops::INIT_MESSAGE
+    );
+    let cd = if dir == Path::new(".") {
+        String::new()
+    } else {
+        format!(
+            "cd {} && ",
+            crate::ops::shell_word(&dir.display().to_string())
+        )
+    };
+    println!("Next: {cd}ripen new first-use-case --title 'My first use case'");
     Ok(0)
 }
 
-fn new(cli: &Cli, id: &str, title: &str, owner: &str, team: &str) -> Outcome {
+fn new(cli: &Cli, id: &str, title: &str, owner: &str, team: &str, commit: bool) -> Outcome {
     refuse_rev(cli, "new")?;
     let id = UseCaseId::new(id)?;
     let dir = state_dir(cli);
     if !dir.join(register::SETTINGS_FILE).is_file() {
-        return Err(no_register(&dir));
+        return Err(super::no_register(cli));
     }
-    let cases = dir.join(register::USE_CASES_DIR);
-    std::fs::create_dir_all(&cases)?;
-    let path = cases.join(format!("{id}.ron"));
-    if path.exists() {
-        return Err(Failure(format!(
-            "{} already exists; choose another id or edit that file",
-            path.display()
-        )));
+    let done = crate::ops::new_use_case(&dir, &id, title, owner, team, commit)?;
+    let path = done.path.display().to_string();
+    match done.commit {
+        Some(c) => println!(
+            "Created {} and committed it as {}",
+            sanitize(&path),
+            &c.to_string()[..7]
+        ),
+        None => println!("Created {} (not committed)", sanitize(&path)),
     }
-    let text = canonical::use_case(&UseCase::scaffold(title, owner, team));
-    store::write_atomic(&path, text.as_bytes())?;
-    println!("Created {}", path.display());
-    println!("Fill in every field, then run `ripen fmt` and `ripen validate`.");
+    println!(
+        "Its placeholder values are warnings until you replace them: edit the file, or open the terminal UI (`ripen`) and press e."
+    );
+    if done.commit.is_none() {
+        let word = crate::ops::shell_word(&path);
+        println!(
+            "Next: git add {word} && git commit -m {}",
+            crate::ops::shell_word(&crate::ops::new_message(&id, title))
+        );
+    } else {
+        println!("Next: ripen validate");
+    }
     Ok(0)
 }
 
@@ -321,6 +328,9 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
                 "  {} ready, {} almost, {} not-yet, {} not applicable",
                 s.ready, s.almost, s.not_yet, s.not_applicable
             );
+            if s.underway > 0 {
+                println!("  {} {}", s.underway, Verdict::Underway.phrase());
+            }
             println!("  {} stale, {} regression", s.stale, s.regression);
         }
     }
@@ -349,7 +359,7 @@ fn ready(
             }
         },
         None if all => report::ranked(&reg, &assessments, Selection::Applicable),
-        None => report::ranked(&reg, &assessments, Selection::Candidates),
+        None => report::ranked(&reg, &assessments, Selection::CandidatesAndUnderway),
     };
     let rows: Vec<_> = indices
         .iter()
@@ -366,15 +376,19 @@ fn ready(
                 if n > 0 {
                     println!();
                 }
+                // The stage and the verdict close the line; the title takes the rest.
+                let tail = format!("{:<8}  {}", r.stage.name(), r.verdict.phrase());
+                let room = env.width.saturating_sub(tail.chars().count() + 2).max(20);
                 let head = format!("{} · {}", r.id, sanitize(&r.title));
                 println!(
-                    "{}  {}",
-                    pad(
-                        &fit(&head, env.width.saturating_sub(18)),
-                        env.width.saturating_sub(18)
-                    ),
+                    "{}  {:<8}  {}",
+                    pad(&fit(&head, room), room),
+                    r.stage.name(),
                     output::verdict(r.verdict, 0, env.colour).trim_end()
                 );
+                if let Some(meaning) = r.verdict.explanation() {
+                    println!("  {meaning}");
+                }
                 if let Some(why) = &r.not_applicable_because {
                     println!("  not applicable: {why}");
                 }
@@ -401,9 +415,18 @@ fn ready(
             if id.is_none() && !rows.is_empty() {
                 let ready = rows.iter().filter(|r| r.verdict == Verdict::Ready).count();
                 let almost = rows.iter().filter(|r| r.verdict == Verdict::Almost).count();
+                let underway = rows
+                    .iter()
+                    .filter(|r| r.verdict == Verdict::Underway)
+                    .count();
+                let underway = if underway > 0 {
+                    format!(", {underway} {}", Verdict::Underway.phrase())
+                } else {
+                    String::new()
+                };
                 println!();
                 println!(
-                    "{ready} ready, {almost} almost at {} (policy: {})",
+                    "{ready} ready, {almost} almost{underway} at {} (policy: {})",
                     reg.as_of,
                     if reg.policy.is_some() {
                         "policy.ron"
@@ -421,7 +444,7 @@ fn fmt(cli: &Cli, env: &Env, check: bool) -> Outcome {
     refuse_rev(cli, "fmt")?;
     let dir = state_dir(cli);
     if !dir.is_dir() {
-        return Err(no_register(&dir));
+        return Err(super::no_register(cli));
     }
     refuse_links(&dir)?;
     let snapshot = store::snapshot(&dir)?;
@@ -539,7 +562,7 @@ fn move_stage(
     }
     let dir = state_dir(cli);
     if !dir.is_dir() {
-        return Err(no_register(&dir));
+        return Err(super::no_register(cli));
     }
     refuse_links(&dir)?;
     // The HEAD the change is prepared against, read before the files.

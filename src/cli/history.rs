@@ -23,6 +23,7 @@ fn state_dir(cli: &Cli) -> PathBuf {
 
 /// Loads the register at `rev`, or from the working tree when `None`.
 fn load_at(
+    cli: &Cli,
     dir: &Path,
     rev: Option<&str>,
     as_of: Option<Date>,
@@ -32,10 +33,7 @@ fn load_at(
         Some(rev) => git::snapshot_at(dir, rev)?,
         None => {
             if !dir.is_dir() {
-                return Err(Failure(format!(
-                    "no register at {}: run `ripen init` to create one, or pass --state DIR (or set RIPEN_STATE)",
-                    dir.display()
-                )));
+                return Err(super::no_register(cli));
             }
             store::snapshot(dir)?
         }
@@ -78,8 +76,8 @@ pub(super) fn diff(
         ));
     }
     let dir = state_dir(cli);
-    let before = load_at(&dir, Some(from), cli.as_of, today)?;
-    let after = load_at(&dir, to, cli.as_of, today)?;
+    let before = load_at(cli, &dir, Some(from), cli.as_of, today)?;
+    let after = load_at(cli, &dir, to, cli.as_of, today)?;
     warn_errors(&before, from);
     warn_errors(&after, to.unwrap_or("the working tree"));
     let d = diff::diff(&before, &after);
@@ -256,6 +254,12 @@ fn print_history(entries: &[HistoryEntry], width: usize) {
         );
         println!("{}", fit(&head, width));
         println!("  {}", fit(&e.summary, width.saturating_sub(2)));
+        // The rest of the message, in full: the justification, a readiness
+        // override, trailers. Lines of it are never cut.
+        // Its blank lines are left out: a blank line separates commits.
+        for line in e.body.lines().filter(|l| !l.trim().is_empty()) {
+            println!("  {}", sanitize(line).trim_end());
+        }
         if e.changes.is_empty() {
             println!("    (no field changed: formatting only)");
         }

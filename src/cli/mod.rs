@@ -7,6 +7,7 @@
 
 mod commands;
 mod demo;
+mod generate;
 mod history;
 mod import;
 mod output;
@@ -29,19 +30,59 @@ use crate::model::Date;
 #[derive(Debug, Parser)]
 #[command(name = "ripen", version, about, long_about = None)]
 pub struct Cli {
-    /// The register's state directory.
-    #[arg(long, global = true, env = "RIPEN_STATE", value_name = "DIR")]
+    /// The register's state directory (default: the state/ folder here or in
+    /// the nearest folder above, up to the repository's root).
+    #[arg(long, env = "RIPEN_STATE", value_name = "DIR")]
     pub state: Option<PathBuf>,
     /// Read the register as it was at a git revision (a commit, branch or tag).
-    #[arg(long, global = true, value_name = "REV")]
+    #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
     /// Evaluate at this date (YYYY-MM-DD) instead of register.ron's as_of or today.
-    #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
     /// What to do; without one, ripen opens the terminal UI (or lists the
     /// register when output is not a terminal).
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The options that say which register to read: each command takes those
+/// that apply to it, after its name; before the command, `ripen --state DIR
+/// ready` works as well (the command's own value wins).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StateOpt {
+    /// The register's state directory (default: RIPEN_STATE, else the
+    /// state/ folder here or in the nearest folder above).
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+}
+
+/// `--rev`, for commands that read any revision.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RevOpt {
+    /// Read the register as it was at a git revision (a commit, branch or tag).
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+}
+
+/// `--as-of`, for commands that evaluate readiness.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AsOfOpt {
+    /// Evaluate at this date (YYYY-MM-DD) instead of register.ron's as_of or today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+/// `--state` and `--as-of` for a command and every subcommand of it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TreeOpts {
+    /// The register's state directory (default: RIPEN_STATE, else the
+    /// state/ folder here or in the nearest folder above).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// Evaluate at this date (YYYY-MM-DD) instead of register.ron's as_of or today.
+    #[arg(long, global = true, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
 }
 
 fn parse_stage(s: &str) -> Result<crate::model::Stage, String> {
@@ -70,9 +111,16 @@ pub enum Format {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create a new register (register.ron, policy.ron, use-cases/) and `git init` if needed.
+    /// Create a register in DIR/state and commit it; DIR becomes a git repository unless it is in one.
+    #[command(
+        long_about = "Create a register in DIR/state (register.ron, policy.ron, use-cases/) and commit \
+exactly those files with the message \"Create the register\". When DIR is not inside a git \
+repository, DIR becomes one; inside one, state/ is created and committed there. Other commands \
+find the register as git finds .git: the state/ folder of the current folder or of the nearest \
+one above it, up to the repository's root."
+    )]
     Init {
-        /// Where to create it (default: --state, else ./state).
+        /// The folder to hold the register (default: the current folder).
         dir: Option<PathBuf>,
         /// The register's name.
         #[arg(long, default_value = "AI Use Case Register")]
@@ -95,28 +143,45 @@ pub enum Command {
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
     },
-    /// Scaffold a new use-case file with placeholder values that validate.
+    /// Scaffold a new use case with placeholder values and commit it.
     New {
+        #[command(flatten)]
+        state: StateOpt,
         /// The id: lowercase letters, digits and single hyphens (e.g. contract-review).
         id: String,
         /// The title.
-        #[arg(long, default_value = "New use case")]
+        #[arg(long, default_value = crate::model::PLACEHOLDER_TITLE)]
         title: String,
         /// The owner's e-mail address.
-        #[arg(long, default_value = "owner@example.com")]
+        #[arg(long, default_value = crate::model::PLACEHOLDER_OWNER)]
         owner: String,
         /// The owning team.
-        #[arg(long, default_value = "Unassigned")]
+        #[arg(long, default_value = crate::model::PLACEHOLDER_TEAM)]
         team: String,
+        /// Only write the file; do not commit it.
+        #[arg(long)]
+        no_commit: bool,
     },
     /// Check every file and print its diagnostics.
     Validate {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Show the use cases ready (or almost ready) to move to fine-tuning, best first.
     Ready {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
         /// Show only this use case.
         id: Option<String>,
         /// Show every applicable use case, not only ready and almost.
@@ -128,6 +193,12 @@ pub enum Command {
     },
     /// One row per use case.
     List {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -143,6 +214,10 @@ the branch moved, or the repository cannot be edited (detached HEAD, merge in pr
 identity)."
     )]
     Move {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
         /// The use case's id.
         id: String,
         /// The stage to move to: Identify, Collect, FineTune, Evaluate or Retired.
@@ -160,13 +235,21 @@ identity)."
     },
     /// Rewrite every file in canonical form.
     Fmt {
+        #[command(flatten)]
+        state: StateOpt,
         /// Change nothing; list the files that are not canonical and exit 1 if any.
         #[arg(long)]
         check: bool,
     },
     /// Compare two versions of the register field by field, with verdicts before and after.
     Diff {
-        /// The older revision (a commit, branch or tag).
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
+        /// The older revision: a commit, branch or tag (default: HEAD, so that
+        /// `ripen diff` shows the working tree's changes, as `git diff` does).
+        #[arg(default_value = "HEAD")]
         from: String,
         /// The newer revision (default: the working tree).
         to: Option<String>,
@@ -176,6 +259,10 @@ identity)."
     },
     /// Every commit that changed a use case, newest first, with its field changes.
     History {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
         /// The use case's id (renames are followed back).
         id: String,
         /// Output format.
@@ -183,20 +270,150 @@ identity)."
         format: Format,
     },
     /// Import use cases from a CSV file through a mapping or a preset (see docs/import.md).
-    Import(ImportArgs),
+    Import {
+        #[command(flatten)]
+        args: ImportArgs,
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
+    },
     /// Write the register as CSV: `csv` for spreadsheets, `omb-2025` for the federal inventory.
-    Export(ExportArgs),
+    Export {
+        #[command(flatten)]
+        args: ExportArgs,
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
+    },
     /// Branches that propose changes to the register, and accepting one (`proposals accept`).
-    Proposals(ProposalsArgs),
+    Proposals {
+        #[command(flatten)]
+        args: ProposalsArgs,
+        #[command(flatten)]
+        opts: TreeOpts,
+    },
     /// Quarterly reviews as git tags: `review close YYYY-Qn`, `review list`.
-    Review(ReviewArgs),
+    Review {
+        #[command(flatten)]
+        args: ReviewArgs,
+        #[command(flatten)]
+        opts: TreeOpts,
+    },
+    /// Print a shell completion script: `ripen completions bash > ~/.local/share/bash-completion/completions/ripen`.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `ripen man | man -l -`; `ripen man init` for one command's.
+    Man {
+        /// The command whose page to print (default: ripen's own, listing every command).
+        command: Option<String>,
+    },
     /// The quarterly report: what changed since the last review, in Markdown or JSON.
-    Report(ReportArgs),
+    Report {
+        #[command(flatten)]
+        args: ReportArgs,
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
+    },
+}
+
+impl Command {
+    /// The `--state`, `--rev` and `--as-of` given after the command's name.
+    fn own_opts(&self) -> (Option<PathBuf>, Option<String>, Option<Date>) {
+        match self {
+            Command::Init { .. }
+            | Command::Demo { .. }
+            | Command::Completions { .. }
+            | Command::Man { .. } => (None, None, None),
+            Command::New { state, .. } | Command::Fmt { state, .. } => {
+                (state.state.clone(), None, None)
+            }
+            Command::Validate {
+                state, rev, as_of, ..
+            }
+            | Command::Ready {
+                state, rev, as_of, ..
+            }
+            | Command::List {
+                state, rev, as_of, ..
+            }
+            | Command::Export {
+                state, rev, as_of, ..
+            } => (state.state.clone(), rev.rev.clone(), as_of.as_of),
+            Command::Move { state, as_of, .. }
+            | Command::Diff { state, as_of, .. }
+            | Command::Import { state, as_of, .. }
+            | Command::Report { state, as_of, .. } => (state.state.clone(), None, as_of.as_of),
+            Command::History { state, rev, .. } => (state.state.clone(), rev.rev.clone(), None),
+            Command::Proposals { opts, .. } => (opts.state.clone(), None, opts.as_of),
+            Command::Review { args, opts } => {
+                let rev = match &args.action {
+                    ReviewAction::Close { rev, .. } => rev.rev.clone(),
+                    ReviewAction::List { .. } => None,
+                };
+                (opts.state.clone(), rev, opts.as_of)
+            }
+        }
+    }
+}
+
+/// Merges the options given after the command's name into those given
+/// before it (the command's own win).
+fn merge_opts(cli: &mut Cli) {
+    if let Some(command) = &cli.command {
+        let (state, rev, as_of) = command.own_opts();
+        if state.is_some() {
+            cli.state = state;
+        }
+        if rev.is_some() {
+            cli.rev = rev;
+        }
+        if as_of.is_some() {
+            cli.as_of = as_of;
+        }
+    }
 }
 
 /// A failure that ends the command with exit code 2.
 #[derive(Debug)]
 pub struct Failure(pub String);
+
+/// The error for a missing register, with advice that works when pasted.
+pub(crate) fn no_register(cli: &Cli) -> Failure {
+    let Some(dir) = &cli.state else {
+        return Failure(
+            "no register found: no state/register.ron in this folder or the folders above it (up to the repository's root); run `ripen init` to create one here, or pass --state DIR (or set RIPEN_STATE)"
+                .to_owned(),
+        );
+    };
+    let init = match (dir.file_name(), dir.parent()) {
+        (Some(name), Some(parent)) if name == crate::ops::STATE_DIR => {
+            let parent = parent.display().to_string();
+            if parent.is_empty() {
+                "; run `ripen init` to create one".to_owned()
+            } else {
+                format!(
+                    "; run `ripen init {}` to create one",
+                    crate::ops::shell_word(&parent)
+                )
+            }
+        }
+        _ => String::new(),
+    };
+    Failure(format!(
+        "no register at {} (no {}){init}; check --state or RIPEN_STATE",
+        dir.display(),
+        dir.join(crate::register::SETTINGS_FILE).display()
+    ))
+}
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -207,7 +424,14 @@ impl<E: std::fmt::Display> From<E> for Failure {
 /// Runs the command line with the process's arguments; returns the exit code.
 pub fn main() -> ExitCode {
     stop_quietly_on_a_closed_pipe();
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    merge_opts(&mut cli);
+    if cli.state.is_none() {
+        // Found as git finds `.git`: here or in the nearest folder above.
+        cli.state = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| crate::ops::discover_state(&cwd));
+    }
     let today = Date(chrono::Local::now().date_naive());
     let env = output::Env::from_process();
     match commands::run(cli, today, &env) {

@@ -183,13 +183,16 @@ fn print_list(found: &[Proposal], width: usize) {
         let base = format!("base {}", &p.base.to_string()[..7]);
         super::history::print_diff(&p.changes, &base, &sanitize(&p.branch), width);
     }
+    // A command that works when pasted: it names a real branch, one that
+    // can be accepted when there is one.
+    let example = found
+        .iter()
+        .find(|p| p.valid && p.mergeable && p.files_outside_state == 0)
+        .unwrap_or(&found[0]);
     println!();
     println!(
-        "{}",
-        fit(
-            "Accept one with `ripen proposals accept <BRANCH>` (add --yes to do it).",
-            width
-        )
+        "Accept one with `ripen proposals accept {}` (add --yes to do it).",
+        crate::ops::shell_word(&sanitize(&example.branch))
     );
 }
 

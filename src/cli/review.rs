@@ -51,6 +51,9 @@ configured. Only the commit counts: uncommitted changes are not part of the revi
         /// The tag's message (default: a generated summary).
         #[arg(long, short = 'm', value_name = "TEXT")]
         message: Option<String>,
+        /// The commit to tag (default: HEAD).
+        #[command(flatten)]
+        rev: super::RevOpt,
     },
     /// List the reviews, newest first.
     List {
@@ -107,7 +110,9 @@ fn print_errors(diagnostics: &[crate::register::Diagnostic], env: &Env) {
 /// `ripen review ...`.
 pub(super) fn review(cli: &Cli, env: &Env, args: &ReviewArgs) -> Outcome {
     match &args.action {
-        ReviewAction::Close { quarter, message } => close(cli, env, quarter, message.clone()),
+        ReviewAction::Close {
+            quarter, message, ..
+        } => close(cli, env, quarter, message.clone()),
         ReviewAction::List { format } => list(cli, env, *format),
     }
 }

@@ -47,6 +47,10 @@ pub struct HistoryEntry {
     pub time: DateTime<FixedOffset>,
     /// The first line of the commit message.
     pub summary: String,
+    /// The rest of the commit message after the summary and the blank line
+    /// that follows it: the justification, a readiness override, trailers
+    /// (`Signed-off-by: ...`). Empty when the message is one line.
+    pub body: String,
     /// What the commit changed, against its first parent.
     pub changes: Vec<FieldChange>,
 }
@@ -375,6 +379,10 @@ pub fn file_history(
             summary: commit
                 .summary_bytes()
                 .map(|s| String::from_utf8_lossy(s).into_owned())
+                .unwrap_or_default(),
+            body: commit
+                .body_bytes()
+                .map(|b| String::from_utf8_lossy(b).trim_end().to_owned())
                 .unwrap_or_default(),
             changes,
         });

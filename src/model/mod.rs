@@ -460,8 +460,22 @@ impl Settings {
     }
 }
 
+/// The title `ripen new` gives when none is given: a placeholder.
+pub const PLACEHOLDER_TITLE: &str = "New use case";
+/// The owner `ripen new` gives when none is given: a placeholder.
+pub const PLACEHOLDER_OWNER: &str = "owner@example.invalid";
+/// The team `ripen new` gives when none is given: a placeholder.
+pub const PLACEHOLDER_TEAM: &str = "To be assigned";
+/// The summary `ripen new` writes: a placeholder.
+pub const PLACEHOLDER_SUMMARY: &str = "Placeholder: what the use case does, in a sentence or two.";
+/// The prompting model `ripen new` writes: a placeholder.
+pub const PLACEHOLDER_MODEL: &str = "placeholder-model";
+/// The notes `ripen new` writes: a placeholder.
+pub const PLACEHOLDER_NOTES: &str = "Placeholder notes from ripen new: fill in every field, review the risk tier, then run ripen validate.";
+
 impl UseCase {
-    /// A placeholder use case that validates, for `ripen new` to write.
+    /// A plain new use case that validates cleanly (stage Identify, zero-shot
+    /// prompting, an empty profile), for tests and generated registers.
     pub fn scaffold(title: &str, owner: &str, team: &str) -> UseCase {
         UseCase {
             title: title.to_owned(),
@@ -489,5 +503,19 @@ impl UseCase {
             notes: "Scaffolded by `ripen new`: fill in every field, review the risk tier, then run `ripen validate`.".to_owned(),
             source: None,
         }
+    }
+
+    /// What `ripen new` writes: a [`UseCase::scaffold`] whose summary,
+    /// model and notes are the `PLACEHOLDER_*` values, which validation
+    /// reports as warnings until someone replaces them.
+    pub fn placeholder(title: &str, owner: &str, team: &str) -> UseCase {
+        let mut u = UseCase::scaffold(title, owner, team);
+        u.summary = PLACEHOLDER_SUMMARY.to_owned();
+        u.approach = Approach::Prompting {
+            technique: Technique::ZeroShot,
+            model: PLACEHOLDER_MODEL.to_owned(),
+        };
+        u.notes = PLACEHOLDER_NOTES.to_owned();
+        u
     }
 }

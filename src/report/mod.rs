@@ -100,6 +100,8 @@ pub struct ReadyRow {
     pub id: String,
     /// Title.
     pub title: String,
+    /// The roadmap stage.
+    pub stage: Stage,
     /// Verdict.
     pub verdict: Verdict,
     /// Every criterion with value, threshold and result.
@@ -128,8 +130,12 @@ pub fn money(currency: &str, amount: u64) -> String {
 /// Which use cases `ripen ready` shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selection {
-    /// Only `ready` and `almost`.
+    /// Only `ready` and `almost`: the decisions still to make.
     Candidates,
+    /// The candidates, then those with fine-tuning underway (already moved
+    /// to FineTune), shown as such so that no one takes them for open
+    /// decisions: what `ripen ready` and the Readiness screen list.
+    CandidatesAndUnderway,
     /// Every applicable use case.
     Applicable,
 }
@@ -141,6 +147,10 @@ pub fn ranked(reg: &Register, assessments: &[Assessment], selection: Selection) 
             Selection::Candidates => {
                 matches!(assessments[i].verdict, Verdict::Ready | Verdict::Almost)
             }
+            Selection::CandidatesAndUnderway => matches!(
+                assessments[i].verdict,
+                Verdict::Ready | Verdict::Almost | Verdict::Underway
+            ),
             Selection::Applicable => assessments[i].verdict != Verdict::NotApplicable,
         })
         .collect();
@@ -165,6 +175,7 @@ pub fn ready_row(reg: &Register, assessments: &[Assessment], i: usize) -> ReadyR
     ReadyRow {
         id: e.id.to_string(),
         title: e.use_case.title.clone(),
+        stage: e.use_case.stage,
         verdict: a.verdict,
         criteria: a.criteria.clone(),
         flags: a.flags.clone(),
@@ -183,6 +194,8 @@ pub struct Summary {
     pub ready: usize,
     /// Verdict `almost`.
     pub almost: usize,
+    /// Verdict `underway`.
+    pub underway: usize,
     /// Verdict `not-yet`.
     pub not_yet: usize,
     /// Verdict `not-applicable`.
@@ -203,6 +216,7 @@ pub fn summary(assessments: &[Assessment]) -> Summary {
         match a.verdict {
             Verdict::Ready => s.ready += 1,
             Verdict::Almost => s.almost += 1,
+            Verdict::Underway => s.underway += 1,
             Verdict::NotYet => s.not_yet += 1,
             Verdict::NotApplicable => s.not_applicable += 1,
         }

@@ -1117,7 +1117,7 @@ fn named(id: &str, title: &str) -> String {
 }
 
 fn verdict_text(v: Option<Verdict>) -> &'static str {
-    v.map_or("(none)", Verdict::label)
+    v.map_or("(none)", Verdict::phrase)
 }
 
 fn counts_table(out: &mut String, what: &str, rows: Vec<(String, usize, usize)>) {

@@ -31,7 +31,8 @@ pub struct Data {
     pub assessments: Vec<Assessment>,
     /// One list row per use case, in the register's order.
     pub rows: Vec<ListRow>,
-    /// Ready and almost candidates, ranked best first.
+    /// Ready and almost candidates, ranked best first, then those with
+    /// fine-tuning underway.
     pub candidates: Vec<usize>,
     /// Counts.
     pub summary: Summary,
@@ -62,7 +63,7 @@ impl Data {
     pub fn new(register: Register, repo: RepoStatus, read_only: Option<String>) -> Data {
         let assessments = report::assess_all(&register);
         let rows = report::list(&register, &assessments);
-        let candidates = report::ranked(&register, &assessments, Selection::Candidates);
+        let candidates = report::ranked(&register, &assessments, Selection::CandidatesAndUnderway);
         let summary = report::summary(&assessments);
         let today = register.as_of;
         let pinned = register

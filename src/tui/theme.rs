@@ -59,6 +59,7 @@ impl Theme {
         match v {
             Verdict::Ready => self.fg(Style::new().add_modifier(Modifier::BOLD), Color::Green),
             Verdict::Almost => self.fg(Style::new().add_modifier(Modifier::BOLD), Color::Yellow),
+            Verdict::Underway => self.fg(Style::new(), Color::Cyan),
             Verdict::NotYet => Style::new(),
             Verdict::NotApplicable => self.muted(),
         }
@@ -87,11 +88,13 @@ impl Theme {
     }
 }
 
-/// A verdict with its symbol: `✓ ready`, `◐ almost`, `· not-yet`, `– n/a`.
+/// A verdict with its symbol: `✓ ready`, `◐ almost`, `» underway`
+/// (fine-tuning underway), `· not-yet`, `– n/a`.
 pub fn verdict_label(v: Verdict) -> &'static str {
     match v {
         Verdict::Ready => "✓ ready",
         Verdict::Almost => "◐ almost",
+        Verdict::Underway => "» underway",
         Verdict::NotYet => "· not-yet",
         Verdict::NotApplicable => "– n/a",
     }

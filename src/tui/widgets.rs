@@ -220,6 +220,9 @@ pub fn checklist(a: &Assessment, currency: &str, theme: &Theme) -> Vec<Line<'sta
         Span::raw("Verdict: "),
         Span::styled(verdict_label(a.verdict), theme.verdict(a.verdict)),
     ])];
+    if let Some(meaning) = a.verdict.explanation() {
+        lines.push(Line::from(meaning));
+    }
     if let Some(why) = &a.not_applicable_because {
         lines.push(Line::from(format!(
             "Not applicable: {why}. Readiness is assessed for prompting use cases that are not retired."

@@ -205,6 +205,7 @@ pub fn sample_history() -> Vec<ripen::git::history::HistoryEntry> {
             email: "james.okafor@example.com".to_owned(),
             time: at("2026-10-01T09:30:00+01:00"),
             summary: "claims-triage: add measurement 2026-09-30 (accuracy 0.83)".to_owned(),
+            body: String::new(),
             changes: vec![FieldChange::new(
                 "measurements",
                 FieldValue::None,
@@ -217,6 +218,7 @@ pub fn sample_history() -> Vec<ripen::git::history::HistoryEntry> {
             email: "ana.silva@example.com".to_owned(),
             time: at("2026-04-02T14:00:00+00:00"),
             summary: "claims-triage: stage Identify -> Collect".to_owned(),
+            body: "Pilot agreed with Claims Operations; start collecting examples.\n\nSigned-off-by: Ana Silva <ana.silva@example.com>".to_owned(),
             changes: vec![FieldChange::new(
                 "stage",
                 FieldValue::Name("Identify".to_owned()),
@@ -229,6 +231,7 @@ pub fn sample_history() -> Vec<ripen::git::history::HistoryEntry> {
             email: "james.okafor@example.com".to_owned(),
             time: at("2025-09-30T17:45:00+01:00"),
             summary: "Add claims triage".to_owned(),
+            body: String::new(),
             changes: vec![FieldChange::new(
                 "id",
                 FieldValue::None,

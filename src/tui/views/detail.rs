@@ -472,8 +472,13 @@ fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &
             )),
         ]),
         Line::from(safe(&e.summary)),
-        Line::from(""),
     ];
+    // The rest of the message: the justification, an override, trailers.
+    if !e.body.is_empty() {
+        lines.push(Line::from(""));
+        lines.extend(e.body.lines().map(|l| Line::from(safe(l))));
+    }
+    lines.push(Line::from(""));
     if e.changes.is_empty() {
         lines.push(Line::styled(
             "(no field changed: formatting only)",
