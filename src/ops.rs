@@ -115,23 +115,13 @@ pub fn init(dir: &Path, name: &str) -> Result<Initialized, CreateError> {
         return Err(CreateError::RegisterExists(state_dir.display().to_string()));
     }
     std::fs::create_dir_all(dir).map_err(io_at(dir))?;
-    let (repo_root, created_repo) = match Repository::discover(dir) {
-        Ok(repo) => {
-            let root = repo
-                .workdir()
-                .map(|w| w.components().collect::<PathBuf>())
-                .unwrap_or_else(|| repo.path().to_path_buf());
-            (root, false)
-        }
-        Err(_) => {
-            let repo = Repository::init(dir).map_err(crate::git::GitError::Git)?;
-            let root = repo
-                .workdir()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| dir.to_path_buf());
-            (root, true)
-        }
-    };
+    // Never nests a repository inside one, even one ripen cannot read.
+    let created_repo = crate::git::init_if_needed(dir)?;
+    let repo = Repository::discover(dir).map_err(crate::git::GitError::Git)?;
+    let repo_root = repo
+        .workdir()
+        .map(|w| w.components().collect::<PathBuf>())
+        .unwrap_or_else(|| repo.path().to_path_buf());
     let cases = state_dir.join(USE_CASES_DIR);
     // The folders this call makes, removed again (when still empty) if the
     // commit is refused, so that a refusal leaves nothing behind.

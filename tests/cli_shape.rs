@@ -59,7 +59,10 @@ fn each_command_lists_only_the_options_it_accepts() {
         (&["validate"], &["as-of", "format", "rev", "state"]),
         (&["ready"], &["all", "as-of", "format", "rev", "state"]),
         (&["list"], &["as-of", "format", "rev", "state"]),
-        (&["move"], &["as-of", "because", "override", "state"]),
+        (
+            &["move"],
+            &["as-of", "because", "no-verify", "override", "state"],
+        ),
         (&["fmt"], &["check", "state"]),
         (&["diff"], &["as-of", "format", "state"]),
         (&["history"], &["format", "rev", "state"]),

@@ -1468,7 +1468,8 @@ proptest! {
             } else {
                 prop_assert!(p.cursor.selected < p.visible.len());
             }
-            if p.filter.value() != before && !p.visible.is_empty() {
+            // A cleared filter keeps the use case that was selected.
+            if p.filter.value() != before && !p.filter.value().is_empty() && !p.visible.is_empty() {
                 prop_assert_eq!(p.cursor.selected, 0, "a new filter text selects the best match");
             }
             if let Some(i) = app.selected() {

@@ -690,16 +690,16 @@ fn a_missing_use_cases_folder_is_an_error() {
 // Case 8: the repository's signing and hooks -----------------------------------
 
 fn ssh_signing_repo() -> Option<(tempfile::TempDir, PathBuf, tempfile::TempDir)> {
+    if !terminal::machine_has("signing with an ssh key", &[terminal::Need::SshKeygen]) {
+        return None;
+    }
     let keys = tempfile::tempdir().unwrap();
     let key = keys.path().join("id_ed25519");
     let made = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-C", "lead", "-f"])
         .arg(&key)
         .status();
-    if !made.is_ok_and(|s| s.success()) {
-        eprintln!("ssh-keygen is not available; skipped");
-        return None;
-    }
+    assert!(made.is_ok_and(|s| s.success()), "ssh-keygen made no key");
     let (dir, state) = repo_with_shipped_state();
     let public = std::fs::read_to_string(keys.path().join("id_ed25519.pub")).unwrap();
     let allowed = keys.path().join("allowed_signers");
@@ -843,6 +843,12 @@ fn hooks_see_exactly_the_commit_and_may_edit_its_message() {
 /// the test in a private GNUPGHOME; git verifies the commit.
 #[test]
 fn commits_are_signed_with_openpgp_when_the_repository_asks() {
+    if !terminal::machine_has(
+        "commits_are_signed_with_openpgp_when_the_repository_asks",
+        &[terminal::Need::Gpg],
+    ) {
+        return;
+    }
     let home = tempfile::tempdir().unwrap();
     std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let gpg = |args: &[&str]| {
@@ -859,10 +865,10 @@ fn commits_are_signed_with_openpgp_when_the_repository_asks() {
         "sign",
         "never",
     ]);
-    if !made.as_ref().is_ok_and(|o| o.status.success()) {
-        eprintln!("gpg cannot make a key here; skipped");
-        return;
-    }
+    assert!(
+        made.as_ref().is_ok_and(|o| o.status.success()),
+        "gpg made no key: {made:?}"
+    );
     let (dir, state) = repo_with_shipped_state();
     git_ok(dir.path(), &["config", "commit.gpgsign", "true"]);
     git_ok(

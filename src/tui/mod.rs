@@ -357,7 +357,9 @@ fn run_editor(
     terminal.suspend();
     let status = editor_process(&editor, path, line).status();
     if let Err(e) = terminal.resume() {
-        return Err(format!("cannot take the terminal back from the editor: {e}"));
+        return Err(format!(
+            "cannot take the terminal back from the editor: {e}"
+        ));
     }
     match status {
         Ok(s) if s.success() => Ok(()),

@@ -24,6 +24,10 @@ pub enum Need {
     Pkill,
     /// The `git` command.
     Git,
+    /// `ssh-keygen` (OpenSSH's client tools), to make signing keys.
+    SshKeygen,
+    /// GnuPG, to make an OpenPGP signing key.
+    Gpg,
 }
 
 fn runs(program: &str, arg: &str) -> bool {
@@ -48,6 +52,8 @@ impl Need {
             }
             Need::Pkill => runs("pkill", "-V"),
             Need::Git => runs("git", "--version"),
+            Need::SshKeygen => runs("ssh-keygen", "-?"),
+            Need::Gpg => runs("gpg", "--version"),
         }
     }
 
@@ -58,6 +64,8 @@ impl Need {
             Need::Sshd => "OpenSSH (apt-get install openssh-server openssh-client)",
             Need::Pkill => "pkill (apt-get install procps)",
             Need::Git => "git (apt-get install git)",
+            Need::SshKeygen => "ssh-keygen (apt-get install openssh-client)",
+            Need::Gpg => "GnuPG (apt-get install gnupg)",
         }
     }
 }
