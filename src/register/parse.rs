@@ -427,9 +427,10 @@ pub(super) fn file<T>(
     match result {
         Ok((value, findings, text)) => {
             let mut ok = true;
-            for finding in findings {
+            let paths: Vec<&[super::Seg]> = findings.iter().map(|f| f.path.as_slice()).collect();
+            let positions = locate::locate_all(text, &paths);
+            for (finding, (line, column)) in findings.into_iter().zip(positions) {
                 ok &= finding.severity != Severity::Error;
-                let (line, column) = locate(text, &finding.path);
                 diagnostics.push(Diagnostic {
                     severity: finding.severity,
                     file: display.clone(),
