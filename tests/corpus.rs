@@ -1251,7 +1251,13 @@ fn a_mebibyte_of_warnings_loads_and_each_points_at_its_field() {
         // (the text is ASCII: a column is a byte).
         let at = &text[starts[d.line - 1] + d.column - 1..];
         let want = format!("\"{}\"", day(k + 1));
-        assert!(at.starts_with(&want), "warning {k} at {}:{}: {}", d.line, d.column, &at[..40]);
+        assert!(
+            at.starts_with(&want),
+            "warning {k} at {}:{}: {}",
+            d.line,
+            d.column,
+            &at[..40]
+        );
         if k + 1 >= long_line_from {
             assert_eq!(d.line, order[order.len() - 1].line);
         }

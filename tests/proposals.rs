@@ -23,7 +23,7 @@ use git2::{
     Time, Tree, build::CheckoutBuilder,
 };
 use ripen::diff::{FieldChange, FieldValue, Status};
-use ripen::git::proposals::{self, AcceptError, Accepted, Proposal};
+use ripen::git::proposals::{self, AcceptError, AcceptOptions, Accepted, Proposal};
 use ripen::model::{Date, Policy, Settings, Stage, UseCase, canonical};
 use ripen::register::Severity;
 use serde_json::{Value, json};
@@ -266,7 +266,23 @@ impl Fixture {
     }
 
     fn accept(&self, branch: &str, tip: Oid) -> Result<Accepted, AcceptError> {
-        proposals::accept(&self.state, branch, tip, Some(as_of()), today())
+        proposals::accept(
+            &self.state,
+            branch,
+            tip,
+            &AcceptOptions::default(),
+            Some(as_of()),
+            today(),
+        )
+    }
+
+    fn accept_with(
+        &self,
+        branch: &str,
+        tip: Oid,
+        options: &AcceptOptions,
+    ) -> Result<Accepted, AcceptError> {
+        proposals::accept(&self.state, branch, tip, options, Some(as_of()), today())
     }
 
     fn read(&self, repo_rel: &str) -> Option<Vec<u8>> {
@@ -305,6 +321,13 @@ impl Fixture {
     }
 }
 
+fn allow_other() -> AcceptOptions {
+    AcceptOptions {
+        allow_other_files: true,
+        override_reason: None,
+    }
+}
+
 fn signature(who: Who, minute: i64) -> Signature<'static> {
     Signature::new(who.0, who.1, &Time::new(T0 + minute * 60, 0)).unwrap()
 }
@@ -325,7 +348,13 @@ fn refused(fx: &Fixture, branch: &str, tip: Oid) -> AcceptError {
         .expect_err("accepting should be refused");
     assert_eq!(fx.observe(), before, "a refusal changed the repository");
     // The preview refuses the same way.
-    let preview = proposals::preview(&fx.state, branch, Some(as_of()), today());
+    let preview = proposals::preview(
+        &fx.state,
+        branch,
+        &AcceptOptions::default(),
+        Some(as_of()),
+        today(),
+    );
     assert!(preview.is_err(), "preview accepted what accept refused");
     assert_eq!(fx.observe(), before, "a preview changed the repository");
     err
@@ -518,9 +547,10 @@ fn remote_tracking_branches_are_listed() {
     assert_eq!(list[1].commits, 1);
     assert!(list[1].valid && list[1].mergeable);
     // And it can be accepted by that name.
+    let Accepted::Merged { commit } = fx.accept("origin/team/invoices", tip).unwrap();
     assert_eq!(
-        fx.accept("origin/team/invoices", tip).unwrap(),
-        Accepted::FastForward { to: tip }
+        fx.repo.find_commit(commit).unwrap().parent_id(1).unwrap(),
+        tip
     );
     assert!(fx.list().is_empty());
 }
@@ -590,7 +620,7 @@ fn hostile_branch_content_is_listed_without_harm() {
 // -------------------------------------------------------------- accepting
 
 #[test]
-fn accepting_by_fast_forward() {
+fn accepting_a_branch_ahead_of_head_is_a_merge_commit_by_the_accepter() {
     let fx = Fixture::new();
     let old_head = fx.head();
     let tip = fx.claims_update();
@@ -609,8 +639,14 @@ fn accepting_by_fast_forward() {
     let listed = fx.list();
     assert_eq!(listed[0].tip, tip);
 
-    let preview = proposals::preview(&fx.state, BRANCH, Some(as_of()), today()).unwrap();
-    assert!(preview.fast_forward);
+    let preview = proposals::preview(
+        &fx.state,
+        BRANCH,
+        &AcceptOptions::default(),
+        Some(as_of()),
+        today(),
+    )
+    .unwrap();
     assert_eq!(preview.head, old_head);
     assert_eq!(preview.into, "refs/heads/main");
     assert_eq!(
@@ -622,9 +658,27 @@ fn accepting_by_fast_forward() {
         ]
     );
 
-    let done = fx.accept(BRANCH, listed[0].tip).unwrap();
-    assert_eq!(done, Accepted::FastForward { to: tip });
-    assert_eq!(fx.head(), tip);
+    // Never a fast-forward: git would move main to the branch's last
+    // commit, and nothing would record who accepted it.
+    let Accepted::Merged { commit } = fx.accept(BRANCH, listed[0].tip).unwrap();
+    assert_eq!(fx.head(), commit);
+    let merge = fx.repo.find_commit(commit).unwrap();
+    assert_eq!(merge.parent_ids().collect::<Vec<_>>(), vec![old_head, tip]);
+    assert_eq!(merge.tree_id(), fx.repo.find_commit(tip).unwrap().tree_id());
+    assert_eq!(merge.author().name(), Ok(NAME), "authored by the accepter");
+    assert_eq!(merge.author().email(), Ok(EMAIL));
+    let message = merge.message().unwrap();
+    assert!(
+        message.starts_with("Accept proposal team/claims-update: "),
+        "{message}"
+    );
+    for change in [
+        "claims-triage: stage Identify -> Collect",
+        "new-case added",
+        "invoices removed",
+    ] {
+        assert!(message.contains(change), "{change} missing: {message}");
+    }
     assert_eq!(
         fx.repo.head().unwrap().name().unwrap(),
         "refs/heads/main",
@@ -666,10 +720,7 @@ fn accepting_by_merge_commit() {
     assert!(listed[0].mergeable);
     assert_eq!(listed[0].base, seed);
 
-    let done = fx.accept(BRANCH, listed[0].tip).unwrap();
-    let Accepted::Merged { commit } = done else {
-        panic!("expected a merge, got {done:?}")
-    };
+    let Accepted::Merged { commit } = fx.accept(BRANCH, listed[0].tip).unwrap();
     assert_eq!(fx.head(), commit);
     let merge = fx.repo.find_commit(commit).unwrap();
     assert_eq!(merge.parent_ids().collect::<Vec<_>>(), vec![ours, tip]);
@@ -714,8 +765,16 @@ fn an_executable_bit_and_a_new_folder_are_written() {
     );
     // A non-register file under state/ still changes the state directory.
     fx.branch("tools", tip);
-    assert_eq!(branches(&fx.list()), vec!["tools"]);
-    fx.accept("tools", tip).unwrap();
+    let listed = fx.list();
+    assert_eq!(branches(&listed), vec!["tools"]);
+    assert_eq!(
+        listed[0].other_files[0].describe(),
+        "state/tools/check.sh (not a register file, executable)"
+    );
+    // Refused unless the user says the other files are reviewed.
+    let err = refused(&fx, "tools", tip);
+    assert!(matches!(err, AcceptError::OtherFiles { .. }), "{err}");
+    fx.accept_with("tools", tip, &allow_other()).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -835,12 +894,16 @@ fn refuses_a_proposal_that_changes_files_outside_the_state_directory() {
     let listed = fx.list();
     assert_eq!(branches(&listed), vec!["team/mixed"]);
     assert_eq!(listed[0].files_outside_state, 1);
+    assert_eq!(listed[0].other_files.len(), 1);
     let err = refused(&fx, "team/mixed", tip);
-    assert!(matches!(err, AcceptError::OutsideState { .. }), "{err}");
+    assert!(matches!(err, AcceptError::OtherFiles { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("changes files outside state"), "{msg}");
-    assert!(msg.contains("src/main.rs"), "{msg}");
-    assert!(msg.contains("accept it with git"), "{msg}");
+    assert!(msg.contains("not register files"), "{msg}");
+    assert!(
+        msg.contains("src/main.rs (outside the state directory)"),
+        "{msg}"
+    );
+    assert!(msg.contains("--allow-other-files"), "{msg}");
 }
 
 #[test]
@@ -908,7 +971,7 @@ fn refuses_other_unsafe_states() {
     assert!(
         matches!(
             err,
-            AcceptError::Invalid { .. } | AcceptError::Unsupported { .. }
+            AcceptError::Invalid { .. } | AcceptError::OtherFiles { .. }
         ),
         "{err}"
     );
@@ -932,8 +995,16 @@ fn a_link_elsewhere_under_state_is_refused_unwritten() {
     );
     fx.branch("team/link", link);
     let err = refused(&fx, "team/link", link);
+    assert!(matches!(err, AcceptError::OtherFiles { .. }), "{err}");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    // Even with other files allowed, ripen writes only regular files.
+    let before = fx.observe();
+    let err = fx
+        .accept_with("team/link", link, &allow_other())
+        .unwrap_err();
     assert!(matches!(err, AcceptError::Unsupported { .. }), "{err}");
     assert!(err.to_string().contains("symbolic link"), "{err}");
+    assert_eq!(fx.observe(), before);
 }
 
 // ------------------------------------------------------------ the binary
@@ -991,6 +1062,7 @@ fn cli_json_shape() {
             "files_outside_state",
             "last_commit_time",
             "mergeable",
+            "other_files",
             "ref",
             "tip",
             "valid"
@@ -1089,7 +1161,7 @@ fn cli_text_and_accept() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout
-            .starts_with("Accepting would fast-forward main from "),
+            .starts_with("Accepting would merge team/claims-update ("),
         "{}",
         out.stdout
     );
@@ -1115,16 +1187,38 @@ fn cli_text_and_accept() {
         .checkout_head(Some(CheckoutBuilder::new().force()))
         .unwrap();
 
-    // With --yes: done.
-    let out = ripen(&fx.root, &["proposals", "accept", BRANCH, "--yes"]);
+    // --tip pins what was reviewed: refused when the branch moved.
+    let mut u = case("Claims triage");
+    u.stage = Stage::Retired;
+    let moved = fx.commit_on(tip, &[(CLAIMS, Some(&text(&u)))], "Retire", BOB, 30);
+    fx.branch(BRANCH, moved);
+    let before = fx.observe();
+    let out = ripen(
+        &fx.root,
+        &["proposals", "accept", BRANCH, "--tip", short, "--yes"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("moved since it was listed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fx.observe(), before);
+    fx.branch(BRANCH, tip);
+
+    // With --yes and the reviewed tip: done, as a merge commit.
+    let out = ripen(
+        &fx.root,
+        &["proposals", "accept", BRANCH, "--tip", short, "--yes"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stdout
-            .contains(&format!("Accepted: main is now at {short}.")),
+        out.stdout.contains("Accepted: merge commit "),
         "{}",
         out.stdout
     );
-    assert_eq!(fx.head(), tip);
+    let merge = fx.repo.find_commit(fx.head()).unwrap();
+    assert_eq!(merge.parent_id(1).unwrap(), tip);
     assert_eq!(fx.statuses(), Vec::<String>::new());
     let out = ripen(&fx.root, &["proposals"]);
     assert!(out.stdout.starts_with("No proposals"), "{}", out.stdout);

@@ -841,8 +841,9 @@ fn format_characters_are_escaped_so_columns_never_shift() {
     }
     // The ones a title is likely to carry, in a title on every screen.
     let mut u = shipped_use_case("contract-review");
-    u.title = "Zero\u{200b}width\u{061c}\u{2028}\u{2029}\u{feff}\u{ad}\u{e0041}\u{2060}\u{2064}\u{fe0f}x"
-        .to_owned();
+    u.title =
+        "Zero\u{200b}width\u{061c}\u{2028}\u{2029}\u{feff}\u{ad}\u{e0041}\u{2060}\u{2064}\u{fe0f}x"
+            .to_owned();
     let register = register_of(&[("shifty", &u)]);
     let data = || Data::new(register.clone(), repo(), None);
     for app in all_screens(data, 40) {

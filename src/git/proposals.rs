@@ -81,9 +81,12 @@ pub struct Proposal {
     /// Whether the branch merges into HEAD without conflict (always true
     /// when it can be fast-forwarded).
     pub mergeable: bool,
-    /// How many files the branch changes outside the state directory
-    /// (a proposal that does cannot be accepted by ripen).
+    /// How many files the branch changes outside the state directory.
     pub files_outside_state: usize,
+    /// Every file the branch changes (merge base to tip) that is not a
+    /// register file: other files in the state directory, files outside
+    /// it. Accepting such a proposal needs `--allow-other-files`.
+    pub other_files: Vec<ChangedFile>,
     /// What the branch changes: the merge base's register to the tip's.
     pub changes: RegisterDiff,
     /// The branch's tip, to pass to [`accept`] as the expected tip.
@@ -92,6 +95,137 @@ pub struct Proposal {
     /// The merge base of the tip and HEAD.
     #[serde(serialize_with = "oid")]
     pub base: Oid,
+}
+
+/// Where a file a proposal changes stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileClass {
+    /// A use-case file, `register.ron` or `policy.ron`.
+    Register,
+    /// Another file inside the state directory.
+    InState,
+    /// A file outside the state directory.
+    Outside,
+}
+
+/// What makes a file a proposal changes worth a second look, beyond not
+/// being a register file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFlag {
+    /// `.gitattributes`: can hide later changes from `git diff` and `git
+    /// log -p` (`-diff`), or change how files are checked out.
+    Gitattributes,
+    /// `.gitignore`: can hide new files (a new use case) from `git status`.
+    Gitignore,
+    /// An executable file.
+    Executable,
+    /// A symbolic link.
+    Symlink,
+    /// A submodule.
+    Submodule,
+}
+
+impl FileFlag {
+    /// How the flag is named to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileFlag::Gitattributes => ".gitattributes",
+            FileFlag::Gitignore => ".gitignore",
+            FileFlag::Executable => "executable",
+            FileFlag::Symlink => "symbolic link",
+            FileFlag::Submodule => "submodule",
+        }
+    }
+}
+
+/// One file a proposal changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangedFile {
+    /// The path, relative to the repository.
+    pub path: String,
+    /// Register file, other file in the state directory, or outside it.
+    pub class: FileClass,
+    /// What kind of file it is, when that matters (empty for most).
+    pub flags: Vec<FileFlag>,
+}
+
+impl ChangedFile {
+    /// `path (not a register file; .gitignore, executable)`: how the file
+    /// is named in lists, sanitized.
+    pub fn describe(&self) -> String {
+        let mut what = vec![match self.class {
+            FileClass::Register => "register file",
+            FileClass::InState => "not a register file",
+            FileClass::Outside => "outside the state directory",
+        }];
+        what.extend(self.flags.iter().map(|f| f.label()));
+        format!("{} ({})", sanitize(&self.path), what.join(", "))
+    }
+}
+
+/// Classifies `path` (relative to the repository; `mode` its git mode in
+/// the tip, if it is there) against the state directory `state_rel`.
+pub fn classify(state_rel: &str, path: &str, mode: Option<FileMode>) -> ChangedFile {
+    let in_state_dir = in_state(state_rel, path);
+    let rel = if state_rel.is_empty() {
+        path
+    } else {
+        path.strip_prefix(state_rel)
+            .map_or(path, |r| r.trim_start_matches('/'))
+    };
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mut flags = Vec::new();
+    if name.eq_ignore_ascii_case(".gitattributes") {
+        flags.push(FileFlag::Gitattributes);
+    }
+    if name.eq_ignore_ascii_case(".gitignore") {
+        flags.push(FileFlag::Gitignore);
+    }
+    match mode {
+        Some(FileMode::BlobExecutable) => flags.push(FileFlag::Executable),
+        Some(FileMode::Link) => flags.push(FileFlag::Symlink),
+        Some(FileMode::Commit) => flags.push(FileFlag::Submodule),
+        _ => {}
+    }
+    let class = if !in_state_dir {
+        FileClass::Outside
+    } else if flags.is_empty() && register::FileKind::of(rel).is_some() {
+        FileClass::Register
+    } else {
+        FileClass::InState
+    };
+    ChangedFile {
+        path: path.to_owned(),
+        class,
+        flags,
+    }
+}
+
+/// Every file `from` and `to` differ in that is not a register file,
+/// classified, in path order.
+fn other_files(
+    repo: &Repository,
+    from: &Tree<'_>,
+    to: &Tree<'_>,
+    state_rel: &str,
+) -> Result<Vec<ChangedFile>, git2::Error> {
+    let mut opts = DiffOptions::new();
+    opts.include_typechange(true);
+    let diff = repo.diff_tree_to_tree(Some(from), Some(to), Some(&mut opts))?;
+    let mut out: Vec<ChangedFile> = Vec::new();
+    for delta in diff.deltas() {
+        let mode = (delta.status() != Delta::Deleted).then(|| delta.new_file().mode());
+        for p in delta_paths(&delta) {
+            let f = classify(state_rel, &p, mode);
+            if f.class != FileClass::Register && !out.iter().any(|o| o.path == f.path) {
+                out.push(f);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
 }
 
 impl Proposal {
@@ -112,15 +246,32 @@ fn oid<S: serde::Serializer>(id: &Oid, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&id.to_string())
 }
 
-/// What accepting did.
+/// How to accept a proposal; the default refuses what needs a decision.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AcceptOptions {
+    /// Accept a proposal that changes files other than register files
+    /// (the user has reviewed them).
+    pub allow_other_files: bool,
+    /// Why use cases that are not ready may move into FineTune (as `>`'s
+    /// override confirmation); recorded in the merge commit.
+    pub override_reason: Option<String>,
+}
+
+/// A move into FineTune that readiness does not support.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Override {
+    /// The use case.
+    pub id: String,
+    /// Why readiness does not support it (as [`crate::change::override_needed`] says).
+    pub why: String,
+}
+
+/// What accepting did: the merge commit made on the current branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accepted {
-    /// The current branch was moved forward to the proposal's tip.
-    FastForward {
-        /// The tip it now points to.
-        to: Oid,
-    },
-    /// A merge commit was made on the current branch.
+    /// A merge commit was made on the current branch (always, even when
+    /// the branch could be fast-forwarded: the commit records who accepted
+    /// the proposal, and when).
     Merged {
         /// The merge commit.
         commit: Oid,
@@ -183,6 +334,32 @@ pub enum AcceptError {
         state: String,
         /// The files, relative to the repository.
         paths: Vec<String>,
+    },
+    /// The branch changes files that are not register files, and
+    /// `allow_other_files` was not given.
+    #[error(
+        "{} changes files that are not register files: {}; review them, then accept with --allow-other-files (or merge it with git)",
+        sanitize(.branch),
+        list_files(.files)
+    )]
+    OtherFiles {
+        /// The branch.
+        branch: String,
+        /// The files.
+        files: Vec<ChangedFile>,
+    },
+    /// The proposal moves use cases into FineTune that are not ready, and
+    /// no override reason was given.
+    #[error(
+        "{} moves into FineTune what readiness does not support: {}; pass --override REASON to accept it anyway (the override and its reason are recorded)",
+        sanitize(.branch),
+        .moves.iter().map(|m| format!("{} ({})", sanitize(&m.id), m.why)).collect::<Vec<_>>().join("; ")
+    )]
+    NeedsOverride {
+        /// The branch.
+        branch: String,
+        /// The moves that override readiness.
+        moves: Vec<Override>,
     },
     /// The branch holds something other than regular files, or a name
     /// that cannot be written safely.
@@ -296,7 +473,6 @@ fn short(id: &Oid) -> String {
 
 fn describe(a: &Accepted) -> String {
     match a {
-        Accepted::FastForward { to } => format!("fast-forwarded to {}", short(to)),
         Accepted::Merged { commit } => format!("merge commit {}", short(commit)),
     }
 }
@@ -311,6 +487,20 @@ fn list_paths(paths: &[String]) -> String {
         .collect();
     if paths.len() > SHOWN {
         out.push(format!("and {} more", paths.len() - SHOWN));
+    }
+    out.join(", ")
+}
+
+/// At most five files, described, then how many more.
+fn list_files(files: &[ChangedFile]) -> String {
+    const SHOWN: usize = 5;
+    let mut out: Vec<String> = files
+        .iter()
+        .take(SHOWN)
+        .map(ChangedFile::describe)
+        .collect();
+    if files.len() > SHOWN {
+        out.push(format!("and {} more", files.len() - SHOWN));
     }
     out.join(", ")
 }
@@ -454,11 +644,32 @@ fn short_name(reference: &str) -> Option<&str> {
 /// `as_of` is the `--as-of` date; without it HEAD's `register.ron` `as_of`,
 /// else `today`, is used for both sides of every proposal.
 pub fn list(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Vec<Proposal>, GitError> {
+    scan(state_dir, as_of, today).map(|l| l.proposals)
+}
+
+/// The proposals, and the references that were skipped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    /// As [`list`] returns them.
+    pub proposals: Vec<Proposal>,
+    /// One warning per reference that could not be read (an invalid name,
+    /// a branch pointing at a missing commit or tree), as git warns and
+    /// goes on.
+    pub skipped: Vec<String>,
+}
+
+/// [`list`], also saying which references were skipped and why: one
+/// broken reference never hides the others.
+pub fn scan(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Listing, GitError> {
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let state_rel = located.state_rel.as_str();
+    let mut skipped = Vec::new();
     let Some(head) = head_commit(repo)? else {
-        return Ok(Vec::new());
+        return Ok(Listing {
+            proposals: Vec::new(),
+            skipped,
+        });
     };
     let head_tree = head.tree()?;
     let date = evaluation_date(repo, &head_tree, state_rel, as_of, today);
@@ -468,32 +679,66 @@ pub fn list(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Vec<Pr
         .and_then(|r| r.symbolic_target().ok().flatten().map(str::to_owned));
 
     let mut names = Vec::new();
-    for r in repo.references()? {
-        let r = r?;
-        if r.kind() != Some(ReferenceType::Direct) {
-            continue; // refs/remotes/origin/HEAD and the like
+    for glob in ["refs/heads/*", "refs/remotes/*"] {
+        let refs = match repo.references_glob(glob) {
+            Ok(r) => r,
+            Err(e) => {
+                skipped.push(format!("cannot list {glob}: {}", e.message()));
+                continue;
+            }
+        };
+        for r in refs {
+            let r = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    skipped.push(format!("skipped a reference: {}", e.message()));
+                    continue;
+                }
+            };
+            if r.kind() != Some(ReferenceType::Direct) {
+                continue; // refs/remotes/origin/HEAD and the like
+            }
+            // A name that is not UTF-8 could not be given back to `accept`.
+            let Ok(name) = r.name() else {
+                skipped.push(format!(
+                    "skipped {}: the name is not UTF-8",
+                    String::from_utf8_lossy(r.name_bytes())
+                ));
+                continue;
+            };
+            if short_name(name).is_none() || current.as_deref() == Some(name) {
+                continue;
+            }
+            names.push(name.to_owned());
         }
-        // A name that is not UTF-8 could not be given back to `accept`.
-        let Ok(name) = r.name() else { continue };
-        if short_name(name).is_none() || current.as_deref() == Some(name) {
-            continue;
-        }
-        names.push(name.to_owned());
     }
     names.sort();
+    names.dedup();
 
     let mut out = Vec::new();
     let mut cache = register::ParseCache::default();
     for name in names {
-        let reference = repo.find_reference(&name)?;
-        let Ok(tip) = reference.peel_to_commit() else {
-            continue; // a branch pointing at something other than a commit
+        let tip = repo
+            .find_reference(&name)
+            .and_then(|r| r.peel_to_commit())
+            .and_then(|c| c.tree().map(|_| c));
+        let tip = match tip {
+            Ok(t) => t,
+            Err(e) => {
+                skipped.push(format!("skipped {name}: {}", e.message()));
+                continue;
+            }
         };
-        if let Some(p) = proposal(repo, &head, &tip, &name, state_rel, date, &mut cache)? {
-            out.push(p);
+        match proposal(repo, &head, &tip, &name, state_rel, date, &mut cache) {
+            Ok(Some(p)) => out.push(p),
+            Ok(None) => {}
+            Err(e) => skipped.push(format!("skipped {name}: {}", e.message())),
         }
     }
-    Ok(out)
+    Ok(Listing {
+        proposals: out,
+        skipped,
+    })
 }
 
 fn proposal(
@@ -545,6 +790,7 @@ fn proposal(
     let after = register_cached(repo, &tip_tree, state_rel, &branch, date, cache);
     let mergeable = base == head.id() || !repo.merge_commits(head, tip, None)?.has_conflicts();
     let files_outside_state = outside_state(repo, &base_tree, &tip_tree, state_rel)?.len();
+    let other_files = other_files(repo, &base_tree, &tip_tree, state_rel)?;
     Ok(Some(Proposal {
         branch,
         reference: reference.to_owned(),
@@ -554,6 +800,7 @@ fn proposal(
         valid: after.errors() == 0,
         mergeable,
         files_outside_state,
+        other_files,
         changes: diff::diff(&before, &after),
         diagnostics: after.diagnostics,
         tip: tip.id(),
@@ -574,8 +821,6 @@ pub struct Preview {
     pub tip: Oid,
     /// The merge base.
     pub base: Oid,
-    /// Whether it would be a fast-forward (else a merge commit).
-    pub fast_forward: bool,
     /// The merge commit's message (empty for a fast-forward).
     pub message: String,
     /// The files that would change in the working tree and the index,
@@ -583,6 +828,12 @@ pub struct Preview {
     pub files: Vec<String>,
     /// What the proposal changes (merge base to tip).
     pub changes: RegisterDiff,
+    /// The files the proposal changes that are not register files
+    /// (accepted only with [`AcceptOptions::allow_other_files`]).
+    pub other_files: Vec<ChangedFile>,
+    /// The moves into FineTune that override readiness (accepted only
+    /// with [`AcceptOptions::override_reason`]).
+    pub overrides: Vec<Override>,
 }
 
 /// One file to bring to its accepted state.
@@ -636,6 +887,7 @@ fn plan(
     branch: &str,
     reference: &str,
     tip: Oid,
+    options: &AcceptOptions,
     as_of: Option<Date>,
     today: Date,
 ) -> Result<Plan, AcceptError> {
@@ -662,12 +914,11 @@ fn plan(
     let base_tree = repo.find_commit(base)?.tree()?;
     let tip_tree = tip.tree()?;
 
-    let outside = outside_state(repo, &base_tree, &tip_tree, state_rel)?;
-    if !outside.is_empty() {
-        return Err(AcceptError::OutsideState {
+    let other_files = other_files(repo, &base_tree, &tip_tree, state_rel)?;
+    if !other_files.is_empty() && !options.allow_other_files {
+        return Err(AcceptError::OtherFiles {
             branch: branch.to_owned(),
-            state: state_rel.to_owned(),
-            paths: outside,
+            files: other_files,
         });
     }
 
@@ -683,9 +934,14 @@ fn plan(
     let before = register_of(repo, &base_tree, state_rel, &short(&base), date);
     let changes = diff::diff(&before, &after);
 
-    let fast_forward = base == head.id();
-    let (tree, message) = if fast_forward {
-        (tip_tree.id(), String::new())
+    // Never a fast-forward: the merge commit records who accepted what.
+    let ((tree, merged_reg), mut message) = if base == head.id() {
+        let into_short = into.strip_prefix("refs/heads/").unwrap_or(&into);
+        let merged_reg = register_of(repo, &tip_tree, state_rel, "merged", date);
+        (
+            (tip_tree.id(), merged_reg),
+            merge_message(label, into_short, &tip.id(), &changes),
+        )
     } else {
         let mut merged = repo.merge_commits(&head, &tip, None)?;
         if merged.has_conflicts() {
@@ -714,8 +970,34 @@ fn plan(
             });
         }
         let into_short = into.strip_prefix("refs/heads/").unwrap_or(&into);
-        (tree, merge_message(label, into_short, &tip.id(), &changes))
+        (
+            (tree, merged_reg),
+            merge_message(label, into_short, &tip.id(), &changes),
+        )
     };
+
+    // Moves into FineTune, judged as `>` judges them, with HEAD's policy.
+    let head_reg = register_of(repo, &head_tree, state_rel, "HEAD", date);
+    let overrides = overrides(&head_reg, &merged_reg, date);
+    if !overrides.is_empty() {
+        let reason = options
+            .override_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let Some(reason) = reason else {
+            return Err(AcceptError::NeedsOverride {
+                branch: branch.to_owned(),
+                moves: overrides,
+            });
+        };
+        message.push('\n');
+        for o in &overrides {
+            message.push_str(&override_line(&o.id, &o.why));
+            message.push('\n');
+        }
+        message.push_str(&format!("Override reason: {}\n", sanitize(reason)));
+    }
 
     // The files that change between HEAD and the accepted tree.
     let new_tree = repo.find_tree(tree)?;
@@ -726,7 +1008,7 @@ fn plan(
     for delta in diff.deltas() {
         let paths = delta_paths(&delta);
         let path = paths.first().cloned().unwrap_or_default();
-        if paths.iter().any(|p| !in_state(state_rel, p)) {
+        if !options.allow_other_files && paths.iter().any(|p| !in_state(state_rel, p)) {
             // Cannot happen: the branch changes nothing outside the state
             // directory, so neither does the accepted tree.
             return Err(AcceptError::OutsideState {
@@ -779,14 +1061,52 @@ fn plan(
             head: head.id(),
             tip: tip.id(),
             base,
-            fast_forward,
             message,
             files: updates.iter().map(|u| u.repo_rel.clone()).collect(),
             changes,
+            other_files,
+            overrides,
         },
         tree,
         updates,
     })
+}
+
+/// The line a merge commit carries for each move that overrides
+/// readiness; the quarterly report looks for it.
+pub fn override_line(id: &str, why: &str) -> String {
+    format!(
+        "Readiness override: {} moved to FineTune although {why}.",
+        sanitize(id)
+    )
+}
+
+/// The use cases that are in FineTune in `merged` but not in `head`, and
+/// whose readiness (their accepted content at their HEAD stage, under
+/// HEAD's policy) is not `ready`.
+fn overrides(head: &Register, merged: &Register, date: Date) -> Vec<Override> {
+    use crate::model::Stage;
+    let policy = head.effective_policy();
+    let mut out = Vec::new();
+    for e in &merged.use_cases {
+        if e.use_case.stage != Stage::FineTune {
+            continue;
+        }
+        let before = head.get(e.id.as_str()).map(|h| h.use_case.stage);
+        if before == Some(Stage::FineTune) {
+            continue;
+        }
+        let mut u = e.use_case.clone();
+        u.stage = before.unwrap_or(Stage::Identify);
+        let assessment = crate::readiness::assess(&u, &policy, date);
+        if let Some(why) = crate::change::override_needed(&u, Stage::FineTune, &assessment) {
+            out.push(Override {
+                id: e.id.as_str().to_owned(),
+                why,
+            });
+        }
+    }
+    out
 }
 
 /// The files under the state directory that `git status` would list.
@@ -815,6 +1135,7 @@ fn state_display(state_rel: &str) -> String {
 pub fn preview(
     state_dir: &Path,
     branch: &str,
+    options: &AcceptOptions,
     as_of: Option<Date>,
     today: Date,
 ) -> Result<Preview, AcceptError> {
@@ -837,6 +1158,7 @@ pub fn preview(
         branch,
         &reference,
         tip,
+        options,
         as_of,
         today,
     )?;
@@ -941,6 +1263,7 @@ pub fn accept(
     state_dir: &Path,
     branch: &str,
     expected_tip: Oid,
+    options: &AcceptOptions,
     as_of: Option<Date>,
     today: Date,
 ) -> Result<Accepted, AcceptError> {
@@ -966,7 +1289,9 @@ pub fn accept(
             now,
         });
     }
-    let plan = plan(repo, state_rel, branch, &reference, now, as_of, today)?;
+    let plan = plan(
+        repo, state_rel, branch, &reference, now, options, as_of, today,
+    )?;
     let dirty = uncommitted(repo, state_rel)?;
     if !dirty.is_empty() {
         return Err(AcceptError::Uncommitted {
@@ -989,22 +1314,32 @@ pub fn accept(
         });
     }
 
+    // Nor may the index hold something else staged for them: it would be
+    // replaced, or committed with the proposal.
+    let index = repo.index()?;
+    for u in &plan.updates {
+        let staged = index.get_path(Path::new(&u.repo_rel), 0).map(|e| e.id);
+        if staged != u.old {
+            return Err(AcceptError::Uncommitted {
+                state: state_display(state_rel),
+                paths: vec![format!("{} (staged)", u.repo_rel)],
+            });
+        }
+    }
+    drop(index);
+
     let p = &plan.preview;
-    let new_head = if p.fast_forward {
-        p.tip
-    } else {
-        let tree = repo.find_tree(plan.tree)?;
-        let head = repo.find_commit(p.head)?;
-        let tip = repo.find_commit(p.tip)?;
-        repo.commit(
-            None,
-            &signature,
-            &signature,
-            &p.message,
-            &tree,
-            &[&head, &tip],
-        )?
-    };
+    let tree = repo.find_tree(plan.tree)?;
+    let head = repo.find_commit(p.head)?;
+    let tip = repo.find_commit(p.tip)?;
+    let new_head = repo.commit(
+        None,
+        &signature,
+        &signature,
+        &p.message,
+        &tree,
+        &[&head, &tip],
+    )?;
 
     let mut created_dirs: Vec<PathBuf> = Vec::new();
     let mut written = 0usize;
@@ -1036,11 +1371,7 @@ pub fn accept(
                 }
             }
         }
-        let message = if p.fast_forward {
-            format!("merge {}: Fast-forward (ripen)", sanitize(&p.branch))
-        } else {
-            format!("merge {} (ripen)", sanitize(&p.branch))
-        };
+        let message = format!("merge {} (ripen)", sanitize(&p.branch));
         repo.reference_matching(&p.into, new_head, true, p.head, &message)
             .map_err(|e| match e.code() {
                 ErrorCode::Modified | ErrorCode::Exists => AcceptError::HeadMoved,
@@ -1061,11 +1392,7 @@ pub fn accept(
         return Err(e);
     }
 
-    let accepted = if p.fast_forward {
-        Accepted::FastForward { to: new_head }
-    } else {
-        Accepted::Merged { commit: new_head }
-    };
+    let accepted = Accepted::Merged { commit: new_head };
     update_index(repo, &root, &plan.updates)
         .map_err(|why| AcceptError::IndexNotUpdated { accepted, why })?;
     Ok(accepted)

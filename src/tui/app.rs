@@ -382,6 +382,9 @@ pub enum Dialog {
         tip: git2::Oid,
         /// What accepting does, one line per item.
         summary: Vec<String>,
+        /// Whether the proposal changes files other than register files
+        /// (each named in the summary): confirming accepts them too.
+        other_files: bool,
     },
     /// An external edit produced a file with errors.
     EditFailed {
@@ -431,6 +434,8 @@ pub enum Effect {
         branch: String,
         /// Its tip when it was listed.
         tip: git2::Oid,
+        /// What the user confirmed (the other files the dialog named).
+        options: crate::git::proposals::AcceptOptions,
     },
     /// Open a use case in the external editor (`edited`: an earlier copy to reopen).
     Edit {
@@ -1184,6 +1189,9 @@ impl App {
         if !p.mergeable {
             summary.push("it conflicts with HEAD: accepting will be refused".to_owned());
         }
+        for f in &p.other_files {
+            summary.push(format!("ALSO CHANGES {}", f.describe()));
+        }
         for u in p
             .changes
             .use_cases
@@ -1196,6 +1204,7 @@ impl App {
             branch: p.branch.clone(),
             tip: p.tip,
             summary,
+            other_files: !p.other_files.is_empty(),
         });
     }
 
@@ -1480,11 +1489,20 @@ impl App {
                 }
                 _ => {}
             },
-            Dialog::Accept { branch, tip, .. } => match action {
+            Dialog::Accept {
+                branch,
+                tip,
+                other_files,
+                ..
+            } => match action {
                 Action::Yes => {
                     let effect = Effect::Accept {
                         branch: branch.clone(),
                         tip: *tip,
+                        options: crate::git::proposals::AcceptOptions {
+                            allow_other_files: *other_files,
+                            override_reason: None,
+                        },
                     };
                     self.dialog = None;
                     return vec![effect];

@@ -232,17 +232,23 @@ fn perform(
             Vec::new()
         }
         Effect::Edit { index, edited } => edit(app, terminal, source, index, edited),
-        Effect::Accept { branch, tip } => {
+        Effect::Accept {
+            branch,
+            tip,
+            options,
+        } => {
             let result = {
                 let _guard = SAVING.lock();
-                git::proposals::accept(&source.state_dir, &branch, tip, source.as_of, source.today)
+                git::proposals::accept(
+                    &source.state_dir,
+                    &branch,
+                    tip,
+                    &options,
+                    source.as_of,
+                    source.today,
+                )
             };
             let outcome = match result {
-                Ok(git::proposals::Accepted::FastForward { to }) => Ok(format!(
-                    "accepted {}: fast-forwarded to {}",
-                    crate::text::sanitize(&branch),
-                    &to.to_string()[..7]
-                )),
                 Ok(git::proposals::Accepted::Merged { commit }) => Ok(format!(
                     "accepted {}: merge commit {}",
                     crate::text::sanitize(&branch),
