@@ -109,8 +109,8 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
         Some(Command::Import(args)) => super::import::import(&cli, today, env, args),
         Some(Command::Export(args)) => super::import::export(&cli, today, env, args),
         Some(Command::Proposals(args)) => super::proposals::run(&cli, today, env, args),
-        Some(Command::Review(args)) => super::review::review(&cli, env, args),
-        Some(Command::Report(args)) => super::review::report(&cli, env, args),
+        Some(Command::Review(args)) => super::review::review(&cli, today, env, args),
+        Some(Command::Report(args)) => super::review::report(&cli, today, env, args),
     }
 }
 

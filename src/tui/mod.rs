@@ -148,7 +148,9 @@ fn event_loop(
                     app.proposals_loaded(result);
                 }
                 app::Load::ReviewTags => {
-                    let result = git::review::reviews(&source.state_dir).map_err(|e| e.to_string());
+                    let result = git::review::reviews(&source.state_dir, source.today)
+                        .map(|r| r.tags)
+                        .map_err(|e| e.to_string());
                     app.review_tags_loaded(result);
                 }
                 app::Load::Report(tag) => {
@@ -158,6 +160,7 @@ fn event_loop(
                         Some(&since),
                         source.rev.as_deref(),
                         source.as_of,
+                        source.today,
                     )
                     .map(|b| b.report)
                     .map_err(|e| e.to_string());
