@@ -1450,6 +1450,31 @@ fn a_move_into_fine_tune_that_is_not_ready_needs_an_override_reason() {
         "{message}"
     );
     assert_eq!(merge.author().name(), Ok(NAME));
+
+    // The quarterly report flags the move: made with an override.
+    let out = ripen(
+        &fx.root,
+        &["report", "--since", "HEAD^1", "--format", "json"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let change = &v["stage_changes"][0];
+    assert_eq!(change["id"], json!("claims-triage"));
+    assert_eq!(change["to"], json!("FineTune"));
+    assert_eq!(change["override_recorded"], json!(true));
+    assert!(
+        change["unready"]
+            .as_str()
+            .unwrap()
+            .contains("readiness is `")
+    );
+    let out = ripen(&fx.root, &["report", "--since", "HEAD^1"]);
+    assert!(
+        out.stdout
+            .contains("**FLAGGED: made with a readiness override; without passing readiness"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -1033,10 +1033,20 @@ fn markdown_has_the_sections_and_no_control_characters() {
     let summary = quarterly::summary(&built.report);
     assert!(summary.contains("went from 7 to 7 use cases"), "{summary}");
     assert!(summary.contains("USD 25,000 measured"), "{summary}");
+    // A move into FineTune that readiness does not support is flagged.
     assert!(
-        md.contains("- Alpha assistant (alpha): Collect to FineTune, forward\n"),
+        md.contains(
+            "- Alpha assistant (alpha): Collect to FineTune, forward **FLAGGED: without passing readiness: readiness is \\`not-yet\\`"
+        ),
         "{md}"
     );
+    let alpha = &built
+        .report
+        .stage_changes
+        .iter()
+        .find(|c| c.id == "alpha")
+        .unwrap();
+    assert!(alpha.flagged() && !alpha.override_recorded);
 }
 
 // ---------------------------------------------------------------------------

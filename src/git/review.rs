@@ -558,6 +558,46 @@ pub fn close(
     }
 }
 
+/// The ids of the use cases that commits after `since` up to `until`
+/// record a readiness override for: a stage move's (`<id>: stage ...`
+/// with a `Readiness override:` line) or an accepted proposal's
+/// (`Readiness override: <id> moved to FineTune ...`).
+fn overrides_between(
+    repo: &Repository,
+    since: Oid,
+    until: Oid,
+) -> Result<Vec<String>, git2::Error> {
+    const MARK: &str = "Readiness override: ";
+    let mut walk = repo.revwalk()?;
+    walk.push(until)?;
+    walk.hide(since)?;
+    let mut ids = Vec::new();
+    for id in walk {
+        let commit = repo.find_commit(id?)?;
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        if !message.contains(MARK) {
+            continue;
+        }
+        let subject = message.lines().next().unwrap_or("");
+        for line in message.lines() {
+            let Some(rest) = line.strip_prefix(MARK) else {
+                continue;
+            };
+            let id = match rest.split_once(" moved to FineTune") {
+                Some((id, _)) if !id.is_empty() && !id.contains(' ') => id,
+                _ if rest.starts_with("moved to ") => {
+                    subject.split_once(": stage ").map_or("", |(id, _)| id)
+                }
+                _ => "",
+            };
+            if !id.is_empty() && !ids.iter().any(|i| i == id) {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    Ok(ids)
+}
+
 /// A date after every quarter a tag can name.
 const FAR_FUTURE: Date = Date(chrono::NaiveDate::MAX);
 
@@ -613,6 +653,11 @@ pub fn report(
         since_at.revision(),
         until_at.revision(),
     );
+    let mut report = report;
+    let overridden = overrides_between(repo, since_at.commit, until_at.commit)?;
+    for s in &mut report.stage_changes {
+        s.override_recorded = overridden.iter().any(|id| *id == s.id);
+    }
     Ok(Built {
         ignored: reviews.ignored,
         report,
