@@ -87,6 +87,9 @@ pub struct Proposal {
     /// register file: other files in the state directory, files outside
     /// it. Accepting such a proposal needs `--allow-other-files`.
     pub other_files: Vec<ChangedFile>,
+    /// The moves into FineTune (HEAD's register to the tip's) that
+    /// readiness does not support: accepting needs an override reason.
+    pub overrides: Vec<Override>,
     /// What the branch changes: the merge base's register to the tip's.
     pub changes: RegisterDiff,
     /// The branch's tip, to pass to [`accept`] as the expected tip.
@@ -717,6 +720,7 @@ pub fn scan(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Listin
 
     let mut out = Vec::new();
     let mut cache = register::ParseCache::default();
+    let head_reg = register_cached(repo, &head_tree, state_rel, "HEAD", date, &mut cache);
     for name in names {
         let tip = repo
             .find_reference(&name)
@@ -729,7 +733,9 @@ pub fn scan(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Listin
                 continue;
             }
         };
-        match proposal(repo, &head, &tip, &name, state_rel, date, &mut cache) {
+        match proposal(
+            repo, &head, &head_reg, &tip, &name, state_rel, date, &mut cache,
+        ) {
             Ok(Some(p)) => out.push(p),
             Ok(None) => {}
             Err(e) => skipped.push(format!("skipped {name}: {}", e.message())),
@@ -741,9 +747,11 @@ pub fn scan(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Listin
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn proposal(
     repo: &Repository,
     head: &Commit<'_>,
+    head_reg: &Register,
     tip: &Commit<'_>,
     reference: &str,
     state_rel: &str,
@@ -801,6 +809,7 @@ fn proposal(
         mergeable,
         files_outside_state,
         other_files,
+        overrides: overrides(head_reg, &after, date),
         changes: diff::diff(&before, &after),
         diagnostics: after.diagnostics,
         tip: tip.id(),

@@ -385,6 +385,16 @@ pub enum Dialog {
         /// Whether the proposal changes files other than register files
         /// (each named in the summary): confirming accepts them too.
         other_files: bool,
+        /// The moves into FineTune that override readiness, as lines; when
+        /// there are any, a reason is typed and confirmed, as for `>`.
+        overrides: Vec<String>,
+        /// The override reason typed.
+        reason: Input,
+        /// Whether the override confirmation is showing (or, without
+        /// overrides, always: the dialog is a yes/no question).
+        confirming: bool,
+        /// The last failure, shown in the dialog.
+        error: Option<String>,
     },
     /// An external edit produced a file with errors.
     EditFailed {
@@ -642,9 +652,11 @@ impl App {
                 Dialog::Stage {
                     confirming: true, ..
                 }
-                | Dialog::EditFailed { .. }
-                | Dialog::Accept { .. } => vec![Scope::Confirm],
-                Dialog::Stage { .. } => vec![Scope::Prompt],
+                | Dialog::Accept {
+                    confirming: true, ..
+                }
+                | Dialog::EditFailed { .. } => vec![Scope::Confirm],
+                Dialog::Stage { .. } | Dialog::Accept { .. } => vec![Scope::Prompt],
                 Dialog::Form { .. } => vec![Scope::Dialog],
             };
         }
@@ -717,6 +729,15 @@ impl App {
                     ..
                 } => {
                     justification.handle_event(ev);
+                    *error = None;
+                }
+                Dialog::Accept {
+                    reason,
+                    confirming: false,
+                    error,
+                    ..
+                } => {
+                    reason.handle_event(ev);
                     *error = None;
                 }
                 Dialog::Form { fields, focus, .. } => {
@@ -1205,6 +1226,14 @@ impl App {
             tip: p.tip,
             summary,
             other_files: !p.other_files.is_empty(),
+            confirming: p.overrides.is_empty(),
+            overrides: p
+                .overrides
+                .iter()
+                .map(|o| format!("{} moves to FineTune although {}", o.id, o.why))
+                .collect(),
+            reason: Input::default(),
+            error: None,
         });
     }
 
@@ -1493,20 +1522,36 @@ impl App {
                 branch,
                 tip,
                 other_files,
+                overrides,
+                reason,
+                confirming,
+                error,
                 ..
             } => match action {
-                Action::Yes => {
+                Action::Back if !*confirming => self.dialog = None,
+                Action::Submit if !*confirming => {
+                    if reason.value().trim().is_empty() {
+                        *error = Some("type the reason for the override first".to_owned());
+                    } else {
+                        *confirming = true;
+                    }
+                }
+                Action::Yes if *confirming => {
+                    let override_reason =
+                        (!overrides.is_empty()).then(|| reason.value().trim().to_owned());
                     let effect = Effect::Accept {
                         branch: branch.clone(),
                         tip: *tip,
                         options: crate::git::proposals::AcceptOptions {
                             allow_other_files: *other_files,
-                            override_reason: None,
+                            override_reason,
                         },
                     };
                     self.dialog = None;
                     return vec![effect];
                 }
+                // With an override, `n` goes back to the reason, as for `>`.
+                Action::No if !overrides.is_empty() => *confirming = false,
                 Action::No => self.dialog = None,
                 _ => {}
             },

@@ -166,20 +166,76 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
             }
         }
         Dialog::Accept {
-            branch, summary, ..
+            branch,
+            summary,
+            overrides,
+            reason,
+            confirming,
+            error,
+            ..
         } => {
-            let rect = centered(area, 76, (summary.len() as u16 + 6).min(area.height));
+            let extra = if overrides.is_empty() {
+                0
+            } else {
+                overrides.len() as u16 + 4
+            };
+            let rect = centered(
+                area,
+                76,
+                (summary.len() as u16 + 6 + extra).min(area.height),
+            );
             frame.render_widget(Clear, rect);
             let block = frame_block(format!(" Accept {} ", safe(branch)), theme);
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
             let mut lines: Vec<Line<'_>> = summary.iter().map(|l| Line::from(safe(l))).collect();
             lines.push(Line::from(""));
-            lines.push(Line::styled(
-                "Fast-forward when possible, else a merge commit. y accept · n cancel",
-                theme.header(),
-            ));
+            for o in overrides {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        "⚠ Override: ",
+                        theme.severity(crate::register::Severity::Warning),
+                    ),
+                    Span::raw(format!("{}. The merge commit will record it.", safe(o))),
+                ]));
+            }
+            let mut cursor = None;
+            if !overrides.is_empty() && !*confirming {
+                lines.push(Line::from(
+                    "Reason for the override (one line, goes into the commit):",
+                ));
+                cursor = Some(lines.len());
+                lines.push(Line::from(vec![
+                    Span::styled("> ", theme.focus()),
+                    Span::raw(safe(reason.value())),
+                ]));
+                lines.push(Line::styled("Enter continue · Esc cancel", theme.muted()));
+            } else if !overrides.is_empty() {
+                lines.push(Line::styled(
+                    "Accept it although readiness does not support it? y yes · n no",
+                    theme.header(),
+                ));
+            } else {
+                lines.push(Line::styled(
+                    "A merge commit, authored by you. y accept · n cancel",
+                    theme.header(),
+                ));
+            }
+            if let Some(err) = error {
+                lines.push(Line::from(vec![
+                    Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
+                    Span::raw(safe(err)),
+                ]));
+            }
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+            if let Some(row) = cursor {
+                let typed = safe(reason.value());
+                let x = 2 + unicode_width::UnicodeWidthStr::width(typed.as_str());
+                frame.set_cursor_position((
+                    (inner.x + x as u16).min(inner.right().saturating_sub(1)),
+                    (inner.y + row as u16).min(inner.bottom().saturating_sub(1)),
+                ));
+            }
         }
         Dialog::EditFailed {
             index, problems, ..
