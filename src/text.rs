@@ -77,6 +77,26 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`sanitize`] line by line: line breaks (`\n`, and `\r\n` as one) are
+/// kept, every other unsafe character is escaped. For multi-line untrusted
+/// text on its way to a terminal.
+pub fn sanitize_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match line.strip_suffix('\r') {
+            Some(l) => {
+                out.push_str(&sanitize(l));
+                out.push('\r');
+            }
+            None => out.push_str(&sanitize(line)),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

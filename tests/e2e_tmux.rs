@@ -202,3 +202,34 @@ fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
     t.keys(&["q"]);
     t.wait_for("ripen-exited-0");
 }
+
+#[test]
+fn export_to_a_terminal_shows_control_characters_escaped() {
+    let (_dir, state) = repo_with_shipped_state();
+    let file = state.join("use-cases/claims-triage.ron");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let start = text.find("title: \"").unwrap() + "title: \"".len();
+    let end = start + text[start..].find('"').unwrap();
+    let hostile = format!(
+        "{}\u{1b}[2J\u{1b}]0;pwned\u{7}Evil{}",
+        &text[..start],
+        &text[end..]
+    );
+    std::fs::write(&file, hostile).unwrap();
+    let command = format!(
+        "sh -c '{} --state {} export csv --columns id,title; echo exported-$?; sleep 600'",
+        terminal::BIN,
+        state.display()
+    );
+    let t = Tmux::start("export", &command, 120, 30);
+    let s = t.wait_for("exported-");
+    assert!(
+        s.contains("claims-triage,\\u{1b}[2J\\u{1b}]0;pwned\\u{7}Evil"),
+        "{s}"
+    );
+    assert!(
+        s.contains("id,title"),
+        "the header was not cleared away:\n{s}"
+    );
+    assert!(s.contains("exported-0"), "{s}");
+}

@@ -328,6 +328,16 @@ impl Cursor<'_> {
     }
 }
 
+/// The offset just past the token that starts at `at`.
+pub(super) fn next_token(src: &str, at: usize) -> usize {
+    let mut c = Cursor {
+        b: src.as_bytes(),
+        i: at,
+    };
+    c.token();
+    c.i.clamp(at + 1, src.len())
+}
+
 /// The offset just past the last token that ends at or before `before`
 /// (0 when there is none): where a missing `,` belongs.
 pub(super) fn previous_token_end(src: &str, before: usize) -> usize {
