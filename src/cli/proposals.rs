@@ -304,7 +304,15 @@ fn accept(
         println!("Nothing was changed. Run again with --yes to accept.");
         return Ok(0);
     }
-    let done = proposals::accept(&dir, branch, preview.tip, options, cli.as_of, today)?;
+    let done = proposals::accept_observed(
+        &dir,
+        branch,
+        preview.tip,
+        options,
+        cli.as_of,
+        today,
+        &mut crate::testhooks::commit_observer(),
+    )?;
     let proposals::Accepted::Merged { commit } = done;
     println!(
         "Accepted: merge commit {} on {into}.",

@@ -9,25 +9,39 @@
 //! validates and whether it merges without conflict. Branches that share no
 //! history with HEAD are not proposals and are left out.
 //!
-//! [`accept`] brings one proposal into the current branch: a fast-forward
-//! when the branch is ahead of HEAD, otherwise a merge commit whose message
-//! summarises the change. It refuses, changing nothing, when editing is off
-//! ([`super::commit::read_only_reason`]: bare repository, detached HEAD, a
-//! merge in progress, ...), when no identity is configured, when the branch
-//! moved since it was listed, when its register does not validate, when it
-//! conflicts, when the merged register would not validate, when it changes
-//! files outside the state directory (a governance tool does not merge
-//! code: that is for git), when it holds anything but regular files under
-//! the state directory, or when the working tree has uncommitted changes
-//! under the state directory.
+//! Every file a branch changes is classified ([`classify`]): a register
+//! file (a use case, `register.ron`, `policy.ron`), another file inside
+//! the state directory, or a file outside it; `.gitattributes`,
+//! `.gitignore`, executables, symbolic links and submodules are named as
+//! such. A proposal lists the ones that are not register files.
 //!
-//! Accepting takes `.git/index.lock` for its whole duration, as
-//! [`super::commit`] does. Only the files under the state directory that
-//! change between HEAD and the accepted tree are written to the working
-//! tree and updated in the index; each is first checked to hold exactly
-//! HEAD's content. The branch moves by compare-and-swap on the HEAD commit
-//! read under the lock; if anything fails before the branch has moved,
-//! every file written is put back as it was.
+//! [`accept`] brings one proposal into the current branch with a merge
+//! commit, never a fast-forward, authored by the accepter, whose message
+//! lists the changes. It refuses, changing nothing, when editing is off
+//! ([`super::commit::read_only_reason`]: bare repository, detached HEAD, a
+//! merge in progress, ...), when no identity is configured, when the
+//! branch moved from the tip the user reviewed, when its register does not
+//! validate, when it conflicts, when the merged register would not
+//! validate, when it changes files other than register files (unless
+//! [`AcceptOptions::allow_other_files`]), when it moves a use case into
+//! FineTune that readiness does not support (unless an
+//! [`AcceptOptions::override_reason`] is given, which the message records
+//! as a stage move's override), when it holds anything but regular files,
+//! or when the working tree or the index has changes to the files it
+//! would write.
+//!
+//! Only the files that change between HEAD and the accepted tree are
+//! written to the working tree and updated in the index. Each is checked
+//! to hold exactly HEAD's content before anything is written, and again
+//! right before it is replaced (compare and swap): a file someone edits
+//! meanwhile is never overwritten. The branch moves by compare-and-swap on
+//! the HEAD commit; if anything fails before it has moved, every file
+//! written is put back as it was, but only where it still holds what
+//! accepting wrote. `.git/index.lock` is held only while the index is
+//! updated, as [`super::commit`] does, so a kill at any other moment
+//! leaves no lock; a kill after the files are written and before the
+//! branch moves leaves them as uncommitted changes, which the next run
+//! reports by name.
 //!
 //! Branch content is untrusted: it is read through
 //! [`super::snapshot_of_tree`] (blobs over 1 MiB are refused unread) and
@@ -49,7 +63,7 @@ use git2::{
 };
 use serde::Serialize;
 
-use super::commit::{ChangeError, IndexLock, index_entry, read_only_reason};
+use super::commit::{ChangeError, IndexLock, Step, index_entry, read_only_reason};
 use super::history::time_of;
 use super::{GitError, locate, snapshot_of_tree};
 use crate::diff::{self, FieldChange, RegisterDiff, Status};
@@ -421,6 +435,19 @@ pub enum AcceptError {
         /// The state directory, relative to the repository.
         state: String,
         /// The files, relative to the repository.
+        paths: Vec<String>,
+    },
+    /// A file changed while accepting (someone edited it): it was left as
+    /// they left it, and nothing was accepted.
+    #[error(
+        "{} changed while accepting ({}); it was left as it is and nothing was accepted: review it and try again",
+        list_paths(.paths),
+        sanitize(.why)
+    )]
+    ChangedMeanwhile {
+        /// What happened.
+        why: String,
+        /// The files left alone.
         paths: Vec<String>,
     },
     /// The current branch moved while accepting.
@@ -1188,7 +1215,19 @@ struct Backup {
 }
 
 impl Backup {
-    fn restore(&self) {
+    /// Puts the file back as it was, provided it still holds what accepting
+    /// wrote there (`written`, or absent for `None`): a change someone else
+    /// made meanwhile is never overwritten. Returns the path when it was
+    /// left alone for that reason.
+    fn restore(&self, written: Option<Oid>) -> Option<PathBuf> {
+        let now = match fs::read(&self.path) {
+            Ok(bytes) => Oid::hash_object(ObjectType::Blob, &bytes).ok(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(_) => return Some(self.path.clone()),
+        };
+        if now != written {
+            return Some(self.path.clone());
+        }
         let _ = match &self.before {
             Some((bytes, perms)) => crate::store::write_atomic(&self.path, bytes)
                 .and_then(|()| fs::set_permissions(&self.path, perms.clone())),
@@ -1197,6 +1236,7 @@ impl Backup {
                 other => other,
             },
         };
+        None
     }
 }
 
@@ -1276,6 +1316,29 @@ pub fn accept(
     as_of: Option<Date>,
     today: Date,
 ) -> Result<Accepted, AcceptError> {
+    accept_observed(
+        state_dir,
+        branch,
+        expected_tip,
+        options,
+        as_of,
+        today,
+        &mut |_| {},
+    )
+}
+
+/// [`accept`], telling `observe` each step as it completes (the steps of
+/// [`super::commit::Step`]: checked, committed, written, moved, indexed),
+/// for the crash tests.
+pub fn accept_observed(
+    state_dir: &Path,
+    branch: &str,
+    expected_tip: Oid,
+    options: &AcceptOptions,
+    as_of: Option<Date>,
+    today: Date,
+    observe: &mut dyn FnMut(Step),
+) -> Result<Accepted, AcceptError> {
     if let Some(reason) = read_only_reason(state_dir) {
         return Err(AcceptError::ReadOnly(reason));
     }
@@ -1289,7 +1352,13 @@ pub fn accept(
         .ok_or_else(|| AcceptError::ReadOnly("the repository is bare".to_owned()))?
         .to_path_buf();
 
-    let _lock = IndexLock::take(repo.path())?;
+    // Like a commit (see `super::commit`), index.lock is taken only to
+    // update the index: a kill at any other moment leaves no lock behind.
+    // One held by another git process is refused now, not at the end.
+    let lock = repo.path().join("index.lock");
+    if lock.exists() {
+        return Err(AcceptError::Locked(lock));
+    }
 
     let now = repo.find_reference(&reference)?.peel_to_commit()?.id();
     if now != expected_tip {
@@ -1336,6 +1405,7 @@ pub fn accept(
         }
     }
     drop(index);
+    observe(Step::Checked);
 
     let p = &plan.preview;
     let tree = repo.find_tree(plan.tree)?;
@@ -1349,6 +1419,7 @@ pub fn accept(
         &tree,
         &[&head, &tip],
     )?;
+    observe(Step::Committed);
 
     let mut created_dirs: Vec<PathBuf> = Vec::new();
     let mut written = 0usize;
@@ -1370,16 +1441,21 @@ pub fn accept(
                         created_dirs.extend(missing.into_iter().rev());
                     }
                     let blob = repo.find_blob(blob)?;
+                    // Compare and swap: the file must still hold what was
+                    // checked, right before it is replaced.
+                    recheck(&root, u)?;
                     written += 1;
                     crate::store::write_atomic(&b.path, blob.content())?;
                     set_executable(&b.path, mode == u32::from(FileMode::BlobExecutable))?;
                 }
                 None => {
+                    recheck(&root, u)?;
                     written += 1;
                     fs::remove_file(&b.path)?;
                 }
             }
         }
+        observe(Step::Written);
         let message = format!("merge {} (ripen)", sanitize(&p.branch));
         repo.reference_matching(&p.into, new_head, true, p.head, &message)
             .map_err(|e| match e.code() {
@@ -1391,20 +1467,55 @@ pub fn accept(
             })?;
         Ok(())
     })();
+    let result = result.map(|()| observe(Step::Moved));
     if let Err(e) = result {
-        for b in backups[..written].iter().rev() {
-            b.restore();
+        let mut kept = Vec::new();
+        for (u, b) in plan.updates.iter().zip(&backups).take(written).rev() {
+            kept.extend(b.restore(u.new.map(|(id, _)| id)));
         }
         for d in created_dirs.iter().rev() {
             let _ = fs::remove_dir(d);
+        }
+        if !kept.is_empty() {
+            return Err(AcceptError::ChangedMeanwhile {
+                why: e.to_string(),
+                paths: kept.iter().map(|p| p.display().to_string()).collect(),
+            });
         }
         return Err(e);
     }
 
     let accepted = Accepted::Merged { commit: new_head };
-    update_index(repo, &root, &plan.updates)
-        .map_err(|why| AcceptError::IndexNotUpdated { accepted, why })?;
+    let not_updated = |why: String| AcceptError::IndexNotUpdated { accepted, why };
+    let lock = IndexLock::take(repo.path()).map_err(|e| not_updated(e.to_string()))?;
+    // Whatever was staged for these files since the checks is left as the
+    // user staged it.
+    let mut index = repo.index()?;
+    index.read(true)?;
+    for u in &plan.updates {
+        if index.get_path(Path::new(&u.repo_rel), 0).map(|e| e.id) != u.old {
+            return Err(not_updated(format!(
+                "{} was staged meanwhile; the staged version was kept",
+                sanitize(&u.repo_rel)
+            )));
+        }
+    }
+    drop(index);
+    update_index(repo, &root, &plan.updates).map_err(not_updated)?;
+    drop(lock);
+    observe(Step::Indexed);
     Ok(accepted)
+}
+
+/// Checks again, right before it is replaced, that the file of `u` holds
+/// HEAD's content (as checked at the start).
+fn recheck(root: &Path, u: &FileUpdate) -> Result<(), AcceptError> {
+    check_on_disk(root, &u.repo_rel, u.old)
+        .map(|_| ())
+        .map_err(|why| AcceptError::ChangedMeanwhile {
+            why,
+            paths: vec![u.repo_rel.clone()],
+        })
 }
 
 /// Brings the index entries of the updated files to the accepted state,
