@@ -1063,6 +1063,7 @@ fn cli_json_shape() {
             "last_commit_time",
             "mergeable",
             "other_files",
+            "overrides",
             "ref",
             "tip",
             "valid"
