@@ -75,7 +75,7 @@ fn warnings_snapshot() -> register::Snapshot {
     while text.len() < (register::MAX_FILE_BYTES as usize) - 1000 {
         let d = start - chrono::Duration::days(k);
         text.push_str(&format!(
-            "        (date: \"{d}\", accuracy: 0.80, consistency: 0.72, p95_latency_ms: 2700, source: \"eval\"),\n"
+            "        (date: \"{d}\", accuracy: 0.80, consistency: 0.72, p95_latency_ms: 2700, cost_per_1k_usd: 6.3, satisfaction: 3.7, source: \"eval\"),\n"
         ));
         k += 1;
     }
