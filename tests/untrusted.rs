@@ -209,3 +209,32 @@ fn export_guards_cells_a_spreadsheet_would_run_as_formulas() {
         assert!(raw.contains(l), "{l:?} not exported exactly");
     }
 }
+
+#[test]
+fn paths_from_arguments_are_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "reg\u{1b}]0;pwned\u{7}\u{202e}";
+    let run = ripen(dir.path(), &["init", name]);
+    assert!(!has_unsafe(&run.raw_stdout), "{:?}", run.stdout);
+    assert!(!has_unsafe(&run.raw_stderr), "{:?}", run.stderr);
+    assert!(
+        run.stdout.contains("\\u{1b}") || run.stderr.contains("\\u{1b}"),
+        "the path is shown, escaped: {} {}",
+        run.stdout,
+        run.stderr
+    );
+    // Export to a file named by the user.
+    let run = ripen(
+        dir.path(),
+        &[
+            "--state",
+            "nowhere\u{1b}[2J",
+            "export",
+            "csv",
+            "--output",
+            "x\u{9b}.csv",
+        ],
+    );
+    assert!(!has_unsafe(&run.raw_stdout), "{:?}", run.stdout);
+    assert!(!has_unsafe(&run.raw_stderr), "{:?}", run.stderr);
+}

@@ -170,9 +170,15 @@ fn init(dir: &Path, name: &str) -> Outcome {
         store::write_atomic(&keep, b"")?;
     }
     let created_repo = git::init_if_needed(dir)?;
-    println!("Created a register at {}", dir.display());
+    println!(
+        "Created a register at {}",
+        sanitize(&dir.display().to_string())
+    );
     if created_repo {
-        println!("Initialized a git repository in {}", dir.display());
+        println!(
+            "Initialized a git repository in {}",
+            sanitize(&dir.display().to_string())
+        );
     }
     println!("Next: `ripen new <id>` to add a use case, then `ripen validate`.");
     Ok(0)
@@ -196,7 +202,7 @@ fn new(cli: &Cli, id: &str, title: &str, owner: &str, team: &str) -> Outcome {
     }
     let text = canonical::use_case(&UseCase::scaffold(title, owner, team));
     store::write_atomic(&path, text.as_bytes())?;
-    println!("Created {}", path.display());
+    println!("Created {}", sanitize(&path.display().to_string()));
     println!("Fill in every field, then run `ripen fmt` and `ripen validate`.");
     Ok(0)
 }

@@ -383,7 +383,7 @@ pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
                 println!(
                     "Wrote {} file(s); {} is not in a git repository, so nothing was committed.",
                     plan.writes.len(),
-                    dir.display()
+                    sanitize(&dir.display().to_string())
                 );
             }
         }
@@ -419,7 +419,7 @@ pub fn export(cli: &Cli, today: Date, env: &Env, args: &ExportArgs) -> Outcome {
             println!(
                 "Wrote {} use case(s) to {}",
                 reg.use_cases.len(),
-                path.display()
+                sanitize(&path.display().to_string())
             );
         }
         None => {
