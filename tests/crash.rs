@@ -362,7 +362,7 @@ fn a_file_edited_while_accepting_is_kept_and_nothing_is_accepted() {
         let (dir, state) = repo_with_shipped_state();
         let before_head = head(dir.path());
         propose_titles(dir.path(), &state);
-        let mut child = Command::new(BIN)
+        let child = Command::new(BIN)
             .arg("--state")
             .arg(&state)
             .args(["proposals", "accept", BRANCH, "--yes"])

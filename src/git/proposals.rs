@@ -761,7 +761,13 @@ pub fn scan(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Listin
             }
         };
         match proposal(
-            repo, &head, &head_reg, &tip, &name, state_rel, date, &mut cache,
+            repo,
+            (&head, &head_reg),
+            &tip,
+            &name,
+            state_rel,
+            date,
+            &mut cache,
         ) {
             Ok(Some(p)) => out.push(p),
             Ok(None) => {}
@@ -774,11 +780,10 @@ pub fn scan(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Listin
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The proposal of `tip` against HEAD (its commit and its register).
 fn proposal(
     repo: &Repository,
-    head: &Commit<'_>,
-    head_reg: &Register,
+    (head, head_reg): (&Commit<'_>, &Register),
     tip: &Commit<'_>,
     reference: &str,
     state_rel: &str,
@@ -924,8 +929,7 @@ fn plan(
     reference: &str,
     tip: Oid,
     options: &AcceptOptions,
-    as_of: Option<Date>,
-    today: Date,
+    (as_of, today): (Option<Date>, Date),
 ) -> Result<Plan, AcceptError> {
     let into = repo
         .find_reference("HEAD")?
@@ -1195,8 +1199,7 @@ pub fn preview(
         &reference,
         tip,
         options,
-        as_of,
-        today,
+        (as_of, today),
     )?;
     let dirty = uncommitted(repo, &located.state_rel)?;
     if !dirty.is_empty() {
@@ -1368,7 +1371,13 @@ pub fn accept_observed(
         });
     }
     let plan = plan(
-        repo, state_rel, branch, &reference, now, options, as_of, today,
+        repo,
+        state_rel,
+        branch,
+        &reference,
+        now,
+        options,
+        (as_of, today),
     )?;
     let dirty = uncommitted(repo, state_rel)?;
     if !dirty.is_empty() {

@@ -656,7 +656,7 @@ pub fn report(
     let mut report = report;
     let overridden = overrides_between(repo, since_at.commit, until_at.commit)?;
     for s in &mut report.stage_changes {
-        s.override_recorded = overridden.iter().any(|id| *id == s.id);
+        s.override_recorded = overridden.contains(&s.id);
     }
     Ok(Built {
         ignored: reviews.ignored,
