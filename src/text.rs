@@ -56,6 +56,16 @@ pub fn is_unsafe(c: char) -> bool {
         )
 }
 
+/// Whether `c` is a control character or a bidirectional control (the
+/// characters that are almost always an accident or an attack in a
+/// register's text, and that validation warns about). Zero-width and other
+/// format characters, common in pasted text, are escaped on display
+/// ([`is_unsafe`]) without a warning.
+pub fn is_control_or_bidi(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Renders unsafe characters of `s` as visible `\u{..}` escapes.
 ///
 /// Newlines and tabs are escaped too (as `\n` and `\t`): callers that want

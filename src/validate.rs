@@ -54,9 +54,9 @@ impl Checker {
     /// Control characters in text are shown escaped everywhere, but flagged
     /// because they are almost always an accident or an attack.
     fn text(&mut self, path: Vec<Seg>, name: &str, v: &str, multiline: bool) {
-        let bad = v
-            .chars()
-            .find(|&c| crate::text::is_unsafe(c) && !(multiline && (c == '\n' || c == '\t')));
+        let bad = v.chars().find(|&c| {
+            crate::text::is_control_or_bidi(c) && !(multiline && (c == '\n' || c == '\t'))
+        });
         if let Some(c) = bad {
             self.push(
                 Severity::Warning,
