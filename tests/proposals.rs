@@ -10,6 +10,7 @@
 //! the repository is exactly as before (HEAD, every ref, the index file's
 //! bytes, every working-tree file, and the files at the top of `.git`).
 
+mod common_tui;
 mod repo_state;
 
 use repo_state::Observed;
@@ -1518,4 +1519,60 @@ fn a_broken_reference_is_skipped_with_a_warning() {
         out.stderr
     );
     assert!(out.stderr.contains("refs/heads/treeless"), "{}", out.stderr);
+}
+
+/// The UI's Proposals screen names the files that are not register files
+/// in the list and above the changes, and the accept confirmation names
+/// each one; confirming accepts exactly those.
+#[test]
+fn the_proposals_screen_and_its_confirmation_name_every_other_file() {
+    use ripen::tui::app::{Dialog, Effect, Screen};
+    let fx = Fixture::new();
+    let tip = smuggler(&fx);
+    let listed = fx.list();
+    let mut app = common_tui::app_with(common_tui::shipped(), 40);
+    common_tui::type_str(&mut app, "6");
+    assert_eq!(app.screen, Screen::Proposals);
+    app.proposals_loaded(Ok(listed));
+    let text = common_tui::screen_text(&common_tui::render(&app, 120, 40, true));
+    assert!(text.contains("⚠ 5 FILES NOT REGISTER FILES"), "{text}");
+    assert!(
+        text.contains("⚠ also changes build.sh (outside the state directory, executable)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "⚠ also changes state/use-cases/.gitignore (not a register file, .gitignore)"
+        ),
+        "{text}"
+    );
+    common_tui::type_str(&mut app, "a");
+    let Some(Dialog::Accept { summary, .. }) = &app.dialog else {
+        panic!("no accept dialog")
+    };
+    for f in [
+        ".github/workflows/ci.yml",
+        ".gitattributes",
+        "build.sh",
+        "state/notes.txt",
+        "state/use-cases/.gitignore",
+    ] {
+        assert!(
+            summary
+                .iter()
+                .any(|l| l.starts_with("ALSO CHANGES ") && l.contains(f)),
+            "{f}: {summary:?}"
+        );
+    }
+    let effects = common_tui::type_str(&mut app, "y");
+    let Some(Effect::Accept {
+        tip: shown,
+        options,
+        ..
+    }) = effects.first()
+    else {
+        panic!("no accept effect")
+    };
+    assert_eq!(*shown, tip, "the tip the screen showed");
+    assert!(options.allow_other_files);
 }
