@@ -1576,3 +1576,20 @@ fn the_proposals_screen_and_its_confirmation_name_every_other_file() {
     assert_eq!(*shown, tip, "the tip the screen showed");
     assert!(options.allow_other_files);
 }
+
+/// What the user staged for something else is neither committed with the
+/// proposal nor unstaged by accepting it.
+#[test]
+fn accepting_never_commits_what_the_user_staged_for_something_else() {
+    let fx = Fixture::new();
+    let tip = fx.claims_update();
+    fs::write(fx.root.join("NOTES.md"), "my own draft\n").unwrap();
+    let mut index = fx.repo.index().unwrap();
+    index.add_path(Path::new("NOTES.md")).unwrap();
+    index.write().unwrap();
+    let staged = fx.index_blob("NOTES.md").expect("staged");
+    let Accepted::Merged { commit } = fx.accept(BRANCH, tip).unwrap();
+    assert_eq!(fx.blob_at(commit, "NOTES.md"), None, "not committed");
+    assert_eq!(fx.index_blob("NOTES.md"), Some(staged), "still staged");
+    assert_eq!(fx.blob_at(commit, CLAIMS), fx.blob_at(tip, CLAIMS));
+}
