@@ -393,3 +393,73 @@ fn a_file_edited_while_accepting_is_kept_and_nothing_is_accepted() {
         assert_eq!(leftovers(dir.path(), &state), Vec::<String>::new());
     }
 }
+
+/// Two processes accepting the same proposal at once, many times: at most
+/// one merge lands, and afterwards the working tree and the index agree
+/// with the branch (the loser's rollback never undoes the winner's files),
+/// with no lock or temporary file left.
+#[test]
+fn two_accepts_of_one_proposal_at_once_leave_one_consistent_result() {
+    const RUNS: usize = 40;
+    let mut merged = 0;
+    for run in 0..RUNS {
+        let (dir, state) = repo_with_shipped_state();
+        let before_head = head(dir.path());
+        let (tip, _) = propose_titles(dir.path(), &state);
+        let spawn = || {
+            Command::new(BIN)
+                .arg("--state")
+                .arg(&state)
+                .args(["proposals", "accept", BRANCH, "--yes"])
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let outs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+        let wins = outs.iter().filter(|o| o.status.success()).count();
+        assert!(wins <= 1, "run {run}: both accepted");
+        for o in &outs {
+            assert!(o.status.code().is_some(), "run {run}: killed by a signal");
+        }
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let now = repo.head().unwrap().peel_to_commit().unwrap();
+        if now.id() != before_head {
+            merged += 1;
+            assert_eq!(
+                now.parent_id(0).unwrap(),
+                before_head,
+                "run {run}: one merge"
+            );
+            assert_eq!(now.parent_id(1).unwrap(), tip);
+        }
+        let tree = now.tree().unwrap();
+        for rel in PROPOSED {
+            let on_disk = std::fs::read(state.join(rel)).ok();
+            let committed = tree
+                .get_path(Path::new(&format!("state/{rel}")))
+                .ok()
+                .map(|e| repo.find_blob(e.id()).unwrap().content().to_vec());
+            assert_eq!(
+                on_disk, committed,
+                "run {run}: {rel} agrees with the branch"
+            );
+        }
+        let errs: Vec<String> = outs
+            .iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+            .collect();
+        assert!(
+            repo.statuses(None).unwrap().is_empty(),
+            "run {run}: clean: {errs:?}"
+        );
+        assert_eq!(
+            leftovers(dir.path(), &state),
+            Vec::<String>::new(),
+            "run {run}"
+        );
+    }
+    assert!(merged > 0, "no run accepted at all");
+}

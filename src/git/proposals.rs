@@ -1355,6 +1355,12 @@ pub fn accept_observed(
         .ok_or_else(|| AcceptError::ReadOnly("the repository is bare".to_owned()))?
         .to_path_buf();
 
+    // One accept at a time in this repository, waiting for another to
+    // finish: two would each take the other's identical writes for their
+    // own, and one's rollback could undo the other's accepted files. The
+    // lock is the kernel's, on the `.git` folder: it goes with the process,
+    // however it ends, and leaves no file behind.
+    let _exclusive = ExclusiveAccept::take(repo.path())?;
     // Like a commit (see `super::commit`), index.lock is taken only to
     // update the index: a kill at any other moment leaves no lock behind.
     // One held by another git process is refused now, not at the end.
@@ -1478,9 +1484,19 @@ pub fn accept_observed(
     })();
     let result = result.map(|()| observe(Step::Moved));
     if let Err(e) = result {
+        // A file that now matches the branch as it is (another process
+        // accepted the same proposal meanwhile) is consistent: left alone.
+        let head_tree = head_commit(repo).ok().flatten().and_then(|c| c.tree().ok());
         let mut kept = Vec::new();
         for (u, b) in plan.updates.iter().zip(&backups).take(written).rev() {
-            kept.extend(b.restore(u.new.map(|(id, _)| id)));
+            let ours = u.new.map(|(id, _)| id);
+            let committed = head_tree
+                .as_ref()
+                .map(|t| t.get_path(Path::new(&u.repo_rel)).ok().map(|e| e.id()));
+            if committed == Some(ours) {
+                continue;
+            }
+            kept.extend(b.restore(ours));
         }
         for d in created_dirs.iter().rev() {
             let _ = fs::remove_dir(d);
@@ -1514,6 +1530,36 @@ pub fn accept_observed(
     drop(lock);
     observe(Step::Indexed);
     Ok(accepted)
+}
+
+/// An exclusive advisory lock (`flock`) on the `.git` folder, held while
+/// accepting; released when dropped or when the process ends.
+struct ExclusiveAccept {
+    _dir: fs::File,
+}
+
+impl ExclusiveAccept {
+    #[cfg(unix)]
+    fn take(git_dir: &Path) -> io::Result<ExclusiveAccept> {
+        use std::os::fd::AsRawFd;
+        let dir = fs::File::open(git_dir)?;
+        loop {
+            // SAFETY: flock on a file descriptor this function owns.
+            let rc = unsafe { libc::flock(dir.as_raw_fd(), libc::LOCK_EX) };
+            if rc == 0 {
+                return Ok(ExclusiveAccept { _dir: dir });
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn take(git_dir: &Path) -> io::Result<ExclusiveAccept> {
+        fs::File::open(git_dir).map(|dir| ExclusiveAccept { _dir: dir })
+    }
 }
 
 /// Checks again, right before it is replaced, that the file of `u` holds
