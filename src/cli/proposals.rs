@@ -20,7 +20,9 @@ type Outcome = Result<u8, Failure>;
     after_help = "A proposal is a local or remote-tracking branch (fetch first to see your \
 team's) with commits not on HEAD that change the state directory. Each is shown with its \
 commits, authors, last commit time, whether its register validates, whether it merges \
-cleanly, and what it changes, field by field, from the merge base to its tip.\n\n\
+cleanly, every file it changes that is not a register file (use-case files, register.ron and \
+policy.ron are), and what it changes, field by field, from the merge base to its tip. A reference \
+that cannot be read is skipped with a warning.\n\n\
 Accept one with `ripen proposals accept <BRANCH>`: without --yes that only prints what \
 would happen."
 )]
@@ -38,10 +40,10 @@ pub struct ProposalsArgs {
 pub enum ProposalsAction {
     /// Bring a proposal into the current branch (prints what would happen unless --yes).
     #[command(
-        long_about = "Bring a proposal into the current branch: a fast-forward when the current \
-branch has not moved since the proposal was branched off, otherwise a merge commit whose message \
-summarises the change. Only files under the state directory are written, in the working tree and \
-the index.\n\n\
+        long_about = "Bring a proposal into the current branch with a merge commit (never a \
+fast-forward), authored by you, whose message lists the changes. Only the files the proposal \
+changes are written, in the working tree and the index, each checked again just before it is \
+replaced.\n\n\
 Without --yes, nothing is changed and nothing is asked: ripen prints what accepting would do and \
 exits with status 0, or prints why it would be refused and exits with status 2, as accepting would.\n\n\
 Refused, changing nothing, when the branch moved from --tip, when its register does not validate, \

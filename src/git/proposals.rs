@@ -93,7 +93,7 @@ pub struct Proposal {
     /// `<branch>:<state dir>/...`).
     pub diagnostics: Vec<Diagnostic>,
     /// Whether the branch merges into HEAD without conflict (always true
-    /// when it can be fast-forwarded).
+    /// when HEAD is the merge base).
     pub mergeable: bool,
     /// How many files the branch changes outside the state directory.
     pub files_outside_state: usize,
@@ -862,7 +862,7 @@ pub struct Preview {
     pub tip: Oid,
     /// The merge base.
     pub base: Oid,
-    /// The merge commit's message (empty for a fast-forward).
+    /// The merge commit's message.
     pub message: String,
     /// The files that would change in the working tree and the index,
     /// relative to the repository.
@@ -889,7 +889,7 @@ struct FileUpdate {
 /// Everything accepting needs, checked.
 struct Plan {
     preview: Preview,
-    /// The accepted tree (the tip's for a fast-forward, else the merge's).
+    /// The accepted tree (the tip's when HEAD is the merge base, else the merge's).
     tree: Oid,
     updates: Vec<FileUpdate>,
 }
