@@ -1232,3 +1232,17 @@ fn review_close_without_an_identity_says_how_to_set_one() {
         2
     );
 }
+
+#[test]
+fn closing_a_quarter_that_has_not_begun_is_refused() {
+    let s = scenario();
+    let before = s.r.tag_count();
+    let out = ripen(s.r.root(), &["review", "close", "9999-Q4"], &[]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("9999-Q4 has not begun yet"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.r.tag_count(), before, "no tag was made");
+}

@@ -143,6 +143,17 @@ pub enum ReviewError {
     /// The name is not `YYYY-Qn`.
     #[error("`{}` is not a quarter: write YYYY-Qn with n from 1 to 4, e.g. 2026-Q3", crate::text::sanitize(.0))]
     BadName(String),
+    /// The quarter has not begun (relative to today), however the
+    /// organization counts its quarters.
+    #[error(
+        "{quarter} has not begun yet (today is {today}); close a review at the end of its quarter; nothing was changed"
+    )]
+    FutureQuarter {
+        /// The quarter.
+        quarter: Quarter,
+        /// Today.
+        today: Date,
+    },
     /// The review's tag exists already.
     #[error(
         "review {quarter} is already closed: tag {tag} exists (on commit {commit}); nothing was changed"
@@ -495,6 +506,11 @@ pub fn close(
     options: CloseOptions,
 ) -> Result<ReviewTag, ReviewError> {
     let quarter = Quarter::parse(quarter)?;
+    if let Some(today) = options.today
+        && quarter > latest_quarter(today)
+    {
+        return Err(ReviewError::FutureQuarter { quarter, today });
+    }
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let name = quarter.tag_name();
