@@ -1246,3 +1246,50 @@ fn closing_a_quarter_that_has_not_begun_is_refused() {
     );
     assert_eq!(s.r.tag_count(), before, "no tag was made");
 }
+
+/// A stage move made with `>`'s override (the message `change::apply`
+/// writes) is flagged as made with an override in the period's report.
+#[test]
+fn a_move_made_with_an_override_is_flagged_in_the_report() {
+    let s = scenario();
+    let head = s.r.repo.head().unwrap().peel_to_commit().unwrap();
+    let blob = head
+        .tree()
+        .unwrap()
+        .get_path(Path::new("state/use-cases/epsilon.ron"))
+        .unwrap()
+        .id();
+    let text = String::from_utf8(s.r.repo.find_blob(blob).unwrap().content().to_vec()).unwrap();
+    let u = ripen::register::parse_use_case(&text).unwrap();
+    assert_ne!(u.stage, Stage::FineTune);
+    let id = ripen::model::UseCaseId::new("epsilon").unwrap();
+    let applied = ripen::change::apply(
+        &id,
+        &u,
+        ripen::change::Edit::MoveStage(Stage::FineTune),
+        "the sponsor insists",
+        Some("readiness is `almost`, not `ready`"),
+    )
+    .unwrap();
+    s.r.commit(
+        &[("use-cases/epsilon.ron", Some(applied.text.clone()))],
+        &applied.message,
+        "2026-07-10",
+    );
+    let rep = review::report(&s.r.state(), Some("HEAD~1"), None, None, today())
+        .unwrap()
+        .report;
+    let moved = rep
+        .stage_changes
+        .iter()
+        .find(|c| c.id == "epsilon")
+        .unwrap();
+    assert_eq!(moved.to, Stage::FineTune);
+    assert!(moved.override_recorded, "{:?}", moved);
+    assert!(moved.flagged());
+    assert!(
+        quarterly::markdown(&rep).contains("**FLAGGED: made with a readiness override"),
+        "{}",
+        quarterly::markdown(&rep)
+    );
+}
