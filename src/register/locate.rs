@@ -450,4 +450,131 @@ mod tests {
         assert_eq!(locate("", &[Seg::Field("x")]), (1, 1));
         assert_eq!(locate("((((", &[Seg::Index(0), Seg::Index(3)]), (1, 2));
     }
+
+    /// The scanner this module had before it indexed each text once:
+    /// every path scanned from the start. The indexed one must agree.
+    fn naive_offset(src: &str, path: &[Seg]) -> usize {
+        let mut c = Cursor {
+            b: src.as_bytes(),
+            i: 0,
+        };
+        c.trivia();
+        // Skip an attribute header such as #![enable(...)]; such files are refused anyway.
+        let mut best = c.i;
+        for seg in path {
+            c.trivia();
+            // An optional struct or variant name before the opening bracket.
+            if c.peek()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            {
+                c.ident();
+                c.trivia();
+            }
+            let Some(open) = c.peek() else { return best };
+            if open != b'(' && open != b'[' {
+                return best;
+            }
+            c.i += 1;
+            let mut index = 0usize;
+            let found = loop {
+                c.trivia();
+                match c.peek() {
+                    None | Some(b')' | b']') => break false,
+                    _ => {}
+                }
+                let entry = c.i;
+                let name_matches = match seg {
+                    Seg::Field(want) => {
+                        let name = c.ident();
+                        let name_ok = name == want.as_bytes();
+                        c.trivia();
+                        if c.peek() == Some(b':') {
+                            c.i += 1;
+                            c.trivia();
+                            name_ok
+                        } else {
+                            c.i = entry;
+                            false
+                        }
+                    }
+                    Seg::Index(want) => *want == index,
+                };
+                if name_matches {
+                    break true;
+                }
+                c.skip_value();
+                if c.peek() == Some(b',') {
+                    c.i += 1;
+                } else if c.peek().is_none() || c.i == entry {
+                    break false;
+                }
+                index += 1;
+            };
+            if !found {
+                return best;
+            }
+            best = c.i;
+        }
+        best
+    }
+
+    fn naive_position_of(src: &str, offset: usize) -> Position {
+        let mut offset = offset.min(src.len());
+        while !src.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &src[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[line_start..].chars().count() + 1)
+    }
+
+    fn piece() -> impl proptest::strategy::Strategy<Value = &'static str> {
+        proptest::sample::select(vec![
+            "(",
+            ")",
+            "[",
+            "]",
+            ",",
+            "a:",
+            "b: ",
+            "measurements:",
+            "Some(",
+            "1",
+            "2.5",
+            "\"x, (y)\"",
+            "'c'",
+            "/* ) */",
+            "// ]\n",
+            "\n",
+            " ",
+            "é",
+            "東",
+            "r#\"]\"#",
+        ])
+    }
+
+    fn seg() -> impl proptest::strategy::Strategy<Value = Seg> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::sample::select(vec!["a", "b", "measurements"]).prop_map(Seg::Field),
+            (0usize..4).prop_map(Seg::Index),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn indexed_locating_agrees_with_scanning_from_the_start(
+            pieces in proptest::collection::vec(piece(), 0..40),
+            paths in proptest::collection::vec(proptest::collection::vec(seg(), 0..4), 1..8),
+        ) {
+            let src: String = pieces.concat();
+            let refs: Vec<&[Seg]> = paths.iter().map(Vec::as_slice).collect();
+            let got = locate_all(&src, &refs);
+            for (path, position) in paths.iter().zip(got) {
+                let want = naive_position_of(&src, naive_offset(&src, path));
+                proptest::prop_assert_eq!(position, want, "{:?} in {:?}", path, src);
+            }
+        }
+    }
 }
