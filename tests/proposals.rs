@@ -1593,3 +1593,31 @@ fn accepting_never_commits_what_the_user_staged_for_something_else() {
     assert_eq!(fx.index_blob("NOTES.md"), Some(staged), "still staged");
     assert_eq!(fx.blob_at(commit, CLAIMS), fx.blob_at(tip, CLAIMS));
 }
+
+/// However many files a proposal carries, the confirmation's question stays
+/// on screen at 80x24.
+#[test]
+fn the_accept_question_stays_visible_with_many_other_files() {
+    use ripen::tui::app::Screen;
+    let fx = Fixture::new();
+    let mut u = case("Claims triage");
+    u.stage = Stage::Collect;
+    let owned: Vec<(String, Option<String>)> = (0..30)
+        .map(|k| (format!("docs/page-{k:02}.md"), Some(format!("page {k}\n"))))
+        .chain(std::iter::once((CLAIMS.to_owned(), Some(text(&u)))))
+        .collect();
+    let files: Vec<(&str, Option<&str>)> = owned
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_deref()))
+        .collect();
+    let tip = fx.commit_on(fx.head(), &files, "Docs and a move", ALICE, 10);
+    fx.branch("team/docs", tip);
+    let mut app = common_tui::app_with(common_tui::shipped(), 24);
+    common_tui::type_str(&mut app, "6");
+    assert_eq!(app.screen, Screen::Proposals);
+    app.proposals_loaded(Ok(fx.list()));
+    common_tui::type_str(&mut app, "a");
+    let text = common_tui::screen_text(&common_tui::render(&app, 80, 24, true));
+    assert!(text.contains("y accept · n cancel"), "{text}");
+    assert!(text.contains("ALSO CHANGES docs/page-00.md"), "{text}");
+}

@@ -1,7 +1,7 @@
 //! Dialogs and forms drawn over the current screen.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
@@ -199,41 +199,50 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
                     Span::raw(format!("{}. The merge commit will record it.", safe(o))),
                 ]));
             }
+            // The question stays at the bottom, whatever the summary's
+            // length: the summary above is cut at small sizes, never it.
+            let mut bottom: Vec<Line<'_>> = Vec::new();
             let mut cursor = None;
             if !overrides.is_empty() && !*confirming {
-                lines.push(Line::from(
+                bottom.push(Line::from(
                     "Reason for the override (one line, goes into the commit):",
                 ));
-                cursor = Some(lines.len());
-                lines.push(Line::from(vec![
+                cursor = Some(bottom.len());
+                bottom.push(Line::from(vec![
                     Span::styled("> ", theme.focus()),
                     Span::raw(safe(reason.value())),
                 ]));
-                lines.push(Line::styled("Enter continue · Esc cancel", theme.muted()));
+                bottom.push(Line::styled("Enter continue · Esc cancel", theme.muted()));
             } else if !overrides.is_empty() {
-                lines.push(Line::styled(
+                bottom.push(Line::styled(
                     "Accept it although readiness does not support it? y yes · n no",
                     theme.header(),
                 ));
             } else {
-                lines.push(Line::styled(
+                bottom.push(Line::styled(
                     "A merge commit, authored by you. y accept · n cancel",
                     theme.header(),
                 ));
             }
             if let Some(err) = error {
-                lines.push(Line::from(vec![
+                bottom.push(Line::from(vec![
                     Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
                     Span::raw(safe(err)),
                 ]));
             }
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+            let [top_area, bottom_area] = Layout::vertical([
+                Constraint::Fill(1),
+                Constraint::Length((bottom.len() as u16).min(inner.height)),
+            ])
+            .areas(inner);
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top_area);
+            frame.render_widget(Paragraph::new(bottom), bottom_area);
             if let Some(row) = cursor {
                 let typed = safe(reason.value());
                 let x = 2 + unicode_width::UnicodeWidthStr::width(typed.as_str());
                 frame.set_cursor_position((
-                    (inner.x + x as u16).min(inner.right().saturating_sub(1)),
-                    (inner.y + row as u16).min(inner.bottom().saturating_sub(1)),
+                    (bottom_area.x + x as u16).min(bottom_area.right().saturating_sub(1)),
+                    (bottom_area.y + row as u16).min(bottom_area.bottom().saturating_sub(1)),
                 ));
             }
         }
