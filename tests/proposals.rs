@@ -1621,3 +1621,43 @@ fn the_accept_question_stays_visible_with_many_other_files() {
     assert!(text.contains("y accept · n cancel"), "{text}");
     assert!(text.contains("ALSO CHANGES docs/page-00.md"), "{text}");
 }
+
+/// An accept killed after writing some of its files (simulated: one file
+/// already holds the accepted content, another still HEAD's) is taken up
+/// by the next run; a file holding anything else is refused, by name.
+#[test]
+fn an_accept_killed_midway_is_taken_up_by_the_next_run() {
+    let fx = Fixture::new();
+    let seed = fx.head();
+    let mut u = case("Claims triage");
+    u.stage = Stage::Collect;
+    let mut inv = case("Invoice extraction");
+    inv.risk = ripen::model::Risk::High;
+    let tip = fx.commit_on(
+        seed,
+        &[(CLAIMS, Some(&text(&u))), (INVOICES, Some(&text(&inv)))],
+        "Two changes",
+        BOB,
+        10,
+    );
+    fx.branch(BRANCH, tip);
+    // Half written: claims-triage holds the accepted content.
+    fs::write(fx.root.join(CLAIMS), fx.blob_at(tip, CLAIMS).unwrap()).unwrap();
+    let Accepted::Merged { commit } = fx.accept(BRANCH, tip).unwrap();
+    assert_eq!(
+        fx.repo.find_commit(commit).unwrap().parent_id(1).unwrap(),
+        tip
+    );
+    for path in [CLAIMS, INVOICES] {
+        assert_eq!(fx.read(path), fx.blob_at(tip, path), "{path}");
+    }
+    assert_eq!(fx.statuses(), Vec::<String>::new());
+
+    // Anything else in a file to write is refused, by name.
+    let fx = Fixture::new();
+    let tip = fx.claims_update();
+    fs::write(fx.root.join(CLAIMS), "my own edit\n").unwrap();
+    let err = refused(&fx, BRANCH, tip);
+    assert!(matches!(err, AcceptError::Uncommitted { .. }), "{err}");
+    assert!(err.to_string().contains("claims-triage.ron"), "{err}");
+}

@@ -39,9 +39,12 @@
 //! written is put back as it was, but only where it still holds what
 //! accepting wrote. `.git/index.lock` is held only while the index is
 //! updated, as [`super::commit`] does, so a kill at any other moment
-//! leaves no lock; a kill after the files are written and before the
-//! branch moves leaves them as uncommitted changes, which the next run
-//! reports by name.
+//! leaves no lock. A kill after some files are written and before the
+//! branch moves leaves them holding the accepted content: the next accept
+//! of the same proposal takes them as written and goes on; anything else
+//! in a file to write is reported by name. One accept runs at a time per
+//! repository (a kernel lock on the `.git` folder, released with the
+//! process).
 //!
 //! Branch content is untrusted: it is read through
 //! [`super::snapshot_of_tree`] (blobs over 1 MiB are refused unread) and
@@ -877,6 +880,25 @@ pub struct Preview {
     pub overrides: Vec<Override>,
 }
 
+/// The dirty paths of `dirty` that accepting cannot take up: all but
+/// those of the plan that already hold their accepted content (written by
+/// an accept of this proposal that was killed before the branch moved).
+fn not_resumable(plan: &Plan, repo: &Repository, dirty: Vec<String>) -> Vec<String> {
+    let Some(root) = repo.workdir() else {
+        return dirty;
+    };
+    dirty
+        .into_iter()
+        .filter(|p| {
+            !plan.updates.iter().any(|u| {
+                u.repo_rel == *p
+                    && u.new_id() != u.old
+                    && check_on_disk(root, &u.repo_rel, u.new_id()).is_ok()
+            })
+        })
+        .collect()
+}
+
 /// One file to bring to its accepted state.
 struct FileUpdate {
     repo_rel: String,
@@ -884,6 +906,13 @@ struct FileUpdate {
     old: Option<Oid>,
     /// The accepted blob and its mode, if the accepted tree has the file.
     new: Option<(Oid, u32)>,
+}
+
+impl FileUpdate {
+    /// The accepted blob, if the accepted tree has the file.
+    fn new_id(&self) -> Option<Oid> {
+        self.new.map(|(id, _)| id)
+    }
 }
 
 /// Everything accepting needs, checked.
@@ -1201,7 +1230,7 @@ pub fn preview(
         options,
         (as_of, today),
     )?;
-    let dirty = uncommitted(repo, &located.state_rel)?;
+    let dirty = not_resumable(&plan, repo, uncommitted(repo, &located.state_rel)?);
     if !dirty.is_empty() {
         return Err(AcceptError::Uncommitted {
             state: state_display(&located.state_rel),
@@ -1385,7 +1414,7 @@ pub fn accept_observed(
         options,
         (as_of, today),
     )?;
-    let dirty = uncommitted(repo, state_rel)?;
+    let dirty = not_resumable(&plan, repo, uncommitted(repo, state_rel)?);
     if !dirty.is_empty() {
         return Err(AcceptError::Uncommitted {
             state: state_display(state_rel),
@@ -1393,18 +1422,29 @@ pub fn accept_observed(
         });
     }
 
-    // Every file must hold HEAD's content before any is written.
+    // Every file must hold HEAD's content before any is written, or
+    // already the accepted content: an earlier accept of this proposal,
+    // killed after writing it, is taken up where it stopped.
     let mut backups = Vec::with_capacity(plan.updates.len());
+    let mut resumed = Vec::with_capacity(plan.updates.len());
     for u in &plan.updates {
-        let before =
-            check_on_disk(&root, &u.repo_rel, u.old).map_err(|why| AcceptError::Uncommitted {
-                state: state_display(state_rel),
-                paths: vec![format!("{} ({why})", u.repo_rel)],
-            })?;
+        let (before, resume) = match check_on_disk(&root, &u.repo_rel, u.old) {
+            Ok(before) => (before, false),
+            Err(why) => match check_on_disk(&root, &u.repo_rel, u.new_id()) {
+                Ok(before) => (before, true),
+                Err(_) => {
+                    return Err(AcceptError::Uncommitted {
+                        state: state_display(state_rel),
+                        paths: vec![format!("{} ({why})", u.repo_rel)],
+                    });
+                }
+            },
+        };
         backups.push(Backup {
             path: root.join(&u.repo_rel),
             before,
         });
+        resumed.push(resume);
     }
 
     // Nor may the index hold something else staged for them: it would be
@@ -1437,9 +1477,22 @@ pub fn accept_observed(
     observe(Step::Committed);
 
     let mut created_dirs: Vec<PathBuf> = Vec::new();
-    let mut written = 0usize;
+    let mut wrote = vec![false; plan.updates.len()];
     let result = (|| -> Result<(), AcceptError> {
-        for (u, b) in plan.updates.iter().zip(&backups) {
+        for (k, (u, b)) in plan.updates.iter().zip(&backups).enumerate() {
+            if resumed[k] {
+                // Already holds the accepted content: check it still does.
+                check_on_disk(&root, &u.repo_rel, u.new_id()).map_err(|why| {
+                    AcceptError::ChangedMeanwhile {
+                        why,
+                        paths: vec![u.repo_rel.clone()],
+                    }
+                })?;
+                if let Some((_, mode)) = u.new {
+                    set_executable(&b.path, mode == u32::from(FileMode::BlobExecutable))?;
+                }
+                continue;
+            }
             match u.new {
                 Some((blob, mode)) => {
                     if let Some(parent) = b.path.parent() {
@@ -1459,13 +1512,13 @@ pub fn accept_observed(
                     // Compare and swap: the file must still hold what was
                     // checked, right before it is replaced.
                     recheck(&root, u)?;
-                    written += 1;
+                    wrote[k] = true;
                     crate::store::write_atomic(&b.path, blob.content())?;
                     set_executable(&b.path, mode == u32::from(FileMode::BlobExecutable))?;
                 }
                 None => {
                     recheck(&root, u)?;
-                    written += 1;
+                    wrote[k] = true;
                     fs::remove_file(&b.path)?;
                 }
             }
@@ -1488,7 +1541,8 @@ pub fn accept_observed(
         // accepted the same proposal meanwhile) is consistent: left alone.
         let head_tree = head_commit(repo).ok().flatten().and_then(|c| c.tree().ok());
         let mut kept = Vec::new();
-        for (u, b) in plan.updates.iter().zip(&backups).take(written).rev() {
+        let written = plan.updates.iter().zip(&backups).zip(&wrote);
+        for ((u, b), _) in written.filter(|(_, w)| **w).rev() {
             let ours = u.new.map(|(id, _)| id);
             let committed = head_tree
                 .as_ref()
