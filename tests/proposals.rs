@@ -1661,3 +1661,54 @@ fn an_accept_killed_midway_is_taken_up_by_the_next_run() {
     assert!(matches!(err, AcceptError::Uncommitted { .. }), "{err}");
     assert!(err.to_string().contains("claims-triage.ron"), "{err}");
 }
+
+/// The Review screen names the moves into FineTune that the report flags.
+#[test]
+fn the_review_screen_names_flagged_moves_into_fine_tune() {
+    use ripen::git::review::{self, CloseOptions};
+    use ripen::tui::app::{Load, Screen};
+    let fx = Fixture::new();
+    let mut u = case("Claims triage");
+    u.stage = Stage::FineTune;
+    let tip = fx.commit_on(fx.head(), &[(CLAIMS, Some(&text(&u)))], "Rush", BOB, 10);
+    fx.branch("team/rush", tip);
+    let options = AcceptOptions {
+        allow_other_files: false,
+        override_reason: Some("the board approved a pilot".to_owned()),
+    };
+    let before = fx.head();
+    fx.accept_with("team/rush", tip, &options).unwrap();
+    review::close(
+        &fx.state,
+        "2026-Q3",
+        CloseOptions {
+            rev: Some(before.to_string()),
+            tagger: Some(signature(ALICE, 5)),
+            today: Some(today()),
+            ..CloseOptions::default()
+        },
+    )
+    .unwrap();
+    let mut app = common_tui::app_with(common_tui::shipped(), 40);
+    common_tui::type_str(&mut app, "7");
+    assert_eq!(app.screen, Screen::Review);
+    app.review_tags_loaded(Ok(review::reviews(&fx.state, today()).unwrap().tags));
+    let Some(Load::Report(tag)) = app.pending_load() else {
+        panic!("no report to load")
+    };
+    let report = review::report(
+        &fx.state,
+        Some(&format!("refs/tags/{tag}")),
+        None,
+        Some(as_of()),
+        today(),
+    )
+    .unwrap()
+    .report;
+    app.report_loaded(tag, Ok(report));
+    let text = common_tui::screen_text(&common_tui::render(&app, 120, 40, true));
+    assert!(
+        text.contains("⚠ into FineTune with an override or unready: claims-triage"),
+        "{text}"
+    );
+}

@@ -100,8 +100,27 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             safe(&report.currency)
         )),
     ];
-    let [summary_area, lower] =
-        Layout::vertical([Constraint::Length(4), Constraint::Fill(1)]).areas(inner);
+    let mut summary = summary;
+    let flagged: Vec<String> = report
+        .stage_changes
+        .iter()
+        .filter(|c| c.flagged())
+        .map(|c| safe(&c.id))
+        .collect();
+    if !flagged.is_empty() {
+        summary.push(Line::styled(
+            format!(
+                "⚠ into FineTune with an override or unready: {}",
+                flagged.join(", ")
+            ),
+            theme.severity(crate::register::Severity::Warning),
+        ));
+    }
+    let [summary_area, lower] = Layout::vertical([
+        Constraint::Length(summary.len() as u16),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
     frame.render_widget(
         Paragraph::new(summary).wrap(Wrap { trim: true }),
         summary_area,
