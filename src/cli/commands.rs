@@ -130,8 +130,8 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
         Some(Command::Import { args, .. }) => super::import::import(&cli, today, env, args),
         Some(Command::Export { args, .. }) => super::import::export(&cli, today, env, args),
         Some(Command::Proposals { args, .. }) => super::proposals::run(&cli, today, env, args),
-        Some(Command::Review { args, .. }) => super::review::review(&cli, env, args),
-        Some(Command::Report { args, .. }) => super::review::report(&cli, env, args),
+        Some(Command::Review { args, .. }) => super::review::review(&cli, today, env, args),
+        Some(Command::Report { args, .. }) => super::review::report(&cli, today, env, args),
         Some(Command::Completions { shell }) => super::generate::completions(*shell),
         Some(Command::Man { command }) => super::generate::man(command.as_deref()),
     }
@@ -192,11 +192,14 @@ fn init(dir: &Path, name: &str) -> Outcome {
     let state = done.state_dir.display().to_string();
     let short = &done.commit.to_string()[..7];
     if done.created_repo {
-        println!("Initialized a git repository in {}", dir.display());
+        println!(
+            "Initialized a git repository in {}",
+            sanitize(&dir.display().to_string())
+        );
     } else {
         println!(
             "Using the git repository at {} (the folder is inside it)",
-            done.repo_root.display()
+            sanitize(&done.repo_root.display().to_string())
         );
     }
     println!(

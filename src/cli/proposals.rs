@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::output::{Env, fit};
 use super::{Cli, Failure, Format};
-use crate::git::proposals::{self, Accepted, Proposal};
+use crate::git::proposals::{self, Proposal};
 use crate::model::Date;
 use crate::text::sanitize;
 
@@ -20,7 +20,9 @@ type Outcome = Result<u8, Failure>;
     after_help = "A proposal is a local or remote-tracking branch (fetch first to see your \
 team's) with commits not on HEAD that change the state directory. Each is shown with its \
 commits, authors, last commit time, whether its register validates, whether it merges \
-cleanly, and what it changes, field by field, from the merge base to its tip.\n\n\
+cleanly, every file it changes that is not a register file (use-case files, register.ron and \
+policy.ron are), and what it changes, field by field, from the merge base to its tip. A reference \
+that cannot be read is skipped with a warning.\n\n\
 Accept one with `ripen proposals accept <BRANCH>`: without --yes that only prints what \
 would happen."
 )]
@@ -38,14 +40,16 @@ pub struct ProposalsArgs {
 pub enum ProposalsAction {
     /// Bring a proposal into the current branch (prints what would happen unless --yes).
     #[command(
-        long_about = "Bring a proposal into the current branch: a fast-forward when the current \
-branch has not moved since the proposal was branched off, otherwise a merge commit whose message \
-summarises the change. Only files under the state directory are written, in the working tree and \
-the index.\n\n\
+        long_about = "Bring a proposal into the current branch with a merge commit (never a \
+fast-forward), authored by you, whose message lists the changes. Only the files the proposal \
+changes are written, in the working tree and the index, each checked again just before it is \
+replaced.\n\n\
 Without --yes, nothing is changed and nothing is asked: ripen prints what accepting would do and \
 exits with status 0, or prints why it would be refused and exits with status 2, as accepting would.\n\n\
-Refused, changing nothing, when the branch's register does not validate, when it conflicts with \
-the current branch, when it changes files outside the state directory (accept those with git), when \
+Refused, changing nothing, when the branch moved from --tip, when its register does not validate, \
+when it conflicts with the current branch, when it changes files other than register files \
+(unless --allow-other-files), when it moves a use case into FineTune that readiness does not \
+support (unless --override REASON), when \
 there are uncommitted changes under the state directory, when HEAD is detached, a merge is in \
 progress, the repository is bare, or no git identity is configured."
     )]
@@ -55,6 +59,18 @@ progress, the repository is bare, or no git identity is configured."
         /// Really accept it; without this flag, only print what would happen.
         #[arg(long)]
         yes: bool,
+        /// The tip you reviewed (as `ripen proposals` shows it, 7 or more hex digits):
+        /// refused if the branch now points elsewhere.
+        #[arg(long, value_name = "SHA")]
+        tip: Option<String>,
+        /// Accept a branch that also changes files other than use cases,
+        /// register.ron and policy.ron (review them first: they are listed).
+        #[arg(long)]
+        allow_other_files: bool,
+        /// Why use cases that readiness does not support may move into FineTune;
+        /// recorded in the merge commit (refused without it).
+        #[arg(long = "override", value_name = "REASON")]
+        override_reason: Option<String>,
     },
 }
 
@@ -71,13 +87,29 @@ pub(super) fn run(cli: &Cli, today: Date, env: &Env, args: &ProposalsArgs) -> Ou
     }
     match &args.action {
         None => list(cli, today, env, args.format),
-        Some(ProposalsAction::Accept { branch, yes }) => accept(cli, today, env, branch, *yes),
+        Some(ProposalsAction::Accept {
+            branch,
+            yes,
+            tip,
+            allow_other_files,
+            override_reason,
+        }) => {
+            let options = proposals::AcceptOptions {
+                allow_other_files: *allow_other_files,
+                override_reason: override_reason.clone(),
+            };
+            accept(cli, today, env, branch, tip.as_deref(), &options, *yes)
+        }
     }
 }
 
 fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
     let dir = state_dir(cli);
-    let found = proposals::list(&dir, cli.as_of, today)?;
+    let listing = proposals::scan(&dir, cli.as_of, today)?;
+    for w in &listing.skipped {
+        eprintln!("ripen: warning: {}", sanitize(w));
+    }
+    let found = listing.proposals;
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&found)?),
         Format::Text => print_list(&found, env.width),
@@ -162,13 +194,16 @@ fn print_list(found: &[Proposal], width: usize) {
                 "CONFLICTS".to_owned()
             },
         ];
-        if p.files_outside_state > 0 {
+        if !p.other_files.is_empty() {
             state.push(format!(
-                "changes {} outside the register: accept it with git",
-                plural(p.files_outside_state, "file", "files")
+                "CHANGES {} THAT ARE NOT REGISTER FILES",
+                plural(p.other_files.len(), "FILE", "FILES")
             ));
         }
         println!("  {}", fit(&state.join(", "), inner));
+        for f in &p.other_files {
+            println!("    ! {}", fit(&f.describe(), width.saturating_sub(6)));
+        }
         for d in p.diagnostics.iter().take(DIAGNOSTICS_SHOWN) {
             for line in wrap(&d.to_string(), width.saturating_sub(4), "  ") {
                 println!("    {line}");
@@ -196,42 +231,69 @@ fn print_list(found: &[Proposal], width: usize) {
     );
 }
 
-fn accept(cli: &Cli, today: Date, env: &Env, branch: &str, yes: bool) -> Outcome {
+fn accept(
+    cli: &Cli,
+    today: Date,
+    env: &Env,
+    branch: &str,
+    tip: Option<&str>,
+    options: &proposals::AcceptOptions,
+    yes: bool,
+) -> Outcome {
     let dir = state_dir(cli);
-    let preview = proposals::preview(&dir, branch, cli.as_of, today)?;
+    if let Some(t) = tip
+        && (t.len() < 7 || t.len() > 40 || !t.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(Failure(format!(
+            "--tip {}: give the tip's commit id (7 to 40 hex digits), as `ripen proposals` shows it",
+            sanitize(t)
+        )));
+    }
+    let preview = proposals::preview(&dir, branch, options, cli.as_of, today)?;
+    if let Some(t) = tip
+        && !preview.tip.to_string().starts_with(&t.to_ascii_lowercase())
+    {
+        return Err(proposals::AcceptError::TipMoved {
+            branch: branch.to_owned(),
+            now: preview.tip,
+        }
+        .into());
+    }
     let into = preview
         .into
         .strip_prefix("refs/heads/")
         .unwrap_or(&preview.into);
-    let (head, tip) = (
-        &preview.head.to_string()[..7],
-        &preview.tip.to_string()[..7],
-    );
-    let what = match (yes, preview.fast_forward) {
-        (true, true) => format!(
-            "Fast-forwarding {into} from {head} to {} ({tip})",
+    let tip_short = &preview.tip.to_string()[..7];
+    let what = if yes {
+        format!(
+            "Merging {} ({tip_short}) into {into} with a merge commit:",
             preview.branch
-        ),
-        (false, true) => format!(
-            "Accepting would fast-forward {into} from {head} to {} ({tip})",
+        )
+    } else {
+        format!(
+            "Accepting would merge {} ({tip_short}) into {into} with a merge commit:",
             preview.branch
-        ),
-        (true, false) => format!(
-            "Merging {} ({tip}) into {into} with a merge commit:",
-            preview.branch
-        ),
-        (false, false) => format!(
-            "Accepting would merge {} ({tip}) into {into} with a merge commit:",
-            preview.branch
-        ),
+        )
     };
     for line in wrap(&what, env.width, "  ") {
         println!("{line}");
     }
-    if !preview.fast_forward {
-        let subject = preview.message.lines().next().unwrap_or("");
-        for line in wrap(subject, env.width.saturating_sub(2), "  ") {
-            println!("  {line}");
+    let subject = preview.message.lines().next().unwrap_or("");
+    for line in wrap(subject, env.width.saturating_sub(2), "  ") {
+        println!("  {line}");
+    }
+    if !preview.other_files.is_empty() {
+        println!(
+            "{} NOT REGISTER FILES (accepted with --allow-other-files):",
+            plural(preview.other_files.len(), "file is", "files are")
+        );
+        for f in &preview.other_files {
+            println!("  {}", fit(&f.describe(), env.width.saturating_sub(2)));
+        }
+    }
+    for o in &preview.overrides {
+        for line in wrap(&proposals::override_line(&o.id, &o.why), env.width, "  ") {
+            println!("{line}");
         }
     }
     println!(
@@ -239,7 +301,7 @@ fn accept(cli: &Cli, today: Date, env: &Env, branch: &str, yes: bool) -> Outcome
         plural(preview.files.len(), "file changes", "files change")
     );
     for f in &preview.files {
-        println!("  {}", fit(f, env.width.saturating_sub(2)));
+        println!("  {}", fit(&sanitize(f), env.width.saturating_sub(2)));
     }
     let base = format!("base {}", &preview.base.to_string()[..7]);
     super::history::print_diff(&preview.changes, &base, &sanitize(branch), env.width);
@@ -247,17 +309,19 @@ fn accept(cli: &Cli, today: Date, env: &Env, branch: &str, yes: bool) -> Outcome
         println!("Nothing was changed. Run again with --yes to accept.");
         return Ok(0);
     }
-    let done = proposals::accept(&dir, branch, preview.tip, cli.as_of, today)?;
-    match done {
-        Accepted::FastForward { to } => {
-            println!("Accepted: {into} is now at {}.", &to.to_string()[..7]);
-        }
-        Accepted::Merged { commit } => {
-            println!(
-                "Accepted: merge commit {} on {into}.",
-                &commit.to_string()[..7]
-            );
-        }
-    }
+    let done = proposals::accept_observed(
+        &dir,
+        branch,
+        preview.tip,
+        options,
+        cli.as_of,
+        today,
+        &mut crate::testhooks::commit_observer(),
+    )?;
+    let proposals::Accepted::Merged { commit } = done;
+    println!(
+        "Accepted: merge commit {} on {into}.",
+        &commit.to_string()[..7]
+    );
     Ok(0)
 }

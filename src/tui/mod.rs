@@ -147,7 +147,9 @@ fn event_loop(
                     app.proposals_loaded(result);
                 }
                 app::Load::ReviewTags => {
-                    let result = git::review::reviews(&source.state_dir).map_err(|e| e.to_string());
+                    let result = git::review::reviews(&source.state_dir, source.today)
+                        .map(|r| r.tags)
+                        .map_err(|e| e.to_string());
                     app.review_tags_loaded(result);
                 }
                 app::Load::Report(tag) => {
@@ -157,6 +159,7 @@ fn event_loop(
                         Some(&since),
                         source.rev.as_deref(),
                         source.as_of,
+                        source.today,
                     )
                     .map(|b| b.report)
                     .map_err(|e| e.to_string());
@@ -251,17 +254,23 @@ fn perform(
         }
         Effect::Edit { index, edited } => edit(app, terminal, source, index, edited),
         Effect::EditAt { rel, line } => edit_at(app, terminal, source, &rel, line),
-        Effect::Accept { branch, tip } => {
+        Effect::Accept {
+            branch,
+            tip,
+            options,
+        } => {
             let result = {
                 let _guard = SAVING.lock();
-                git::proposals::accept(&source.state_dir, &branch, tip, source.as_of, source.today)
+                git::proposals::accept(
+                    &source.state_dir,
+                    &branch,
+                    tip,
+                    &options,
+                    source.as_of,
+                    source.today,
+                )
             };
             let outcome = match result {
-                Ok(git::proposals::Accepted::FastForward { to }) => Ok(format!(
-                    "accepted {}: fast-forwarded to {}",
-                    crate::text::sanitize(&branch),
-                    &to.to_string()[..7]
-                )),
                 Ok(git::proposals::Accepted::Merged { commit }) => Ok(format!(
                     "accepted {}: merge commit {}",
                     crate::text::sanitize(&branch),

@@ -126,6 +126,9 @@ pub fn highlighted_fit(
 /// A field change as the UI shows it, sanitized: the field, and
 /// `from -> to` (shown as `field: from -> to`).
 pub fn change_parts(c: &crate::diff::FieldChange) -> (String, String) {
+    if c.field == crate::diff::SHALLOW_BOUNDARY {
+        return (safe(&c.field), safe(&c.describe()));
+    }
     (
         safe(&c.field),
         format!(
