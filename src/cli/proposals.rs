@@ -225,10 +225,16 @@ fn print_list(found: &[Proposal], width: usize) {
         .find(|p| p.valid && p.mergeable && p.files_outside_state == 0)
         .unwrap_or(&found[0]);
     println!();
-    println!(
-        "Accept one with `ripen proposals accept {}` (add --yes to do it).",
-        crate::ops::shell_word(&sanitize(&example.branch))
-    );
+    let branch = crate::ops::shell_word(&sanitize(&example.branch));
+    if example.overrides.is_empty() {
+        println!("Accept one with `ripen proposals accept {branch}` (add --yes to do it).");
+    } else {
+        // Accepting it needs a reason: the hint carries one, so that it
+        // works when pasted (a dry run), and says to write the real one.
+        println!(
+            "Accept one with `ripen proposals accept {branch} --override 'the reason to accept it anyway'` (it moves a use case into FineTune that readiness does not support: write the real reason, and add --yes to do it)."
+        );
+    }
 }
 
 fn accept(
