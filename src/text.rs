@@ -107,9 +107,80 @@ pub fn sanitize_lines(s: &str) -> String {
     out
 }
 
+/// `s` cut to at most `width` columns: whole if it fits, else a prefix and
+/// `…`. A cut never falls inside a number, a date or a time (`0.9…` of
+/// 0.930 would read as another value, `2026-…` of a date as a year): the
+/// number is left out whole, with a sign or currency glued to it, and so is
+/// the space before the ellipsis. The one cutting rule of the command line
+/// and the terminal UI.
+pub fn cut(s: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= width {
+        return s.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    // Characters that join the digits of one number, date or time.
+    let joins = |c: char| matches!(c, '.' | ',' | '-' | ':' | '/');
+    let mut out = String::new();
+    let mut used = 0;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            let continues_number =
+                c.is_ascii_digit() || (joins(c) && chars.peek().is_some_and(char::is_ascii_digit));
+            if continues_number && out.ends_with(|p: char| p.is_ascii_digit() || joins(p)) {
+                while out.ends_with(|p: char| p.is_ascii_digit() || joins(p)) {
+                    out.pop();
+                }
+                while out.ends_with(['+', '$', '€', '£']) {
+                    out.pop();
+                }
+            }
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    out.push('…');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_ends_in_an_ellipsis_and_never_inside_a_number() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("Northwind Group", 8), "Northwi…");
+        assert_eq!(cut("below target 0.930", 18), "below target 0.930");
+        assert_eq!(cut("below target 0.930", 17), "below target…");
+        assert_eq!(cut("ROI USD 218,500 measured", 14), "ROI USD…");
+        assert_eq!(cut("USD 670,500 a year", 10), "USD…");
+        assert_eq!(cut("gain -0.015 over 3", 9), "gain…");
+        assert_eq!(cut("cost $12.50 each", 9), "cost…");
+        assert_eq!(cut("add measurement 2026-09-30", 22), "add measurement…");
+        assert_eq!(cut("Q3 review", 2), "Q…");
+        assert_eq!(cut("plain words here", 10), "plain wor…");
+        assert_eq!(cut("abc", 0), "");
+        for w in 1..30 {
+            let c = cut("accuracy 0.875 below target 0.930", w);
+            assert!(c.ends_with('…'), "{c}");
+            assert!(
+                unicode_width::UnicodeWidthStr::width(c.as_str()) <= w,
+                "{c}"
+            );
+            assert!(
+                !c.contains("0.8…") && !c.contains("0.9…") && !c.contains("0…"),
+                "{c}"
+            );
+        }
+    }
 
     #[test]
     fn escape_sequences_become_visible() {

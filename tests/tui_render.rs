@@ -100,12 +100,13 @@ fn a_full_board_column_shows_whole_cards_and_how_many_more() {
             .count();
         let hidden: usize = column
             .iter()
-            .find_map(|l| l.split("… ").nth(1))
-            .map(|rest| {
+            .find_map(|l| {
+                // The `… N more` line (a cut card also ends in `…`).
+                let rest = l.split("… ").nth(1)?;
                 rest.trim_end_matches(['│', ' '])
-                    .trim_end_matches(" more")
-                    .parse()
-                    .unwrap()
+                    .strip_suffix(" more")?
+                    .parse::<usize>()
+                    .ok()
             })
             .unwrap_or(0);
         // Every card shown has its verdict; the rest are counted.

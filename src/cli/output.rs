@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ratatui::crossterm::style::Stylize;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 use crate::readiness::Verdict;
 use crate::register::Severity;
@@ -45,50 +45,14 @@ impl Env {
 static CUT_TO_WIDTH: AtomicBool = AtomicBool::new(false);
 
 /// Untrusted text, sanitized; on a terminal cut to `width` columns with an
-/// ellipsis (see [`cut`]), elsewhere whole.
+/// ellipsis (see [`crate::text::cut`]), elsewhere whole.
 pub fn fit(s: &str, width: usize) -> String {
     let s = sanitize(s);
     if CUT_TO_WIDTH.load(Ordering::Relaxed) {
-        cut(&s, width)
+        crate::text::cut(&s, width)
     } else {
         s.into_owned()
     }
-}
-
-/// `s` cut to at most `width` columns: whole if it fits, else a prefix and
-/// `…`. A cut never falls inside a number (`0.9…` for 0.930 would read as
-/// a different value): the number is left out whole, and so is the space
-/// before the ellipsis.
-pub fn cut(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_owned();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    let mut next = None;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            next = Some(c);
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    let numeric = |c: char| c.is_ascii_digit() || c == '.' || c == ',';
-    if next.is_some_and(numeric) && out.ends_with(numeric) {
-        // Back off to before the number (and any sign or currency glued to it).
-        while out.ends_with(numeric) {
-            out.pop();
-        }
-        while out.ends_with(['-', '+', '$', '€', '£']) {
-            out.pop();
-        }
-    }
-    let trimmed = out.trim_end().len();
-    out.truncate(trimmed);
-    out.push('…');
-    out
 }
 
 /// `s` padded with spaces to `width` columns.
@@ -136,28 +100,5 @@ pub fn mark(passed: bool, gate: bool, colour: bool) -> String {
         (true, true, _) => m.green().to_string(),
         (true, false, true) => m.red().to_string(),
         _ => m.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cut;
-
-    #[test]
-    fn a_cut_ends_in_an_ellipsis_and_never_inside_a_number() {
-        assert_eq!(cut("below target 0.930", 20), "below target 0.930");
-        assert_eq!(cut("below target 0.930", 17), "below target…");
-        assert_eq!(cut("ROI USD 218,500 measured", 14), "ROI USD…");
-        assert_eq!(cut("gain -0.015 over 3", 9), "gain…");
-        assert_eq!(cut("plain words here", 10), "plain wor…");
-        assert_eq!(cut("abc", 0), "…");
-        for w in 1..30 {
-            let c = cut("accuracy 0.875 below target 0.930", w);
-            assert!(c.ends_with('…'), "{c}");
-            assert!(
-                !c.contains("0.8…") && !c.contains("0.9…") && !c.contains("0…"),
-                "{c}"
-            );
-        }
     }
 }

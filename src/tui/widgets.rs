@@ -45,42 +45,10 @@ pub fn highlighted(s: &str, marks: &[usize], base: Style, hit: Style) -> Vec<Spa
     spans
 }
 
-/// `s` cut to `width` columns, ending in `…` when cut. A cut never ends
-/// inside a number, a date or a time: `below target 0.9…` for 0.930 would
-/// state a falsehood, so the whole number goes (`below target …`).
+/// `s` cut to `width` columns by the one cutting rule, [`crate::text::cut`]:
+/// ending in `…` when cut, never inside a number, a date or a time.
 pub fn fit(s: &str, width: usize) -> String {
-    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-    if s.width() <= width {
-        return s.to_owned();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width - 1 {
-            // Cut inside a number (digits, or a point between digits): drop
-            // the number's start too.
-            // Dates and times count as numbers: `2026-…` of 2026-09-30
-            // would be as wrong as `0.9…` of 0.930.
-            let joins = |p: char| matches!(p, '.' | ',' | '-' | ':' | '/');
-            let next_is_digit =
-                c.is_ascii_digit() || (joins(c) && chars.peek().is_some_and(char::is_ascii_digit));
-            if next_is_digit {
-                while out.ends_with(|p: char| p.is_ascii_digit() || joins(p)) {
-                    out.pop();
-                }
-            }
-            break;
-        }
-        used += w;
-        out.push(c);
-    }
-    out.push('…');
-    out
+    crate::text::cut(s, width)
 }
 
 /// A line cut to `width` columns as [`fit`] cuts text, keeping each
@@ -280,25 +248,6 @@ pub fn checklist(a: &Assessment, currency: &str, theme: &Theme) -> Vec<Line<'sta
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_cut_ends_in_an_ellipsis_and_never_inside_a_number() {
-        assert_eq!(fit("short", 10), "short");
-        assert_eq!(fit("Northwind Group", 8), "Northwi…");
-        assert_eq!(fit("below target 0.930", 16), "below target …");
-        assert_eq!(fit("below target 0.930", 15), "below target …");
-        assert_eq!(fit("USD 670,500 a year", 10), "USD …");
-        assert_eq!(fit("Q3 review", 2), "Q…");
-        assert_eq!(fit("add measurement 2026-09-30", 22), "add measurement …");
-        assert_eq!(fit("abc", 0), "");
-        for w in 0..20 {
-            let cut = fit("accuracy 0.930 of 0.95 target", w);
-            assert!(
-                unicode_width::UnicodeWidthStr::width(cut.as_str()) <= w,
-                "{cut}"
-            );
-        }
-    }
 
     proptest::proptest! {
         #[test]
