@@ -25,8 +25,10 @@
 //! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.
 //!
-//! The core (model, register, validate, readiness, report, text, import,
-//! export) does no I/O, reads no clock and knows nothing of git or terminals.
+//! The core (model, register, validate, readiness, diff, report, import,
+//! export, text, change, form) does no I/O, reads no clock and knows nothing
+//! of git or terminals; `tests/architecture.rs` fails on any path in its
+//! source that reaches out.
 
 pub mod change;
 pub mod cli;
