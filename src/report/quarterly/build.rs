@@ -106,11 +106,112 @@ pub fn from_diff(
     since_rev: Revision,
     until_rev: Revision,
 ) -> QuarterlyReport {
-    let then_assessments = report::assess_all(since);
-    let now_assessments = report::assess_all(until);
+    let sides = Sides {
+        since,
+        until,
+        d,
+        then: report::assess_all(since),
+        now: report::assess_all(until),
+    };
+    let (by_stage, by_approach, by_risk) = portfolio(since, until);
+    let mut changes = changes(&sides);
+    let movements = movements(&changes.stage_changes);
+    let retired = retired(&changes.stage_changes);
+    let candidates = candidates(&sides);
+    let roi_added = std::mem::take(&mut changes.roi_added);
+    let roi = roi_in_period(until, roi_added, changes.withdrawn);
+    let metrics = metrics(&sides);
+    let key_numbers = key_numbers(&sides, &changes, &roi, &metrics);
+    QuarterlyReport {
+        register: until.name().to_owned(),
+        currency: until
+            .settings
+            .as_ref()
+            .map_or_else(|| "USD".to_owned(), |s| s.currency.clone()),
+        since: side(since, since_rev),
+        until: side(until, until_rev),
+        key_numbers,
+        by_stage,
+        by_approach,
+        by_risk,
+        movements,
+        stage_changes: changes.stage_changes,
+        added: changes.added,
+        retired,
+        removed: changes.removed,
+        renamed: changes.renamed,
+        candidates,
+        verdict_changes: changes.verdict_changes,
+        roi,
+        accuracy: metrics.accuracy,
+        regressions: metrics.regressions,
+        stale: metrics.stale,
+        policy_changes: d.policy.clone(),
+        settings_changes: d.settings.clone(),
+    }
+}
+
+/// Both sides of the period, their diff and each side's assessments (in
+/// the order of its use cases): what every section reads.
+struct Sides<'a> {
+    since: &'a Register,
+    until: &'a Register,
+    d: &'a RegisterDiff,
+    then: Vec<Assessment>,
+    now: Vec<Assessment>,
+}
+
+impl Sides<'_> {
+    /// The id a use case had at `since` (renames followed).
+    fn id_then(&self, id: &str) -> String {
+        self.d
+            .use_cases
+            .iter()
+            .find(|u| u.status == Status::Renamed && u.id == id)
+            .and_then(|u| u.renamed_from.clone())
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// The position at `since` of the use case `id` names at `until`.
+    fn index_then(&self, id: &str) -> Option<usize> {
+        let then = self.id_then(id);
+        self.since
+            .use_cases
+            .iter()
+            .position(|e| e.id.as_str() == then)
+    }
+
+    /// The verdict the use case `id` had at `since`.
+    fn verdict_then(&self, id: &str) -> Option<Verdict> {
+        match self
+            .d
+            .use_cases
+            .iter()
+            .find(|u| u.id == id && u.status != Status::Removed)
+        {
+            Some(u) => u.verdict.before,
+            // Not in the diff: the verdict did not change.
+            None => self
+                .since
+                .use_cases
+                .iter()
+                .position(|e| e.id.as_str() == id)
+                .map(|i| self.then[i].verdict),
+        }
+    }
+}
+
+/// The portfolio section: counts by stage, approach and risk tier.
+fn portfolio(
+    since: &Register,
+    until: &Register,
+) -> (
+    Vec<Count<Stage>>,
+    Vec<Count<&'static str>>,
+    Vec<Count<Risk>>,
+) {
     let then_cases: Vec<&UseCase> = since.use_cases.iter().map(|e| &e.use_case).collect();
     let now_cases: Vec<&UseCase> = until.use_cases.iter().map(|e| &e.use_case).collect();
-
     let by_stage = count_by(
         &Stage::ALL,
         then_cases.iter().map(|u| u.stage),
@@ -132,47 +233,68 @@ pub fn from_diff(
         then_cases.iter().map(|u| u.risk),
         now_cases.iter().map(|u| u.risk),
     );
+    (by_stage, by_approach, by_risk)
+}
 
-    // What changed, from the diff.
-    let mut stage_changes = Vec::new();
-    let mut added = Vec::new();
-    let mut removed = Vec::new();
-    let mut renamed = Vec::new();
-    let mut verdict_changes = Vec::new();
-    let mut roi_added: Vec<(String, RoiEntry)> = Vec::new();
-    let mut withdrawn = 0usize;
-    let mut measurements_added = 0usize;
-    for u in &d.use_cases {
+/// What changed in the period, read from the diff: the sections on stage
+/// movements, new and retired use cases and verdict changes, and the ROI
+/// and measurements added.
+struct Changes {
+    stage_changes: Vec<StageChange>,
+    added: Vec<UseCaseRef>,
+    removed: Vec<UseCaseRef>,
+    renamed: Vec<Renamed>,
+    verdict_changes: Vec<VerdictChange>,
+    roi_added: Vec<(String, RoiEntry)>,
+    withdrawn: usize,
+    measurements_added: usize,
+}
+
+/// Reads the period's changes from the diff.
+fn changes(s: &Sides) -> Changes {
+    let (since, until) = (s.since, s.until);
+    let mut c = Changes {
+        stage_changes: Vec::new(),
+        added: Vec::new(),
+        removed: Vec::new(),
+        renamed: Vec::new(),
+        verdict_changes: Vec::new(),
+        roi_added: Vec::new(),
+        withdrawn: 0,
+        measurements_added: 0,
+    };
+    for u in &s.d.use_cases {
         match u.status {
             Status::Added => {
                 if let Some(r) = use_case_ref(until, &u.id) {
-                    added.push(r);
+                    c.added.push(r);
                 }
                 if let Some(e) = until.get(&u.id) {
-                    roi_added.extend(e.use_case.roi.iter().map(|r| (u.id.clone(), r.clone())));
-                    measurements_added += e.use_case.measurements.len();
+                    c.roi_added
+                        .extend(e.use_case.roi.iter().map(|r| (u.id.clone(), r.clone())));
+                    c.measurements_added += e.use_case.measurements.len();
                 }
             }
             Status::Removed => {
                 if let Some(r) = use_case_ref(since, &u.id) {
-                    removed.push(r);
+                    c.removed.push(r);
                 }
             }
-            Status::Renamed => renamed.push(Renamed {
+            Status::Renamed => c.renamed.push(Renamed {
                 from: u.renamed_from.clone().unwrap_or_default(),
                 to: u.id.clone(),
             }),
             Status::Changed | Status::Unchanged => {}
         }
-        for c in &u.changes {
-            match c.field.as_str() {
+        for f in &u.changes {
+            match f.field.as_str() {
                 "stage" => {
                     let (Some(from), Some(to), Some(e)) =
-                        (stage_of(&c.from), stage_of(&c.to), until.get(&u.id))
+                        (stage_of(&f.from), stage_of(&f.to), until.get(&u.id))
                     else {
                         continue;
                     };
-                    stage_changes.push(StageChange {
+                    c.stage_changes.push(StageChange {
                         id: u.id.clone(),
                         title: e.use_case.title.clone(),
                         team: e.use_case.team.clone(),
@@ -182,14 +304,14 @@ pub fn from_diff(
                         direction: Direction::of(from, to),
                     });
                 }
-                "roi" => match (&c.from, &c.to) {
+                "roi" => match (&f.from, &f.to) {
                     (FieldValue::None, FieldValue::Roi(r)) => {
-                        roi_added.push((u.id.clone(), r.clone()))
+                        c.roi_added.push((u.id.clone(), r.clone()))
                     }
-                    (FieldValue::Roi(_), FieldValue::None) => withdrawn += 1,
+                    (FieldValue::Roi(_), FieldValue::None) => c.withdrawn += 1,
                     _ => {}
                 },
-                "measurements" if c.is_added_entry() => measurements_added += 1,
+                "measurements" if f.is_added_entry() => c.measurements_added += 1,
                 _ => {}
             }
         }
@@ -199,7 +321,7 @@ pub fn from_diff(
                 .or_else(|| since.get(&u.id))
                 .map(|e| e.use_case.title.clone())
                 .unwrap_or_default();
-            verdict_changes.push(VerdictChange {
+            c.verdict_changes.push(VerdictChange {
                 id: u.id.clone(),
                 title,
                 before: u.verdict.before,
@@ -207,83 +329,78 @@ pub fn from_diff(
             });
         }
     }
+    c
+}
+
+/// The stage movements section's counts: how many moved from one stage to
+/// another.
+fn movements(stage_changes: &[StageChange]) -> Vec<Movement> {
     let mut movements: BTreeMap<(Stage, Stage), usize> = BTreeMap::new();
-    for s in &stage_changes {
+    for s in stage_changes {
         *movements.entry((s.from, s.to)).or_default() += 1;
     }
-    let movements: Vec<Movement> = movements
+    movements
         .into_iter()
         .map(|((from, to), count)| Movement { from, to, count })
-        .collect();
-    let retired: Vec<StageChange> = stage_changes
+        .collect()
+}
+
+/// The use cases retired in the period.
+fn retired(stage_changes: &[StageChange]) -> Vec<StageChange> {
+    stage_changes
         .iter()
         .filter(|s| s.direction == Direction::Retired)
         .cloned()
-        .collect();
+        .collect()
+}
 
-    // The id a use case had at `since` (renames followed).
-    let id_then = |id: &str| -> String {
-        d.use_cases
-            .iter()
-            .find(|u| u.status == Status::Renamed && u.id == id)
-            .and_then(|u| u.renamed_from.clone())
-            .unwrap_or_else(|| id.to_owned())
-    };
-    let verdict_then = |id: &str| -> Option<Verdict> {
-        match d
-            .use_cases
-            .iter()
-            .find(|u| u.id == id && u.status != Status::Removed)
-        {
-            Some(u) => u.verdict.before,
-            // Not in the diff: the verdict did not change.
-            None => since
-                .use_cases
-                .iter()
-                .position(|e| e.id.as_str() == id)
-                .map(|i| then_assessments[i].verdict),
-        }
-    };
-
-    let candidates: Vec<Candidate> = report::ranked(until, &now_assessments, Selection::Candidates)
+/// The readiness section: the ready and almost-ready use cases at `until`,
+/// best first, with their verdict at `since`.
+fn candidates(s: &Sides) -> Vec<Candidate> {
+    report::ranked(s.until, &s.now, Selection::Candidates)
         .into_iter()
         .map(|i| {
-            let e = &until.use_cases[i];
-            let a = &now_assessments[i];
+            let e = &s.until.use_cases[i];
+            let a = &s.now[i];
             Candidate {
                 id: e.id.to_string(),
                 title: e.use_case.title.clone(),
                 team: e.use_case.team.clone(),
                 verdict: a.verdict,
-                verdict_then: verdict_then(e.id.as_str()),
+                verdict_then: s.verdict_then(e.id.as_str()),
                 blockers: a.blockers().map(|c| c.criterion.key()).collect(),
                 measured_roi_last_year: a.measured_roi_last_year,
             }
         })
-        .collect();
+        .collect()
+}
 
-    let roi = roi_in_period(until, roi_added, withdrawn);
+/// The accuracy and stale sections, read from each use case at `until`.
+struct Metrics {
+    accuracy: Vec<AccuracyTrend>,
+    regressions: Vec<Regression>,
+    stale: Vec<StaleEntry>,
+}
 
-    let then_index = |id: &str| {
-        since
-            .use_cases
-            .iter()
-            .position(|e| e.id.as_str() == id_then(id))
+/// Reads the metrics of every use case at `until`.
+fn metrics(s: &Sides) -> Metrics {
+    let (since, until) = (s.since, s.until);
+    let mut m = Metrics {
+        accuracy: Vec::new(),
+        regressions: Vec::new(),
+        stale: Vec::new(),
     };
-    let mut accuracy = Vec::new();
-    let mut regressions = Vec::new();
-    let mut stale = Vec::new();
-    for (e, a) in until.use_cases.iter().zip(&now_assessments) {
+    for (e, a) in until.use_cases.iter().zip(&s.now) {
         let u = &e.use_case;
         let id = e.id.as_str();
         let latest = report::latest(u, until.as_of);
-        let then_i = then_index(id);
+        let then_i = s.index_then(id);
         let flagged = |f: Flag| a.flags.contains(&f);
         if let (Some(target), true) = (u.targets.accuracy, u.stage != Stage::Retired) {
             let then = then_i
                 .and_then(|i| report::latest(&since.use_cases[i].use_case, since.as_of))
                 .map(|l| l.accuracy);
-            accuracy.push(AccuracyTrend {
+            m.accuracy.push(AccuracyTrend {
                 id: id.to_owned(),
                 title: u.title.clone(),
                 target,
@@ -297,7 +414,7 @@ pub fn from_diff(
         if flagged(Flag::Regression) {
             let ms = readiness::measurements_until(u, until.as_of);
             if let [.., prev, last] = ms.as_slice() {
-                regressions.push(Regression {
+                m.regressions.push(Regression {
                     id: id.to_owned(),
                     title: u.title.clone(),
                     owner: u.owner.clone(),
@@ -308,78 +425,54 @@ pub fn from_diff(
             }
         }
         if flagged(Flag::Stale) {
-            stale.push(StaleEntry {
+            m.stale.push(StaleEntry {
                 id: id.to_owned(),
                 title: u.title.clone(),
                 owner: u.owner.clone(),
                 team: u.team.clone(),
                 last_measured: latest.map(|l| l.date),
                 days: latest.map(|l| l.age_days),
-                stale_then: then_i
-                    .is_some_and(|i| then_assessments[i].flags.contains(&Flag::Stale)),
+                stale_then: then_i.is_some_and(|i| s.then[i].flags.contains(&Flag::Stale)),
             });
         }
     }
     // Never measured first, then the longest unmeasured.
-    stale.sort_by_key(|s| (s.days.map(std::cmp::Reverse), s.id.clone()));
+    m.stale
+        .sort_by_key(|s| (s.days.map(std::cmp::Reverse), s.id.clone()));
+    m
+}
 
+/// The key numbers: the counts the summary reads, from the other sections.
+fn key_numbers(s: &Sides, c: &Changes, roi: &RoiInPeriod, m: &Metrics) -> KeyNumbers {
     let count = |a: &[Assessment], v: Verdict| a.iter().filter(|x| x.verdict == v).count();
-    let active = |cs: &[&UseCase]| cs.iter().filter(|u| u.stage != Stage::Retired).count();
-    let key_numbers = KeyNumbers {
-        use_cases_then: since.use_cases.len(),
-        use_cases_now: until.use_cases.len(),
-        active_then: active(&then_cases),
-        active_now: active(&now_cases),
-        added: added.len(),
-        retired: retired.len(),
-        removed: removed.len(),
-        forward: stage_changes
+    let active = |r: &Register| {
+        r.use_cases
             .iter()
-            .filter(|s| s.direction == Direction::Forward)
-            .count(),
-        back: stage_changes
-            .iter()
-            .filter(|s| s.direction == Direction::Back)
-            .count(),
-        ready_then: count(&then_assessments, Verdict::Ready),
-        ready_now: count(&now_assessments, Verdict::Ready),
-        almost_then: count(&then_assessments, Verdict::Almost),
-        almost_now: count(&now_assessments, Verdict::Almost),
-        verdicts_changed: d.verdicts_changed(),
+            .filter(|e| e.use_case.stage != Stage::Retired)
+            .count()
+    };
+    let moved = |d: Direction| c.stage_changes.iter().filter(|s| s.direction == d).count();
+    KeyNumbers {
+        use_cases_then: s.since.use_cases.len(),
+        use_cases_now: s.until.use_cases.len(),
+        active_then: active(s.since),
+        active_now: active(s.until),
+        added: c.added.len(),
+        retired: moved(Direction::Retired),
+        removed: c.removed.len(),
+        forward: moved(Direction::Forward),
+        back: moved(Direction::Back),
+        ready_then: count(&s.then, Verdict::Ready),
+        ready_now: count(&s.now, Verdict::Ready),
+        almost_then: count(&s.then, Verdict::Almost),
+        almost_now: count(&s.now, Verdict::Almost),
+        verdicts_changed: s.d.verdicts_changed(),
         roi_measured: roi.measured,
         roi_estimated: roi.estimated,
-        measurements_added,
-        regressions: regressions.len(),
-        stale: stale.len(),
-        policy_changes: d.policy.len(),
-    };
-
-    QuarterlyReport {
-        register: until.name().to_owned(),
-        currency: until
-            .settings
-            .as_ref()
-            .map_or_else(|| "USD".to_owned(), |s| s.currency.clone()),
-        since: side(since, since_rev),
-        until: side(until, until_rev),
-        key_numbers,
-        by_stage,
-        by_approach,
-        by_risk,
-        movements,
-        stage_changes,
-        added,
-        retired,
-        removed,
-        renamed,
-        candidates,
-        verdict_changes,
-        roi,
-        accuracy,
-        regressions,
-        stale,
-        policy_changes: d.policy.clone(),
-        settings_changes: d.settings.clone(),
+        measurements_added: c.measurements_added,
+        regressions: m.regressions.len(),
+        stale: m.stale.len(),
+        policy_changes: s.d.policy.len(),
     }
 }
 
