@@ -113,7 +113,11 @@ pub fn from_diff(
         then: report::assess_all(since),
         now: report::assess_all(until),
     };
-    let (by_stage, by_approach, by_risk) = portfolio(since, until);
+    let Portfolio {
+        by_stage,
+        by_approach,
+        by_risk,
+    } = portfolio(since, until);
     let mut changes = changes(&sides);
     let movements = movements(&changes.stage_changes);
     let retired = retired(&changes.stage_changes);
@@ -202,14 +206,13 @@ impl Sides<'_> {
 }
 
 /// The portfolio section: counts by stage, approach and risk tier.
-fn portfolio(
-    since: &Register,
-    until: &Register,
-) -> (
-    Vec<Count<Stage>>,
-    Vec<Count<&'static str>>,
-    Vec<Count<Risk>>,
-) {
+struct Portfolio {
+    by_stage: Vec<Count<Stage>>,
+    by_approach: Vec<Count<&'static str>>,
+    by_risk: Vec<Count<Risk>>,
+}
+
+fn portfolio(since: &Register, until: &Register) -> Portfolio {
     let then_cases: Vec<&UseCase> = since.use_cases.iter().map(|e| &e.use_case).collect();
     let now_cases: Vec<&UseCase> = until.use_cases.iter().map(|e| &e.use_case).collect();
     let by_stage = count_by(
@@ -233,7 +236,11 @@ fn portfolio(
         then_cases.iter().map(|u| u.risk),
         now_cases.iter().map(|u| u.risk),
     );
-    (by_stage, by_approach, by_risk)
+    Portfolio {
+        by_stage,
+        by_approach,
+        by_risk,
+    }
 }
 
 /// What changed in the period, read from the diff: the sections on stage
