@@ -72,6 +72,8 @@ fn commit_all(repo: &Repository, message: &str) {
     index
         .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
         .unwrap();
+    // Deleted files too.
+    index.update_all(["*"], None).unwrap();
     index.write().unwrap();
     let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
     let parent = repo.head().ok().map(|h| h.peel_to_commit().unwrap());
@@ -264,4 +266,55 @@ fn command_line_output() {
     edit(&broken, "daily_volume: 5400", "daily_volume: -5");
     snapshot(&f, "validate_broken", &["validate", "--as-of", AS_OF]);
     snapshot(&f, "list_broken", &["list", "--as-of", AS_OF]);
+    fs::remove_file(&broken).unwrap();
+
+    // A quarter in which every section of the report has something to say:
+    // a use case retired, one removed, one renamed, one added, the policy
+    // and the settings changed, and the risk edit committed.
+    f.ok(&["review", "close", "2026-Q4"]);
+    f.ok(&[
+        "move",
+        "marketing-copy",
+        "Retired",
+        "--because",
+        "Replaced by the agency's own tool",
+    ]);
+    let cases = f.state().join("use-cases");
+    fs::remove_file(cases.join("kb-search.ron")).unwrap();
+    fs::rename(
+        cases.join("meeting-summaries.ron"),
+        cases.join("meeting-notes.ron"),
+    )
+    .unwrap();
+    fs::copy(
+        cases.join(format!("{EDITED}.ron")),
+        cases.join("faq-de.ron"),
+    )
+    .unwrap();
+    edit(
+        &cases.join("faq-de.ron"),
+        "Customer service FAQ assistant",
+        "Customer service FAQ assistant (German)",
+    );
+    edit(
+        &f.state().join("policy.ron"),
+        "stale_after_days: 120,",
+        "stale_after_days: 90,",
+    );
+    edit(
+        &f.state().join("policy.ron"),
+        "Expertise, Budget, Timeline]",
+        "Expertise, Budget]",
+    );
+    edit(
+        &f.state().join("register.ron"),
+        "fiscal_year_start_month: 1,",
+        "fiscal_year_start_month: 4,",
+    );
+    commit_all(&Repository::open(f.dir.path()).unwrap(), "Q4 housekeeping");
+    snapshot(
+        &f,
+        "report_markdown_every_section",
+        &["report", "--as-of", AS_OF],
+    );
 }
