@@ -8,7 +8,8 @@
 //! - [`readiness`]: the engine that weighs the decision factors and explains its verdict.
 //! - [`change`]: edits to a use case and the commit messages that describe them.
 //! - [`form`]: field-by-field validation of values typed into forms.
-//! - [`report`]: the rows that the command line and the terminal UI show.
+//! - [`report`]: the rows that the command line and the terminal UI show, and
+//!   the quarterly report ([`report::quarterly`]: model, build, render).
 //! - [`diff`]: the semantic diff of two versions of the register, field by field.
 //! - [`text`]: safe display of untrusted text.
 //! - [`import`]: planning an import of a CSV file (a spreadsheet, the US

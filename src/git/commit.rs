@@ -650,7 +650,7 @@ pub fn commit_files_observed(
 
 /// [`commit_files_observed`] with options (`--no-verify`).
 ///
-/// Reads as the protocol: [`check`] everything, [`write_objects`], then
+/// Reads as the protocol: `check` everything, `write_objects`, then
 /// [`land_commit`] (stage the journal, move the branch, write the working
 /// tree, update the index).
 pub fn commit_files_with(
