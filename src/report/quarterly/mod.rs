@@ -1,7 +1,7 @@
 //! The quarterly review report: what changed in the portfolio between two
 //! versions of the register, for a steering committee.
 //!
-//! Pure: two [`Register`] values (loaded by the caller, each at its own
+//! Pure: two [`Register`](crate::register::Register) values (loaded by the caller, each at its own
 //! as-of date) and their semantic diff ([`crate::diff::diff`]) in, a
 //! [`QuarterlyReport`] out, which serializes to JSON as is and renders to
 //! Markdown with [`markdown`]. Everything that changed (stage movements, new,

@@ -1,4 +1,4 @@
-//! The quarterly report's types: what [`super::build`] computes and
+//! The quarterly report's types: what [`super::build()`] computes and
 //! [`super::render`] writes, serialized to JSON as they are.
 
 use serde::Serialize;
