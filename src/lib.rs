@@ -8,7 +8,8 @@
 //! - [`readiness`]: the engine that weighs the decision factors and explains its verdict.
 //! - [`change`]: edits to a use case and the commit messages that describe them.
 //! - [`form`]: field-by-field validation of values typed into forms.
-//! - [`report`]: the rows that the command line and the terminal UI show.
+//! - [`report`]: the rows that the command line and the terminal UI show, and
+//!   the quarterly report ([`report::quarterly`]: model, build, render).
 //! - [`diff`]: the semantic diff of two versions of the register, field by field.
 //! - [`text`]: safe display of untrusted text.
 //! - [`import`]: planning an import of a CSV file (a spreadsheet, the US
@@ -25,8 +26,10 @@
 //! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.
 //!
-//! The core (model, register, validate, readiness, report, text, import,
-//! export) does no I/O, reads no clock and knows nothing of git or terminals.
+//! The core (model, register, validate, readiness, diff, report, import,
+//! export, text, change, form) does no I/O, reads no clock and knows nothing
+//! of git or terminals; `tests/architecture.rs` fails on any path in its
+//! source that reaches out.
 
 pub mod change;
 pub mod cli;

@@ -23,6 +23,15 @@
 //! index on a branch's first commit) unless someone staged them meanwhile,
 //! and remove the journal.
 //!
+//! # Phases
+//!
+//! [`commit_files_with`] reads as that protocol, one function per phase:
+//! `check` (refusals, nothing written; [`Step::Checked`]), `write_objects`
+//! (blobs, tree and commit, unreachable), then [`land_commit`]:
+//! `stage_journal` ([`Step::Committed`]), `unchanged_meanwhile`,
+//! `move_branch` ([`Step::Moved`]), `write_working_tree`
+//! ([`Step::Written`]) and `update_index_entries` ([`Step::Indexed`]).
+//!
 //! A process killed at any [`Step`] leaves the old state, or a commit whose
 //! working tree the next run's [`recover`] finishes from the journal; a lock
 //! of its own left behind is recognised and removed by [`recover`], anyone
@@ -640,6 +649,10 @@ pub fn commit_files_observed(
 }
 
 /// [`commit_files_observed`] with options (`--no-verify`).
+///
+/// Reads as the protocol: `check` everything, `write_objects`, then
+/// [`land_commit`] (stage the journal, move the branch, write the working
+/// tree, update the index).
 pub fn commit_files_with(
     state_dir: &Path,
     files: &[FileWrite<'_>],
@@ -651,9 +664,8 @@ pub fn commit_files_with(
     if let Some(reason) = read_only_reason(state_dir) {
         return Err(ChangeError::ReadOnly(reason));
     }
-    let invalid = |what: String| ChangeError::Io(io::Error::new(io::ErrorKind::InvalidInput, what));
     if files.is_empty() {
-        return Err(invalid("no file to commit".to_owned()));
+        return Err(invalid_input("no file to commit".to_owned()));
     }
     // What a killed run left half done is finished first (a long-running
     // UI may not have started after it); a file it changes then fails the
@@ -662,57 +674,59 @@ pub fn commit_files_with(
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let signature = repo.signature().map_err(|_| ChangeError::NoIdentity)?;
-    let journal_root = repo.path().join(JOURNAL_DIR);
-    // A file another ripen is saving right now: say so rather than call
-    // its half-finished state someone's uncommitted change.
-    let busy_or = |e: ChangeError, rel: &str| {
-        if journal::busy_files(&journal_root).iter().any(|b| b == rel) {
-            ChangeError::Busy(rel.to_owned())
-        } else {
-            e
-        }
-    };
-    let mut seen = BTreeSet::new();
-    let mut prepared = Vec::with_capacity(files.len());
-    for f in files {
-        let repo_rel = if located.state_rel.is_empty() {
-            f.rel.to_owned()
-        } else {
-            format!("{}/{}", located.state_rel, f.rel)
-        };
-        if !seen.insert(repo_rel.clone()) {
-            return Err(invalid(format!("{repo_rel} is listed twice in one commit")));
-        }
-        prepared.push(Prepared {
-            repo_rel,
-            path: state_dir.join(f.rel),
-            on_disk: None,
-            mode: i32::from(FileMode::Blob),
-            new: f.new,
-            staged: None,
-        });
-    }
 
-    let head_ref = repo.find_reference("HEAD")?;
-    let branch = head_ref
-        .symbolic_target()?
-        .map(str::to_owned)
-        .ok_or_else(|| ChangeError::ReadOnly("HEAD is detached".to_owned()))?;
+    let checked = check(repo, state_dir, &located.state_rel, files, expected_head)?;
+    observe(Step::Checked);
 
-    // Someone else's lock (or a stale one) stops the change before it
-    // starts; another ripen's is held for an instant: wait for it.
-    let lock_path = repo.path().join("index.lock");
-    let mut tries = 0;
-    while lock_path.exists() {
-        if tries == 100 || (!held_by_ripen(repo.path()) && lock_path.exists()) {
-            return Err(ChangeError::Locked(lock_path));
-        }
-        tries += 1;
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let id = write_objects(repo, &checked, &signature, message, options)?;
+
+    let landings: Vec<Landing<'_>> = checked
+        .files
+        .iter()
+        .map(|p| Landing {
+            repo_rel: &p.repo_rel,
+            seen: p.on_disk.as_deref(),
+            new: Some(p.new),
+            mode: p.mode,
+            staged: p.staged,
+        })
+        .collect();
+    land_commit(repo, &checked.branch, expected_head, id, &landings, observe)
+}
+
+fn invalid_input(what: String) -> ChangeError {
+    ChangeError::Io(io::Error::new(io::ErrorKind::InvalidInput, what))
+}
+
+/// What the check phase found: the branch and the commit to build on, and
+/// each file checked and ready to write.
+struct Checked<'r, 'a> {
+    /// The branch HEAD names (`refs/heads/main`).
+    branch: String,
+    /// The commit the branch points to (`None` on a branch's first commit).
+    old_commit: Option<git2::Commit<'r>>,
+    /// Its tree.
+    old_tree: Option<Tree<'r>>,
+    files: Vec<Prepared<'a>>,
+}
+
+/// Phase 1, check: refuses, before anything is written, when the branch
+/// cannot be moved (detached HEAD, someone else's index lock) or has moved
+/// since `expected_head`, or when a file is not what was loaded, has
+/// uncommitted changes or staged ones.
+fn check<'r, 'a>(
+    repo: &'r Repository,
+    state_dir: &Path,
+    state_rel: &str,
+    files: &[FileWrite<'a>],
+    expected_head: Option<Oid>,
+) -> Result<Checked<'r, 'a>, ChangeError> {
+    let mut prepared = prepare(state_dir, state_rel, files)?;
+    let branch = current_branch(repo)?;
+    wait_for_index_lock(repo)?;
 
     // The branch must still point where it did when the change was
-    // prepared; the compare-and-swap below covers the moment after this.
+    // prepared; the compare-and-swap when it moves covers the moment after.
     if current_head(repo)? != expected_head {
         return Err(ChangeError::HeadMoved);
     }
@@ -724,77 +738,158 @@ pub fn commit_files_with(
         .and_then(|mut i| i.read(true).map(|()| i))
         .map_err(GitError::explain)?;
     for (p, f) in prepared.iter_mut().zip(files) {
-        let display = p.repo_rel.clone();
-        let on_disk = read_optional(&p.path)?;
-        if on_disk.as_deref() != f.expected {
-            return Err(busy_or(ChangeError::ChangedOnDisk(display), &p.repo_rel));
-        }
-        let head_entry = old_tree
-            .as_ref()
-            .and_then(|t| t.get_path(Path::new(&p.repo_rel)).ok());
-        let head_blob = head_entry.as_ref().map(|e| e.id());
-        match (head_blob, on_disk.as_deref()) {
-            (Some(head_id), Some(disk)) => {
-                if !worktree_is_blob(repo, &p.repo_rel, disk, head_id)? {
-                    return Err(busy_or(ChangeError::Uncommitted(display), &p.repo_rel));
-                }
-            }
-            // In HEAD but gone from the working tree: an uncommitted deletion
-            // that writing the file would silently undo.
-            (Some(_), None) => return Err(ChangeError::Uncommitted(display)),
-            (None, _) => {}
-        }
-        let clean = match index.get_path(Path::new(&p.repo_rel), 0) {
-            Some(staged) => match (head_blob, on_disk.as_deref()) {
-                (Some(head_id), _) => staged.id == head_id,
-                (None, Some(disk)) => worktree_is_blob(repo, &p.repo_rel, disk, staged.id)?,
-                (None, None) => false,
-            },
-            // Tracked in HEAD but not in the index: a staged deletion
-            // (`git rm --cached`) that updating the index would undo.
-            None => head_blob.is_none(),
-        };
-        if !clean {
-            return Err(ChangeError::Staged(display));
-        }
-        p.staged = index.get_path(Path::new(&p.repo_rel), 0).map(|e| e.id);
-        // Keep the mode HEAD has (an executable file stays executable).
-        if let Some(m) = head_entry.as_ref().map(|e| e.filemode()) {
-            if m == i32::from(FileMode::BlobExecutable) {
-                p.mode = m;
-            }
-        }
-        p.on_disk = on_disk;
+        check_file(repo, &index, old_tree.as_ref(), p, f.expected)?;
     }
-    drop(index);
-    observe(Step::Checked);
+    Ok(Checked {
+        branch,
+        old_commit,
+        old_tree,
+        files: prepared,
+    })
+}
 
-    // Objects first: if the disk is full or git's object store fails,
-    // nothing in the working tree has changed yet.
-    let id = {
-        let mut entries = Vec::with_capacity(prepared.len());
-        for p in &prepared {
-            let blob = repo.blob(p.new)?;
-            entries.push((p.repo_rel.split('/').collect::<Vec<_>>(), blob, p.mode));
+/// Each file's path in the repository; a path listed twice is refused.
+fn prepare<'a>(
+    state_dir: &Path,
+    state_rel: &str,
+    files: &[FileWrite<'a>],
+) -> Result<Vec<Prepared<'a>>, ChangeError> {
+    let mut seen = BTreeSet::new();
+    let mut prepared = Vec::with_capacity(files.len());
+    for f in files {
+        let repo_rel = if state_rel.is_empty() {
+            f.rel.to_owned()
+        } else {
+            format!("{}/{}", state_rel, f.rel)
+        };
+        if !seen.insert(repo_rel.clone()) {
+            return Err(invalid_input(format!(
+                "{repo_rel} is listed twice in one commit"
+            )));
         }
-        let tree_id = tree_with(repo, old_tree.as_ref(), &entries)?;
-        let tree = repo.find_tree(tree_id)?;
-        let parents: Vec<&git2::Commit<'_>> = old_commit.iter().collect();
-        super::sign::write_commit(
-            repo, &signature, &signature, message, &tree, &parents, options,
-        )?
+        prepared.push(Prepared {
+            repo_rel,
+            path: state_dir.join(f.rel),
+            on_disk: None,
+            mode: i32::from(FileMode::Blob),
+            new: f.new,
+            staged: None,
+        });
+    }
+    Ok(prepared)
+}
+
+/// The branch HEAD names; a detached HEAD is refused.
+fn current_branch(repo: &Repository) -> Result<String, ChangeError> {
+    let head_ref = repo.find_reference("HEAD")?;
+    head_ref
+        .symbolic_target()?
+        .map(str::to_owned)
+        .ok_or_else(|| ChangeError::ReadOnly("HEAD is detached".to_owned()))
+}
+
+/// Someone else's index lock (or a stale one) stops the change before it
+/// starts; another ripen's is held for an instant: waits for it.
+fn wait_for_index_lock(repo: &Repository) -> Result<(), ChangeError> {
+    let lock_path = repo.path().join("index.lock");
+    let mut tries = 0;
+    while lock_path.exists() {
+        if tries == 100 || (!held_by_ripen(repo.path()) && lock_path.exists()) {
+            return Err(ChangeError::Locked(lock_path));
+        }
+        tries += 1;
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Ok(())
+}
+
+/// Checks one file: on disk it still holds `expected` (what was loaded),
+/// it has no uncommitted change (an edit or a deletion, compared through
+/// git's filters) and nothing staged. Records what it holds, its index
+/// entry and the mode to keep.
+fn check_file(
+    repo: &Repository,
+    index: &git2::Index,
+    old_tree: Option<&Tree<'_>>,
+    p: &mut Prepared<'_>,
+    expected: Option<&[u8]>,
+) -> Result<(), ChangeError> {
+    // A file another ripen is saving right now: say so rather than call
+    // its half-finished state someone's uncommitted change.
+    let busy_or = |e: ChangeError| {
+        let journal_root = repo.path().join(JOURNAL_DIR);
+        if journal::busy_files(&journal_root).contains(&p.repo_rel) {
+            ChangeError::Busy(p.repo_rel.clone())
+        } else {
+            e
+        }
     };
-    let landings: Vec<Landing<'_>> = prepared
-        .iter()
-        .map(|p| Landing {
-            repo_rel: &p.repo_rel,
-            seen: p.on_disk.as_deref(),
-            new: Some(p.new),
-            mode: p.mode,
-            staged: p.staged,
-        })
-        .collect();
-    land_commit(repo, &branch, expected_head, id, &landings, observe)
+    let display = p.repo_rel.clone();
+    let on_disk = read_optional(&p.path)?;
+    if on_disk.as_deref() != expected {
+        return Err(busy_or(ChangeError::ChangedOnDisk(display)));
+    }
+    let head_entry = old_tree.and_then(|t| t.get_path(Path::new(&p.repo_rel)).ok());
+    let head_blob = head_entry.as_ref().map(|e| e.id());
+    match (head_blob, on_disk.as_deref()) {
+        (Some(head_id), Some(disk)) => {
+            if !worktree_is_blob(repo, &p.repo_rel, disk, head_id)? {
+                return Err(busy_or(ChangeError::Uncommitted(display)));
+            }
+        }
+        // In HEAD but gone from the working tree: an uncommitted deletion
+        // that writing the file would silently undo.
+        (Some(_), None) => return Err(ChangeError::Uncommitted(display)),
+        (None, _) => {}
+    }
+    let clean = match index.get_path(Path::new(&p.repo_rel), 0) {
+        Some(staged) => match (head_blob, on_disk.as_deref()) {
+            (Some(head_id), _) => staged.id == head_id,
+            (None, Some(disk)) => worktree_is_blob(repo, &p.repo_rel, disk, staged.id)?,
+            (None, None) => false,
+        },
+        // Tracked in HEAD but not in the index: a staged deletion
+        // (`git rm --cached`) that updating the index would undo.
+        None => head_blob.is_none(),
+    };
+    if !clean {
+        return Err(ChangeError::Staged(display));
+    }
+    p.staged = index.get_path(Path::new(&p.repo_rel), 0).map(|e| e.id);
+    // Keep the mode HEAD has (an executable file stays executable).
+    if let Some(m) = head_entry.as_ref().map(|e| e.filemode()) {
+        if m == i32::from(FileMode::BlobExecutable) {
+            p.mode = m;
+        }
+    }
+    p.on_disk = on_disk;
+    Ok(())
+}
+
+/// Phase 2, write objects: the blobs, the tree (HEAD's tree plus these
+/// files, never the index, so nothing staged for other files is included)
+/// and the commit object, through [`super::sign::write_commit`] (hooks,
+/// signing). Objects first: if the disk is full or git's object store
+/// fails, nothing in the working tree has changed yet. The commit is
+/// unreachable until the branch moves.
+fn write_objects(
+    repo: &Repository,
+    checked: &Checked<'_, '_>,
+    signature: &git2::Signature<'_>,
+    message: &str,
+    options: &CommitOptions,
+) -> Result<Oid, ChangeError> {
+    let mut entries = Vec::with_capacity(checked.files.len());
+    for p in &checked.files {
+        let blob = repo.blob(p.new)?;
+        entries.push((p.repo_rel.split('/').collect::<Vec<_>>(), blob, p.mode));
+    }
+    let tree_id = tree_with(repo, checked.old_tree.as_ref(), &entries)?;
+    let tree = repo.find_tree(tree_id)?;
+    let parents: Vec<&git2::Commit<'_>> = checked.old_commit.iter().collect();
+    super::sign::write_commit(
+        repo, signature, signature, message, &tree, &parents, options,
+    )
 }
 
 /// One file of a commit that [`land_commit`] brings into the working tree.
@@ -834,11 +929,49 @@ pub fn land_commit(
     files: &[Landing<'_>],
     observe: &mut dyn FnMut(Step),
 ) -> Result<Committed, ChangeError> {
-    let id = commit;
     let workdir = repo
         .workdir()
         .ok_or_else(|| ChangeError::ReadOnly("the repository is bare".to_owned()))?
         .to_path_buf();
+
+    let journal = stage_journal(repo, &workdir, branch, commit, files)?;
+    observe(Step::Committed);
+
+    let journal = unchanged_meanwhile(journal)?;
+    let reflog = reflog_message(repo, commit)?;
+    if let Err(e) = move_branch(repo, branch, old_head, commit, &reflog) {
+        journal.discard();
+        return Err(branch_error(repo, branch, e));
+    }
+    observe(Step::Moved);
+
+    let applied = write_working_tree(&journal, commit)?;
+    observe(Step::Written);
+
+    let kept = update_index_entries(repo, &workdir, commit, files, &applied, journal)?;
+    observe(Step::Indexed);
+
+    if !kept.is_empty() {
+        return Err(ChangeError::KeptEdit {
+            commit: commit.to_string(),
+            files: kept.join(", "),
+        });
+    }
+    Ok(Committed {
+        id: commit,
+        branch: branch.to_owned(),
+    })
+}
+
+/// Phase 3, stage: the new files go into a journal (the working tree is
+/// untouched) that the next run finishes or drops if this one is killed.
+fn stage_journal(
+    repo: &Repository,
+    workdir: &Path,
+    branch: &str,
+    commit: Oid,
+    files: &[Landing<'_>],
+) -> Result<Journal, ChangeError> {
     let journal_root = repo.path().join(JOURNAL_DIR);
     let changes: Vec<Change<'_>> = files
         .iter()
@@ -848,55 +981,89 @@ pub fn land_commit(
             new: f.new,
         })
         .collect();
-    let journal = Journal::stage(&journal_root, &workdir, Some((id, branch)), &changes)?;
-    observe(Step::Committed);
+    Ok(Journal::stage(
+        &journal_root,
+        workdir,
+        Some((commit, branch)),
+        &changes,
+    )?)
+}
 
-    // A hand edit made while the change was prepared: nothing lands.
+/// A working file edited by hand while the change was prepared stops the
+/// landing: the journal is dropped and nothing lands.
+fn unchanged_meanwhile(journal: Journal) -> Result<Journal, ChangeError> {
     let changed = journal.changed_meanwhile();
     if !changed.is_empty() {
         journal.discard();
         return Err(ChangeError::ChangedOnDisk(changed.join(", ")));
     }
-    // The branch's lock is held only for an instant by whoever moves it
-    // (git, or another ripen): wait for it a little before calling it stuck.
-    let mut tries = 0;
-    let message = repo.find_commit(id)?.message().unwrap_or("").to_owned();
+    Ok(journal)
+}
+
+/// The reflog entry of the branch's move: `commit (ripen): <subject>`.
+fn reflog_message(repo: &Repository, commit: Oid) -> Result<String, ChangeError> {
+    let message = repo.find_commit(commit)?.message().unwrap_or("").to_owned();
     let summary = message.lines().next().unwrap_or("");
-    let reflog = format!("commit (ripen): {summary}");
-    let moved = loop {
+    Ok(format!("commit (ripen): {summary}"))
+}
+
+/// Phase 4, move the branch: compare-and-swap from `old_head` to `commit`
+/// (create it on a branch's first commit). The branch's lock is held only
+/// for an instant by whoever moves it (git, or another ripen): waits for it
+/// a little before calling it stuck.
+fn move_branch(
+    repo: &Repository,
+    branch: &str,
+    old_head: Option<Oid>,
+    commit: Oid,
+    reflog: &str,
+) -> Result<(), git2::Error> {
+    let mut tries = 0;
+    loop {
         let moved = match old_head {
-            Some(old) => repo.reference_matching(branch, id, true, old, &reflog),
-            None => repo.reference(branch, id, false, &reflog),
+            Some(old) => repo.reference_matching(branch, commit, true, old, reflog),
+            None => repo.reference(branch, commit, false, reflog),
         };
         match moved {
             Err(e) if e.code() == git2::ErrorCode::Locked && tries < 50 => {
                 tries += 1;
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            other => break other,
+            other => return other.map(|_| ()),
         }
-    };
-    if let Err(e) = moved {
-        journal.discard();
-        return Err(branch_error(repo, branch, e));
     }
-    observe(Step::Moved);
+}
 
-    // The commit has landed; the working tree follows it file by file,
-    // never over an edit made meanwhile. A failure leaves the journal for
-    // the next run to finish.
-    let applied = journal
-        .apply()
-        .map_err(|e| ChangeError::WorkingTreeBehind {
-            commit: id.to_string(),
-            why: e.to_string(),
-        })?;
-    observe(Step::Written);
+/// Phase 5, write the working tree: the commit has landed; the working
+/// tree follows it file by file, never over an edit made meanwhile. A
+/// failure leaves the journal for the next run to finish.
+fn write_working_tree(
+    journal: &Journal,
+    commit: Oid,
+) -> Result<Vec<(journal::Entry, Applied)>, ChangeError> {
+    journal.apply().map_err(|e| ChangeError::WorkingTreeBehind {
+        commit: commit.to_string(),
+        why: e.to_string(),
+    })
+}
 
+/// Phase 6, update the index: holding `.git/index.lock` only for this
+/// moment, sets the entries of the files written to the commit's, unless
+/// someone staged them since the checks (left as the user staged them);
+/// then removes the journal. Returns the files whose edit made meanwhile
+/// was kept.
+fn update_index_entries(
+    repo: &Repository,
+    workdir: &Path,
+    commit: Oid,
+    files: &[Landing<'_>],
+    applied: &[(journal::Entry, Applied)],
+    journal: Journal,
+) -> Result<Vec<String>, ChangeError> {
     let mut entries = Vec::with_capacity(files.len());
     let mut removed = Vec::new();
     let mut kept = Vec::new();
-    for (f, (_, how)) in files.iter().zip(&applied) {
+    for (f, (_, how)) in files.iter().zip(applied) {
         if *how == Applied::Kept {
             kept.push(f.repo_rel.to_owned());
         }
@@ -907,15 +1074,13 @@ pub fn land_commit(
         let blob = journal::blob_id(new);
         let mut entry = match how {
             Applied::Done => index_entry(&workdir.join(f.repo_rel), f.repo_rel, blob)
-                .map_err(|e| ChangeError::IndexNotUpdated(id.to_string(), e.to_string()))?,
+                .map_err(|e| ChangeError::IndexNotUpdated(commit.to_string(), e.to_string()))?,
             Applied::Kept => unknown_stat_entry(f.repo_rel, blob),
         };
         entry.mode = f.mode as u32;
         entries.push(entry);
     }
-    // The index lock, for just this moment; whatever was staged for these
-    // files since the checks is left as the user staged it.
-    let not_updated = |why: String| ChangeError::IndexNotUpdated(id.to_string(), why);
+    let not_updated = |why: String| ChangeError::IndexNotUpdated(commit.to_string(), why);
     let indexed = (|| {
         let lock = IndexLock::take(repo.path()).map_err(|e| not_updated(e.to_string()))?;
         let mut index = repo.index()?;
@@ -936,17 +1101,7 @@ pub fn land_commit(
     })();
     journal.finish();
     indexed?;
-    observe(Step::Indexed);
-    if !kept.is_empty() {
-        return Err(ChangeError::KeptEdit {
-            commit: id.to_string(),
-            files: kept.join(", "),
-        });
-    }
-    Ok(Committed {
-        id,
-        branch: branch.to_owned(),
-    })
+    Ok(kept)
 }
 
 /// Whether the working file `repo_rel` (holding `bytes`) is the blob

@@ -2,7 +2,8 @@
 //! `ripen ready` and the terminal UI show, ready to print or serialize.
 //!
 //! Pure: a [`Register`] in, plain values out. The CLI and the TUI only
-//! format these; they compute nothing of their own.
+//! format these; they compute nothing of their own. The quarterly review
+//! report, built from two versions of the register, is [`quarterly`].
 
 pub mod quarterly;
 

@@ -1,0 +1,320 @@
+//! What a user reads on the command line, snapshot-tested: the text output
+//! of `list`, `ready`, `validate`, `history`, `diff`, `review list` and the
+//! quarterly report (Markdown and JSON), from the real binary.
+//!
+//! The register is a copy of the shipped `state/` in a temporary git
+//! repository with a fixed identity and fixed dates (the environment for
+//! git's variables, a temporary home's `.gitconfig` for libgit2, which
+//! reads the identity from the configuration), evaluated at a fixed
+//! `--as-of`, with `NO_COLOR=1`. Its history: the shipped register, a
+//! review closed on it, then two stage moves and a new measurement; the
+//! working tree holds one uncommitted edit for `diff`. Filters hide the
+//! temporary folder, commit ids and the date of ripen's own commits (made
+//! at the time of the run), so a snapshot changes only when what the user
+//! reads changes.
+//!
+//! Regenerate with `INSTA_UPDATE=always cargo test --test cli_snapshots`
+//! and read `git diff tests/snapshots` before committing.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use git2::{Repository, Signature, Time};
+
+const AS_OF: &str = "2026-10-15";
+
+/// The moved and edited use cases.
+const MOVED: &str = "invoice-extraction";
+const EDITED: &str = "customer-faq";
+
+/// A register repository built once for every snapshot of this file.
+struct Fixture {
+    /// The repository's work tree (holds `state/`).
+    dir: tempfile::TempDir,
+    /// A home whose `.gitconfig` holds the identity ripen commits as.
+    home: tempfile::TempDir,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// Replaces `from` (which must occur) by `to` in the file at `path`.
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} holds no {from:?}", path.display());
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn signature() -> Signature<'static> {
+    // 2026-06-30 12:00 UTC.
+    Signature::new(
+        "Register Keeper",
+        "keeper@example.com",
+        &Time::new(1_782_820_800, 0),
+    )
+    .unwrap()
+}
+
+/// Commits the whole work tree on HEAD, as `git add -A && git commit`.
+fn commit_all(repo: &Repository, message: &str) {
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    // Deleted files too.
+    index.update_all(["*"], None).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let parent = repo.head().ok().map(|h| h.peel_to_commit().unwrap());
+    let parents: Vec<&git2::Commit> = parent.iter().collect();
+    let sig = signature();
+    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .unwrap();
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        fs::write(
+            home.path().join(".gitconfig"),
+            "[user]\n\tname = Register Keeper\n\temail = keeper@example.com\n",
+        )
+        .unwrap();
+        let f = Fixture { dir, home };
+        let repo = Repository::init(f.dir.path()).unwrap();
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("state");
+        copy_dir(&shipped, &f.state());
+        commit_all(&repo, "The register as shipped");
+
+        f.ok(&["review", "close", "2026-Q3"]);
+        f.ok(&[
+            "move",
+            MOVED,
+            "Evaluate",
+            "--because",
+            "The fine-tuned model is trained; measure it",
+        ]);
+        // A measurement and ROI evidence recorded by hand, committed as
+        // git would.
+        edit(
+            &f.state().join("use-cases").join(format!("{EDITED}.ron")),
+            "source: \"cx/chat-eval-2026-09\"),\n",
+            "source: \"cx/chat-eval-2026-09\"),\n        (date: \"2026-10-10\", accuracy: 0.89, consistency: 0.84, p95_latency_ms: 1250, cost_per_1k_usd: 0.95, satisfaction: 4.2, source: \"cx/chat-eval-2026-10\"),\n",
+        );
+        edit(
+            &f.state().join("use-cases").join(format!("{EDITED}.ron")),
+            "confidence: Measured),\n    ],",
+            "confidence: Measured),\n        (date: \"2026-10-10\", kind: TimeSaved, value_usd: 7500, period: Quarter, evidence: \"cx/handle-time-2026-10.md\", confidence: Estimated),\n    ],",
+        );
+        commit_all(
+            &repo,
+            "customer-faq: October evaluation and handle-time estimate",
+        );
+        // An uncommitted edit, for `ripen diff`.
+        edit(
+            &f.state().join("use-cases").join(format!("{MOVED}.ron")),
+            "risk: Minimal,",
+            "risk: Limited,",
+        );
+        f
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// Runs `ripen` in the repository; returns (exit code, stdout, stderr).
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
+            .current_dir(self.dir.path())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env_remove("RIPEN_STATE")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("XDG_CONFIG_HOME")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", self.home.path())
+            .env("GIT_AUTHOR_NAME", "Register Keeper")
+            .env("GIT_AUTHOR_EMAIL", "keeper@example.com")
+            .env("GIT_AUTHOR_DATE", "2026-06-30T12:00:00+00:00")
+            .env("GIT_COMMITTER_NAME", "Register Keeper")
+            .env("GIT_COMMITTER_EMAIL", "keeper@example.com")
+            .env("GIT_COMMITTER_DATE", "2026-06-30T12:00:00+00:00")
+            .output()
+            .expect("run ripen");
+        (
+            out.status.code().expect("ripen was killed by a signal"),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(
+            code, 0,
+            "ripen {args:?}\n--- stdout\n{out}\n--- stderr\n{err}"
+        );
+        out
+    }
+
+    /// Filters that hide what changes from run to run: the temporary
+    /// folder, the date of the run, and every commit and tag id of the
+    /// repository (full or abbreviated).
+    fn settings(&self) -> insta::Settings {
+        let mut s = insta::Settings::clone_current();
+        s.set_prepend_module_to_snapshot(true);
+        let dir = self.dir.path().canonicalize().unwrap();
+        for d in [dir.clone(), self.dir.path().to_path_buf()] {
+            s.add_filter(&regex_escape(&d.to_string_lossy()), "[repo]");
+        }
+        // ripen signs its own commits and tags with the time of the run
+        // (libgit2 takes the identity from the configuration and the time
+        // from the clock): that time shows as `[time of the run]`, its date as
+        // `[today]`.
+        for today in [
+            chrono::Utc::now().date_naive(),
+            chrono::Local::now().date_naive(),
+        ] {
+            let today = today.format("%Y-%m-%d").to_string();
+            s.add_filter(
+                &format!(r"{today} \d\d:\d\d [+-]\d\d:\d\d"),
+                "[time of the run]",
+            );
+            s.add_filter(&today, "[today]");
+        }
+        let repo = Repository::open(self.dir.path()).unwrap();
+        let mut ids = Vec::new();
+        let mut walk = repo.revwalk().unwrap();
+        walk.push_head().unwrap();
+        for id in walk {
+            ids.push(id.unwrap());
+        }
+        repo.tag_foreach(|id, _| {
+            ids.push(id);
+            true
+        })
+        .unwrap();
+        for id in ids {
+            let hex = id.to_string();
+            s.add_filter(&format!(r"\b{}[0-9a-f]*\b", &hex[..7]), "[commit]");
+        }
+        s
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Snapshots one command's exit code, standard output and standard error.
+fn snapshot(f: &Fixture, name: &str, args: &[&str]) {
+    let (code, out, err) = f.run(args);
+    let text = format!(
+        "$ ripen {}\nexit code: {code}\n--- stdout\n{out}--- stderr\n{err}",
+        args.join(" ")
+    );
+    f.settings().bind(|| insta::assert_snapshot!(name, text));
+}
+
+#[test]
+fn command_line_output() {
+    let f = Fixture::new();
+    snapshot(&f, "list", &["list", "--as-of", AS_OF]);
+    snapshot(&f, "ready", &["ready", "--as-of", AS_OF]);
+    snapshot(&f, "validate", &["validate", "--as-of", AS_OF]);
+    snapshot(&f, "history", &["history", MOVED]);
+    snapshot(&f, "diff_working_tree", &["diff", "--as-of", AS_OF]);
+    snapshot(
+        &f,
+        "diff_since_review",
+        &["diff", "review/2026-Q3", "HEAD", "--as-of", AS_OF],
+    );
+    snapshot(&f, "report_markdown", &["report", "--as-of", AS_OF]);
+    snapshot(
+        &f,
+        "report_json",
+        &["report", "--format", "json", "--as-of", AS_OF],
+    );
+    snapshot(&f, "review_list", &["review", "list", "--as-of", AS_OF]);
+
+    // A file with a mistake: where and what, and the rest still listed.
+    let faq = f.state().join("use-cases").join(format!("{EDITED}.ron"));
+    let broken = f.state().join("use-cases").join("faq-copy.ron");
+    fs::copy(&faq, &broken).unwrap();
+    edit(&broken, "stage: Collect,", "stage: Later,");
+    edit(&broken, "daily_volume: 5400", "daily_volume: -5");
+    snapshot(&f, "validate_broken", &["validate", "--as-of", AS_OF]);
+    snapshot(&f, "list_broken", &["list", "--as-of", AS_OF]);
+    fs::remove_file(&broken).unwrap();
+
+    // A quarter in which every section of the report has something to say:
+    // a use case retired, one removed, one renamed, one added, the policy
+    // and the settings changed, and the risk edit committed.
+    f.ok(&["review", "close", "2026-Q4"]);
+    f.ok(&[
+        "move",
+        "marketing-copy",
+        "Retired",
+        "--because",
+        "Replaced by the agency's own tool",
+    ]);
+    let cases = f.state().join("use-cases");
+    fs::remove_file(cases.join("kb-search.ron")).unwrap();
+    fs::rename(
+        cases.join("meeting-summaries.ron"),
+        cases.join("meeting-notes.ron"),
+    )
+    .unwrap();
+    fs::copy(
+        cases.join(format!("{EDITED}.ron")),
+        cases.join("faq-de.ron"),
+    )
+    .unwrap();
+    edit(
+        &cases.join("faq-de.ron"),
+        "Customer service FAQ assistant",
+        "Customer service FAQ assistant (German)",
+    );
+    edit(
+        &f.state().join("policy.ron"),
+        "stale_after_days: 120,",
+        "stale_after_days: 90,",
+    );
+    edit(
+        &f.state().join("policy.ron"),
+        "Expertise, Budget, Timeline]",
+        "Expertise, Budget]",
+    );
+    edit(
+        &f.state().join("register.ron"),
+        "fiscal_year_start_month: 1,",
+        "fiscal_year_start_month: 4,",
+    );
+    commit_all(&Repository::open(f.dir.path()).unwrap(), "Q4 housekeeping");
+    snapshot(
+        &f,
+        "report_markdown_every_section",
+        &["report", "--as-of", AS_OF],
+    );
+}
