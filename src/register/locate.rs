@@ -259,7 +259,18 @@ impl Index<'_> {
             } else {
                 c.i = entry;
             }
-            container.values.push(entry);
+            // An entry is recorded before its value is skipped, and the
+            // scan stops there when it is the one wanted: a path into deep
+            // nesting ([[[[...) would otherwise skip the rest of the text
+            // at every level, in quadratic time. The next scan resumes at
+            // this entry and skips it then.
+            if container.values.last() != Some(&entry) {
+                container.values.push(entry);
+                container.resume = entry;
+                if let Some(at) = known(container) {
+                    return Some(at);
+                }
+            }
             c.skip_value();
             if c.peek() == Some(b',') {
                 c.i += 1;
