@@ -1622,36 +1622,78 @@ fn the_accept_question_stays_visible_with_many_other_files() {
     assert!(text.contains("ALSO CHANGES docs/page-00.md"), "{text}");
 }
 
-/// An accept killed after writing some of its files (simulated: one file
-/// already holds the accepted content, another still HEAD's) is taken up
-/// by the next run; a file holding anything else is refused, by name.
+/// An accept interrupted right after each step (the observer panics
+/// there, which drops the journal's and the accept's locks as a kill
+/// would) is finished or dropped by the next run's recovery: the whole
+/// accept or none of it, with `git status` clean and no journal left; after
+/// none of it, accepting again accepts. A file holding anything but HEAD's
+/// content is refused, by name, before anything is written.
 #[test]
 fn an_accept_killed_midway_is_taken_up_by_the_next_run() {
-    let fx = Fixture::new();
-    let seed = fx.head();
-    let mut u = case("Claims triage");
-    u.stage = Stage::Collect;
-    let mut inv = case("Invoice extraction");
-    inv.risk = ripen::model::Risk::High;
-    let tip = fx.commit_on(
-        seed,
-        &[(CLAIMS, Some(&text(&u))), (INVOICES, Some(&text(&inv)))],
-        "Two changes",
-        BOB,
-        10,
-    );
-    fx.branch(BRANCH, tip);
-    // Half written: claims-triage holds the accepted content.
-    fs::write(fx.root.join(CLAIMS), fx.blob_at(tip, CLAIMS).unwrap()).unwrap();
-    let Accepted::Merged { commit } = fx.accept(BRANCH, tip).unwrap();
-    assert_eq!(
-        fx.repo.find_commit(commit).unwrap().parent_id(1).unwrap(),
-        tip
-    );
-    for path in [CLAIMS, INVOICES] {
-        assert_eq!(fx.read(path), fx.blob_at(tip, path), "{path}");
+    use ripen::git::commit::Step;
+    for step in Step::ALL {
+        let fx = Fixture::new();
+        let seed = fx.head();
+        let mut u = case("Claims triage");
+        u.stage = Stage::Collect;
+        let mut inv = case("Invoice extraction");
+        inv.risk = ripen::model::Risk::High;
+        let tip = fx.commit_on(
+            seed,
+            &[(CLAIMS, Some(&text(&u))), (INVOICES, Some(&text(&inv)))],
+            "Two changes",
+            BOB,
+            10,
+        );
+        fx.branch(BRANCH, tip);
+        let interrupted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            proposals::accept_observed(
+                &fx.state,
+                BRANCH,
+                tip,
+                &AcceptOptions::default(),
+                Some(as_of()),
+                today(),
+                &mut |s| {
+                    if s == step {
+                        panic!("interrupted after {}", s.name());
+                    }
+                },
+            )
+        }));
+        let name = step.name();
+        assert!(interrupted.is_err(), "{name}: interrupted");
+        let notes = ripen::git::commit::recover(&fx.state).unwrap();
+        let landed = fx.head() != seed;
+        let expected = if landed { tip } else { seed };
+        for path in [CLAIMS, INVOICES] {
+            assert_eq!(fx.read(path), fx.blob_at(expected, path), "{name}: {path}");
+        }
+        assert_eq!(fx.statuses(), Vec::<String>::new(), "{name}");
+        assert!(!fx.root.join(".git/ripen").exists(), "{name}: no journal left");
+        match step {
+            Step::Checked | Step::Committed => {
+                assert!(!landed, "{name}: none of it");
+                let Accepted::Merged { commit } = fx.accept(BRANCH, tip).unwrap();
+                assert_eq!(fx.repo.find_commit(commit).unwrap().parent_id(1).unwrap(), tip);
+                for path in [CLAIMS, INVOICES] {
+                    assert_eq!(fx.read(path), fx.blob_at(tip, path), "{name}: {path}");
+                }
+                assert_eq!(fx.statuses(), Vec::<String>::new(), "{name}");
+            }
+            _ => {
+                assert!(landed, "{name}: all of it");
+                let merge = fx.repo.find_commit(fx.head()).unwrap();
+                assert_eq!(merge.parent_id(1).unwrap(), tip, "{name}");
+                if matches!(step, Step::Moved | Step::Written) {
+                    assert!(
+                        notes.iter().any(|n| n.contains("finished the working tree")),
+                        "{name}: {notes:?}"
+                    );
+                }
+            }
+        }
     }
-    assert_eq!(fx.statuses(), Vec::<String>::new());
 
     // Anything else in a file to write is refused, by name.
     let fx = Fixture::new();
