@@ -706,7 +706,10 @@ fn a_kill_at_any_step_of_accepting_leaves_a_state_the_next_run_handles() {
         // The next run, whatever it is, finishes or drops what was left.
         let next = ripen(&state, &["list"], &[]);
         let next_err = String::from_utf8_lossy(&next.stderr).into_owned();
-        assert!(next.status.success(), "{name}: the next run works: {next_err}");
+        assert!(
+            next.status.success(),
+            "{name}: the next run works: {next_err}"
+        );
         assert_consistent(dir.path(), &state, &name);
         assert_status_clean(dir.path(), &name);
         let now = read_proposed(&state);
@@ -753,8 +756,10 @@ fn a_kill_at_any_step_of_accepting_leaves_a_state_the_next_run_handles() {
 }
 
 /// Starts `ripen proposals accept BRANCH --yes` paused two seconds after
-/// `step`, edits `victim` meanwhile, and returns the edit and the output.
-fn accept_with_an_edit_at(state: &Path, step: &str, victim: &str) -> (String, Output) {
+/// `step` (`committed` or `moved`), edits `victim` once the step is
+/// reached, and returns the edit and the output.
+fn accept_with_an_edit_at(dir: &Path, state: &Path, step: &str, victim: &str) -> (String, Output) {
+    let before = head(dir);
     let child = Command::new(BIN)
         .arg("--state")
         .arg(state)
@@ -765,7 +770,24 @@ fn accept_with_an_edit_at(state: &Path, step: &str, victim: &str) -> (String, Ou
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    // Wait until the step is reached: the journal is staged, or the
+    // branch moved.
+    let reached = || match step {
+        "committed" => std::fs::read_dir(dir.join(".git/ripen")).is_ok_and(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.path().join("manifest").exists())
+        }),
+        "moved" => head(dir) != before,
+        _ => unreachable!("no way to see {step} from outside"),
+    };
+    let started = std::time::Instant::now();
+    while !reached() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{step} never reached"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let mine = format!(
         "// my edit during {step}\n{}",
         std::fs::read_to_string(state.join(victim)).unwrap()
@@ -775,8 +797,8 @@ fn accept_with_an_edit_at(state: &Path, step: &str, victim: &str) -> (String, Ou
 }
 
 /// A hand edit made while accepting, before the merge lands (the accept
-/// paused after its checks): the edit is kept, nothing is accepted, no
-/// file changes.
+/// paused after staging its files in the journal): the edit is kept,
+/// nothing is accepted, no file changes.
 #[test]
 fn a_file_edited_while_accepting_is_kept_and_nothing_is_accepted() {
     for victim in PROPOSED.iter().take(2) {
@@ -784,7 +806,7 @@ fn a_file_edited_while_accepting_is_kept_and_nothing_is_accepted() {
         let before_head = head(dir.path());
         let old = read_proposed(&state);
         propose_titles(dir.path(), &state);
-        let (mine, out) = accept_with_an_edit_at(&state, "checked", victim);
+        let (mine, out) = accept_with_an_edit_at(dir.path(), &state, "committed", victim);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{victim}: {err}");
         assert!(err.contains("changed while accepting"), "{err}");
@@ -815,7 +837,7 @@ fn a_file_edited_after_the_merge_landed_is_kept_and_named() {
         let (dir, state) = repo_with_shipped_state();
         let before_head = head(dir.path());
         let (tip, new) = propose_titles(dir.path(), &state);
-        let (mine, out) = accept_with_an_edit_at(&state, "moved", victim);
+        let (mine, out) = accept_with_an_edit_at(dir.path(), &state, "moved", victim);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{victim}: {err}");
         assert!(
@@ -837,7 +859,10 @@ fn a_file_edited_after_the_merge_landed_is_kept_and_named() {
                 assert_eq!(read_proposed(&state)[j].as_ref(), Some(&new[j]), "{rel}");
             }
         }
-        let status = git(dir.path(), &["status", "--porcelain", "--untracked-files=all"]);
+        let status = git(
+            dir.path(),
+            &["status", "--porcelain", "--untracked-files=all"],
+        );
         assert_eq!(
             String::from_utf8_lossy(&status.stdout),
             format!(" M state/{victim}\n"),
@@ -964,8 +989,22 @@ fn an_editor_saving_at_any_moment_of_an_accept_is_never_overwritten() {
     let (dir, state) = repo_with_shipped_state();
     let victim = state.join(PROPOSED[0]);
     let other = PROPOSED[1];
+    // How long one accept takes here, to spread the saves over it.
+    propose_retitle(dir.path(), "team/warm-up", "Warm up");
+    let started = std::time::Instant::now();
+    let warm = ripen(
+        &state,
+        &["proposals", "accept", "team/warm-up", "--yes"],
+        &[],
+    );
+    let takes = started.elapsed();
+    assert!(
+        warm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&warm.stderr)
+    );
     let (mut accepted, mut refused) = (0, 0);
-    for i in 0..50u64 {
+    for i in 0..50u32 {
         let label = format!("round {i}");
         let branch = format!("team/round-{i}");
         let tip = propose_retitle(dir.path(), &branch, &format!("Round {i}"));
@@ -981,7 +1020,8 @@ fn an_editor_saving_at_any_moment_of_an_accept_is_never_overwritten() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_micros((i * 1_300) % 65_000));
+        // From the start to a little after the end, in a scattered order.
+        std::thread::sleep(takes * ((i * 7) % 50) / 40);
         let tmp = state.join(format!("use-cases/.editor-{i}.swp"));
         std::fs::write(&tmp, &edit).unwrap();
         std::fs::rename(&tmp, &victim).unwrap();
@@ -1004,7 +1044,10 @@ fn an_editor_saving_at_any_moment_of_an_accept_is_never_overwritten() {
             assert_eq!(now.parent_id(1).unwrap(), tip, "{label}");
         }
         // The other file, the index and every leftover agree with HEAD.
-        let status = git(dir.path(), &["status", "--porcelain", "--untracked-files=all"]);
+        let status = git(
+            dir.path(),
+            &["status", "--porcelain", "--untracked-files=all"],
+        );
         assert_eq!(
             String::from_utf8_lossy(&status.stdout),
             format!(" M state/{}\n", PROPOSED[0]),
@@ -1016,7 +1059,10 @@ fn an_editor_saving_at_any_moment_of_an_accept_is_never_overwritten() {
             "{label}"
         );
         // Back to a clean file for the next round.
-        let back = git(dir.path(), &["checkout", "--", &format!("state/{}", PROPOSED[0])]);
+        let back = git(
+            dir.path(),
+            &["checkout", "--", &format!("state/{}", PROPOSED[0])],
+        );
         assert!(back.status.success(), "{label}");
     }
     assert!(accepted > 0, "no round accepted (refused {refused})");

@@ -1331,9 +1331,9 @@ pub fn accept_observed(
         .to_path_buf();
 
     // One accept at a time in this repository, waiting for another to
-    // finish: two would each take the other's identical writes for their
-    // own, and one's rollback could undo the other's accepted files. The
-    // lock is the kernel's, on the `.git` folder: it goes with the process,
+    // finish: the second then finds the proposal merged (or the branch
+    // moved) instead of racing the first through the checks. The lock is
+    // the kernel's, on the `.git` folder: it goes with the process,
     // however it ends, and leaves no file behind.
     let _exclusive = ExclusiveAccept::take(repo.path())?;
     // What a killed run left half done is finished or dropped first (a
