@@ -787,6 +787,104 @@ fn an_executable_bit_and_a_new_folder_are_written() {
     assert_eq!(fx.statuses(), Vec::<String>::new());
 }
 
+/// A file edited while accepting, before the branch moves: nothing is
+/// accepted, the edit is kept, and the folder made for a new file is gone
+/// again. After the branch moves: the merge stays, the edit is kept and
+/// named, the other files are written.
+#[test]
+fn an_edit_during_an_accept_is_kept_before_and_after_the_branch_moves() {
+    use ripen::git::commit::Step;
+    for at in [Step::Committed, Step::Moved] {
+        let fx = Fixture::new();
+        let seed = fx.head();
+        let mut u = case("Claims triage");
+        u.stage = Stage::Collect;
+        let script = (
+            "state/tools/check.sh",
+            Some((b"#!/bin/sh\n".to_vec(), 0o100755)),
+        );
+        let claims = (CLAIMS, Some((text(&u).into_bytes(), 0o100644)));
+        let tip = fx.commit_raw(seed, &[claims, script], "Two", ALICE, 10);
+        fx.branch("tools", tip);
+        let mine = b"my own edit\n".to_vec();
+        let result = proposals::accept_observed(
+            &fx.state,
+            "tools",
+            tip,
+            &allow_other(),
+            Some(as_of()),
+            today(),
+            &mut |s| {
+                if s == at {
+                    fs::write(fx.root.join(CLAIMS), &mine).unwrap();
+                }
+            },
+        );
+        let name = at.name();
+        assert_eq!(
+            fx.read(CLAIMS),
+            Some(mine.clone()),
+            "{name}: the edit is kept"
+        );
+        assert!(
+            !fx.root.join(".git/ripen").exists(),
+            "{name}: no journal left"
+        );
+        match at {
+            Step::Committed => {
+                let err = result.expect_err("nothing accepted");
+                assert!(matches!(err, AcceptError::ChangedMeanwhile { .. }), "{err}");
+                assert!(err.to_string().contains("claims-triage.ron"), "{err}");
+                assert_eq!(fx.head(), seed, "{name}: the branch did not move");
+                assert!(
+                    !fx.root.join("state/tools").exists(),
+                    "{name}: no folder left"
+                );
+            }
+            _ => {
+                let err = result.expect_err("the edit is reported");
+                assert!(matches!(err, AcceptError::KeptEdit { .. }), "{err}");
+                assert!(err.to_string().contains("claims-triage.ron"), "{err}");
+                let merge = fx.repo.find_commit(fx.head()).unwrap();
+                assert_eq!(merge.parent_id(1).unwrap(), tip, "{name}: accepted");
+                assert_eq!(
+                    fx.read("state/tools/check.sh"),
+                    Some(b"#!/bin/sh\n".to_vec())
+                );
+                assert_eq!(
+                    fx.statuses(),
+                    vec![format!("Status(WT_MODIFIED) {CLAIMS}")],
+                    "{name}: only the edit shows"
+                );
+            }
+        }
+    }
+}
+
+/// A proposal that only makes a file executable changes its mode on disk.
+#[cfg(unix)]
+#[test]
+fn a_change_of_mode_alone_is_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    let same = fx.read(CLAIMS).unwrap();
+    let tip = fx.commit_raw(
+        fx.head(),
+        &[(CLAIMS, Some((same, 0o100755)))],
+        "Executable",
+        ALICE,
+        10,
+    );
+    fx.branch("exec", tip);
+    fx.accept_with("exec", tip, &allow_other()).unwrap();
+    let mode = fs::metadata(fx.root.join(CLAIMS))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o111, 0o111, "{mode:o}");
+    assert_eq!(fx.statuses(), Vec::<String>::new());
+}
+
 // --------------------------------------------------------------- refusals
 
 #[test]
