@@ -1,7 +1,8 @@
 //! Crash safety and racing writers: the process killed (SIGKILL, as a power
-//! cut) right after each step of a commit (`ripen move`, `ripen import`) or
-//! of a multi-file write (`ripen fmt`); two `ripen move` of the same use
-//! case at once. After a kill, the next run finishes or drops what was left:
+//! cut) right after each step of a commit (`ripen move`, `ripen import`,
+//! `ripen proposals accept`) or of a multi-file write (`ripen fmt`); two
+//! `ripen move` of the same use case, or two accepts, at once; an editor
+//! saving during an accept. After a kill, the next run finishes or drops what was left:
 //! `git fsck` is clean, `git status` is clean, every file parses, no lock,
 //! journal or temporary file is left, and the change is there entirely or
 //! not at all.
@@ -670,132 +671,211 @@ fn accept_run(state: &Path, env: &[(&str, &str)]) -> std::process::Output {
     cmd.output().unwrap()
 }
 
+fn read_proposed(state: &Path) -> Vec<Option<Vec<u8>>> {
+    PROPOSED
+        .iter()
+        .map(|rel| std::fs::read(state.join(rel)).ok())
+        .collect()
+}
+
+/// SIGKILL right after each step of accepting (the steps of a commit:
+/// checked, committed, moved, written, indexed). The next run, whatever
+/// command it is, leaves the whole accept or none of it: every file old
+/// or every file new, `git status` clean, `git fsck` clean, no journal,
+/// lock or temporary file; then accepting again accepts, or says the
+/// proposal is already merged.
 #[test]
 fn a_kill_at_any_step_of_accepting_leaves_a_state_the_next_run_handles() {
-    for step in ripen::git::commit::Step::ALL {
+    for step in Step::ALL {
+        let name = format!("accept, killed after {}", step.name());
         let (dir, state) = repo_with_shipped_state();
         let before_head = head(dir.path());
-        let old: Vec<Option<Vec<u8>>> = PROPOSED
-            .iter()
-            .map(|rel| std::fs::read(state.join(rel)).ok())
-            .collect();
+        let old = read_proposed(&state);
         let (tip, new) = propose_titles(dir.path(), &state);
+        let new: Vec<Option<Vec<u8>>> = new.into_iter().map(Some).collect();
         let out = accept_run(&state, &[("RIPEN_CRASH_AT", step.name())]);
-        let name = step.name();
         assert_eq!(out.status.signal(), Some(9), "{name}: killed at the step");
+        let now = read_proposed(&state);
+        for (k, rel) in PROPOSED.iter().enumerate() {
+            assert!(
+                now[k] == old[k] || now[k] == new[k],
+                "{name}: {rel} is entirely old or entirely new"
+            );
+        }
 
-        let fsck = Command::new("git")
-            .arg("-C")
-            .arg(dir.path())
-            .args(["fsck", "--full", "--strict", "--no-dangling"])
-            .output()
-            .expect("git is needed for fsck");
-        assert!(fsck.status.success(), "{name}: git fsck");
-        assert_eq!(
-            leftovers(dir.path(), &state),
-            Vec::<String>::new(),
-            "{name}"
+        // The next run, whatever it is, finishes or drops what was left.
+        let next = ripen(&state, &["list"], &[]);
+        let next_err = String::from_utf8_lossy(&next.stderr).into_owned();
+        assert!(
+            next.status.success(),
+            "{name}: the next run works: {next_err}"
         );
-        let today = ripen::model::Date::parse("2026-10-15").unwrap();
-        let reg = ripen::register::load(&ripen::store::snapshot(&state).unwrap(), None, today);
-        assert_eq!(reg.errors(), 0, "{name}: every file parses");
-
-        let now: Vec<Option<Vec<u8>>> = PROPOSED
-            .iter()
-            .map(|rel| std::fs::read(state.join(rel)).ok())
-            .collect();
-        let all_new = now
-            .iter()
-            .zip(&new)
-            .all(|(n, w)| n.as_deref() == Some(w.as_slice()));
-        let all_old = now == old;
+        assert_consistent(dir.path(), &state, &name);
+        assert_status_clean(dir.path(), &name);
+        let now = read_proposed(&state);
         let moved = head(dir.path()) != before_head;
-        use ripen::git::commit::Step;
-        let again = accept_run(&state, &[]);
-        let again_err = String::from_utf8_lossy(&again.stderr).into_owned();
         match step {
             Step::Checked | Step::Committed => {
-                assert!(all_old && !moved, "{name}: nothing visible yet");
-                // The next run simply accepts.
-                assert!(again.status.success(), "{name}: {again_err}");
-                let repo = git2::Repository::open(dir.path()).unwrap();
-                let merge = repo.head().unwrap().peel_to_commit().unwrap();
-                assert_eq!(merge.parent_id(1).unwrap(), tip);
-                assert!(repo.statuses(None).unwrap().is_empty(), "{name}: clean");
+                assert!(now == old && !moved, "{name}: none of it");
             }
-            Step::Written => {
-                assert!(all_new && !moved, "{name}: written, branch not moved");
-                // The next run takes it up where it stopped: the files
-                // already hold what it would write.
-                assert!(again.status.success(), "{name}: {again_err}");
+            Step::Moved | Step::Written | Step::Indexed => {
+                assert!(now == new && moved, "{name}: all of it");
                 let repo = git2::Repository::open(dir.path()).unwrap();
                 let merge = repo.head().unwrap().peel_to_commit().unwrap();
-                assert_eq!(merge.parent_id(0).unwrap(), before_head);
-                assert_eq!(merge.parent_id(1).unwrap(), tip);
-                assert!(repo.statuses(None).unwrap().is_empty(), "{name}: clean");
+                assert_eq!(merge.parent_id(0).unwrap(), before_head, "{name}");
+                assert_eq!(merge.parent_id(1).unwrap(), tip, "{name}");
             }
             Step::Staged => unreachable!("accepting makes no plain write"),
-            Step::Moved | Step::Indexed => {
-                assert!(all_new && moved, "{name}: accepted");
-                let repo = git2::Repository::open(dir.path()).unwrap();
-                let merge = repo.head().unwrap().peel_to_commit().unwrap();
-                assert_eq!(merge.parent_id(0).unwrap(), before_head);
-                assert_eq!(merge.parent_id(1).unwrap(), tip);
-                assert_eq!(again.status.code(), Some(2), "{name}");
-                assert!(
-                    again_err.contains("already part of the current branch"),
-                    "{again_err}"
-                );
-            }
         }
+        if matches!(step, Step::Moved | Step::Written) {
+            assert!(
+                next_err.contains("finished the working tree of commit"),
+                "{name}: the next run says what it finished: {next_err}"
+            );
+        }
+
+        let again = accept_run(&state, &[]);
+        let again_err = String::from_utf8_lossy(&again.stderr).into_owned();
+        if moved {
+            assert_eq!(again.status.code(), Some(2), "{name}");
+            assert!(
+                again_err.contains("already part of the current branch"),
+                "{name}: {again_err}"
+            );
+        } else {
+            assert!(again.status.success(), "{name}: accepts: {again_err}");
+            let repo = git2::Repository::open(dir.path()).unwrap();
+            let merge = repo.head().unwrap().peel_to_commit().unwrap();
+            assert_eq!(merge.parent_id(0).unwrap(), before_head, "{name}");
+            assert_eq!(merge.parent_id(1).unwrap(), tip, "{name}");
+            assert_eq!(read_proposed(&state), new, "{name}");
+        }
+        assert_consistent(dir.path(), &state, &name);
+        assert_status_clean(dir.path(), &name);
     }
 }
 
-/// A hand edit made while accepting (the accept paused after making its
-/// merge commit, before writing any file) is never overwritten, and
-/// nothing is accepted.
+/// Starts `ripen proposals accept BRANCH --yes` paused two seconds after
+/// `step` (`committed` or `moved`), edits `victim` once the step is
+/// reached, and returns the edit and the output.
+fn accept_with_an_edit_at(dir: &Path, state: &Path, step: &str, victim: &str) -> (String, Output) {
+    let before = head(dir);
+    let child = Command::new(BIN)
+        .arg("--state")
+        .arg(state)
+        .args(["proposals", "accept", BRANCH, "--yes"])
+        .env("NO_COLOR", "1")
+        .env("RIPEN_PAUSE_AT", step)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the step is reached: the journal is staged, or the
+    // branch moved.
+    let reached = || match step {
+        "committed" => std::fs::read_dir(dir.join(".git/ripen")).is_ok_and(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.path().join("manifest").exists())
+        }),
+        "moved" => head(dir) != before,
+        _ => unreachable!("no way to see {step} from outside"),
+    };
+    let started = std::time::Instant::now();
+    while !reached() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{step} never reached"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let mine = format!(
+        "// my edit during {step}\n{}",
+        std::fs::read_to_string(state.join(victim)).unwrap()
+    );
+    std::fs::write(state.join(victim), &mine).unwrap();
+    (mine, child.wait_with_output().unwrap())
+}
+
+/// A hand edit made while accepting, before the merge lands (the accept
+/// paused after staging its files in the journal): the edit is kept,
+/// nothing is accepted, no file changes.
 #[test]
 fn a_file_edited_while_accepting_is_kept_and_nothing_is_accepted() {
-    for (k, victim) in PROPOSED.iter().enumerate().take(2) {
+    for victim in PROPOSED.iter().take(2) {
         let (dir, state) = repo_with_shipped_state();
         let before_head = head(dir.path());
+        let old = read_proposed(&state);
         propose_titles(dir.path(), &state);
-        let child = Command::new(BIN)
-            .arg("--state")
-            .arg(&state)
-            .args(["proposals", "accept", BRANCH, "--yes"])
-            .env("NO_COLOR", "1")
-            .env("RIPEN_PAUSE_AT", "committed")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(700));
-        let mine = format!(
-            "// my edit {k}\n{}",
-            std::fs::read_to_string(state.join(victim)).unwrap()
-        );
-        std::fs::write(state.join(victim), &mine).unwrap();
-        let out = child.wait_with_output().unwrap();
+        let (mine, out) = accept_with_an_edit_at(dir.path(), &state, "committed", victim);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{victim}: {err}");
         assert!(err.contains("changed while accepting"), "{err}");
+        assert!(err.contains(victim), "{victim} is named: {err}");
+        assert!(err.contains("nothing was accepted"), "{err}");
         assert_eq!(
             std::fs::read_to_string(state.join(victim)).unwrap(),
             mine,
             "kept"
         );
         assert_eq!(head(dir.path()), before_head, "nothing accepted");
-        // Every other file is as it was: the new use case is gone again.
-        assert!(!state.join(PROPOSED[2]).exists());
+        // Every other file is as it was: the new use case is not there.
+        for (k, rel) in PROPOSED.iter().enumerate() {
+            if rel != victim {
+                assert_eq!(read_proposed(&state)[k], old[k], "{rel}");
+            }
+        }
+        assert_eq!(leftovers(dir.path(), &state), Vec::<String>::new());
+    }
+}
+
+/// A hand edit made after the merge landed but before the files were
+/// written (the accept paused after moving the branch): the accept stays,
+/// the edit is kept in the file and named, the other files are accepted.
+#[test]
+fn a_file_edited_after_the_merge_landed_is_kept_and_named() {
+    for (k, victim) in PROPOSED.iter().enumerate().take(2) {
+        let (dir, state) = repo_with_shipped_state();
+        let before_head = head(dir.path());
+        let (tip, new) = propose_titles(dir.path(), &state);
+        let (mine, out) = accept_with_an_edit_at(dir.path(), &state, "moved", victim);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{victim}: {err}");
+        assert!(
+            err.contains("was edited while accepting: your edit is kept in the file"),
+            "{err}"
+        );
+        assert!(err.contains(victim), "{victim} is named: {err}");
+        assert_eq!(
+            std::fs::read_to_string(state.join(victim)).unwrap(),
+            mine,
+            "kept"
+        );
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let merge = repo.head().unwrap().peel_to_commit().unwrap();
+        assert_eq!(merge.parent_id(0).unwrap(), before_head, "accepted");
+        assert_eq!(merge.parent_id(1).unwrap(), tip);
+        for (j, rel) in PROPOSED.iter().enumerate() {
+            if j != k {
+                assert_eq!(read_proposed(&state)[j].as_ref(), Some(&new[j]), "{rel}");
+            }
+        }
+        let status = git(
+            dir.path(),
+            &["status", "--porcelain", "--untracked-files=all"],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&status.stdout),
+            format!(" M state/{victim}\n"),
+            "only the edit shows"
+        );
         assert_eq!(leftovers(dir.path(), &state), Vec::<String>::new());
     }
 }
 
 /// Two processes accepting the same proposal at once, many times: at most
 /// one merge lands, and afterwards the working tree and the index agree
-/// with the branch (the loser's rollback never undoes the winner's files),
-/// with no lock or temporary file left.
+/// with the branch (the loser never undoes the winner's files), with no
+/// journal, lock or temporary file left.
 #[test]
 fn two_accepts_of_one_proposal_at_once_leave_one_consistent_result() {
     const RUNS: usize = 40;
@@ -860,4 +940,130 @@ fn two_accepts_of_one_proposal_at_once_leave_one_consistent_result() {
         );
     }
     assert!(merged > 0, "no run accepted at all");
+}
+
+/// A branch off HEAD named `branch` that retitles the first two proposed
+/// use cases to `title`.
+fn propose_retitle(dir: &Path, branch: &str, title: &str) -> git2::Oid {
+    let repo = git2::Repository::open(dir).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let mut index = git2::Index::new().unwrap();
+    index.read_tree(&head.tree().unwrap()).unwrap();
+    for rel in &PROPOSED[..2] {
+        let path = format!("state/{rel}");
+        let mut entry = index.get_path(Path::new(&path), 0).unwrap();
+        let blob = repo.find_blob(entry.id).unwrap();
+        let text = std::str::from_utf8(blob.content()).unwrap();
+        let start = text.find("title: \"").unwrap() + 8;
+        let end = start + text[start..].find('"').unwrap();
+        let changed = format!("{}{title}{}", &text[..start], &text[end..]);
+        entry.id = repo.blob(changed.as_bytes()).unwrap();
+        entry.file_size = changed.len() as u32;
+        index.add(&entry).unwrap();
+    }
+    let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
+    let sig = git2::Signature::new(
+        "Tia Titles",
+        "tia@example.com",
+        &git2::Time::new(1_760_100_000, 0),
+    )
+    .unwrap();
+    repo.commit(
+        Some(&format!("refs/heads/{branch}")),
+        &sig,
+        &sig,
+        title,
+        &tree,
+        &[&head],
+    )
+    .unwrap()
+}
+
+/// An editor saving a file (write a new file, rename it over) at a moment
+/// spread over a whole accept, many rounds: the save always survives,
+/// whether it lands before the checks (nothing accepted), between them and
+/// the branch moving (nothing accepted), or after (accepted, the edit kept
+/// in the file); the other file is always the whole accept or none of it.
+#[test]
+fn an_editor_saving_at_any_moment_of_an_accept_is_never_overwritten() {
+    let (dir, state) = repo_with_shipped_state();
+    let victim = state.join(PROPOSED[0]);
+    let other = PROPOSED[1];
+    // How long one accept takes here, to spread the saves over it.
+    propose_retitle(dir.path(), "team/warm-up", "Warm up");
+    let started = std::time::Instant::now();
+    let warm = ripen(
+        &state,
+        &["proposals", "accept", "team/warm-up", "--yes"],
+        &[],
+    );
+    let takes = started.elapsed();
+    assert!(
+        warm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&warm.stderr)
+    );
+    let (mut accepted, mut refused) = (0, 0);
+    for i in 0..50u32 {
+        let label = format!("round {i}");
+        let branch = format!("team/round-{i}");
+        let tip = propose_retitle(dir.path(), &branch, &format!("Round {i}"));
+        let before = head(dir.path());
+        let committed = std::fs::read_to_string(&victim).unwrap();
+        let edit = format!("{committed}// saved by an editor in round {i}\n");
+        let child = Command::new(BIN)
+            .arg("--state")
+            .arg(&state)
+            .args(["proposals", "accept", &branch, "--yes"])
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // From the start to a little after the end, in a scattered order.
+        std::thread::sleep(takes * ((i * 7) % 50) / 40);
+        let tmp = state.join(format!("use-cases/.editor-{i}.swp"));
+        std::fs::write(&tmp, &edit).unwrap();
+        std::fs::rename(&tmp, &victim).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            edit,
+            "{label}: the editor's save survives ({err})"
+        );
+        assert!(out.status.code().is_some(), "{label}: {err}");
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let now = repo.head().unwrap().peel_to_commit().unwrap();
+        if now.id() == before {
+            refused += 1;
+            assert_eq!(out.status.code(), Some(2), "{label}: {err}");
+        } else {
+            accepted += 1;
+            assert_eq!(now.parent_id(0).unwrap(), before, "{label}");
+            assert_eq!(now.parent_id(1).unwrap(), tip, "{label}");
+        }
+        // The other file, the index and every leftover agree with HEAD.
+        let status = git(
+            dir.path(),
+            &["status", "--porcelain", "--untracked-files=all"],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&status.stdout),
+            format!(" M state/{}\n", PROPOSED[0]),
+            "{label}: only the editor's save differs from HEAD ({err}); {other} is whole"
+        );
+        assert_eq!(
+            leftovers(dir.path(), &state),
+            Vec::<String>::new(),
+            "{label}"
+        );
+        // Back to a clean file for the next round.
+        let back = git(
+            dir.path(),
+            &["checkout", "--", &format!("state/{}", PROPOSED[0])],
+        );
+        assert!(back.status.success(), "{label}");
+    }
+    assert!(accepted > 0, "no round accepted (refused {refused})");
 }

@@ -787,6 +787,104 @@ fn an_executable_bit_and_a_new_folder_are_written() {
     assert_eq!(fx.statuses(), Vec::<String>::new());
 }
 
+/// A file edited while accepting, before the branch moves: nothing is
+/// accepted, the edit is kept, and the folder made for a new file is gone
+/// again. After the branch moves: the merge stays, the edit is kept and
+/// named, the other files are written.
+#[test]
+fn an_edit_during_an_accept_is_kept_before_and_after_the_branch_moves() {
+    use ripen::git::commit::Step;
+    for at in [Step::Committed, Step::Moved] {
+        let fx = Fixture::new();
+        let seed = fx.head();
+        let mut u = case("Claims triage");
+        u.stage = Stage::Collect;
+        let script = (
+            "state/tools/check.sh",
+            Some((b"#!/bin/sh\n".to_vec(), 0o100755)),
+        );
+        let claims = (CLAIMS, Some((text(&u).into_bytes(), 0o100644)));
+        let tip = fx.commit_raw(seed, &[claims, script], "Two", ALICE, 10);
+        fx.branch("tools", tip);
+        let mine = b"my own edit\n".to_vec();
+        let result = proposals::accept_observed(
+            &fx.state,
+            "tools",
+            tip,
+            &allow_other(),
+            Some(as_of()),
+            today(),
+            &mut |s| {
+                if s == at {
+                    fs::write(fx.root.join(CLAIMS), &mine).unwrap();
+                }
+            },
+        );
+        let name = at.name();
+        assert_eq!(
+            fx.read(CLAIMS),
+            Some(mine.clone()),
+            "{name}: the edit is kept"
+        );
+        assert!(
+            !fx.root.join(".git/ripen").exists(),
+            "{name}: no journal left"
+        );
+        match at {
+            Step::Committed => {
+                let err = result.expect_err("nothing accepted");
+                assert!(matches!(err, AcceptError::ChangedMeanwhile { .. }), "{err}");
+                assert!(err.to_string().contains("claims-triage.ron"), "{err}");
+                assert_eq!(fx.head(), seed, "{name}: the branch did not move");
+                assert!(
+                    !fx.root.join("state/tools").exists(),
+                    "{name}: no folder left"
+                );
+            }
+            _ => {
+                let err = result.expect_err("the edit is reported");
+                assert!(matches!(err, AcceptError::KeptEdit { .. }), "{err}");
+                assert!(err.to_string().contains("claims-triage.ron"), "{err}");
+                let merge = fx.repo.find_commit(fx.head()).unwrap();
+                assert_eq!(merge.parent_id(1).unwrap(), tip, "{name}: accepted");
+                assert_eq!(
+                    fx.read("state/tools/check.sh"),
+                    Some(b"#!/bin/sh\n".to_vec())
+                );
+                assert_eq!(
+                    fx.statuses(),
+                    vec![format!("Status(WT_MODIFIED) {CLAIMS}")],
+                    "{name}: only the edit shows"
+                );
+            }
+        }
+    }
+}
+
+/// A proposal that only makes a file executable changes its mode on disk.
+#[cfg(unix)]
+#[test]
+fn a_change_of_mode_alone_is_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    let same = fx.read(CLAIMS).unwrap();
+    let tip = fx.commit_raw(
+        fx.head(),
+        &[(CLAIMS, Some((same, 0o100755)))],
+        "Executable",
+        ALICE,
+        10,
+    );
+    fx.branch("exec", tip);
+    fx.accept_with("exec", tip, &allow_other()).unwrap();
+    let mode = fs::metadata(fx.root.join(CLAIMS))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o111, 0o111, "{mode:o}");
+    assert_eq!(fx.statuses(), Vec::<String>::new());
+}
+
 // --------------------------------------------------------------- refusals
 
 #[test]
@@ -1622,36 +1720,97 @@ fn the_accept_question_stays_visible_with_many_other_files() {
     assert!(text.contains("ALSO CHANGES docs/page-00.md"), "{text}");
 }
 
-/// An accept killed after writing some of its files (simulated: one file
-/// already holds the accepted content, another still HEAD's) is taken up
-/// by the next run; a file holding anything else is refused, by name.
+/// An accept interrupted right after each step (the observer panics
+/// there, which drops the journal's and the accept's locks as a kill
+/// would) is finished or dropped by the next run's recovery: the whole
+/// accept or none of it, with `git status` clean and no journal left; after
+/// none of it, accepting again accepts. A file holding anything but HEAD's
+/// content is refused, by name, before anything is written.
 #[test]
 fn an_accept_killed_midway_is_taken_up_by_the_next_run() {
-    let fx = Fixture::new();
-    let seed = fx.head();
-    let mut u = case("Claims triage");
-    u.stage = Stage::Collect;
-    let mut inv = case("Invoice extraction");
-    inv.risk = ripen::model::Risk::High;
-    let tip = fx.commit_on(
-        seed,
-        &[(CLAIMS, Some(&text(&u))), (INVOICES, Some(&text(&inv)))],
-        "Two changes",
-        BOB,
-        10,
-    );
-    fx.branch(BRANCH, tip);
-    // Half written: claims-triage holds the accepted content.
-    fs::write(fx.root.join(CLAIMS), fx.blob_at(tip, CLAIMS).unwrap()).unwrap();
-    let Accepted::Merged { commit } = fx.accept(BRANCH, tip).unwrap();
-    assert_eq!(
-        fx.repo.find_commit(commit).unwrap().parent_id(1).unwrap(),
-        tip
-    );
-    for path in [CLAIMS, INVOICES] {
-        assert_eq!(fx.read(path), fx.blob_at(tip, path), "{path}");
+    use ripen::git::commit::Step;
+    for step in Step::ALL {
+        let fx = Fixture::new();
+        let seed = fx.head();
+        let mut u = case("Claims triage");
+        u.stage = Stage::Collect;
+        let mut inv = case("Invoice extraction");
+        inv.risk = ripen::model::Risk::High;
+        let tip = fx.commit_on(
+            seed,
+            &[(CLAIMS, Some(&text(&u))), (INVOICES, Some(&text(&inv)))],
+            "Two changes",
+            BOB,
+            10,
+        );
+        fx.branch(BRANCH, tip);
+        let interrupted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            proposals::accept_observed(
+                &fx.state,
+                BRANCH,
+                tip,
+                &AcceptOptions::default(),
+                Some(as_of()),
+                today(),
+                &mut |s| {
+                    if s == step {
+                        panic!("interrupted after {}", s.name());
+                    }
+                },
+            )
+        }));
+        let name = step.name();
+        assert!(interrupted.is_err(), "{name}: interrupted");
+        // The next run's recovery. In this process, a child that another
+        // test forks can hold a copy of the dead journal's lock for an
+        // instant before it runs its program: a journal still locked is
+        // looked at again, as the next command would.
+        let mut notes = Vec::new();
+        for _ in 0..100 {
+            notes.extend(ripen::git::commit::recover(&fx.state).unwrap());
+            if !fx.root.join(".git/ripen").exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let landed = fx.head() != seed;
+        let expected = if landed { tip } else { seed };
+        for path in [CLAIMS, INVOICES] {
+            assert_eq!(fx.read(path), fx.blob_at(expected, path), "{name}: {path}");
+        }
+        assert_eq!(fx.statuses(), Vec::<String>::new(), "{name}");
+        assert!(
+            !fx.root.join(".git/ripen").exists(),
+            "{name}: no journal left"
+        );
+        match step {
+            Step::Checked | Step::Committed => {
+                assert!(!landed, "{name}: none of it");
+                let Accepted::Merged { commit } = fx.accept(BRANCH, tip).unwrap();
+                assert_eq!(
+                    fx.repo.find_commit(commit).unwrap().parent_id(1).unwrap(),
+                    tip
+                );
+                for path in [CLAIMS, INVOICES] {
+                    assert_eq!(fx.read(path), fx.blob_at(tip, path), "{name}: {path}");
+                }
+                assert_eq!(fx.statuses(), Vec::<String>::new(), "{name}");
+            }
+            _ => {
+                assert!(landed, "{name}: all of it");
+                let merge = fx.repo.find_commit(fx.head()).unwrap();
+                assert_eq!(merge.parent_id(1).unwrap(), tip, "{name}");
+                if matches!(step, Step::Moved | Step::Written) {
+                    assert!(
+                        notes
+                            .iter()
+                            .any(|n| n.contains("finished the working tree")),
+                        "{name}: {notes:?}"
+                    );
+                }
+            }
+        }
     }
-    assert_eq!(fx.statuses(), Vec::<String>::new());
 
     // Anything else in a file to write is refused, by name.
     let fx = Fixture::new();

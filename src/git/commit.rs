@@ -981,12 +981,26 @@ fn stage_journal(
             new: f.new,
         })
         .collect();
-    Ok(Journal::stage(
-        &journal_root,
-        workdir,
-        Some((commit, branch)),
-        &changes,
-    )?)
+    let journal = Journal::stage(&journal_root, workdir, Some((commit, branch)), &changes)?;
+    // Each staged copy gets the commit's mode (an executable file stays or
+    // becomes executable), before anything is visible.
+    let modes = journal
+        .manifest()
+        .files
+        .iter()
+        .zip(files)
+        .filter(|(_, f)| f.new.is_some())
+        .try_for_each(|(e, f)| {
+            set_executable(
+                &journal.staged_path(e),
+                f.mode == i32::from(FileMode::BlobExecutable),
+            )
+        });
+    if let Err(e) = modes {
+        journal.discard();
+        return Err(e.into());
+    }
+    Ok(journal)
 }
 
 /// A working file edited by hand while the change was prepared stops the
@@ -1102,6 +1116,30 @@ fn update_index_entries(
     journal.finish();
     indexed?;
     Ok(kept)
+}
+
+/// Sets or clears the executable bits of `path` (where the read bits are).
+#[cfg(unix)]
+pub(crate) fn set_executable(path: &Path, executable: bool) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut perms = fs::metadata(path)?.permissions();
+    let mode = perms.mode();
+    let wanted = if executable {
+        mode | ((mode & 0o444) >> 2)
+    } else {
+        mode & !0o111
+    };
+    if wanted != mode {
+        perms.set_mode(wanted);
+        fs::set_permissions(path, perms)?;
+    }
+    Ok(())
+}
+
+/// Sets or clears the executable bits of `path`: nothing to do here.
+#[cfg(not(unix))]
+pub(crate) fn set_executable(_: &Path, _: bool) -> io::Result<()> {
+    Ok(())
 }
 
 /// Whether the working file `repo_rel` (holding `bytes`) is the blob

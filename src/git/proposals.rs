@@ -32,19 +32,18 @@
 //!
 //! Only the files that change between HEAD and the accepted tree are
 //! written to the working tree and updated in the index. Each is checked
-//! to hold exactly HEAD's content before anything is written, and again
-//! right before it is replaced (compare and swap): a file someone edits
-//! meanwhile is never overwritten. The branch moves by compare-and-swap on
-//! the HEAD commit; if anything fails before it has moved, every file
-//! written is put back as it was, but only where it still holds what
-//! accepting wrote. `.git/index.lock` is held only while the index is
-//! updated, as [`super::commit`] does, so a kill at any other moment
-//! leaves no lock. A kill after some files are written and before the
-//! branch moves leaves them holding the accepted content: the next accept
-//! of the same proposal takes them as written and goes on; anything else
-//! in a file to write is reported by name. One accept runs at a time per
-//! repository (a kernel lock on the `.git` folder, released with the
-//! process).
+//! to hold exactly HEAD's content, behind no symbolic link, with nothing
+//! staged, before anything is written; the merge commit then lands by the
+//! commit protocol of [`super::commit`] ([`super::commit::land_commit`]):
+//! the accepted files are staged in a journal, the branch moves by
+//! compare-and-swap on the HEAD commit, each working file is exchanged in
+//! one step only if it still holds what was checked (an edit made
+//! meanwhile is kept, never overwritten), and the index entries follow
+//! under a lock held only for that moment. A kill at any point leaves HEAD
+//! and the working tree as they were, or a merge commit whose working
+//! tree the next ripen command finishes: the whole accept or none of it.
+//! One accept runs at a time per repository (a kernel lock on the `.git`
+//! folder, released with the process).
 //!
 //! Branch content is untrusted: it is read through
 //! [`super::snapshot_of_tree`] (blobs over 1 MiB are refused unread) and
@@ -66,7 +65,7 @@ use git2::{
 };
 use serde::Serialize;
 
-use super::commit::{ChangeError, IndexLock, Step, index_entry, read_only_reason};
+use super::commit::{ChangeError, Landing, Step, land_commit, read_only_reason};
 use super::history::time_of;
 use super::{GitError, locate, snapshot_of_tree};
 use crate::diff::{self, FieldChange, RegisterDiff, Status};
@@ -299,7 +298,8 @@ pub enum Accepted {
 }
 
 /// Why a proposal could not be accepted. Nothing was changed in any case
-/// except [`AcceptError::IndexNotUpdated`].
+/// except [`AcceptError::KeptEdit`], [`AcceptError::WorkingTreeBehind`] and
+/// [`AcceptError::IndexNotUpdated`], where the merge commit landed.
 #[derive(Debug, thiserror::Error)]
 pub enum AcceptError {
     /// Editing is off for this repository, with the reason.
@@ -464,6 +464,32 @@ pub enum AcceptError {
         .0.display()
     )]
     Locked(PathBuf),
+    /// Accepted, but a file was edited by someone else while accepting:
+    /// their version was kept in the working tree.
+    #[error(
+        "accepted ({}), but {} was edited while accepting: your edit is kept in the file (`git status` shows it), the accepted version is in the commit (`git show HEAD`)",
+        describe(.accepted),
+        list_paths(.files)
+    )]
+    KeptEdit {
+        /// What was done.
+        accepted: Accepted,
+        /// The files whose edit was kept.
+        files: Vec<String>,
+    },
+    /// Accepted, but the working tree could not be brought up to date;
+    /// the next ripen command finishes it.
+    #[error(
+        "accepted ({}), but the working tree could not be updated ({}); the next ripen command finishes the update",
+        describe(.accepted),
+        sanitize(.why)
+    )]
+    WorkingTreeBehind {
+        /// What was done.
+        accepted: Accepted,
+        /// What failed.
+        why: String,
+    },
     /// Accepted, but the index could not be updated.
     #[error(
         "accepted ({}), but the index could not be updated ({why}); `git status` may show files as changed until `git reset`",
@@ -880,25 +906,6 @@ pub struct Preview {
     pub overrides: Vec<Override>,
 }
 
-/// The dirty paths of `dirty` that accepting cannot take up: all but
-/// those of the plan that already hold their accepted content (written by
-/// an accept of this proposal that was killed before the branch moved).
-fn not_resumable(plan: &Plan, repo: &Repository, dirty: Vec<String>) -> Vec<String> {
-    let Some(root) = repo.workdir() else {
-        return dirty;
-    };
-    dirty
-        .into_iter()
-        .filter(|p| {
-            !plan.updates.iter().any(|u| {
-                u.repo_rel == *p
-                    && u.new_id() != u.old
-                    && check_on_disk(root, &u.repo_rel, u.new_id()).is_ok()
-            })
-        })
-        .collect()
-}
-
 /// One file to bring to its accepted state.
 struct FileUpdate {
     repo_rel: String,
@@ -906,13 +913,6 @@ struct FileUpdate {
     old: Option<Oid>,
     /// The accepted blob and its mode, if the accepted tree has the file.
     new: Option<(Oid, u32)>,
-}
-
-impl FileUpdate {
-    /// The accepted blob, if the accepted tree has the file.
-    fn new_id(&self) -> Option<Oid> {
-        self.new.map(|(id, _)| id)
-    }
 }
 
 /// Everything accepting needs, checked.
@@ -1230,7 +1230,7 @@ pub fn preview(
         options,
         (as_of, today),
     )?;
-    let dirty = not_resumable(&plan, repo, uncommitted(repo, &located.state_rel)?);
+    let dirty = uncommitted(repo, &located.state_rel)?;
     if !dirty.is_empty() {
         return Err(AcceptError::Uncommitted {
             state: state_display(&located.state_rel),
@@ -1238,60 +1238,6 @@ pub fn preview(
         });
     }
     Ok(plan.preview)
-}
-
-/// A file as it was before accepting, to put back on failure.
-struct Backup {
-    path: PathBuf,
-    before: Option<(Vec<u8>, fs::Permissions)>,
-}
-
-impl Backup {
-    /// Puts the file back as it was, provided it still holds what accepting
-    /// wrote there (`written`, or absent for `None`): a change someone else
-    /// made meanwhile is never overwritten. Returns the path when it was
-    /// left alone for that reason.
-    fn restore(&self, written: Option<Oid>) -> Option<PathBuf> {
-        let now = match fs::read(&self.path) {
-            Ok(bytes) => Oid::hash_object(ObjectType::Blob, &bytes).ok(),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(_) => return Some(self.path.clone()),
-        };
-        if now != written {
-            return Some(self.path.clone());
-        }
-        let _ = match &self.before {
-            Some((bytes, perms)) => crate::store::write_atomic(&self.path, bytes)
-                .and_then(|()| fs::set_permissions(&self.path, perms.clone())),
-            None => match fs::remove_file(&self.path) {
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-                other => other,
-            },
-        };
-        None
-    }
-}
-
-#[cfg(unix)]
-fn set_executable(path: &Path, executable: bool) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut perms = fs::metadata(path)?.permissions();
-    let mode = perms.mode();
-    let wanted = if executable {
-        mode | ((mode & 0o444) >> 2)
-    } else {
-        mode & !0o111
-    };
-    if wanted != mode {
-        perms.set_mode(wanted);
-        fs::set_permissions(path, perms)?;
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn set_executable(_: &Path, _: bool) -> io::Result<()> {
-    Ok(())
 }
 
 /// Checks that no folder between the working tree's root and `rel` is a
@@ -1385,11 +1331,14 @@ pub fn accept_observed(
         .to_path_buf();
 
     // One accept at a time in this repository, waiting for another to
-    // finish: two would each take the other's identical writes for their
-    // own, and one's rollback could undo the other's accepted files. The
-    // lock is the kernel's, on the `.git` folder: it goes with the process,
+    // finish: the second then finds the proposal merged (or the branch
+    // moved) instead of racing the first through the checks. The lock is
+    // the kernel's, on the `.git` folder: it goes with the process,
     // however it ends, and leaves no file behind.
     let _exclusive = ExclusiveAccept::take(repo.path())?;
+    // What a killed run left half done is finished or dropped first (a
+    // long-running UI may not have started after it).
+    let _ = super::commit::recover(state_dir);
     // Like a commit (see `super::commit`), index.lock is taken only to
     // update the index: a kill at any other moment leaves no lock behind.
     // One held by another git process is refused now, not at the end.
@@ -1414,7 +1363,7 @@ pub fn accept_observed(
         options,
         (as_of, today),
     )?;
-    let dirty = not_resumable(&plan, repo, uncommitted(repo, state_rel)?);
+    let dirty = uncommitted(repo, state_rel)?;
     if !dirty.is_empty() {
         return Err(AcceptError::Uncommitted {
             state: state_display(state_rel),
@@ -1422,29 +1371,19 @@ pub fn accept_observed(
         });
     }
 
-    // Every file must hold HEAD's content before any is written, or
-    // already the accepted content: an earlier accept of this proposal,
-    // killed after writing it, is taken up where it stopped.
-    let mut backups = Vec::with_capacity(plan.updates.len());
-    let mut resumed = Vec::with_capacity(plan.updates.len());
+    // Every file must hold exactly HEAD's content (absent where HEAD has
+    // none), behind no symbolic link.
+    let mut seen = Vec::with_capacity(plan.updates.len());
     for u in &plan.updates {
-        let (before, resume) = match check_on_disk(&root, &u.repo_rel, u.old) {
-            Ok(before) => (before, false),
-            Err(why) => match check_on_disk(&root, &u.repo_rel, u.new_id()) {
-                Ok(before) => (before, true),
-                Err(_) => {
-                    return Err(AcceptError::Uncommitted {
-                        state: state_display(state_rel),
-                        paths: vec![format!("{} ({why})", u.repo_rel)],
-                    });
-                }
-            },
-        };
-        backups.push(Backup {
-            path: root.join(&u.repo_rel),
-            before,
-        });
-        resumed.push(resume);
+        match check_on_disk(&root, &u.repo_rel, u.old) {
+            Ok(before) => seen.push(before),
+            Err(why) => {
+                return Err(AcceptError::Uncommitted {
+                    state: state_display(state_rel),
+                    paths: vec![format!("{} ({why})", u.repo_rel)],
+                });
+            }
+        }
     }
 
     // Nor may the index hold something else staged for them: it would be
@@ -1475,116 +1414,101 @@ pub fn accept_observed(
         &[&head, &tip],
         &Default::default(),
     )?;
-    observe(Step::Committed);
 
+    // The accepted content of each file, and the folders a new file needs
+    // (empty folders are invisible to git; removed again if nothing lands).
+    let mut contents = Vec::with_capacity(plan.updates.len());
     let mut created_dirs: Vec<PathBuf> = Vec::new();
-    let mut wrote = vec![false; plan.updates.len()];
-    let result = (|| -> Result<(), AcceptError> {
-        for (k, (u, b)) in plan.updates.iter().zip(&backups).enumerate() {
-            if resumed[k] {
-                // Already holds the accepted content: check it still does.
-                check_on_disk(&root, &u.repo_rel, u.new_id()).map_err(|why| {
-                    AcceptError::ChangedMeanwhile {
-                        why,
-                        paths: vec![u.repo_rel.clone()],
-                    }
-                })?;
-                if let Some((_, mode)) = u.new {
-                    set_executable(&b.path, mode == u32::from(FileMode::BlobExecutable))?;
-                }
-                continue;
-            }
-            match u.new {
-                Some((blob, mode)) => {
-                    if let Some(parent) = b.path.parent() {
-                        let mut missing = Vec::new();
-                        let mut d = parent;
-                        while !d.exists() {
-                            missing.push(d.to_path_buf());
-                            match d.parent() {
-                                Some(p) => d = p,
-                                None => break,
-                            }
-                        }
-                        fs::create_dir_all(parent)?;
-                        created_dirs.extend(missing.into_iter().rev());
-                    }
-                    let blob = repo.find_blob(blob)?;
-                    // Compare and swap: the file must still hold what was
-                    // checked, right before it is replaced.
-                    recheck(&root, u)?;
-                    wrote[k] = true;
-                    crate::store::write_atomic(&b.path, blob.content())?;
-                    set_executable(&b.path, mode == u32::from(FileMode::BlobExecutable))?;
-                }
-                None => {
-                    recheck(&root, u)?;
-                    wrote[k] = true;
-                    fs::remove_file(&b.path)?;
+    for u in &plan.updates {
+        let Some((blob, _)) = u.new else {
+            contents.push(None);
+            continue;
+        };
+        contents.push(Some(repo.find_blob(blob)?.content().to_vec()));
+        if let Some(parent) = root.join(&u.repo_rel).parent() {
+            let mut missing = Vec::new();
+            let mut d = parent;
+            while fs::symlink_metadata(d).is_err() {
+                missing.push(d.to_path_buf());
+                match d.parent() {
+                    Some(up) => d = up,
+                    None => break,
                 }
             }
-        }
-        observe(Step::Written);
-        let message = format!("merge {} (ripen)", sanitize(&p.branch));
-        repo.reference_matching(&p.into, new_head, true, p.head, &message)
-            .map_err(|e| match e.code() {
-                ErrorCode::Modified | ErrorCode::Exists => AcceptError::HeadMoved,
-                ErrorCode::Locked => {
-                    AcceptError::Locked(repo.commondir().join(format!("{}.lock", p.into)))
+            for d in missing.into_iter().rev() {
+                if let Err(e) = fs::create_dir(&d) {
+                    remove_created(&created_dirs);
+                    return Err(e.into());
                 }
-                _ => e.into(),
-            })?;
-        Ok(())
-    })();
-    let result = result.map(|()| observe(Step::Moved));
-    if let Err(e) = result {
-        // A file that now matches the branch as it is (another process
-        // accepted the same proposal meanwhile) is consistent: left alone.
-        let head_tree = head_commit(repo).ok().flatten().and_then(|c| c.tree().ok());
-        let mut kept = Vec::new();
-        let written = plan.updates.iter().zip(&backups).zip(&wrote);
-        for ((u, b), _) in written.filter(|(_, w)| **w).rev() {
-            let ours = u.new.map(|(id, _)| id);
-            let committed = head_tree
-                .as_ref()
-                .map(|t| t.get_path(Path::new(&u.repo_rel)).ok().map(|e| e.id()));
-            if committed == Some(ours) {
-                continue;
+                created_dirs.push(d);
             }
-            kept.extend(b.restore(ours));
         }
-        for d in created_dirs.iter().rev() {
-            let _ = fs::remove_dir(d);
-        }
-        if !kept.is_empty() {
+    }
+    let landings: Vec<Landing<'_>> = plan
+        .updates
+        .iter()
+        .zip(&seen)
+        .zip(&contents)
+        .map(|((u, seen), new)| Landing {
+            repo_rel: &u.repo_rel,
+            seen: seen.as_ref().map(|(bytes, _)| bytes.as_slice()),
+            new: new.as_deref(),
+            mode: u.new.map_or(i32::from(FileMode::Blob), |(_, m)| m as i32),
+            staged: u.old,
+        })
+        .collect();
+
+    // The commit protocol lands it: journal, compare-and-swap of the
+    // branch, one-step exchange of each file, index; a kill at any point
+    // is finished or dropped by the next run's recovery.
+    let landed = land_commit(repo, &p.into, Some(p.head), new_head, &landings, observe);
+    let accepted = Accepted::Merged { commit: new_head };
+    let on_branch = head_commit(repo).ok().flatten().map(|c| c.id());
+    if landed.is_err() && on_branch != Some(new_head) {
+        remove_created(&created_dirs);
+    }
+    match landed {
+        Ok(_) => {}
+        Err(ChangeError::ChangedOnDisk(files)) => {
             return Err(AcceptError::ChangedMeanwhile {
-                why: e.to_string(),
-                paths: kept.iter().map(|p| p.display().to_string()).collect(),
+                why: "edited while accepting".to_owned(),
+                paths: files.split(", ").map(str::to_owned).collect(),
             });
         }
-        return Err(e);
+        Err(ChangeError::HeadMoved) => return Err(AcceptError::HeadMoved),
+        Err(ChangeError::KeptEdit { files, .. }) => {
+            return Err(AcceptError::KeptEdit {
+                accepted,
+                files: files.split(", ").map(str::to_owned).collect(),
+            });
+        }
+        Err(ChangeError::WorkingTreeBehind { why, .. }) => {
+            return Err(AcceptError::WorkingTreeBehind { accepted, why });
+        }
+        Err(ChangeError::IndexNotUpdated(_, why)) => {
+            return Err(AcceptError::IndexNotUpdated { accepted, why });
+        }
+        Err(e) => return Err(e.into()),
     }
-
-    let accepted = Accepted::Merged { commit: new_head };
-    let not_updated = |why: String| AcceptError::IndexNotUpdated { accepted, why };
-    let lock = IndexLock::take(repo.path()).map_err(|e| not_updated(e.to_string()))?;
-    // Whatever was staged for these files since the checks is left as the
-    // user staged it.
-    let mut index = repo.index()?;
-    index.read(true)?;
+    // A change of mode alone (same content) is not a file to exchange.
     for u in &plan.updates {
-        if index.get_path(Path::new(&u.repo_rel), 0).map(|e| e.id) != u.old {
-            return Err(not_updated(format!(
-                "{} was staged meanwhile; the staged version was kept",
-                sanitize(&u.repo_rel)
-            )));
+        if let Some((blob, mode)) = u.new
+            && u.old == Some(blob)
+        {
+            super::commit::set_executable(
+                &root.join(&u.repo_rel),
+                mode == u32::from(FileMode::BlobExecutable),
+            )?;
         }
     }
-    drop(index);
-    update_index(repo, &root, &plan.updates).map_err(not_updated)?;
-    drop(lock);
-    observe(Step::Indexed);
     Ok(accepted)
+}
+
+/// Removes the folders accepting created (deepest first), where empty.
+fn remove_created(dirs: &[PathBuf]) {
+    for d in dirs.iter().rev() {
+        let _ = fs::remove_dir(d);
+    }
 }
 
 /// An exclusive advisory lock (`flock`) on the `.git` folder, held while
@@ -1615,39 +1539,6 @@ impl ExclusiveAccept {
     fn take(git_dir: &Path) -> io::Result<ExclusiveAccept> {
         fs::File::open(git_dir).map(|dir| ExclusiveAccept { _dir: dir })
     }
-}
-
-/// Checks again, right before it is replaced, that the file of `u` holds
-/// HEAD's content (as checked at the start).
-fn recheck(root: &Path, u: &FileUpdate) -> Result<(), AcceptError> {
-    check_on_disk(root, &u.repo_rel, u.old)
-        .map(|_| ())
-        .map_err(|why| AcceptError::ChangedMeanwhile {
-            why,
-            paths: vec![u.repo_rel.clone()],
-        })
-}
-
-/// Brings the index entries of the updated files to the accepted state,
-/// while we hold index.lock: a copy is edited in a private directory inside
-/// `.git` and renamed over `.git/index`, as [`super::commit`] does.
-fn update_index(repo: &Repository, root: &Path, updates: &[FileUpdate]) -> Result<(), String> {
-    super::commit::edit_index(repo.path(), |index| {
-        for u in updates {
-            match u.new {
-                Some((blob, mode)) => {
-                    let mut entry = index_entry(&root.join(&u.repo_rel), &u.repo_rel, blob)
-                        .map_err(|e| e.to_string())?;
-                    entry.mode = mode;
-                    index.add(&entry).map_err(|e| e.to_string())?;
-                }
-                None => index
-                    .remove_path(Path::new(&u.repo_rel))
-                    .map_err(|e| e.to_string())?,
-            }
-        }
-        Ok(())
-    })
 }
 
 /// `n use case(s)` the first time, a bare count after.

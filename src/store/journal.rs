@@ -245,6 +245,12 @@ impl Journal {
         self.base.join(&entry.rel)
     }
 
+    /// The staged copy of an entry inside the journal folder (none is
+    /// written for a removal).
+    pub fn staged_path(&self, entry: &Entry) -> PathBuf {
+        self.dir.join(&entry.staged)
+    }
+
     /// Checks that every file still holds what ripen saw, without writing.
     /// Returns the files that changed meanwhile.
     pub fn changed_meanwhile(&self) -> Vec<String> {
