@@ -122,7 +122,7 @@ fn fine_tuned(rng: &mut Rng, i: usize) -> Approach {
     }
 }
 
-fn measurement(rng: &mut Rng, prev: Option<&Measurement>, date: Date, i: usize) -> Measurement {
+fn measurement(rng: &mut Rng, prev: Option<&Measurement>, date: Date) -> Measurement {
     let walk = |rng: &mut Rng, v: f64, step: f64, lo: f64, hi: f64| {
         (v + (rng.unit() - 0.4) * step).clamp(lo, hi)
     };
@@ -153,7 +153,7 @@ fn measurement(rng: &mut Rng, prev: Option<&Measurement>, date: Date, i: usize) 
     }
 }
 
-fn roi(rng: &mut Rng, date: Date, i: usize) -> RoiEntry {
+fn roi(rng: &mut Rng, date: Date) -> RoiEntry {
     let kind = *rng.pick(&[
         RoiKind::CostSaving,
         RoiKind::TimeSaved,
@@ -182,7 +182,7 @@ fn roi(rng: &mut Rng, date: Date, i: usize) -> RoiEntry {
 
 /// A use case drawn from the seed, with 9 to 12 monthly measurements and 4
 /// to 6 quarterly ROI entries before `start`.
-fn use_case(rng: &mut Rng, i: usize, start: Date, seed: u64) -> UseCase {
+fn use_case(rng: &mut Rng, i: usize, start: Date) -> UseCase {
     let domain = *rng.pick(&DOMAINS);
     let task = *rng.pick(&TASKS);
     let team = *rng.pick(&TEAMS);
@@ -233,14 +233,14 @@ fn use_case(rng: &mut Rng, i: usize, start: Date, seed: u64) -> UseCase {
     let last = add_days(start, -rng.range(1, 20));
     let mut measurements: Vec<Measurement> = Vec::with_capacity(MAX_MEASUREMENTS);
     for k in (0..months).rev() {
-        let m = measurement(rng, measurements.last(), add_days(last, -30 * k), i);
+        let m = measurement(rng, measurements.last(), add_days(last, -30 * k));
         measurements.push(m);
     }
     u.measurements = measurements;
     let quarters = rng.range(4, 6);
     u.roi = (0..quarters)
         .rev()
-        .map(|k| roi(rng, add_days(last, -91 * k - 5), i))
+        .map(|k| roi(rng, add_days(last, -91 * k - 5)))
         .collect();
     u.summary = prose::summary(rng, domain, task, team);
     u.notes = prose::notes(rng, &u);
@@ -270,7 +270,7 @@ fn change(rng: &mut Rng, u: &mut UseCase, i: usize, date: Date) -> String {
             }
         }
         1 => {
-            let r = roi(rng, date, i);
+            let r = roi(rng, date);
             let text = format!(
                 "ROI {} {}",
                 r.value_usd,
@@ -288,7 +288,7 @@ fn change(rng: &mut Rng, u: &mut UseCase, i: usize, date: Date) -> String {
             format!("curated examples {from} -> {}", u.profile.curated_examples)
         }
         _ => {
-            let m = measurement(rng, u.measurements.last(), date, i);
+            let m = measurement(rng, u.measurements.last(), date);
             let text = format!("measurement, accuracy {}", m.accuracy);
             if u.measurements.len() >= MAX_MEASUREMENTS {
                 u.measurements.remove(0);
@@ -328,7 +328,7 @@ pub(super) fn plan(
         )));
     }
     let mut rng = Rng::new(seed);
-    let mut cases: Vec<UseCase> = (0..n).map(|i| use_case(&mut rng, i, start, seed)).collect();
+    let mut cases: Vec<UseCase> = (0..n).map(|i| use_case(&mut rng, i, start)).collect();
 
     let settings = Settings::new(&format!("Synthetic register ({n} use cases, seed {seed})"));
     let mut files = vec![
