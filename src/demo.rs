@@ -16,6 +16,7 @@
 //! [`generate`] does both.
 
 mod northwind;
+mod odb;
 mod pack;
 mod rng;
 mod synthetic;

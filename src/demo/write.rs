@@ -12,6 +12,7 @@ use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, RepositoryInitOptions, Signature, Time};
 
+use super::odb::OdbPack;
 use super::pack::{self, DeltaBuilder, Id, Kind, Pack};
 use super::{DemoError, DemoRepo, History, Person, PlannedCommit};
 
@@ -19,6 +20,39 @@ use super::{DemoError, DemoRepo, History, Person, PlannedCommit};
 const TREE_DELTA_MIN: usize = 1024;
 /// Blobs smaller than this are written whole.
 const BLOB_DELTA_MIN: usize = 256;
+
+/// Where objects go: one pack written directly, or libgit2.
+trait Objects {
+    /// Writes an object whole; returns its id.
+    fn put(&mut self, kind: Kind, data: &[u8]) -> std::io::Result<Id>;
+    /// Writes an object, as `delta` against `base` where that pays.
+    fn put_delta(&mut self, kind: Kind, data: &[u8], base: &Id, delta: &[u8])
+    -> std::io::Result<Id>;
+}
+
+impl Objects for Pack {
+    fn put(&mut self, kind: Kind, data: &[u8]) -> std::io::Result<Id> {
+        Pack::put(self, kind, data)
+    }
+    fn put_delta(
+        &mut self,
+        kind: Kind,
+        data: &[u8],
+        base: &Id,
+        delta: &[u8],
+    ) -> std::io::Result<Id> {
+        Pack::put_delta(self, kind, data, base, delta)
+    }
+}
+
+impl Objects for OdbPack<'_> {
+    fn put(&mut self, kind: Kind, data: &[u8]) -> std::io::Result<Id> {
+        OdbPack::put(self, kind, data)
+    }
+    fn put_delta(&mut self, kind: Kind, data: &[u8], _: &Id, _: &[u8]) -> std::io::Result<Id> {
+        OdbPack::put(self, kind, data)
+    }
+}
 
 /// A folder: its entries by git's sort key (the name, plus `/` for a folder).
 #[derive(Clone, Default)]
@@ -85,7 +119,7 @@ impl Dir {
     }
 
     /// Writes this folder's tree (and any changed subtree) and returns its id.
-    fn write(&mut self, pack: &mut Pack) -> std::io::Result<Id> {
+    fn write(&mut self, pack: &mut dyn Objects) -> std::io::Result<Id> {
         if let Some(id) = self.id {
             return Ok(id);
         }
@@ -288,7 +322,7 @@ fn commit_bytes(tree: &Id, parent: Option<&Id>, c: &PlannedCommit) -> Vec<u8> {
 
 /// Writes commits one after another on top of `parent`, updating `root`.
 struct Writer<'a> {
-    pack: &'a mut Pack,
+    pack: &'a mut dyn Objects,
     /// The last content of each path, the base of the next version's delta.
     last_blob: HashMap<String, (Id, Vec<u8>)>,
 }
@@ -318,6 +352,41 @@ impl Writer<'_> {
     }
 }
 
+/// Writes every commit of `history` (main's, then each branch's) with
+/// their trees and blobs; returns main's commit ids and each branch's head.
+fn write_objects(
+    objects: &mut dyn Objects,
+    history: &History,
+) -> std::io::Result<(Vec<Id>, Vec<Id>)> {
+    let mut root = Dir::default();
+    let mut main_ids = Vec::with_capacity(history.main.len());
+    let mut branch_heads = Vec::with_capacity(history.branches.len());
+    let mut w = Writer {
+        pack: objects,
+        last_blob: HashMap::new(),
+    };
+    // Folders as they stood at each commit a branch starts from.
+    let mut bases: HashMap<usize, Dir> = HashMap::new();
+    for (i, c) in history.main.iter().enumerate() {
+        let id = w.commit(&mut root, main_ids.last(), c)?;
+        main_ids.push(id);
+        if history.branches.iter().any(|b| b.base == i) {
+            bases.insert(i, root.clone());
+        }
+    }
+    for b in &history.branches {
+        let mut tree = bases.get(&b.base).cloned().ok_or_else(|| {
+            std::io::Error::other(format!("branch {} starts from a missing commit", b.name))
+        })?;
+        let mut head = main_ids[b.base];
+        for c in &b.commits {
+            head = w.commit(&mut tree, Some(&head), c)?;
+        }
+        branch_heads.push(head);
+    }
+    Ok((main_ids, branch_heads))
+}
+
 fn oid(id: &Id) -> Result<Oid, DemoError> {
     Ok(Oid::from_bytes(id)?)
 }
@@ -341,36 +410,18 @@ pub(super) fn write(dir: &Path, history: &History) -> Result<DemoRepo, DemoError
     let repo = Repository::init_opts(dir, &opts)?;
     let io = |e: std::io::Error| DemoError::Io(format!("cannot write the pack: {e}"));
 
-    let mut pack = Pack::create(&repo.path().join("objects").join("pack")).map_err(io)?;
-    let mut root = Dir::default();
-    let mut main_ids = Vec::with_capacity(history.main.len());
-    let mut branch_heads = Vec::with_capacity(history.branches.len());
-    {
-        let mut w = Writer {
-            pack: &mut pack,
-            last_blob: HashMap::new(),
-        };
-        // Folders as they stood at each commit a branch starts from.
-        let mut bases: HashMap<usize, Dir> = HashMap::new();
-        for (i, c) in history.main.iter().enumerate() {
-            let id = w.commit(&mut root, main_ids.last(), c).map_err(io)?;
-            main_ids.push(id);
-            if history.branches.iter().any(|b| b.base == i) {
-                bases.insert(i, root.clone());
-            }
-        }
-        for b in &history.branches {
-            let mut tree = bases.get(&b.base).cloned().ok_or_else(|| {
-                DemoError::Plan(format!("branch {} starts from a missing commit", b.name))
-            })?;
-            let mut head = main_ids[b.base];
-            for c in &b.commits {
-                head = w.commit(&mut tree, Some(&head), c).map_err(io)?;
-            }
-            branch_heads.push(head);
-        }
-    }
-    pack.finish().map_err(io)?;
+    let (main_ids, branch_heads) = if std::env::var_os("RIPEN_DEMO_LIBGIT2").is_some() {
+        let odb = repo.odb()?;
+        let mut objects = OdbPack::new(&repo, &odb).map_err(io)?;
+        let ids = write_objects(&mut objects, history).map_err(io)?;
+        objects.finish().map_err(io)?;
+        ids
+    } else {
+        let mut pack = Pack::create(&repo.path().join("objects").join("pack")).map_err(io)?;
+        let ids = write_objects(&mut pack, history).map_err(io)?;
+        pack.finish().map_err(io)?;
+        ids
+    };
 
     // Reopen, so that the new pack is seen.
     drop(repo);
