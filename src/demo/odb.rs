@@ -1,12 +1,17 @@
 //! Writing git objects through libgit2: an in-memory object database
-//! (`Odb::add_new_mempack_backend`) that is dumped as a pack
-//! (`Mempack::dump`, libgit2's pack builder, which finds its own deltas and
-//! compresses) and stored with `Odb::packwriter` (libgit2's indexer, which
-//! writes the pack's index). The same interface as [`super::pack::Pack`].
+//! (`Odb::add_new_mempack_backend`) written out as packs by libgit2's pack
+//! builder (which finds its own deltas and compresses) and stored with
+//! `Odb::packwriter` (libgit2's indexer, which writes the pack's index).
+//! The same interface as [`super::pack::Pack`].
+//!
+//! Two ways to build a pack from memory: `Mempack::dump`, which packs every
+//! object reachable from the commits held in memory (each commit's whole
+//! tree, again for every batch), or a pack builder given exactly the
+//! objects written since the last batch.
 
 use std::io;
 
-use git2::{Buf, Mempack, ObjectType, Odb, Repository};
+use git2::{Buf, Mempack, ObjectType, Odb, Oid, Repository};
 
 use super::pack::{Id, Kind};
 
@@ -14,11 +19,22 @@ use super::pack::{Id, Kind};
 /// register's history is gigabytes of trees, more than memory holds.
 const FLUSH_BYTES: usize = 256 << 20;
 
+/// How a batch in memory becomes a pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Packing {
+    /// `Mempack::dump`.
+    Dump,
+    /// A pack builder fed the batch's objects.
+    Builder,
+}
+
 /// Objects gathered in memory, written as packs.
 pub(crate) struct OdbPack<'a> {
     repo: &'a Repository,
     odb: &'a Odb<'a>,
     mempack: Mempack<'a>,
+    packing: Packing,
+    batch: Vec<Oid>,
     pending: usize,
 }
 
@@ -29,26 +45,36 @@ fn git(e: git2::Error) -> io::Error {
 impl<'a> OdbPack<'a> {
     /// Puts an in-memory backend in front of `odb` (the object database of
     /// `repo`), so that new objects go to memory.
-    pub(crate) fn new(repo: &'a Repository, odb: &'a Odb<'a>) -> io::Result<OdbPack<'a>> {
+    pub(crate) fn new(
+        repo: &'a Repository,
+        odb: &'a Odb<'a>,
+        packing: Packing,
+    ) -> io::Result<OdbPack<'a>> {
         let mempack = odb.add_new_mempack_backend(1000).map_err(git)?;
         Ok(OdbPack {
             repo,
             odb,
             mempack,
+            packing,
+            batch: Vec::new(),
             pending: 0,
         })
     }
 
-    /// Writes an object (once; libgit2 skips one that exists).
+    /// Writes an object (once; libgit2 skips one that exists). Memory is
+    /// written out after a commit, so that a batch holds whole commits.
     pub(crate) fn put(&mut self, kind: Kind, data: &[u8]) -> io::Result<Id> {
-        let kind = match kind {
+        let object_type = match kind {
             Kind::Commit => ObjectType::Commit,
             Kind::Tree => ObjectType::Tree,
             Kind::Blob => ObjectType::Blob,
         };
-        let oid = self.odb.write(kind, data).map_err(git)?;
+        let oid = self.odb.write(object_type, data).map_err(git)?;
+        if self.packing == Packing::Builder {
+            self.batch.push(oid);
+        }
         self.pending += data.len();
-        if self.pending >= FLUSH_BYTES {
+        if kind == Kind::Commit && self.pending >= FLUSH_BYTES {
             self.flush()?;
         }
         let mut id = [0; 20];
@@ -59,7 +85,16 @@ impl<'a> OdbPack<'a> {
     /// Writes the objects in memory as one pack and empties the memory.
     fn flush(&mut self) -> io::Result<()> {
         let mut buf = Buf::new();
-        self.mempack.dump(self.repo, &mut buf).map_err(git)?;
+        match self.packing {
+            Packing::Dump => self.mempack.dump(self.repo, &mut buf).map_err(git)?,
+            Packing::Builder => {
+                let mut builder = self.repo.packbuilder().map_err(git)?;
+                for id in self.batch.drain(..) {
+                    builder.insert_object(id, None).map_err(git)?;
+                }
+                builder.write_buf(&mut buf).map_err(git)?;
+            }
+        }
         let mut writer = self.odb.packwriter().map_err(git)?;
         io::Write::write_all(&mut writer, &buf)?;
         writer.commit().map_err(git)?;

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, RepositoryInitOptions, Signature, Time};
 
-use super::odb::OdbPack;
+use super::odb::{OdbPack, Packing};
 use super::pack::{self, DeltaBuilder, Id, Kind, Pack};
 use super::{DemoError, DemoRepo, History, Person, PlannedCommit};
 
@@ -410,9 +410,14 @@ pub(super) fn write(dir: &Path, history: &History) -> Result<DemoRepo, DemoError
     let repo = Repository::init_opts(dir, &opts)?;
     let io = |e: std::io::Error| DemoError::Io(format!("cannot write the pack: {e}"));
 
-    let (main_ids, branch_heads) = if std::env::var_os("RIPEN_DEMO_LIBGIT2").is_some() {
+    let libgit2 = match std::env::var("RIPEN_DEMO_LIBGIT2").as_deref() {
+        Ok("dump") => Some(Packing::Dump),
+        Ok("builder") => Some(Packing::Builder),
+        _ => None,
+    };
+    let (main_ids, branch_heads) = if let Some(packing) = libgit2 {
         let odb = repo.odb()?;
-        let mut objects = OdbPack::new(&repo, &odb).map_err(io)?;
+        let mut objects = OdbPack::new(&repo, &odb, packing).map_err(io)?;
         let ids = write_objects(&mut objects, history).map_err(io)?;
         objects.finish().map_err(io)?;
         ids
