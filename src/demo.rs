@@ -16,7 +16,6 @@
 //! [`generate`] does both.
 
 mod northwind;
-mod odb;
 mod pack;
 mod rng;
 mod synthetic;

@@ -12,7 +12,6 @@ use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, RepositoryInitOptions, Signature, Time};
 
-use super::odb::{OdbPack, Packing};
 use super::pack::{self, DeltaBuilder, Id, Kind, Pack};
 use super::{DemoError, DemoRepo, History, Person, PlannedCommit};
 
@@ -20,39 +19,6 @@ use super::{DemoError, DemoRepo, History, Person, PlannedCommit};
 const TREE_DELTA_MIN: usize = 1024;
 /// Blobs smaller than this are written whole.
 const BLOB_DELTA_MIN: usize = 256;
-
-/// Where objects go: one pack written directly, or libgit2.
-trait Objects {
-    /// Writes an object whole; returns its id.
-    fn put(&mut self, kind: Kind, data: &[u8]) -> std::io::Result<Id>;
-    /// Writes an object, as `delta` against `base` where that pays.
-    fn put_delta(&mut self, kind: Kind, data: &[u8], base: &Id, delta: &[u8])
-    -> std::io::Result<Id>;
-}
-
-impl Objects for Pack {
-    fn put(&mut self, kind: Kind, data: &[u8]) -> std::io::Result<Id> {
-        Pack::put(self, kind, data)
-    }
-    fn put_delta(
-        &mut self,
-        kind: Kind,
-        data: &[u8],
-        base: &Id,
-        delta: &[u8],
-    ) -> std::io::Result<Id> {
-        Pack::put_delta(self, kind, data, base, delta)
-    }
-}
-
-impl Objects for OdbPack<'_> {
-    fn put(&mut self, kind: Kind, data: &[u8]) -> std::io::Result<Id> {
-        OdbPack::put(self, kind, data)
-    }
-    fn put_delta(&mut self, kind: Kind, data: &[u8], _: &Id, _: &[u8]) -> std::io::Result<Id> {
-        OdbPack::put(self, kind, data)
-    }
-}
 
 /// A folder: its entries by git's sort key (the name, plus `/` for a folder).
 #[derive(Clone, Default)]
@@ -119,7 +85,7 @@ impl Dir {
     }
 
     /// Writes this folder's tree (and any changed subtree) and returns its id.
-    fn write(&mut self, pack: &mut dyn Objects) -> std::io::Result<Id> {
+    fn write(&mut self, pack: &mut Pack) -> std::io::Result<Id> {
         if let Some(id) = self.id {
             return Ok(id);
         }
@@ -322,7 +288,7 @@ fn commit_bytes(tree: &Id, parent: Option<&Id>, c: &PlannedCommit) -> Vec<u8> {
 
 /// Writes commits one after another on top of `parent`, updating `root`.
 struct Writer<'a> {
-    pack: &'a mut dyn Objects,
+    pack: &'a mut Pack,
     /// The last content of each path, the base of the next version's delta.
     last_blob: HashMap<String, (Id, Vec<u8>)>,
 }
@@ -354,10 +320,7 @@ impl Writer<'_> {
 
 /// Writes every commit of `history` (main's, then each branch's) with
 /// their trees and blobs; returns main's commit ids and each branch's head.
-fn write_objects(
-    objects: &mut dyn Objects,
-    history: &History,
-) -> std::io::Result<(Vec<Id>, Vec<Id>)> {
+fn write_objects(objects: &mut Pack, history: &History) -> std::io::Result<(Vec<Id>, Vec<Id>)> {
     let mut root = Dir::default();
     let mut main_ids = Vec::with_capacity(history.main.len());
     let mut branch_heads = Vec::with_capacity(history.branches.len());
@@ -410,23 +373,9 @@ pub(super) fn write(dir: &Path, history: &History) -> Result<DemoRepo, DemoError
     let repo = Repository::init_opts(dir, &opts)?;
     let io = |e: std::io::Error| DemoError::Io(format!("cannot write the pack: {e}"));
 
-    let libgit2 = match std::env::var("RIPEN_DEMO_LIBGIT2").as_deref() {
-        Ok("dump") => Some(Packing::Dump),
-        Ok("builder") => Some(Packing::Builder),
-        _ => None,
-    };
-    let (main_ids, branch_heads) = if let Some(packing) = libgit2 {
-        let odb = repo.odb()?;
-        let mut objects = OdbPack::new(&repo, &odb, packing).map_err(io)?;
-        let ids = write_objects(&mut objects, history).map_err(io)?;
-        objects.finish().map_err(io)?;
-        ids
-    } else {
-        let mut pack = Pack::create(&repo.path().join("objects").join("pack")).map_err(io)?;
-        let ids = write_objects(&mut pack, history).map_err(io)?;
-        pack.finish().map_err(io)?;
-        ids
-    };
+    let mut pack = Pack::create(&repo.path().join("objects").join("pack")).map_err(io)?;
+    let (main_ids, branch_heads) = write_objects(&mut pack, history).map_err(io)?;
+    pack.finish().map_err(io)?;
 
     // Reopen, so that the new pack is seen.
     drop(repo);
