@@ -1,6 +1,10 @@
 //! Benchmarks on generated registers: `cargo bench`. Inputs come from the
 //! demo generator (`ripen demo --use-cases N --commits M`), built once per
-//! run in temporary directories. See docs/performance.md for the numbers.
+//! run in temporary directories, with use cases of the realistic shape (9-12
+//! measurements, 4-6 ROI entries, paragraphs of prose). The `issue_10k` group
+//! measures what a user waits for on a large register: 10,000 use cases,
+//! 20,000 commits and 20 open proposal branches. See docs/performance.md
+//! for the numbers.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -11,7 +15,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ripen::demo::{Plan, generate};
+use ripen::demo;
 use ripen::model::Date;
 use ripen::tui::app::{App, Data};
 use ripen::tui::theme::Theme;
@@ -29,14 +33,10 @@ struct Repo {
     state: PathBuf,
 }
 
-fn make(use_cases: usize, commits: usize) -> Repo {
+fn make(use_cases: usize, commits: usize, proposals: usize) -> Repo {
     let dir = tempfile::tempdir().unwrap();
-    let plan = Plan::Synthetic {
-        use_cases,
-        commits,
-        seed: 7,
-    };
-    let repo = generate(dir.path(), &plan, today()).unwrap();
+    let h = demo::synthetic_with_proposals(use_cases, commits, proposals, 7, today()).unwrap();
+    let repo = demo::write(dir.path(), &h).unwrap();
     Repo {
         root: repo.root.clone(),
         state: repo.state_dir.clone(),
@@ -46,17 +46,36 @@ fn make(use_cases: usize, commits: usize) -> Repo {
 
 fn small() -> &'static Repo {
     static R: OnceLock<Repo> = OnceLock::new();
-    R.get_or_init(|| make(1_000, 10))
+    R.get_or_init(|| make(1_000, 10, 0))
 }
 
+/// The register of issue 11's table: 10,000 use cases, 20,000 commits, 20
+/// open proposal branches each changing one file.
 fn large() -> &'static Repo {
     static R: OnceLock<Repo> = OnceLock::new();
-    R.get_or_init(|| make(10_000, 10))
+    R.get_or_init(|| make(10_000, 20_000, 20))
 }
 
-fn long_history() -> &'static Repo {
-    static R: OnceLock<Repo> = OnceLock::new();
-    R.get_or_init(|| make(10_000, 20_000))
+/// Runs the `ripen` binary on `repo` with `args`, output discarded.
+fn ripen(repo: &Repo, args: &[&str]) {
+    let status = Command::new(BIN)
+        .arg("--state")
+        .arg(&repo.state)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "ripen {args:?}");
+}
+
+/// Loads the register and draws the UI's first frame (120x40).
+fn first_frame(repo: &Repo, theme: &Theme) {
+    let reg = load(&repo.state);
+    let mut app = App::new(Data::new(reg, git::status(&repo.state), None));
+    app.resize(40);
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| ripen::tui::views::draw(f, &app, theme)).unwrap();
 }
 
 fn load(state: &Path) -> register::Register {
@@ -108,18 +127,6 @@ fn loading(c: &mut Criterion) {
     });
     let reg = load(&large().state);
     g.bench_function("readiness_10k", |b| b.iter(|| report::assess_all(&reg)));
-    g.bench_function("ripen_list_10k_process", |b| {
-        b.iter(|| {
-            let status = Command::new(BIN)
-                .arg("--state")
-                .arg(&large().state)
-                .arg("list")
-                .stdout(Stdio::null())
-                .status()
-                .unwrap();
-            assert!(status.success());
-        })
-    });
     g.finish();
 }
 
@@ -127,16 +134,6 @@ fn ui(c: &mut Criterion) {
     let mut g = c.benchmark_group("ui");
     g.sample_size(10);
     let theme = Theme::new(true);
-    g.bench_function("first_frame_10k", |b| {
-        b.iter(|| {
-            let reg = load(&large().state);
-            let mut app = App::new(Data::new(reg, git::status(&large().state), None));
-            app.resize(40);
-            let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
-            t.draw(|f| ripen::tui::views::draw(f, &app, &theme))
-                .unwrap();
-        })
-    });
     let reg = load(&large().state);
     let mut app = App::new(Data::new(reg, git::status(&large().state), None));
     app.resize(40);
@@ -159,24 +156,19 @@ fn ui(c: &mut Criterion) {
     g.finish();
 }
 
-fn history(c: &mut Criterion) {
-    let repo = long_history();
-    let mut g = c.benchmark_group("history_20k_commits");
+/// The rows of issue 11's table, on the register it describes.
+fn issue_table(c: &mut Criterion) {
+    let repo = large();
+    let theme = Theme::new(true);
+    let mut g = c.benchmark_group("issue_10k");
     g.sample_size(10);
-    g.measurement_time(Duration::from_secs(20));
-    g.bench_function("ripen_history", |b| {
-        b.iter(|| {
-            let status = Command::new(BIN)
-                .arg("--state")
-                .arg(&repo.state)
-                .args(["history", "uc-00042", "--format", "json"])
-                .stdout(Stdio::null())
-                .status()
-                .unwrap();
-            assert!(status.success());
-        })
+    g.bench_function("ripen_list", |b| b.iter(|| ripen(repo, &["list"])));
+    g.bench_function("ui_first_frame", |b| b.iter(|| first_frame(repo, &theme)));
+    g.measurement_time(Duration::from_secs(60));
+    g.bench_function("ripen_history_20k_commits", |b| {
+        b.iter(|| ripen(repo, &["history", "uc-00042", "--format", "json"]))
     });
-    g.bench_function("git_log_follow", |b| {
+    g.bench_function("git_log_follow_20k_commits", |b| {
         b.iter(|| {
             let status = Command::new("git")
                 .arg("-C")
@@ -193,6 +185,11 @@ fn history(c: &mut Criterion) {
                 .unwrap();
             assert!(status.success());
         })
+    });
+    // Slow until proposals are read as a tree diff from their base: about
+    // ten runs of the whole command.
+    g.bench_function("ripen_proposals_20_branches", |b| {
+        b.iter(|| ripen(repo, &["proposals"]))
     });
     g.finish();
 }
@@ -219,5 +216,5 @@ fn import(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, loading, ui, import, history);
+criterion_group!(benches, loading, ui, import, issue_table);
 criterion_main!(benches);

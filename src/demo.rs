@@ -206,8 +206,22 @@ pub fn history(plan: &Plan, today: Date) -> Result<History, DemoError> {
             use_cases,
             commits,
             seed,
-        } => synthetic::plan(use_cases, commits, seed, today),
+        } => synthetic::plan(use_cases, commits, 0, seed, today),
     }
+}
+
+/// Plans a synthetic history as [`Plan::Synthetic`] does (the same `main`
+/// for the same arguments), plus `proposals` open `proposal/uc-NNNNN`
+/// branches off main's last commit, each one commit changing one use case.
+/// Pure and deterministic; at most one branch per use case.
+pub fn synthetic_with_proposals(
+    use_cases: usize,
+    commits: usize,
+    proposals: usize,
+    seed: u64,
+    today: Date,
+) -> Result<History, DemoError> {
+    synthetic::plan(use_cases, commits, proposals, seed, today)
 }
 
 /// Writes a planned history into a new repository at `dir` (created when

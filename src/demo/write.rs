@@ -318,6 +318,38 @@ impl Writer<'_> {
     }
 }
 
+/// Writes every commit of `history` (main's, then each branch's) with
+/// their trees and blobs; returns main's commit ids and each branch's head.
+fn write_objects(objects: &mut Pack, history: &History) -> std::io::Result<(Vec<Id>, Vec<Id>)> {
+    let mut root = Dir::default();
+    let mut main_ids = Vec::with_capacity(history.main.len());
+    let mut branch_heads = Vec::with_capacity(history.branches.len());
+    let mut w = Writer {
+        pack: objects,
+        last_blob: HashMap::new(),
+    };
+    // Folders as they stood at each commit a branch starts from.
+    let mut bases: HashMap<usize, Dir> = HashMap::new();
+    for (i, c) in history.main.iter().enumerate() {
+        let id = w.commit(&mut root, main_ids.last(), c)?;
+        main_ids.push(id);
+        if history.branches.iter().any(|b| b.base == i) {
+            bases.insert(i, root.clone());
+        }
+    }
+    for b in &history.branches {
+        let mut tree = bases.get(&b.base).cloned().ok_or_else(|| {
+            std::io::Error::other(format!("branch {} starts from a missing commit", b.name))
+        })?;
+        let mut head = main_ids[b.base];
+        for c in &b.commits {
+            head = w.commit(&mut tree, Some(&head), c)?;
+        }
+        branch_heads.push(head);
+    }
+    Ok((main_ids, branch_heads))
+}
+
 fn oid(id: &Id) -> Result<Oid, DemoError> {
     Ok(Oid::from_bytes(id)?)
 }
@@ -342,34 +374,7 @@ pub(super) fn write(dir: &Path, history: &History) -> Result<DemoRepo, DemoError
     let io = |e: std::io::Error| DemoError::Io(format!("cannot write the pack: {e}"));
 
     let mut pack = Pack::create(&repo.path().join("objects").join("pack")).map_err(io)?;
-    let mut root = Dir::default();
-    let mut main_ids = Vec::with_capacity(history.main.len());
-    let mut branch_heads = Vec::with_capacity(history.branches.len());
-    {
-        let mut w = Writer {
-            pack: &mut pack,
-            last_blob: HashMap::new(),
-        };
-        // Folders as they stood at each commit a branch starts from.
-        let mut bases: HashMap<usize, Dir> = HashMap::new();
-        for (i, c) in history.main.iter().enumerate() {
-            let id = w.commit(&mut root, main_ids.last(), c).map_err(io)?;
-            main_ids.push(id);
-            if history.branches.iter().any(|b| b.base == i) {
-                bases.insert(i, root.clone());
-            }
-        }
-        for b in &history.branches {
-            let mut tree = bases.get(&b.base).cloned().ok_or_else(|| {
-                DemoError::Plan(format!("branch {} starts from a missing commit", b.name))
-            })?;
-            let mut head = main_ids[b.base];
-            for c in &b.commits {
-                head = w.commit(&mut tree, Some(&head), c).map_err(io)?;
-            }
-            branch_heads.push(head);
-        }
-    }
+    let (main_ids, branch_heads) = write_objects(&mut pack, history).map_err(io)?;
     pack.finish().map_err(io)?;
 
     // Reopen, so that the new pack is seen.
