@@ -32,7 +32,7 @@ pub(super) fn man(command: Option<&str>) -> Outcome {
                 .map(|c| c.get_name().to_owned())
                 .collect();
             let sub = cmd.find_subcommand(name).cloned().ok_or_else(|| {
-                Failure(format!(
+                Failure::new(format!(
                     "no command `{}`; one of {}",
                     crate::text::sanitize(name),
                     names.join(", ")

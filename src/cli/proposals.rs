@@ -7,7 +7,8 @@ use clap::{Args, Subcommand};
 
 use super::output::{Env, fit};
 use super::{Cli, Failure, Format};
-use crate::git::proposals::{self, Accepted, Proposal};
+use crate::git::proposals::{self, Proposal};
+use crate::git::short_id;
 use crate::model::Date;
 use crate::text::sanitize;
 
@@ -65,7 +66,7 @@ fn state_dir(cli: &Cli) -> PathBuf {
 /// `ripen proposals [accept BRANCH [--yes]]`.
 pub(super) fn run(cli: &Cli, today: Date, env: &Env, args: &ProposalsArgs) -> Outcome {
     if cli.rev.is_some() {
-        return Err(Failure(
+        return Err(Failure::new(
             "proposals compares branches with HEAD; it cannot take --rev".to_owned(),
         ));
     }
@@ -79,8 +80,8 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
     let dir = state_dir(cli);
     let found = proposals::list(&dir, cli.as_of, today)?;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&found)?),
-        Format::Text => print_list(&found, env.width),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&found)?),
+        Format::Text => print_list(&found, env.width)?,
     }
     Ok(0)
 }
@@ -116,37 +117,28 @@ fn wrap(s: &str, width: usize, indent: &str) -> Vec<String> {
     lines
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn print_list(found: &[Proposal], width: usize) {
+fn print_list(found: &[Proposal], width: usize) -> Result<(), Failure> {
     const DIAGNOSTICS_SHOWN: usize = 10;
     if found.is_empty() {
-        println!(
-            "No proposals: no branch has commits that change the register and are not on HEAD."
-        );
-        return;
+        outln!("No proposals: no branch has commits that change the register and are not on HEAD.");
+        return Ok(());
     }
     let inner = width.saturating_sub(2);
     for (n, p) in found.iter().enumerate() {
         if n > 0 {
-            println!();
+            outln!();
         }
-        println!(
+        outln!(
             "{}",
-            fit(
-                &format!("{} ({})", p.branch, &p.tip.to_string()[..7]),
-                width
-            )
+            fit(&format!("{} ({})", p.branch, short_id(p.tip)), width)
         );
         let by = format!(
             "{} by {}",
-            plural(p.commits, "commit", "commits"),
+            crate::text::count(p.commits, "commit", "commits"),
             p.authors.join(", ")
         );
-        println!("  {}", fit(&by, inner));
-        println!(
+        outln!("  {}", fit(&by, inner));
+        outln!(
             "  last commit {}",
             p.last_commit_time.format("%Y-%m-%d %H:%M %:z")
         );
@@ -154,7 +146,10 @@ fn print_list(found: &[Proposal], width: usize) {
             if p.valid {
                 "valid".to_owned()
             } else {
-                format!("INVALID ({})", plural(p.errors(), "error", "errors"))
+                format!(
+                    "INVALID ({})",
+                    crate::text::count(p.errors(), "error", "errors")
+                )
             },
             if p.mergeable {
                 "merges cleanly".to_owned()
@@ -165,23 +160,23 @@ fn print_list(found: &[Proposal], width: usize) {
         if p.files_outside_state > 0 {
             state.push(format!(
                 "changes {} outside the register: accept it with git",
-                plural(p.files_outside_state, "file", "files")
+                crate::text::count(p.files_outside_state, "file", "files")
             ));
         }
-        println!("  {}", fit(&state.join(", "), inner));
+        outln!("  {}", fit(&state.join(", "), inner));
         for d in p.diagnostics.iter().take(DIAGNOSTICS_SHOWN) {
             for line in wrap(&d.to_string(), width.saturating_sub(4), "  ") {
-                println!("    {line}");
+                outln!("    {line}");
             }
         }
         if p.diagnostics.len() > DIAGNOSTICS_SHOWN {
-            println!(
+            outln!(
                 "    ... and {} more",
                 p.diagnostics.len() - DIAGNOSTICS_SHOWN
             );
         }
-        let base = format!("base {}", &p.base.to_string()[..7]);
-        super::history::print_diff(&p.changes, &base, &sanitize(&p.branch), width);
+        let base = format!("base {}", short_id(p.base));
+        super::history::print_diff(&p.changes, &base, &sanitize(&p.branch), width)?;
     }
     // A command that works when pasted: it names a real branch, one that
     // can be accepted when there is one.
@@ -189,24 +184,22 @@ fn print_list(found: &[Proposal], width: usize) {
         .iter()
         .find(|p| p.valid && p.mergeable && p.files_outside_state == 0)
         .unwrap_or(&found[0]);
-    println!();
-    println!(
+    outln!();
+    outln!(
         "Accept one with `ripen proposals accept {}` (add --yes to do it).",
         crate::ops::shell_word(&sanitize(&example.branch))
     );
+    Ok(())
 }
 
 fn accept(cli: &Cli, today: Date, env: &Env, branch: &str, yes: bool) -> Outcome {
-    let dir = state_dir(cli);
-    let preview = proposals::preview(&dir, branch, cli.as_of, today)?;
+    let ctx = super::commands::context(cli, today);
+    let preview = crate::ops::accept::preview(&ctx, branch)?;
     let into = preview
         .into
         .strip_prefix("refs/heads/")
         .unwrap_or(&preview.into);
-    let (head, tip) = (
-        &preview.head.to_string()[..7],
-        &preview.tip.to_string()[..7],
-    );
+    let (head, tip) = (short_id(preview.head), short_id(preview.tip));
     let what = match (yes, preview.fast_forward) {
         (true, true) => format!(
             "Fast-forwarding {into} from {head} to {} ({tip})",
@@ -226,38 +219,28 @@ fn accept(cli: &Cli, today: Date, env: &Env, branch: &str, yes: bool) -> Outcome
         ),
     };
     for line in wrap(&what, env.width, "  ") {
-        println!("{line}");
+        outln!("{line}");
     }
     if !preview.fast_forward {
         let subject = preview.message.lines().next().unwrap_or("");
         for line in wrap(subject, env.width.saturating_sub(2), "  ") {
-            println!("  {line}");
+            outln!("  {line}");
         }
     }
-    println!(
+    outln!(
         "{} in the working tree and the index:",
-        plural(preview.files.len(), "file changes", "files change")
+        crate::text::count(preview.files.len(), "file changes", "files change")
     );
     for f in &preview.files {
-        println!("  {}", fit(f, env.width.saturating_sub(2)));
+        outln!("  {}", fit(f, env.width.saturating_sub(2)));
     }
-    let base = format!("base {}", &preview.base.to_string()[..7]);
-    super::history::print_diff(&preview.changes, &base, &sanitize(branch), env.width);
+    let base = format!("base {}", short_id(preview.base));
+    super::history::print_diff(&preview.changes, &base, &sanitize(branch), env.width)?;
     if !yes {
-        println!("Nothing was changed. Run again with --yes to accept.");
+        outln!("Nothing was changed. Run again with --yes to accept.");
         return Ok(0);
     }
-    let done = proposals::accept(&dir, branch, preview.tip, cli.as_of, today)?;
-    match done {
-        Accepted::FastForward { to } => {
-            println!("Accepted: {into} is now at {}.", &to.to_string()[..7]);
-        }
-        Accepted::Merged { commit } => {
-            println!(
-                "Accepted: merge commit {} on {into}.",
-                &commit.to_string()[..7]
-            );
-        }
-    }
+    let done = crate::ops::accept::accept(&ctx, branch, preview.tip)?;
+    outln!("{}", done.describe());
     Ok(0)
 }

@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{FileMode, IndexEntry, IndexTime, ObjectType, Oid, Repository, RepositoryState, Tree};
 
-pub use super::sign::CommitOptions;
+pub use super::sign::{CommitOptions, Identity};
 use super::{GitError, locate};
 use crate::store::journal::{self, Applied, Change, Journal, Manifest};
 
@@ -662,6 +662,10 @@ pub fn commit_files_with(
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let signature = repo.signature().map_err(|_| ChangeError::NoIdentity)?;
+    let author = match &options.author {
+        Some(who) => who.signature_at(&signature.when())?,
+        None => signature.clone(),
+    };
     let journal_root = repo.path().join(JOURNAL_DIR);
     // A file another ripen is saving right now: say so rather than call
     // its half-finished state someone's uncommitted change.
@@ -780,9 +784,7 @@ pub fn commit_files_with(
         let tree_id = tree_with(repo, old_tree.as_ref(), &entries)?;
         let tree = repo.find_tree(tree_id)?;
         let parents: Vec<&git2::Commit<'_>> = old_commit.iter().collect();
-        super::sign::write_commit(
-            repo, &signature, &signature, message, &tree, &parents, options,
-        )?
+        super::sign::write_commit(repo, &author, &signature, message, &tree, &parents, options)?
     };
     let landings: Vec<Landing<'_>> = prepared
         .iter()
@@ -1095,7 +1097,7 @@ fn describe(found: &[journal::Recovered]) -> Vec<String> {
             .filter(|(_, a)| *a == Applied::Done)
             .count();
         let what = match r.manifest.commit {
-            Some(c) => format!("the working tree of commit {}", &c.to_string()[..7]),
+            Some(c) => format!("the working tree of commit {}", super::short_id(c)),
             None => "a write".to_owned(),
         };
         if done > 0 {

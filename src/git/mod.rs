@@ -370,10 +370,16 @@ pub struct RepoStatus {
 impl RepoStatus {
     /// HEAD's abbreviated id (7 hex digits), or `-`.
     pub fn short_head(&self) -> String {
-        self.head
-            .map(|h| h.to_string()[..7].to_owned())
-            .unwrap_or_else(|| "-".to_owned())
+        self.head.map(short_id).unwrap_or_else(|| "-".to_owned())
     }
+}
+
+/// A commit's (or any object's) abbreviated id as people read it: its
+/// first 7 hex digits, as `git log --oneline` shows it.
+pub fn short_id(id: git2::Oid) -> String {
+    let mut hex = id.to_string();
+    hex.truncate(7);
+    hex
 }
 
 /// Reads branch, HEAD and whether the state directory is dirty.

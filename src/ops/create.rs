@@ -1,6 +1,4 @@
-//! Operations that span the file system and git, shared by the command line
-//! and the terminal UI: finding the register the way git finds `.git`,
-//! creating a register (`ripen init`), and scaffolding a use case
+//! Creating a register (`ripen init`) and scaffolding a use case
 //! (`ripen new`, the UI's `n`), each committed as one commit of exactly its
 //! own files.
 
@@ -8,34 +6,13 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
 
+use super::{STATE_DIR, shell_word};
 use crate::git::commit::{self, ChangeError, FileWrite};
 use crate::model::{Policy, Settings, UseCase, UseCaseId, canonical};
 use crate::register::{POLICY_FILE, SETTINGS_FILE, USE_CASES_DIR};
 
-/// The state directory's name inside a register repository.
-pub const STATE_DIR: &str = "state";
-
 /// The message of the commit that creates a register.
 pub const INIT_MESSAGE: &str = "Create the register";
-
-/// Finds the register from `cwd` as git finds `.git`: the `state/` folder
-/// (holding `register.ron`) of `cwd` or of the nearest ancestor, stopping
-/// at the root of the repository that holds `cwd`. Returns the path
-/// relative to `cwd` (`state`, `../state`, ...), or `None`.
-pub fn discover_state(cwd: &Path) -> Option<PathBuf> {
-    let mut rel = PathBuf::new();
-    for dir in cwd.ancestors() {
-        let candidate = dir.join(STATE_DIR);
-        if candidate.join(SETTINGS_FILE).is_file() {
-            return Some(rel.join(STATE_DIR));
-        }
-        if dir.join(".git").exists() {
-            return None;
-        }
-        rel.push("..");
-    }
-    None
-}
 
 /// Why a register or a use case could not be created. Nothing was written
 /// in any case, apart from an empty repository or folder made on the way.
@@ -247,49 +224,4 @@ pub fn new_use_case(
         path,
         commit: Some(done.id),
     })
-}
-
-/// `s` quoted for a POSIX shell when it needs it, so that a printed command
-/// works when pasted.
-pub fn shell_word(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,%".contains(c));
-    if plain {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_words_are_quoted_only_when_needed() {
-        assert_eq!(shell_word("reg/state"), "reg/state");
-        assert_eq!(shell_word("my reg"), "'my reg'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
-    }
-
-    #[test]
-    fn discovery_stops_at_the_repository_root() {
-        let t = tempfile::tempdir().unwrap();
-        let outer = t.path();
-        std::fs::create_dir_all(outer.join("state")).unwrap();
-        std::fs::write(outer.join("state/register.ron"), "").unwrap();
-        let repo = outer.join("repo");
-        std::fs::create_dir_all(repo.join(".git")).unwrap();
-        std::fs::create_dir_all(repo.join("a/b")).unwrap();
-        assert_eq!(discover_state(&repo.join("a/b")), None);
-        std::fs::create_dir_all(repo.join("state")).unwrap();
-        std::fs::write(repo.join("state/register.ron"), "").unwrap();
-        assert_eq!(
-            discover_state(&repo.join("a/b")),
-            Some(PathBuf::from("../../state"))
-        );
-        assert_eq!(discover_state(&repo), Some(PathBuf::from("state")));
-    }
 }
