@@ -152,7 +152,7 @@ fn a_newcomers_first_ten_minutes() {
     t.keys(&["a"]);
     t.wait_for("Accept proposal/claims-finetune");
     t.keys(&["y"]);
-    t.wait_for("accepted proposal/claims-finetune");
+    t.wait_for("Accepted proposal/claims-finetune");
     t.keys(&["q"]);
     t.wait("the shell", |s| !s.contains("Portfolio"));
     let demo = work.path().join("demo");

@@ -677,11 +677,11 @@ fn accepting_by_merge_commit() {
     let message = merge.message().unwrap();
     assert_eq!(
         message.lines().next().unwrap(),
-        "Accept proposal team/claims-update: 1 use case changed (claims-triage: stage Identify -> Collect; ...)",
+        "Accept proposal team/claims-update: 1 use case changed (claims-triage: stage: Identify -> Collect; ...)",
         "{message}"
     );
     assert!(
-        message.contains("claims-triage: profile.curated_examples 0 -> 500"),
+        message.contains("claims-triage: profile.curated_examples: 0 -> 500"),
         "{message}"
     );
     // The tree: the branch's claims-triage, main's invoices and README.
@@ -1120,7 +1120,7 @@ fn cli_text_and_accept() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout
-            .contains(&format!("Accepted: main is now at {short}.")),
+            .contains(&format!("Accepted {BRANCH}: main is now at {short}.")),
         "{}",
         out.stdout
     );
