@@ -174,6 +174,9 @@ pub fn shell_word(s: &str) -> String {
 mod test_support;
 
 #[cfg(test)]
+mod tests_ops;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

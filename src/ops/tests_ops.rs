@@ -1,0 +1,404 @@
+//! The operations on real temporary git repositories: each outcome, its
+//! wording, and what the repository holds afterwards.
+
+use super::test_support::{Repo, git};
+use super::*;
+use crate::model::Stage;
+
+fn identity() -> Identity {
+    Identity {
+        name: "Ada Lovelace".to_owned(),
+        email: "ada@example.com".to_owned(),
+    }
+}
+
+fn stage_of(repo: &Repo, id: &str) -> String {
+    let text = repo.read(&format!("use-cases/{id}.ron"));
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("stage: "))
+        .unwrap()
+        .trim_end_matches(',')
+        .to_owned()
+}
+
+#[test]
+fn a_move_commits_the_stage_and_says_so() {
+    let repo = Repo::new();
+    let before = repo.head("%H");
+    let moved = change::move_stage(
+        &repo.ctx(),
+        "ready-one",
+        Stage::FineTune,
+        "Gates pass",
+        false,
+    )
+    .unwrap();
+    assert_eq!((moved.from, moved.to), (Stage::Collect, Stage::FineTune));
+    assert_eq!(moved.overridden, None);
+    assert_eq!(stage_of(&repo, "ready-one"), "FineTune");
+    assert_eq!(repo.head("%P"), before, "one commit on top");
+    assert_eq!(repo.head("%H"), moved.saved.commit.to_string());
+    assert_eq!(repo.head("%s"), moved.saved.summary);
+    assert_eq!(repo.head("%b").trim(), "Gates pass");
+    assert_eq!(
+        moved.describe(),
+        format!(
+            "committed {}: {}",
+            &moved.saved.commit.to_string()[..7],
+            moved.saved.summary
+        )
+    );
+    // Exactly that file changed.
+    let files = git(repo.root(), &["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(files, "state/use-cases/ready-one.ron");
+}
+
+#[test]
+fn a_move_into_finetune_that_is_not_ready_needs_the_override_and_records_it() {
+    let repo = Repo::new();
+    let head = repo.head("%H");
+    let err =
+        change::move_stage(&repo.ctx(), "unready", Stage::FineTune, "Try it", false).unwrap_err();
+    let OpError::Refused(why) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        why.starts_with("unready is not ready to move to FineTune: readiness is"),
+        "{why}"
+    );
+    assert!(why.contains("pass --override"), "{why}");
+    assert_eq!(repo.head("%H"), head, "nothing committed");
+    assert_eq!(stage_of(&repo, "unready"), "Collect", "nothing written");
+
+    let moved =
+        change::move_stage(&repo.ctx(), "unready", Stage::FineTune, "Try it", true).unwrap();
+    let reason = moved.overridden.expect("an override");
+    assert!(reason.contains("not `ready`"), "{reason}");
+    assert!(repo.head("%B").contains(&reason), "{}", repo.head("%B"));
+    assert_eq!(stage_of(&repo, "unready"), "FineTune");
+}
+
+#[test]
+fn a_move_is_refused_without_a_reason_or_for_an_unknown_id() {
+    let repo = Repo::new();
+    let head = repo.head("%H");
+    let err =
+        change::move_stage(&repo.ctx(), "ready-one", Stage::Evaluate, "  ", false).unwrap_err();
+    assert!(matches!(err, OpError::Refused(_)), "{err:?}");
+    let err = change::move_stage(&repo.ctx(), "nobody", Stage::Evaluate, "Why", false).unwrap_err();
+    assert!(
+        matches!(&err, OpError::NoSuchUseCase { id, .. } if id == "nobody"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with("no use case `nobody` in "),
+        "{err}"
+    );
+    let mut ctx = repo.ctx();
+    ctx.state_dir = repo.root().join("elsewhere");
+    let err = change::move_stage(&ctx, "ready-one", Stage::Evaluate, "Why", false).unwrap_err();
+    assert!(matches!(err, OpError::NoRegister(_)), "{err:?}");
+    assert_eq!(repo.head("%H"), head);
+}
+
+#[test]
+fn a_commit_with_an_identity_is_authored_by_it_and_committed_by_the_repository() {
+    let repo = Repo::new();
+    let mut ctx = repo.ctx();
+    ctx.identity = Some(identity());
+    change::move_stage(&ctx, "ready-one", Stage::Evaluate, "Evaluated", false).unwrap();
+    assert_eq!(repo.head("%an <%ae>"), "Ada Lovelace <ada@example.com>");
+    assert_eq!(repo.head("%cn <%ce>"), "Repo Committer <repo@example.com>");
+    // Without one, the repository's identity is both.
+    change::move_stage(&repo.ctx(), "ready-one", Stage::Retired, "Done", false).unwrap();
+    assert_eq!(repo.head("%an <%ae>"), "Repo Committer <repo@example.com>");
+    assert_eq!(repo.head("%cn <%ce>"), "Repo Committer <repo@example.com>");
+}
+
+#[test]
+fn an_identity_also_authors_a_measurement() {
+    let repo = Repo::new();
+    let mut ctx = repo.ctx();
+    ctx.identity = Some(identity());
+    let m = crate::model::Measurement {
+        date: Date::parse("2026-06-15").unwrap(),
+        accuracy: 0.9,
+        consistency: 0.85,
+        p95_latency_ms: 800,
+        cost_per_1k_usd: 2.0,
+        satisfaction: 4.2,
+        source: "eval/june".to_owned(),
+    };
+    change::add_measurement(&ctx, "unready", m).unwrap();
+    assert_eq!(repo.head("%an"), "Ada Lovelace");
+    assert_eq!(repo.head("%cn"), "Repo Committer");
+}
+
+#[test]
+fn a_measurement_and_an_roi_entry_are_committed_in_date_order() {
+    let repo = Repo::new();
+    let m = crate::model::Measurement {
+        date: Date::parse("2026-03-01").unwrap(),
+        accuracy: 0.805,
+        consistency: 0.8,
+        p95_latency_ms: 900,
+        cost_per_1k_usd: 2.5,
+        satisfaction: 4.0,
+        source: "eval/march".to_owned(),
+    };
+    let saved = change::add_measurement(&repo.ctx(), "unready", m).unwrap();
+    assert!(
+        saved.describe().starts_with("committed "),
+        "{}",
+        saved.describe()
+    );
+    let text = repo.read("use-cases/unready.ron");
+    let feb = text.find("eval/2026-02-01").unwrap();
+    let mar = text.find("eval/march").unwrap();
+    let apr = text.find("eval/2026-04-01").unwrap();
+    assert!(feb < mar && mar < apr, "{text}");
+    assert_eq!(repo.head("%H"), saved.commit.to_string());
+
+    let roi = crate::model::RoiEntry {
+        date: Date::parse("2026-05-01").unwrap(),
+        kind: crate::model::RoiKind::TimeSaved,
+        value_usd: 12_000,
+        period: crate::model::Period::Quarter,
+        evidence: "finance/may.md".to_owned(),
+        confidence: crate::model::Confidence::Estimated,
+    };
+    let saved = change::add_roi(&repo.ctx(), "unready", roi).unwrap();
+    assert!(
+        repo.read("use-cases/unready.ron")
+            .contains("finance/may.md")
+    );
+    assert_eq!(repo.head("%H"), saved.commit.to_string());
+    assert_eq!(git(repo.root(), &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn an_edited_file_is_committed_checked_and_refused_when_it_changes_nothing() {
+    let repo = Repo::new();
+    let original = repo.read("use-cases/ready-one.ron");
+    let head = repo.head("%H");
+    let err = change::edit_use_case(&repo.ctx(), "ready-one", original.as_bytes(), "Why", false)
+        .unwrap_err();
+    assert_eq!(err.to_string(), change::EditCheck::NO_CHANGE);
+    let broken = original.replace("title:", "titel:");
+    let err = change::edit_use_case(&repo.ctx(), "ready-one", broken.as_bytes(), "Why", false)
+        .unwrap_err();
+    assert!(err.to_string().contains("has errors"), "{err}");
+    assert!(err.to_string().contains("ready-one.ron:"), "{err}");
+    assert_eq!(repo.head("%H"), head);
+
+    let edited = original.replace("Drafts and checks", "Drafts, checks");
+    let saved = change::edit_use_case(
+        &repo.ctx(),
+        "ready-one",
+        edited.as_bytes(),
+        "Clearer",
+        false,
+    )
+    .unwrap();
+    assert_eq!(repo.read("use-cases/ready-one.ron"), edited);
+    assert_eq!(repo.head("%H"), saved.commit.to_string());
+    assert!(repo.head("%B").contains("Clearer"));
+}
+
+#[test]
+fn a_prepared_change_is_refused_as_stale_when_the_branch_moved() {
+    let repo = Repo::new();
+    let reg = load::register(&repo.ctx(), None).unwrap();
+    let e = reg.get("ready-one").unwrap();
+    let applied = crate::change::apply(
+        &e.id,
+        &e.use_case,
+        crate::change::Edit::MoveStage(Stage::Evaluate),
+        "Later",
+        None,
+    )
+    .unwrap();
+    let prepared = change::Prepared {
+        rel: e.rel.clone(),
+        expected: Some(e.original.clone()),
+        text: applied.text,
+        message: applied.message,
+        head: Some(git2::Oid::from_str(&repo.head("%H")).unwrap()),
+    };
+    // Someone commits meanwhile.
+    change::move_stage(&repo.ctx(), "unready", Stage::Identify, "Back", false).unwrap();
+    let moved_head = repo.head("%H");
+    let err = change::save(&repo.ctx(), &prepared).unwrap_err();
+    assert!(err.is_stale(), "{err:?}");
+    assert_eq!(repo.head("%H"), moved_head);
+    assert_eq!(stage_of(&repo, "ready-one"), "Collect");
+}
+
+#[test]
+fn load_reads_the_working_tree_or_a_revision() {
+    let repo = Repo::new();
+    let first = repo.head("%H");
+    change::move_stage(&repo.ctx(), "ready-one", Stage::FineTune, "Go", false).unwrap();
+    let now = load::register(&repo.ctx(), None).unwrap();
+    assert_eq!(
+        now.get("ready-one").unwrap().use_case.stage,
+        Stage::FineTune
+    );
+    let then = load::register(&repo.ctx(), Some(&first)).unwrap();
+    assert_eq!(
+        then.get("ready-one").unwrap().use_case.stage,
+        Stage::Collect
+    );
+    let view = load::view(&repo.ctx(), Some(&first)).unwrap();
+    assert_eq!(view.status.head.map(|h| h.to_string()), Some(first.clone()));
+    assert!(view.read_only.unwrap().starts_with("viewing revision"));
+    let view = load::view(&repo.ctx(), None).unwrap();
+    assert_eq!(view.read_only, None);
+    assert_eq!(view.status.branch.as_deref(), Some("main"));
+    let err = load::register(&repo.ctx(), Some("no-such-rev")).unwrap_err();
+    assert!(matches!(err, OpError::Git(_)), "{err:?}");
+}
+
+#[test]
+fn fmt_checks_then_rewrites_the_files_that_are_not_canonical() {
+    let repo = Repo::new();
+    let rel = "use-cases/ready-one.ron";
+    let canonical = repo.read(rel);
+    let messy = canonical.replace("    title:", "  title:");
+    std::fs::write(repo.state.join(rel), &messy).unwrap();
+    std::fs::write(
+        repo.state.join("use-cases/bad.ron"),
+        "UseCase(\n  bogus: 1,\n)\n",
+    )
+    .unwrap();
+
+    let checked = fmt::fmt(&repo.ctx(), true).unwrap();
+    assert_eq!(checked.not_canonical.len(), 1, "{checked:?}");
+    assert!(checked.not_canonical[0].ends_with("ready-one.ron"));
+    assert_eq!(checked.problems.len(), 1, "{checked:?}");
+    assert!(
+        checked.problems[0].location.contains("bad.ron:"),
+        "{checked:?}"
+    );
+    assert!(checked.problems[0].message.ends_with("(not formatted)"));
+    assert_eq!(
+        checked.check_note().unwrap(),
+        "1 file(s) not canonical; run `ripen fmt` to rewrite them"
+    );
+    assert!(!checked.ok());
+    assert_eq!(repo.read(rel), messy, "a check writes nothing");
+
+    let done = fmt::fmt(&repo.ctx(), false).unwrap();
+    assert_eq!(done.formatted.len(), 1);
+    assert_eq!(repo.read(rel), canonical);
+    assert_eq!(
+        fmt::Formatted::formatted_line(&done.formatted[0]),
+        format!("formatted {}", done.formatted[0])
+    );
+    std::fs::remove_file(repo.state.join("use-cases/bad.ron")).unwrap();
+    assert!(fmt::fmt(&repo.ctx(), true).unwrap().ok());
+}
+
+#[test]
+fn an_import_is_planned_then_committed_as_the_identity() {
+    let repo = Repo::new();
+    let csv = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/spreadsheet.csv"
+    ))
+    .unwrap();
+    let map_text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/spreadsheet-mapping.ron"
+    ))
+    .unwrap();
+    let mapping = crate::import::Mapping::parse("map.ron", &map_text).unwrap();
+    let mut ctx = repo.ctx();
+    ctx.identity = Some(identity());
+    let head = repo.head("%H");
+
+    let planned = import::plan(&ctx, "data.csv", &csv, &mapping, true).unwrap();
+    assert!(!planned.plan.writes.is_empty());
+    let dry = import::write(&ctx, &planned, true).unwrap();
+    assert_eq!(dry, import::Imported::DryRun);
+    assert_eq!(dry.describe(), "Dry run: nothing was written.");
+    assert_eq!(repo.head("%H"), head);
+
+    let done = import::write(&ctx, &planned, false).unwrap();
+    let n = planned.plan.writes.len();
+    assert_eq!(done.written(), n);
+    let commit = done.commit().unwrap();
+    assert_eq!(repo.head("%H"), commit.to_string());
+    assert_eq!(
+        done.describe(),
+        format!(
+            "Wrote {n} file(s) and committed them as {} on main.",
+            &commit.to_string()[..7]
+        )
+    );
+    assert_eq!(repo.head("%an"), "Ada Lovelace");
+    assert_eq!(repo.head("%cn"), "Repo Committer");
+    // Again: nothing to change.
+    let again = import::plan(&ctx, "data.csv", &csv, &mapping, false).unwrap();
+    assert_eq!(
+        import::write(&ctx, &again, false).unwrap(),
+        import::Imported::NothingToChange
+    );
+
+    let bad = import::plan(&ctx, "data.csv", b"no,header\n", &mapping, false).unwrap_err();
+    assert!(
+        matches!(&bad, OpError::ImportProblems(p) if !p.is_empty()),
+        "{bad:?}"
+    );
+}
+
+#[test]
+fn a_review_is_closed_as_the_identity() {
+    let repo = Repo::new();
+    let mut ctx = repo.ctx();
+    ctx.identity = Some(identity());
+    let closed = review::close(&ctx, "2026-Q2", None, Some("Reviewed".to_owned())).unwrap();
+    assert_eq!(closed.tag.name, "review/2026-Q2");
+    assert!(!closed.dirty);
+    assert_eq!(closed.note(), None);
+    assert_eq!(
+        closed.describe(),
+        format!(
+            "Closed review 2026-Q2: tag review/2026-Q2 on commit {}",
+            &repo.head("%H")[..7]
+        )
+    );
+    let tagger = git(
+        repo.root(),
+        &[
+            "for-each-ref",
+            "--format=%(taggername) %(taggeremail)",
+            "refs/tags/review/2026-Q2",
+        ],
+    );
+    assert_eq!(tagger, "Ada Lovelace <ada@example.com>");
+    let again = review::close(&ctx, "2026-Q2", None, None).unwrap_err();
+    assert!(matches!(again, OpError::Review(_)), "{again:?}");
+}
+
+#[test]
+fn a_proposal_is_previewed_then_accepted_and_described() {
+    let repo = Repo::new();
+    let root = repo.root();
+    git(root, &["checkout", "-q", "-b", "proposal/evaluate"]);
+    change::move_stage(&repo.ctx(), "ready-one", Stage::Evaluate, "Ready", false).unwrap();
+    let tip = repo.head("%H");
+    git(root, &["checkout", "-q", "main"]);
+
+    let preview = accept::preview(&repo.ctx(), "proposal/evaluate").unwrap();
+    assert!(preview.fast_forward);
+    assert_eq!(preview.tip.to_string(), tip);
+    let done = accept::accept(&repo.ctx(), "proposal/evaluate", preview.tip).unwrap();
+    assert_eq!(done.into, "main");
+    assert_eq!(
+        done.describe(),
+        format!("Accepted proposal/evaluate: main is now at {}.", &tip[..7])
+    );
+    assert_eq!(repo.head("%H"), tip);
+    assert_eq!(stage_of(&repo, "ready-one"), "Evaluate");
+}
