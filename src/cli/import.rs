@@ -328,11 +328,9 @@ pub fn export(cli: &Cli, today: Date, env: &Env, args: &ExportArgs) -> Outcome {
         }
         None => {
             let mut out = std::io::stdout().lock();
-            match out.write_all(&bytes).and_then(|()| out.flush()) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
-                Err(e) => return Err(e.into()),
-            }
+            out.write_all(&bytes)
+                .and_then(|()| out.flush())
+                .map_err(Failure::output)?;
         }
     }
     Ok(exit_code(&reg, env, true))

@@ -57,7 +57,7 @@ impl Formatted {
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
             && self.kept.is_empty()
-            && !(self.check && !self.not_canonical.is_empty())
+            && (!self.check || self.not_canonical.is_empty())
     }
 }
 
