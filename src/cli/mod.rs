@@ -1,7 +1,10 @@
 //! The command line: a thin shell over the library.
 //!
 //! Parses arguments with clap, reads the clock and the environment, calls the
-//! library, and prints what it returns. It computes no domain result itself.
+//! library, and prints what it returns. It computes no domain result itself:
+//! every change goes through [`crate::ops`], whose outcomes word themselves.
+//! Standard output is written through `outln!`, which turns a failed
+//! write into a [`Failure`] (quiet on a closed pipe) rather than a panic.
 //! Exit codes: 0 fine, 1 the register has errors (or `fmt --check` found
 //! changes), 2 usage or I/O failure.
 
