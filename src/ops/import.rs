@@ -1,6 +1,6 @@
 //! Importing a CSV file through a mapping: planned against the working
 //! tree's register ([`plan`]), then written as one commit inside a git
-//! repository, or as one atomic multi-file write outside one ([`write`]).
+//! repository, or as one atomic multi-file write outside one ([`write()`]).
 
 use std::path::PathBuf;
 
@@ -60,7 +60,7 @@ pub fn plan(
     })
 }
 
-/// What [`write`] did.
+/// What [`write()`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Imported {
     /// A dry run: nothing was written.
