@@ -377,9 +377,13 @@ impl RepoStatus {
 /// A commit's (or any object's) abbreviated id as people read it: its
 /// first 7 hex digits, as `git log --oneline` shows it.
 pub fn short_id(id: git2::Oid) -> String {
-    let mut hex = id.to_string();
-    hex.truncate(7);
-    hex
+    short_hex(&id.to_string()).to_owned()
+}
+
+/// [`short_id`] of an id already written in hex (as stored in an outcome
+/// that is serialized): its first 7 characters, or all of a shorter one.
+pub fn short_hex(hex: &str) -> &str {
+    hex.get(..7).unwrap_or(hex)
 }
 
 /// Reads branch, HEAD and whether the state directory is dirty.
