@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use git2::{Oid, Repository};
 
 use super::{STATE_DIR, shell_word};
-use crate::git::commit::{self, ChangeError, FileWrite};
+use crate::git::commit::{self, ChangeError, CommitOptions, FileWrite};
 use crate::model::{Policy, Settings, UseCase, UseCaseId, canonical};
 use crate::register::{POLICY_FILE, SETTINGS_FILE, USE_CASES_DIR};
 
@@ -189,6 +189,22 @@ pub fn new_use_case(
     team: &str,
     commit: bool,
 ) -> Result<Created, CreateError> {
+    new_use_case_with(
+        state_dir,
+        id,
+        (title, owner, team),
+        commit.then(CommitOptions::default).as_ref(),
+    )
+}
+
+/// [`new_use_case`] committed with `options` (for example authored by a
+/// principal: [`super::Context::commit_options`]); `None`: only written.
+pub fn new_use_case_with(
+    state_dir: &Path,
+    id: &UseCaseId,
+    (title, owner, team): (&str, &str, &str),
+    options: Option<&CommitOptions>,
+) -> Result<Created, CreateError> {
     if !state_dir.join(SETTINGS_FILE).is_file() {
         return Err(CreateError::NoRegister(state_dir.display().to_string()));
     }
@@ -200,10 +216,10 @@ pub fn new_use_case(
     let text = canonical::use_case(&UseCase::placeholder(title, owner, team));
     let cases = state_dir.join(USE_CASES_DIR);
     std::fs::create_dir_all(&cases).map_err(io_at(&cases))?;
-    if !commit {
+    let Some(options) = options else {
         crate::store::write_atomic(&path, text.as_bytes()).map_err(io_at(&path))?;
         return Ok(Created { path, commit: None });
-    }
+    };
     let head = match commit::head_commit(state_dir) {
         Ok(h) => h,
         Err(crate::git::GitError::NotARepository(_)) => {
@@ -219,7 +235,14 @@ pub fn new_use_case(
         expected: None,
         new: text.as_bytes(),
     };
-    let done = commit::commit_files(state_dir, &[file], &new_message(id, title), head)?;
+    let done = commit::commit_files_with(
+        state_dir,
+        &[file],
+        &new_message(id, title),
+        head,
+        options,
+        &mut |_| {},
+    )?;
     Ok(Created {
         path,
         commit: Some(done.id),

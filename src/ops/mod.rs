@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 
 pub use create::{
     CreateError, Created, INIT_MESSAGE, Initialized, init, new_message, new_use_case,
+    new_use_case_with,
 };
 
 use crate::git::GitError;

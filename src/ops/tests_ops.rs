@@ -135,6 +135,24 @@ fn an_identity_also_authors_a_measurement() {
 }
 
 #[test]
+fn a_new_use_case_is_authored_by_the_identity() {
+    let repo = Repo::new();
+    let mut ctx = repo.ctx();
+    ctx.identity = Some(identity());
+    let id = crate::model::UseCaseId::new("fresh-one").unwrap();
+    let created = new_use_case_with(
+        &ctx.state_dir,
+        &id,
+        ("Fresh", "ada@example.com", "Claims"),
+        Some(&ctx.commit_options()),
+    )
+    .unwrap();
+    assert_eq!(repo.head("%H"), created.commit.unwrap().to_string());
+    assert_eq!(repo.head("%an / %cn"), "Ada Lovelace / Repo Committer");
+    assert_eq!(repo.head("%s"), "fresh-one: new use case \"Fresh\"");
+}
+
+#[test]
 fn a_measurement_and_an_roi_entry_are_committed_in_date_order() {
     let repo = Repo::new();
     let m = crate::model::Measurement {
