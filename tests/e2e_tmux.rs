@@ -180,7 +180,7 @@ fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
     t.keys(&["a"]);
     t.wait_for("Accept proposal/claims");
     t.keys(&["y"]);
-    let s = t.wait_for("fast-forwarded");
+    let s = t.wait_for("is now at");
     assert!(
         s.contains("No branch proposes"),
         "the accepted branch is gone:\n{s}"
