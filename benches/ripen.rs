@@ -63,6 +63,32 @@ fn load(state: &Path) -> register::Register {
     register::load(&store::snapshot(state).unwrap(), None, today())
 }
 
+/// A register of one use case of nearly 1 MiB whose measurements are
+/// listed newest first: one warning per measurement (about 7,000). Loading
+/// it once took 49 s (each warning was located by rescanning the file).
+fn warnings_snapshot() -> register::Snapshot {
+    let good = include_str!("../tests/corpus-good/invoice-triage.ron");
+    let head = &good[..good.find("    measurements: [").unwrap()];
+    let tail = &good[good.find("    roi: []").unwrap()..];
+    let (mut text, mut k) = (format!("{head}    measurements: [\n"), 0i64);
+    let start = today().0;
+    while text.len() < (register::MAX_FILE_BYTES as usize) - 1000 {
+        let d = start - chrono::Duration::days(k);
+        text.push_str(&format!(
+            "        (date: \"{d}\", accuracy: 0.80, consistency: 0.72, p95_latency_ms: 2700, cost_per_1k_usd: 6.3, satisfaction: 3.7, source: \"eval\"),\n"
+        ));
+        k += 1;
+    }
+    text.push_str(&format!("    ],\n{tail}"));
+    register::Snapshot {
+        root: "state".to_owned(),
+        files: vec![register::SourceFile {
+            rel: "use-cases/big.ron".to_owned(),
+            content: register::Content::Bytes(text.into_bytes()),
+        }],
+    }
+}
+
 fn loading(c: &mut Criterion) {
     let mut g = c.benchmark_group("load");
     g.sample_size(10);
@@ -74,6 +100,11 @@ fn loading(c: &mut Criterion) {
             let snap = git::snapshot_at(&large().state, "HEAD").unwrap();
             register::load(&snap, None, today())
         })
+    });
+    let warnings = warnings_snapshot();
+    assert!(register::load(&warnings, None, today()).diagnostics.len() > 5000);
+    g.bench_function("one_mib_of_warnings", |b| {
+        b.iter(|| register::load(&warnings, None, today()))
     });
     let reg = load(&large().state);
     g.bench_function("readiness_10k", |b| b.iter(|| report::assess_all(&reg)));

@@ -39,11 +39,19 @@ pub enum EditError {
     NoChange(String),
 }
 
-/// Whether moving `u` to `to` overrides the readiness engine: a move into
-/// FineTune while the verdict is not `ready`. Returns the explanation.
+/// Whether moving `u` to `to` overrides the readiness engine: a prompting
+/// use case moved into FineTune while its verdict is not `ready`. Returns
+/// the explanation.
 pub fn override_needed(u: &UseCase, to: Stage, assessment: &Assessment) -> Option<String> {
     use crate::readiness::Verdict;
-    if to != Stage::FineTune || u.stage == Stage::FineTune || assessment.verdict == Verdict::Ready {
+    // Readiness gates the step from prompting to fine-tuning: a use case
+    // fine-tuned already (or not a language-model approach) needs none.
+    let prompting = matches!(u.approach, crate::model::Approach::Prompting { .. });
+    if to != Stage::FineTune
+        || u.stage == Stage::FineTune
+        || !prompting
+        || assessment.verdict == Verdict::Ready
+    {
         return None;
     }
     let failing: Vec<&str> = assessment.blockers().map(|c| c.criterion.key()).collect();

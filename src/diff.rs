@@ -116,6 +116,11 @@ impl fmt::Display for FieldValue {
     }
 }
 
+/// The field of the one change a history lists for a shallow clone's
+/// boundary commit: the file is there, but the commits before it (and so
+/// who created it) are not in the clone.
+pub const SHALLOW_BOUNDARY: &str = "shallow_boundary";
+
 /// One changed field: its dotted path, old value and new value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
@@ -172,6 +177,12 @@ impl FieldChange {
     /// for an entry added or removed, or an id created, renamed or deleted).
     pub fn labelled(&self) -> (Option<&str>, String) {
         let (field, from, to) = (&self.field, &self.from, &self.to);
+        if field == SHALLOW_BOUNDARY {
+            return (
+                None,
+                format!("shallow clone: earlier history of {to} is not here (not its creation)"),
+            );
+        }
         if field == "id" {
             return (
                 None,

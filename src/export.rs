@@ -4,9 +4,13 @@
 //! Pure: a loaded [`Register`] in (from the working tree or any revision),
 //! the file's bytes out. Text goes through the csv crate, quoted as RFC 4180
 //! says (a field with a comma, a quote or a line break is put in double
-//! quotes, and its quotes doubled). Values are written exactly as the
-//! register holds them, control characters included: a CSV file is data,
-//! and the program that reads it decides how to show it. See
+//! quotes, and its quotes doubled). With [`Cells::Exact`], values are
+//! written exactly as the register holds them, control characters
+//! included: a CSV file is data, and the program that reads it decides how
+//! to show it. With [`Cells::Spreadsheet`] (the command line's default), a
+//! text cell that a spreadsheet would run as a formula (one beginning with
+//! `=`, `+`, `-`, `@`, a tab or a carriage return, and not a number) gets
+//! a `'` in front, as OWASP recommends against CSV injection. See
 //! `docs/import.md`.
 
 use std::fmt;
@@ -16,6 +20,32 @@ use crate::model::{Approach, UseCase};
 use crate::readiness::Assessment;
 use crate::register::{Entry, Register};
 use crate::report;
+
+/// How cells are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cells {
+    /// Exactly as the register holds them (`--raw`: for programs).
+    Exact,
+    /// Formula-leading text cells prefixed with `'` (for spreadsheets).
+    Spreadsheet,
+}
+
+impl Cells {
+    /// The cell to write for `value`.
+    pub fn cell(self, value: String) -> String {
+        if self == Cells::Spreadsheet && formula_leading(&value) {
+            format!("'{value}")
+        } else {
+            value
+        }
+    }
+}
+
+/// Whether a spreadsheet would treat `value` as a formula: it begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return and is not a number.
+pub fn formula_leading(value: &str) -> bool {
+    value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.trim().parse::<f64>().is_err()
+}
 
 /// A column of `ripen export csv`: its name and what it holds.
 pub struct Column {
@@ -274,7 +304,7 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ExportError> {
 /// `ripen export csv`: a header, then one row per use case (in id order)
 /// with the `columns` named (every column of [`COLUMNS`] when empty), lines
 /// ending in CRLF as RFC 4180 says.
-pub fn csv(register: &Register, columns: &[String]) -> Result<Vec<u8>, ExportError> {
+pub fn csv(register: &Register, columns: &[String], cells: Cells) -> Result<Vec<u8>, ExportError> {
     let chosen: Vec<&Column> = if columns.is_empty() {
         COLUMNS.iter().collect()
     } else {
@@ -294,7 +324,7 @@ pub fn csv(register: &Register, columns: &[String]) -> Result<Vec<u8>, ExportErr
         .from_writer(Vec::new());
     w.write_record(chosen.iter().map(|c| c.name))?;
     for (e, a) in register.use_cases.iter().zip(&assessments) {
-        w.write_record(chosen.iter().map(|c| (c.value)(e, a, register)))?;
+        w.write_record(chosen.iter().map(|c| cells.cell((c.value)(e, a, register))))?;
     }
     finish(w)
 }
@@ -302,19 +332,27 @@ pub fn csv(register: &Register, columns: &[String]) -> Result<Vec<u8>, ExportErr
 /// The register in the format of the source `mapping` reads: the mapping's
 /// header, then one row per use case (in id order), filled by
 /// [`import::export_row`]. Lines end in `\n`.
-pub fn to_source(register: &Register, mapping: &Mapping) -> Result<Vec<u8>, ExportError> {
+pub fn to_source(
+    register: &Register,
+    mapping: &Mapping,
+    cells: Cells,
+) -> Result<Vec<u8>, ExportError> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     w.write_record(import::export_header(mapping))?;
     for e in &register.use_cases {
-        w.write_record(import::export_row(mapping, &e.use_case))?;
+        w.write_record(
+            import::export_row(mapping, &e.use_case)
+                .into_iter()
+                .map(|v| cells.cell(v)),
+        )?;
     }
     finish(w)
 }
 
 /// `ripen export omb-2025`: the federal inventory's 36 columns, with the
 /// byte-order mark the inventory's own file has.
-pub fn omb_2025(register: &Register) -> Result<Vec<u8>, ExportError> {
+pub fn omb_2025(register: &Register, cells: Cells) -> Result<Vec<u8>, ExportError> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
-    out.extend(to_source(register, &Preset::Omb2025.mapping())?);
+    out.extend(to_source(register, &Preset::Omb2025.mapping(), cells)?);
     Ok(out)
 }

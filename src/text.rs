@@ -9,12 +9,61 @@ use std::borrow::Cow;
 
 /// Whether `c` must never be written raw to a terminal.
 ///
-/// Covers C0 and C1 control characters, DEL, and the Unicode bidirectional
-/// overrides and isolates that can make text read differently than it is
-/// stored ("Trojan Source").
+/// Covers C0 and C1 control characters and DEL; every format character
+/// (Unicode category `Cf`: the bidirectional overrides and isolates that
+/// can make text read differently than it is stored ("Trojan Source"),
+/// zero-width characters, U+FEFF, the soft hyphen, tag characters, ...);
+/// the line and paragraph separators (`Zl`, `Zp`); and every other
+/// default-ignorable code point (variation selectors, Hangul fillers,
+/// U+034F). None of them should print as nothing, or as a line break, in
+/// a column of a table.
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            // Cf, Zl and Zp (Unicode 16).
+            '\u{ad}'
+                | '\u{600}'..='\u{605}'
+                | '\u{61c}'
+                | '\u{6dd}'
+                | '\u{70f}'
+                | '\u{890}'..='\u{891}'
+                | '\u{8e2}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0001}'
+                | '\u{e0020}'..='\u{e007f}'
+                // Other default-ignorable code points.
+                | '\u{34f}'
+                | '\u{115f}'..='\u{1160}'
+                | '\u{17b4}'..='\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{ffa0}'
+                | '\u{fff0}'..='\u{fff8}'
+                | '\u{e0000}'..='\u{e0fff}'
+        )
+}
+
+/// Whether `c` is a control character or a bidirectional control (the
+/// characters that are almost always an accident or an attack in a
+/// register's text, and that validation warns about). Zero-width and other
+/// format characters, common in pasted text, are escaped on display
+/// ([`is_unsafe`]) without a warning.
+pub fn is_control_or_bidi(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Renders unsafe characters of `s` as visible `\u{..}` escapes.
@@ -36,6 +85,26 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// [`sanitize`] line by line: line breaks (`\n`, and `\r\n` as one) are
+/// kept, every other unsafe character is escaped. For multi-line untrusted
+/// text on its way to a terminal.
+pub fn sanitize_lines(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        match line.strip_suffix('\r') {
+            Some(l) => {
+                out.push_str(&sanitize(l));
+                out.push('\r');
+            }
+            None => out.push_str(&sanitize(line)),
+        }
+    }
+    out
 }
 
 /// `n` with the singular or the plural of a noun, the number with

@@ -54,9 +54,9 @@ impl Checker {
     /// Control characters in text are shown escaped everywhere, but flagged
     /// because they are almost always an accident or an attack.
     fn text(&mut self, path: Vec<Seg>, name: &str, v: &str, multiline: bool) {
-        let bad = v
-            .chars()
-            .find(|&c| crate::text::is_unsafe(c) && !(multiline && (c == '\n' || c == '\t')));
+        let bad = v.chars().find(|&c| {
+            crate::text::is_control_or_bidi(c) && !(multiline && (c == '\n' || c == '\t'))
+        });
         if let Some(c) = bad {
             self.push(
                 Severity::Warning,
@@ -329,13 +329,17 @@ pub fn policy(p: &Policy) -> Vec<Finding> {
             "stale_after_days must be at least 1".to_owned(),
         );
     }
+    // The distinct gates seen so far: few, however long the list.
+    let mut seen = Vec::new();
     for (i, g) in p.gates.iter().enumerate() {
-        if p.gates[..i].contains(g) {
+        if seen.contains(g) {
             c.push(
                 Severity::Warning,
                 vec![Seg::Field("gates"), Seg::Index(i)],
                 format!("gate {g:?} is listed twice"),
             );
+        } else {
+            seen.push(*g);
         }
     }
     c.findings

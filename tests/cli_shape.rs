@@ -66,7 +66,17 @@ fn each_command_lists_only_the_options_it_accepts() {
         (&["fmt"], &["check", "state"]),
         (&["diff"], &["as-of", "format", "state"]),
         (&["history"], &["format", "rev", "state"]),
-        (&["proposals", "accept"], &["as-of", "state", "yes"]),
+        (
+            &["proposals", "accept"],
+            &[
+                "allow-other-files",
+                "as-of",
+                "override",
+                "state",
+                "tip",
+                "yes",
+            ],
+        ),
         (&["review", "close"], &["as-of", "message", "rev", "state"]),
         (&["review", "list"], &["as-of", "format", "state"]),
         (&["report"], &["as-of", "format", "since", "state", "until"]),

@@ -1191,3 +1191,75 @@ proptest! {
         }
     }
 }
+
+/// A use case of nearly 1 MiB whose measurements are listed newest first:
+/// one "not in date order" warning per measurement (about 7,000), plus
+/// one line holding every measurement (so columns are counted on a long
+/// line). Locating each warning by scanning the text from its start made
+/// loading quadratic: 49 s in a release build for such a file, many
+/// minutes in a test build. Each warning must still point at its date.
+#[test]
+fn a_mebibyte_of_warnings_loads_and_each_points_at_its_field() {
+    let good = String::from_utf8(good("invoice-triage.ron")).unwrap();
+    let head = &good[..good.find("    measurements: [").unwrap()];
+    let tail = &good[good.find("    roi: []").unwrap()..];
+    let day = |k: usize| {
+        let d = Date::from_ymd(2026, 9, 30).unwrap().0 - chrono::Duration::days(k as i64);
+        d.format("%Y-%m-%d").to_string()
+    };
+    let entry = |k: usize| {
+        format!(
+            "(date: \"{}\", accuracy: 0.80, consistency: 0.72, p95_latency_ms: 2700, cost_per_1k_usd: 6.3, satisfaction: 3.7, source: \"eval\"),",
+            day(k)
+        )
+    };
+    let max = MAX_FILE_BYTES as usize;
+    let mut text = format!("{head}    measurements: [\n");
+    let mut n = 0;
+    // Half the budget on one line per measurement, half on one long line.
+    while text.len() < max / 2 {
+        text.push_str(&format!("        {}\n", entry(n)));
+        n += 1;
+    }
+    let long_line_from = n;
+    text.push_str("        ");
+    while text.len() < max - 1000 {
+        text.push_str(&entry(n));
+        n += 1;
+    }
+    text.push_str(&format!("\n    ],\n{tail}"));
+    assert!(text.len() <= max);
+
+    let reg = load(
+        &snapshot(vec![file("use-cases/big.ron", text.clone().into_bytes())]),
+        Some(today()),
+        today(),
+    );
+    let order: Vec<&Diagnostic> = reg
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("not in date order"))
+        .collect();
+    assert_eq!(order.len(), n - 1, "{}", show(&reg.diagnostics[..3]));
+    assert!(n > 6000, "only {n} measurements");
+    // Where each line starts (the test's own lookup must be linear too).
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    for (k, d) in order.iter().enumerate() {
+        // Warning k is about measurement k + 1, which starts with its date
+        // (the text is ASCII: a column is a byte).
+        let at = &text[starts[d.line - 1] + d.column - 1..];
+        let want = format!("\"{}\"", day(k + 1));
+        assert!(
+            at.starts_with(&want),
+            "warning {k} at {}:{}: {}",
+            d.line,
+            d.column,
+            &at[..40]
+        );
+        if k + 1 >= long_line_from {
+            assert_eq!(d.line, order[order.len() - 1].line);
+        }
+    }
+}

@@ -151,6 +151,11 @@ fn a_newcomers_first_ten_minutes() {
     t.wait_for("▶ proposal/claims-finetune");
     t.keys(&["a"]);
     t.wait_for("Accept proposal/claims-finetune");
+    // It moves a use case that is only almost ready: the reason first.
+    t.wait_for("Reason for the override");
+    t.text("the committee accepts the plateau risk");
+    t.keys(&["Enter"]);
+    t.wait_for("y yes");
     t.keys(&["y"]);
     t.wait_for("Accepted proposal/claims-finetune");
     t.keys(&["q"]);

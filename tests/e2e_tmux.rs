@@ -179,14 +179,41 @@ fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
     assert!(s.contains("claims-triage"), "{s}");
     t.keys(&["a"]);
     t.wait_for("Accept proposal/claims");
+    // claims-triage is `almost` ready: the same override confirmation as
+    // `>`, with a reason that goes into the merge commit.
+    let s = t.wait_for("Reason for the override");
+    assert!(s.contains("Override"), "{s}");
     t.keys(&["y"]);
-    let s = t.wait_for("is now at");
+    t.wait_for("> y");
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let before = repo.head().unwrap().target();
+    assert_ne!(before, Some(tip), "y is typed, not a yes");
+    t.keys(&["BSpace"]);
+    t.text("Board approved the pilot");
+    t.keys(&["Enter"]);
+    t.wait_for("although readiness does not support it");
+    t.keys(&["y"]);
+    let s = t.wait_for("Accepted proposal/claims: merge commit");
     assert!(
         s.contains("No branch proposes"),
         "the accepted branch is gone:\n{s}"
     );
-    let repo = git2::Repository::open(dir.path()).unwrap();
-    assert_eq!(repo.head().unwrap().target(), Some(tip));
+    let merge = repo.head().unwrap().peel_to_commit().unwrap();
+    assert_eq!(merge.parent_id(0).ok(), before);
+    assert_eq!(
+        merge.parent_id(1).unwrap(),
+        tip,
+        "a merge commit, never a fast-forward"
+    );
+    let message = merge.message().unwrap();
+    assert!(
+        message.contains("Override reason: Board approved the pilot"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Readiness override: claims-triage moved to FineTune"),
+        "{message}"
+    );
     let on_disk = std::fs::read_to_string(state.join("use-cases/claims-triage.ron")).unwrap();
     assert!(
         on_disk.contains("stage: FineTune,"),
@@ -198,4 +225,35 @@ fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
     );
     t.keys(&["q"]);
     t.wait_for("ripen-exited-0");
+}
+
+#[test]
+fn export_to_a_terminal_shows_control_characters_escaped() {
+    let (_dir, state) = repo_with_shipped_state();
+    let file = state.join("use-cases/claims-triage.ron");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let start = text.find("title: \"").unwrap() + "title: \"".len();
+    let end = start + text[start..].find('"').unwrap();
+    let hostile = format!(
+        "{}\u{1b}[2J\u{1b}]0;pwned\u{7}Evil{}",
+        &text[..start],
+        &text[end..]
+    );
+    std::fs::write(&file, hostile).unwrap();
+    let command = format!(
+        "sh -c '{} --state {} export csv --columns id,title; echo exported-$?; sleep 600'",
+        terminal::BIN,
+        state.display()
+    );
+    let t = Tmux::start("export", &command, 120, 30);
+    let s = t.wait_for("exported-");
+    assert!(
+        s.contains("claims-triage,\\u{1b}[2J\\u{1b}]0;pwned\\u{7}Evil"),
+        "{s}"
+    );
+    assert!(
+        s.contains("id,title"),
+        "the header was not cleared away:\n{s}"
+    );
+    assert!(s.contains("exported-0"), "{s}");
 }

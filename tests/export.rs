@@ -125,7 +125,7 @@ fn the_federal_sample_comes_back_column_by_column() {
     let (src_header, src_rows) = read_csv(&source);
 
     let reg = fx.load();
-    let bytes = export::omb_2025(&reg).unwrap();
+    let bytes = export::omb_2025(&reg, export::Cells::Exact).unwrap();
     assert!(
         bytes.starts_with(b"\xEF\xBB\xBF"),
         "the inventory's byte-order mark"
@@ -190,7 +190,7 @@ fn edits_in_the_register_are_exported_in_the_inventorys_terms() {
     );
 
     let reg = fx.load();
-    let (_, rows) = read_csv(&export::omb_2025(&reg).unwrap());
+    let (_, rows) = read_csv(&export::omb_2025(&reg, export::Cells::Exact).unwrap());
     let exported: Vec<_> = by_id(&reg, &rows).collect();
     let (_, edited) = exported.iter().find(|(i, _)| *i == id).unwrap();
     assert_eq!(edited[c("use_case_name")], "Renamed in ripen");
@@ -289,7 +289,7 @@ fn the_csv_export_has_every_column_quoted_as_rfc_4180_says() {
     let reg = fx.load();
     assert_eq!(reg.errors(), 0, "{:?}", reg.diagnostics);
 
-    let bytes = export::csv(&reg, &[]).unwrap();
+    let bytes = export::csv(&reg, &[], export::Cells::Exact).unwrap();
     let text = String::from_utf8(bytes.clone()).unwrap();
     assert!(
         text.starts_with("id,title,summary,owner,team,stage,approach,model,"),
@@ -346,12 +346,17 @@ fn the_csv_export_has_every_column_quoted_as_rfc_4180_says() {
     );
 
     // Chosen columns, in the order given; an unknown one is refused.
-    let some = export::csv(&reg, &["verdict".to_owned(), "id".to_owned()]).unwrap();
+    let some = export::csv(
+        &reg,
+        &["verdict".to_owned(), "id".to_owned()],
+        export::Cells::Exact,
+    )
+    .unwrap();
     assert_eq!(
         String::from_utf8(some).unwrap(),
         "verdict,id\r\nready,contract-review\r\nnot-yet,old-triage\r\n"
     );
-    let e = export::csv(&reg, &["verdikt".to_owned()])
+    let e = export::csv(&reg, &["verdikt".to_owned()], export::Cells::Exact)
         .unwrap_err()
         .to_string();
     assert!(

@@ -438,7 +438,10 @@ fn the_demos_next_steps_and_the_proposals_hint_work_when_pasted() {
         .and_then(|l| l.split('`').nth(1))
         .unwrap_or_else(|| panic!("{}", run.stdout))
         .to_owned();
-    assert_eq!(hint, "ripen proposals accept proposal/claims-finetune");
+    assert_eq!(
+        hint,
+        "ripen proposals accept proposal/claims-finetune --override 'the reason to accept it anyway'"
+    );
     let dry = shell(&demo, &hint).expect(0);
     assert!(dry.stdout.contains("Nothing was changed"), "{}", dry.stdout);
 }

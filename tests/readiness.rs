@@ -768,3 +768,34 @@ fn a_prompting_use_case_in_finetune_is_underway_whatever_its_gates_say() {
     fresh.stage = Stage::Collect;
     assert_eq!(flags(&fresh, &policy, as_of()), vec![Flag::Stale]);
 }
+
+/// Readiness gates the step from prompting to fine-tuning: moving a
+/// prompting use case that is not ready into FineTune needs an override,
+/// moving one already fine-tuned (a retraining) does not.
+#[test]
+fn only_a_prompting_use_case_needs_an_override_to_enter_fine_tune() {
+    let policy = Policy::default();
+    let mut u = ready();
+    u.profile.curated_examples = 0;
+    let a = assess(&u, &policy, as_of());
+    assert_ne!(a.verdict, Verdict::Ready);
+    let why = ripen::change::override_needed(&u, Stage::FineTune, &a)
+        .expect("a prompting use case that is not ready needs an override");
+    assert!(why.contains("not `ready`"), "{why}");
+    assert_eq!(
+        ripen::change::override_needed(&u, Stage::Evaluate, &a),
+        None
+    );
+
+    u.approach = Approach::FineTuned {
+        method: Method::Lora,
+        base_model: "base".to_owned(),
+        dataset: "tickets-2026".to_owned(),
+    };
+    let a = assess(&u, &policy, as_of());
+    assert_eq!(a.verdict, Verdict::NotApplicable);
+    assert_eq!(
+        ripen::change::override_needed(&u, Stage::FineTune, &a),
+        None
+    );
+}

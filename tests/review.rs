@@ -135,6 +135,11 @@ fn date(s: &str) -> Date {
     Date::parse(s).unwrap()
 }
 
+/// The clock's date for these tests: after every commit they make.
+fn today() -> Date {
+    date("2026-11-30")
+}
+
 fn file(u: &UseCase) -> Option<String> {
     Some(canonical::use_case(u))
 }
@@ -398,7 +403,7 @@ fn quarter_names() {
 fn close_creates_an_annotated_tag_and_refuses_again() {
     let s = scenario();
     let r = &s.r;
-    let tags = review::reviews(&r.state()).unwrap();
+    let tags = review::reviews(&r.state(), today()).unwrap().tags;
     assert_eq!(
         tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         ["review/2026-Q2", "review/2026-Q1"]
@@ -533,10 +538,11 @@ fn close_refuses_a_register_with_errors() {
 }
 
 #[test]
-fn lightweight_and_foreign_tags_are_listed_or_ignored() {
+fn lightweight_foreign_and_future_tags_are_ignored_with_a_warning() {
     let s = scenario();
     let r = &s.r;
     let c1 = r.repo.find_object(s.c[0], None).unwrap();
+    let head = r.repo.find_object(*s.c.last().unwrap(), None).unwrap();
     r.repo
         .tag_lightweight("review/2025-Q4", &c1, false)
         .unwrap();
@@ -544,17 +550,119 @@ fn lightweight_and_foreign_tags_are_listed_or_ignored() {
         .tag_lightweight("review/not-a-quarter", &c1, false)
         .unwrap();
     r.repo.tag_lightweight("v1.0", &c1, false).unwrap();
-    let tags = review::reviews(&r.state()).unwrap();
-    let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
+    // Annotated, on HEAD, of a quarter that has not begun.
+    r.repo
+        .tag("review/9999-Q4", &head, &tagger(), "From the future", false)
+        .unwrap();
+    let found = review::reviews(&r.state(), today()).unwrap();
+    let names: Vec<&str> = found.tags.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["review/2026-Q2", "review/2026-Q1"]);
+    let ignored = found.ignored.join("\n");
+    assert!(
+        ignored.contains("review/2025-Q4: it is a lightweight tag"),
+        "{ignored}"
+    );
+    assert!(
+        ignored.contains("review/not-a-quarter: the name is not review/YYYY-Qn"),
+        "{ignored}"
+    );
+    assert!(
+        ignored.contains("review/9999-Q4: 9999-Q4 has not begun yet"),
+        "{ignored}"
+    );
+    assert!(!ignored.contains("v1.0"), "{ignored}");
+
+    // The report still starts from the Q2 review, and says what it ignored.
+    let out = ripen(r.root(), &["report", "--format", "json"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["since"]["label"], "review/2026-Q2");
+    assert!(
+        out.stderr.contains("warning: ignored tag review/9999-Q4"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("lightweight"), "{}", out.stderr);
+    // A fiscal year is named by the year it ends in and may start in any
+    // month: one starting in February makes November 2026 its 2027-Q4.
+    assert_eq!(
+        review::latest_quarter(date("2026-11-30")).to_string(),
+        "2027-Q4"
+    );
+    assert_eq!(
+        review::latest_quarter(date("2026-01-15")).to_string(),
+        "2026-Q4"
+    );
+}
+
+#[test]
+fn reviews_are_ordered_by_their_commit_in_history_not_by_name() {
+    let s = scenario();
+    let r = &s.r;
+    // A tag naming a later quarter on an older commit (c1), and one
+    // naming an earlier quarter on HEAD's parent: the one later in history
+    // is the last review.
+    let old = r.repo.find_object(s.c[0], None).unwrap();
+    r.repo
+        .tag("review/2026-Q4", &old, &tagger(), "Mislabelled", false)
+        .unwrap();
+    let found = review::reviews(&r.state(), today()).unwrap();
+    let names: Vec<&str> = found.tags.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(
         names,
-        ["review/2026-Q2", "review/2026-Q1", "review/2025-Q4"]
+        ["review/2026-Q2", "review/2026-Q1", "review/2026-Q4"]
     );
-    let light = &tags[2];
-    assert!(!light.annotated);
-    assert_eq!(light.tagger, None);
-    assert_eq!(light.commit, s.c[0].to_string());
-    assert_eq!(light.time.timestamp(), noon("2026-01-10"));
+    let rep = review::report(&r.state(), None, None, None, today())
+        .unwrap()
+        .report;
+    assert_eq!(rep.since.label, "review/2026-Q2");
+}
+
+#[test]
+fn now_is_the_clock_never_a_commit_date() {
+    let s = scenario();
+    // A commit dated 2099 on top of HEAD (as a fast-forwarded branch
+    // would bring): "now" stays today, so nothing turns stale by it.
+    let tree = s.r.repo.head().unwrap().peel_to_tree().unwrap();
+    let parent = s.r.repo.head().unwrap().peel_to_commit().unwrap();
+    let future = Signature::new(
+        "Mallory",
+        "m@example.com",
+        &git2::Time::new(4_070_908_800, 0),
+    )
+    .unwrap();
+    let id =
+        s.r.repo
+            .commit(
+                Some("HEAD"),
+                &future,
+                &future,
+                "From 2099",
+                &tree,
+                &[&parent],
+            )
+            .unwrap();
+    assert_eq!(s.r.repo.head().unwrap().target(), Some(id));
+    let rep = review::report(&s.r.state(), None, None, None, today())
+        .unwrap()
+        .report;
+    assert_eq!(rep.until.as_of, today());
+    assert_eq!(rep.until.date, Some(date("2099-01-01")));
+    let before = review::report(
+        &s.r.state(),
+        Some("review/2026-Q2"),
+        Some("HEAD~1"),
+        None,
+        today(),
+    )
+    .unwrap()
+    .report;
+    assert_eq!(rep.key_numbers.stale, before.key_numbers.stale);
+    // Through the binary, the clock is the machine's: never 2099.
+    let out = ripen(s.r.root(), &["report", "--format", "json"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_ne!(v["until"]["as_of"], "2099-01-01");
 }
 
 // ---------------------------------------------------------------------------
@@ -564,11 +672,13 @@ fn lightweight_and_foreign_tags_are_listed_or_ignored() {
 #[test]
 fn report_between_two_reviews_field_by_field() {
     let s = scenario();
+    // Reviewed on the day the quarter's review was closed.
     let built = review::report(
         &s.r.state(),
         Some("review/2026-Q1"),
         Some("review/2026-Q2"),
         None,
+        date("2026-06-30"),
     )
     .unwrap();
     let r = &built.report;
@@ -828,28 +938,30 @@ fn since_defaults_to_the_latest_review_before_until() {
     let s = scenario();
     let state = s.r.state();
     // Until HEAD (c8): the latest review, 2026-Q2.
-    let r = review::report(&state, None, None, None).unwrap().report;
+    let r = review::report(&state, None, None, None, today())
+        .unwrap()
+        .report;
     assert_eq!(r.since.label, "review/2026-Q2");
     assert_eq!(r.since.commit, Some(s.c[6].to_string()));
     assert_eq!(r.until.label, "HEAD");
     // Until the Q2 review itself: the review before it.
-    let r = review::report(&state, None, Some("review/2026-Q2"), None)
+    let r = review::report(&state, None, Some("review/2026-Q2"), None, today())
         .unwrap()
         .report;
     assert_eq!(r.since.label, "review/2026-Q1");
     // Until a commit before Q2's: Q2 is not reachable, so Q1.
     let c5 = s.c[4].to_string();
-    let r = review::report(&state, None, Some(&c5), None)
+    let r = review::report(&state, None, Some(&c5), None, today())
         .unwrap()
         .report;
     assert_eq!(r.since.label, "review/2026-Q1");
     // Until Q1's own commit: nothing before it.
     assert!(matches!(
-        review::report(&state, None, Some("review/2026-Q1"), None),
+        review::report(&state, None, Some("review/2026-Q1"), None, today()),
         Err(ReviewError::NoReview { .. })
     ));
     // --as-of applies to the until side only.
-    let r = review::report(&state, None, None, Some(date("2026-08-01")))
+    let r = review::report(&state, None, None, Some(date("2026-08-01")), today())
         .unwrap()
         .report;
     assert_eq!(r.until.as_of, date("2026-08-01"));
@@ -869,7 +981,7 @@ fn a_pinned_as_of_wins_over_the_commit_date() {
         "Start",
         "2026-03-31",
     );
-    let r2 = review::report(&r.state(), Some("HEAD"), None, None)
+    let r2 = review::report(&r.state(), Some("HEAD"), None, None, today())
         .unwrap()
         .report;
     assert_eq!(r2.since.as_of, date("2026-02-01"));
@@ -880,7 +992,7 @@ fn a_pinned_as_of_wins_over_the_commit_date() {
 fn markdown_has_the_sections_and_no_control_characters() {
     let s = scenario();
     // HEAD holds the hostile title (delta) and the Q2 review is the start.
-    let built = review::report(&s.r.state(), Some("review/2026-Q1"), None, None).unwrap();
+    let built = review::report(&s.r.state(), Some("review/2026-Q1"), None, None, today()).unwrap();
     let md = quarterly::markdown(&built.report);
     for section in [
         "# Quarterly review: Acme Group\n",
@@ -924,10 +1036,20 @@ fn markdown_has_the_sections_and_no_control_characters() {
     let summary = quarterly::summary(&built.report);
     assert!(summary.contains("went from 7 to 7 use cases"), "{summary}");
     assert!(summary.contains("USD 25,000 measured"), "{summary}");
+    // A move into FineTune that readiness does not support is flagged.
     assert!(
-        md.contains("- Alpha assistant (alpha): Collect to FineTune, forward\n"),
+        md.contains(
+            "- Alpha assistant (alpha): Collect to FineTune, forward **FLAGGED: without passing readiness: readiness is \\`not-yet\\`"
+        ),
         "{md}"
     );
+    let alpha = &built
+        .report
+        .stage_changes
+        .iter()
+        .find(|c| c.id == "alpha")
+        .unwrap();
+    assert!(alpha.flagged() && !alpha.override_recorded);
 }
 
 // ---------------------------------------------------------------------------
@@ -964,7 +1086,15 @@ fn report_json_through_the_binary() {
     let s = scenario();
     let out = ripen(
         s.r.root(),
-        &["report", "--until", "review/2026-Q2", "--format", "json"],
+        &[
+            "report",
+            "--until",
+            "review/2026-Q2",
+            "--as-of",
+            "2026-06-30",
+            "--format",
+            "json",
+        ],
         &[],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -1038,7 +1168,7 @@ fn review_close_through_the_binary() {
         out.stdout
             .starts_with("Closed review 2026-Q3: tag review/2026-Q3 on commit ")
     );
-    let tags = review::reviews(&s.r.state()).unwrap();
+    let tags = review::reviews(&s.r.state(), today()).unwrap().tags;
     assert_eq!(tags[0].name, "review/2026-Q3");
     assert_eq!(tags[0].commit, s.c[7].to_string());
     // The repository-local identity.
@@ -1100,5 +1230,69 @@ fn review_close_without_an_identity_says_how_to_set_one() {
         "{}",
         out.stderr
     );
-    assert_eq!(review::reviews(&s.r.state()).unwrap().len(), 2);
+    assert_eq!(
+        review::reviews(&s.r.state(), today()).unwrap().tags.len(),
+        2
+    );
+}
+
+#[test]
+fn closing_a_quarter_that_has_not_begun_is_refused() {
+    let s = scenario();
+    let before = s.r.tag_count();
+    let out = ripen(s.r.root(), &["review", "close", "9999-Q4"], &[]);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("9999-Q4 has not begun yet"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(s.r.tag_count(), before, "no tag was made");
+}
+
+/// A stage move made with `>`'s override (the message `change::apply`
+/// writes) is flagged as made with an override in the period's report.
+#[test]
+fn a_move_made_with_an_override_is_flagged_in_the_report() {
+    let s = scenario();
+    let head = s.r.repo.head().unwrap().peel_to_commit().unwrap();
+    let blob = head
+        .tree()
+        .unwrap()
+        .get_path(Path::new("state/use-cases/epsilon.ron"))
+        .unwrap()
+        .id();
+    let text = String::from_utf8(s.r.repo.find_blob(blob).unwrap().content().to_vec()).unwrap();
+    let u = ripen::register::parse_use_case(&text).unwrap();
+    assert_ne!(u.stage, Stage::FineTune);
+    let id = ripen::model::UseCaseId::new("epsilon").unwrap();
+    let applied = ripen::change::apply(
+        &id,
+        &u,
+        ripen::change::Edit::MoveStage(Stage::FineTune),
+        "the sponsor insists",
+        Some("readiness is `almost`, not `ready`"),
+    )
+    .unwrap();
+    s.r.commit(
+        &[("use-cases/epsilon.ron", Some(applied.text.clone()))],
+        &applied.message,
+        "2026-07-10",
+    );
+    let rep = review::report(&s.r.state(), Some("HEAD~1"), None, None, today())
+        .unwrap()
+        .report;
+    let moved = rep
+        .stage_changes
+        .iter()
+        .find(|c| c.id == "epsilon")
+        .unwrap();
+    assert_eq!(moved.to, Stage::FineTune);
+    assert!(moved.override_recorded, "{:?}", moved);
+    assert!(moved.flagged());
+    assert!(
+        quarterly::markdown(&rep).contains("**FLAGGED: made with a readiness override"),
+        "{}",
+        quarterly::markdown(&rep)
+    );
 }

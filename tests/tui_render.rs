@@ -1239,6 +1239,8 @@ fn a_long_proposal() -> ripen::git::proposals::Proposal {
         diagnostics: Vec::new(),
         mergeable: true,
         files_outside_state: 0,
+        other_files: Vec::new(),
+        overrides: Vec::new(),
         changes: ripen::diff::diff(&before, &after),
         tip: oid,
         base: oid,
@@ -1512,4 +1514,55 @@ fn a_prompting_use_case_in_finetune_is_shown_as_fine_tuning_underway() {
     let column = board_column(&t, 2).join("\n");
     assert!(column.contains("» underway"), "{column}");
     assert!(!screen_text(&t).contains("✓ ready"), "{}", screen_text(&t));
+}
+
+/// Every format, separator and default-ignorable character, from the
+/// Unicode data in `tests/data/format-characters.txt`.
+fn format_characters() -> Vec<char> {
+    let text = include_str!("data/format-characters.txt");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| char::from_u32(u32::from_str_radix(l, 16).unwrap()).unwrap())
+        .collect()
+}
+
+/// Zero-width and format characters print as nothing (or break the line)
+/// in a terminal while taking a cell in ratatui's count, or the reverse:
+/// the columns after them shift. Each is shown as an escape instead, on
+/// every screen.
+#[test]
+fn format_characters_are_escaped_so_columns_never_shift() {
+    let chars = format_characters();
+    assert!(chars.len() > 4000, "{}", chars.len());
+    for &c in &chars {
+        let s = format!("a{c}b");
+        let shown = ripen::text::sanitize(&s);
+        assert_eq!(
+            shown,
+            format!("a\\u{{{:x}}}b", c as u32),
+            "U+{:04X} is not escaped",
+            c as u32
+        );
+    }
+    // The ones a title is likely to carry, in a title on every screen.
+    let mut u = shipped_use_case("contract-review");
+    u.title =
+        "Zero\u{200b}width\u{061c}\u{2028}\u{2029}\u{feff}\u{ad}\u{e0041}\u{2060}\u{2064}\u{fe0f}x"
+            .to_owned();
+    let register = register_of(&[("shifty", &u)]);
+    let data = || Data::new(register.clone(), repo(), None);
+    for app in all_screens(data, 40) {
+        for (w, h) in SIZES {
+            let t = render(&app, w, h, false);
+            let buf = t.backend().buffer();
+            for cell in buf.content() {
+                assert!(
+                    !cell.symbol().chars().any(|c| chars.contains(&c)),
+                    "{:?} drawn raw on {:?}",
+                    cell.symbol(),
+                    app.screen
+                );
+            }
+        }
+    }
 }

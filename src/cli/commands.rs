@@ -133,7 +133,7 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
         Some(Command::Export { args, .. }) => super::import::export(&cli, today, env, args),
         Some(Command::Proposals { args, .. }) => super::proposals::run(&cli, today, env, args),
         Some(Command::Review { args, .. }) => super::review::review(&cli, today, env, args),
-        Some(Command::Report { args, .. }) => super::review::report(&cli, env, args),
+        Some(Command::Report { args, .. }) => super::review::report(&cli, today, env, args),
         Some(Command::Completions { shell }) => super::generate::completions(*shell),
         Some(Command::Man { command }) => super::generate::man(command.as_deref()),
     }
@@ -194,11 +194,14 @@ fn init(dir: &Path, name: &str) -> Outcome {
     let state = done.state_dir.display().to_string();
     let short = git::short_id(done.commit);
     if done.created_repo {
-        outln!("Initialized a git repository in {}", dir.display());
+        outln!(
+            "Initialized a git repository in {}",
+            sanitize(&dir.display().to_string())
+        );
     } else {
         outln!(
             "Using the git repository at {} (the folder is inside it)",
-            done.repo_root.display()
+            sanitize(&done.repo_root.display().to_string())
         );
     }
     outln!(

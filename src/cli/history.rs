@@ -98,7 +98,7 @@ fn verdict_label(v: Option<Verdict>) -> &'static str {
 /// The lines that show one change, each at most `width` columns.
 fn change_lines(c: &FieldChange, width: usize) -> Vec<String> {
     let line = sanitize(&c.describe()).into_owned();
-    let plain = c.field != "id" && !c.is_list();
+    let plain = c.field != "id" && c.field != crate::diff::SHALLOW_BOUNDARY && !c.is_list();
     if !plain || unicode_width::UnicodeWidthStr::width(line.as_str()) <= width {
         return vec![fit(&line, width)];
     }

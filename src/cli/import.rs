@@ -1,7 +1,7 @@
 //! `ripen import` and `ripen export`: reading files and writing them, around
 //! the pure [`crate::import`] and [`crate::export`].
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
@@ -82,6 +82,11 @@ pub struct ExportArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write every value exactly, for programs: no `'` before cells that
+    /// begin with = + - @ (a spreadsheet runs those as formulas), and
+    /// control characters raw even to a terminal.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 fn state_dir(cli: &Cli) -> PathBuf {
@@ -312,10 +317,19 @@ pub fn export(cli: &Cli, today: Date, env: &Env, args: &ExportArgs) -> Outcome {
         ));
     }
     let reg = load(cli, today)?;
-    let bytes = match args.to {
-        ExportFormat::Csv => export::csv(&reg, &args.columns)?,
-        ExportFormat::Omb2025 => export::omb_2025(&reg)?,
+    let cells = if args.raw {
+        export::Cells::Exact
+    } else {
+        export::Cells::Spreadsheet
     };
+    let mut bytes = match args.to {
+        ExportFormat::Csv => export::csv(&reg, &args.columns, cells)?,
+        ExportFormat::Omb2025 => export::omb_2025(&reg, cells)?,
+    };
+    // To a terminal, the register's text is untrusted like anywhere else.
+    if args.output.is_none() && !args.raw && std::io::stdout().is_terminal() {
+        bytes = crate::text::sanitize_lines(&String::from_utf8_lossy(&bytes)).into_bytes();
+    }
     match &args.output {
         Some(path) => {
             store::write_atomic(path, &bytes)
@@ -323,7 +337,7 @@ pub fn export(cli: &Cli, today: Date, env: &Env, args: &ExportArgs) -> Outcome {
             outln!(
                 "Wrote {} use case(s) to {}",
                 reg.use_cases.len(),
-                path.display()
+                sanitize(&path.display().to_string())
             );
         }
         None => {

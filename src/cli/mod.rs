@@ -468,7 +468,10 @@ impl<E: std::fmt::Display> From<E> for Failure {
 
 /// Runs the command line with the process's arguments; returns the exit code.
 pub fn main() -> ExitCode {
-    let mut cli = Cli::parse();
+    let mut cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     merge_opts(&mut cli);
     if cli.state.is_none() {
         // Found as git finds `.git`: here or in the nearest folder above.
@@ -493,4 +496,26 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Help and version as clap prints them; any other error in the arguments
+/// (which quotes what was typed) as plain text with unsafe characters
+/// escaped, line by line: an argument is untrusted text too.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    use std::io::Write;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || matches!(
+            e.kind(),
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+        )
+    {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let mut err = std::io::stderr().lock();
+    for line in text.trim_end().split('\n') {
+        let _ = writeln!(err, "{}", crate::text::sanitize(line));
+    }
+    ExitCode::from(e.exit_code().clamp(0, 255) as u8)
 }

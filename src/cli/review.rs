@@ -9,6 +9,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::output::{self, Env, fit};
 use super::{Cli, Failure, Format};
 use crate::git::review::{self, ReviewError, ReviewTag};
+use crate::model::Date;
 use crate::register::Severity;
 use crate::report::quarterly;
 use crate::text::sanitize;
@@ -76,11 +77,12 @@ pub enum ReportFormat {
 #[derive(Debug, Args)]
 #[command(
     after_help = "Without --since, the report starts at the latest review tag \
-(review/YYYY-Qn, by quarter) whose commit is an ancestor of --until, other than the --until \
-commit itself; with none, ripen says so and exits with code 2.\n\n\
-Each side is evaluated at its commit's date, unless that version of register.ron pins as_of. \
---as-of sets the date of the --until side only (\"now\"); \"then\" is always as of the --since \
-commit. Exit code 1 when the --until register has errors (the report leaves those files out)."
+(an annotated tag review/YYYY-Qn) whose commit is an ancestor of --until, other than the \
+--until commit itself, and comes last in history; with none, ripen says so and exits with code 2. \
+Lightweight tags, other names and quarters that have not begun are ignored with a warning.\n\n\
+\"Now\" (the --until side) is --as-of, else the as_of that version of register.ron pins, else \
+today: never a commit's date. \"Then\" is as of the --since commit's date (never after today), \
+unless that version of register.ron pins as_of. Exit code 1 when the --until register has errors (the report leaves those files out)."
 )]
 pub struct ReportArgs {
     /// Where the period starts: a revision (default: the latest review tag).
@@ -107,28 +109,28 @@ fn print_errors(diagnostics: &[crate::register::Diagnostic], env: &Env) {
     }
 }
 
+/// One warning per tag under `review/` that is not a review.
+fn warn_ignored(ignored: &[String], env: &Env) {
+    for why in ignored {
+        eprintln!(
+            "ripen: {}: {}",
+            output::severity(Severity::Warning, env.colour_err),
+            sanitize(why)
+        );
+    }
+}
+
 /// `ripen review ...`.
-pub(super) fn review(
-    cli: &Cli,
-    today: crate::model::Date,
-    env: &Env,
-    args: &ReviewArgs,
-) -> Outcome {
+pub(super) fn review(cli: &Cli, today: Date, env: &Env, args: &ReviewArgs) -> Outcome {
     match &args.action {
         ReviewAction::Close {
             quarter, message, ..
         } => close(cli, today, env, quarter, message.clone()),
-        ReviewAction::List { format } => list(cli, env, *format),
+        ReviewAction::List { format } => list(cli, today, env, *format),
     }
 }
 
-fn close(
-    cli: &Cli,
-    today: crate::model::Date,
-    env: &Env,
-    quarter: &str,
-    message: Option<String>,
-) -> Outcome {
+fn close(cli: &Cli, today: Date, env: &Env, quarter: &str, message: Option<String>) -> Outcome {
     let ctx = super::commands::context(cli, today);
     let closed = match crate::ops::review::close(&ctx, quarter, cli.rev.as_deref(), message) {
         Ok(closed) => closed,
@@ -155,13 +157,15 @@ fn close(
     Ok(0)
 }
 
-fn list(cli: &Cli, env: &Env, format: Format) -> Outcome {
+fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
     if cli.rev.is_some() {
         return Err(Failure::new(
             "review list shows every review tag; it cannot take --rev".to_owned(),
         ));
     }
-    let tags: Vec<ReviewTag> = review::reviews(&state_dir(cli))?;
+    let found = review::reviews(&state_dir(cli), today)?;
+    warn_ignored(&found.ignored, env);
+    let tags: Vec<ReviewTag> = found.tags;
     match format {
         Format::Json => outln!("{}", serde_json::to_string_pretty(&tags)?),
         Format::Text => {
@@ -188,7 +192,7 @@ fn list(cli: &Cli, env: &Env, format: Format) -> Outcome {
 }
 
 /// `ripen report`.
-pub(super) fn report(cli: &Cli, env: &Env, args: &ReportArgs) -> Outcome {
+pub(super) fn report(cli: &Cli, today: Date, env: &Env, args: &ReportArgs) -> Outcome {
     if cli.rev.is_some() {
         return Err(Failure::new(
             "report takes its period as --since REV and --until REV; it cannot take --rev"
@@ -200,7 +204,9 @@ pub(super) fn report(cli: &Cli, env: &Env, args: &ReportArgs) -> Outcome {
         args.since.as_deref(),
         args.until.as_deref(),
         cli.as_of,
+        today,
     )?;
+    warn_ignored(&built.ignored, env);
     let r = &built.report;
     for (side, what) in [(&r.since, "--since"), (&r.until, "--until")] {
         if side.errors > 0 {

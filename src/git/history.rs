@@ -16,7 +16,10 @@
 //! fewest differing fields; the walk goes on with that path below the
 //! commit. The rename shows as a change of field `id`; the commit that
 //! created the file shows as `id` from `null` to the id, a deletion as `id`
-//! from the id to `null`. A file that does not parse on one side shows as a
+//! from the id to `null`; in a shallow clone, the boundary commit (whose
+//! parents the clone does not have) shows as a change of field
+//! `shallow_boundary` instead, since who created the file is not known
+//! there. A file that does not parse on one side shows as a
 //! change of field `parse_error`. Field changes are taken against the first
 //! parent. The commit time is the committer's time.
 
@@ -296,6 +299,19 @@ impl<'r> Walker<'r> {
     }
 }
 
+/// The boundary commits of a shallow clone (`.git/shallow`): they show no
+/// parents although they have some. Empty for a full clone.
+fn shallow_boundaries(repo: &Repository) -> Vec<Oid> {
+    if !repo.is_shallow() {
+        return Vec::new();
+    }
+    std::fs::read_to_string(repo.commondir().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
+}
+
 /// Every commit reachable from `start` that changed the file at `path`
 /// (relative to the repository's root, `/`-separated), newest first,
 /// following renames; see the module documentation for the rules.
@@ -325,6 +341,7 @@ pub fn file_history(
         },
     );
 
+    let shallow = shallow_boundaries(repo);
     let mut out = Vec::new();
     for oid in walk {
         let oid = oid?;
@@ -369,7 +386,16 @@ pub fn file_history(
         if here.blob.is_none() && olds.iter().all(|o| o.blob.is_none()) {
             continue; // never held the file (a root commit without it)
         }
-        let changes = walker.changes(olds.first(), &here);
+        let changes = if parents.is_empty() && shallow.contains(&oid) {
+            // Not the creator: the clone's history is cut here.
+            vec![FieldChange::new(
+                diff::SHALLOW_BOUNDARY,
+                FieldValue::None,
+                FieldValue::Name(id_of(&here.path).to_owned()),
+            )]
+        } else {
+            walker.changes(olds.first(), &here)
+        };
         let author = commit.author();
         out.push(HistoryEntry {
             commit: oid.to_string(),

@@ -9,25 +9,42 @@
 //! validates and whether it merges without conflict. Branches that share no
 //! history with HEAD are not proposals and are left out.
 //!
-//! [`accept`] brings one proposal into the current branch: a fast-forward
-//! when the branch is ahead of HEAD, otherwise a merge commit whose message
-//! summarises the change. It refuses, changing nothing, when editing is off
-//! ([`super::commit::read_only_reason`]: bare repository, detached HEAD, a
-//! merge in progress, ...), when no identity is configured, when the branch
-//! moved since it was listed, when its register does not validate, when it
-//! conflicts, when the merged register would not validate, when it changes
-//! files outside the state directory (a governance tool does not merge
-//! code: that is for git), when it holds anything but regular files under
-//! the state directory, or when the working tree has uncommitted changes
-//! under the state directory.
+//! Every file a branch changes is classified ([`classify`]): a register
+//! file (a use case, `register.ron`, `policy.ron`), another file inside
+//! the state directory, or a file outside it; `.gitattributes`,
+//! `.gitignore`, executables, symbolic links and submodules are named as
+//! such. A proposal lists the ones that are not register files.
 //!
-//! Accepting takes `.git/index.lock` for its whole duration, as
-//! [`super::commit`] does. Only the files under the state directory that
-//! change between HEAD and the accepted tree are written to the working
-//! tree and updated in the index; each is first checked to hold exactly
-//! HEAD's content. The branch moves by compare-and-swap on the HEAD commit
-//! read under the lock; if anything fails before the branch has moved,
-//! every file written is put back as it was.
+//! [`accept`] brings one proposal into the current branch with a merge
+//! commit, never a fast-forward, authored by the accepter, whose message
+//! lists the changes. It refuses, changing nothing, when editing is off
+//! ([`super::commit::read_only_reason`]: bare repository, detached HEAD, a
+//! merge in progress, ...), when no identity is configured, when the
+//! branch moved from the tip the user reviewed, when its register does not
+//! validate, when it conflicts, when the merged register would not
+//! validate, when it changes files other than register files (unless
+//! [`AcceptOptions::allow_other_files`]), when it moves a use case into
+//! FineTune that readiness does not support (unless an
+//! [`AcceptOptions::override_reason`] is given, which the message records
+//! as a stage move's override), when it holds anything but regular files,
+//! or when the working tree or the index has changes to the files it
+//! would write.
+//!
+//! Only the files that change between HEAD and the accepted tree are
+//! written to the working tree and updated in the index. Each is checked
+//! to hold exactly HEAD's content before anything is written, and again
+//! right before it is replaced (compare and swap): a file someone edits
+//! meanwhile is never overwritten. The branch moves by compare-and-swap on
+//! the HEAD commit; if anything fails before it has moved, every file
+//! written is put back as it was, but only where it still holds what
+//! accepting wrote. `.git/index.lock` is held only while the index is
+//! updated, as [`super::commit`] does, so a kill at any other moment
+//! leaves no lock. A kill after some files are written and before the
+//! branch moves leaves them holding the accepted content: the next accept
+//! of the same proposal takes them as written and goes on; anything else
+//! in a file to write is reported by name. One accept runs at a time per
+//! repository (a kernel lock on the `.git` folder, released with the
+//! process).
 //!
 //! Branch content is untrusted: it is read through
 //! [`super::snapshot_of_tree`] (blobs over 1 MiB are refused unread) and
@@ -49,7 +66,7 @@ use git2::{
 };
 use serde::Serialize;
 
-use super::commit::{ChangeError, IndexLock, index_entry, read_only_reason};
+use super::commit::{ChangeError, IndexLock, Step, index_entry, read_only_reason};
 use super::history::time_of;
 use super::{GitError, locate, snapshot_of_tree};
 use crate::diff::{self, FieldChange, RegisterDiff, Status};
@@ -79,11 +96,17 @@ pub struct Proposal {
     /// `<branch>:<state dir>/...`).
     pub diagnostics: Vec<Diagnostic>,
     /// Whether the branch merges into HEAD without conflict (always true
-    /// when it can be fast-forwarded).
+    /// when HEAD is the merge base).
     pub mergeable: bool,
-    /// How many files the branch changes outside the state directory
-    /// (a proposal that does cannot be accepted by ripen).
+    /// How many files the branch changes outside the state directory.
     pub files_outside_state: usize,
+    /// Every file the branch changes (merge base to tip) that is not a
+    /// register file: other files in the state directory, files outside
+    /// it. Accepting such a proposal needs `--allow-other-files`.
+    pub other_files: Vec<ChangedFile>,
+    /// The moves into FineTune (HEAD's register to the tip's) that
+    /// readiness does not support: accepting needs an override reason.
+    pub overrides: Vec<Override>,
     /// What the branch changes: the merge base's register to the tip's.
     pub changes: RegisterDiff,
     /// The branch's tip, to pass to [`accept`] as the expected tip.
@@ -92,6 +115,137 @@ pub struct Proposal {
     /// The merge base of the tip and HEAD.
     #[serde(serialize_with = "oid")]
     pub base: Oid,
+}
+
+/// Where a file a proposal changes stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileClass {
+    /// A use-case file, `register.ron` or `policy.ron`.
+    Register,
+    /// Another file inside the state directory.
+    InState,
+    /// A file outside the state directory.
+    Outside,
+}
+
+/// What makes a file a proposal changes worth a second look, beyond not
+/// being a register file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFlag {
+    /// `.gitattributes`: can hide later changes from `git diff` and `git
+    /// log -p` (`-diff`), or change how files are checked out.
+    Gitattributes,
+    /// `.gitignore`: can hide new files (a new use case) from `git status`.
+    Gitignore,
+    /// An executable file.
+    Executable,
+    /// A symbolic link.
+    Symlink,
+    /// A submodule.
+    Submodule,
+}
+
+impl FileFlag {
+    /// How the flag is named to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileFlag::Gitattributes => ".gitattributes",
+            FileFlag::Gitignore => ".gitignore",
+            FileFlag::Executable => "executable",
+            FileFlag::Symlink => "symbolic link",
+            FileFlag::Submodule => "submodule",
+        }
+    }
+}
+
+/// One file a proposal changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangedFile {
+    /// The path, relative to the repository.
+    pub path: String,
+    /// Register file, other file in the state directory, or outside it.
+    pub class: FileClass,
+    /// What kind of file it is, when that matters (empty for most).
+    pub flags: Vec<FileFlag>,
+}
+
+impl ChangedFile {
+    /// `path (not a register file; .gitignore, executable)`: how the file
+    /// is named in lists, sanitized.
+    pub fn describe(&self) -> String {
+        let mut what = vec![match self.class {
+            FileClass::Register => "register file",
+            FileClass::InState => "not a register file",
+            FileClass::Outside => "outside the state directory",
+        }];
+        what.extend(self.flags.iter().map(|f| f.label()));
+        format!("{} ({})", sanitize(&self.path), what.join(", "))
+    }
+}
+
+/// Classifies `path` (relative to the repository; `mode` its git mode in
+/// the tip, if it is there) against the state directory `state_rel`.
+pub fn classify(state_rel: &str, path: &str, mode: Option<FileMode>) -> ChangedFile {
+    let in_state_dir = in_state(state_rel, path);
+    let rel = if state_rel.is_empty() {
+        path
+    } else {
+        path.strip_prefix(state_rel)
+            .map_or(path, |r| r.trim_start_matches('/'))
+    };
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mut flags = Vec::new();
+    if name.eq_ignore_ascii_case(".gitattributes") {
+        flags.push(FileFlag::Gitattributes);
+    }
+    if name.eq_ignore_ascii_case(".gitignore") {
+        flags.push(FileFlag::Gitignore);
+    }
+    match mode {
+        Some(FileMode::BlobExecutable) => flags.push(FileFlag::Executable),
+        Some(FileMode::Link) => flags.push(FileFlag::Symlink),
+        Some(FileMode::Commit) => flags.push(FileFlag::Submodule),
+        _ => {}
+    }
+    let class = if !in_state_dir {
+        FileClass::Outside
+    } else if flags.is_empty() && register::FileKind::of(rel).is_some() {
+        FileClass::Register
+    } else {
+        FileClass::InState
+    };
+    ChangedFile {
+        path: path.to_owned(),
+        class,
+        flags,
+    }
+}
+
+/// Every file `from` and `to` differ in that is not a register file,
+/// classified, in path order.
+fn other_files(
+    repo: &Repository,
+    from: &Tree<'_>,
+    to: &Tree<'_>,
+    state_rel: &str,
+) -> Result<Vec<ChangedFile>, git2::Error> {
+    let mut opts = DiffOptions::new();
+    opts.include_typechange(true);
+    let diff = repo.diff_tree_to_tree(Some(from), Some(to), Some(&mut opts))?;
+    let mut out: Vec<ChangedFile> = Vec::new();
+    for delta in diff.deltas() {
+        let mode = (delta.status() != Delta::Deleted).then(|| delta.new_file().mode());
+        for p in delta_paths(&delta) {
+            let f = classify(state_rel, &p, mode);
+            if f.class != FileClass::Register && !out.iter().any(|o| o.path == f.path) {
+                out.push(f);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
 }
 
 impl Proposal {
@@ -112,15 +266,32 @@ fn oid<S: serde::Serializer>(id: &Oid, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&id.to_string())
 }
 
-/// What accepting did.
+/// How to accept a proposal; the default refuses what needs a decision.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AcceptOptions {
+    /// Accept a proposal that changes files other than register files
+    /// (the user has reviewed them).
+    pub allow_other_files: bool,
+    /// Why use cases that are not ready may move into FineTune (as `>`'s
+    /// override confirmation); recorded in the merge commit.
+    pub override_reason: Option<String>,
+}
+
+/// A move into FineTune that readiness does not support.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Override {
+    /// The use case.
+    pub id: String,
+    /// Why readiness does not support it (as [`crate::change::override_needed`] says).
+    pub why: String,
+}
+
+/// What accepting did: the merge commit made on the current branch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accepted {
-    /// The current branch was moved forward to the proposal's tip.
-    FastForward {
-        /// The tip it now points to.
-        to: Oid,
-    },
-    /// A merge commit was made on the current branch.
+    /// A merge commit was made on the current branch (always, even when
+    /// the branch could be fast-forwarded: the commit records who accepted
+    /// the proposal, and when).
     Merged {
         /// The merge commit.
         commit: Oid,
@@ -184,6 +355,32 @@ pub enum AcceptError {
         /// The files, relative to the repository.
         paths: Vec<String>,
     },
+    /// The branch changes files that are not register files, and
+    /// `allow_other_files` was not given.
+    #[error(
+        "{} changes files that are not register files: {}; review them, then accept with --allow-other-files (or merge it with git)",
+        sanitize(.branch),
+        list_files(.files)
+    )]
+    OtherFiles {
+        /// The branch.
+        branch: String,
+        /// The files.
+        files: Vec<ChangedFile>,
+    },
+    /// The proposal moves use cases into FineTune that are not ready, and
+    /// no override reason was given.
+    #[error(
+        "{} moves into FineTune what readiness does not support: {}; pass --override REASON to accept it anyway (the override and its reason are recorded)",
+        sanitize(.branch),
+        .moves.iter().map(|m| format!("{} ({})", sanitize(&m.id), m.why)).collect::<Vec<_>>().join("; ")
+    )]
+    NeedsOverride {
+        /// The branch.
+        branch: String,
+        /// The moves that override readiness.
+        moves: Vec<Override>,
+    },
     /// The branch holds something other than regular files, or a name
     /// that cannot be written safely.
     #[error("{} {}; ripen writes only regular files: accept it with git", sanitize(.branch), sanitize(.what))]
@@ -243,6 +440,19 @@ pub enum AcceptError {
         /// The files, relative to the repository.
         paths: Vec<String>,
     },
+    /// A file changed while accepting (someone edited it): it was left as
+    /// they left it, and nothing was accepted.
+    #[error(
+        "{} changed while accepting ({}); it was left as it is and nothing was accepted: review it and try again",
+        list_paths(.paths),
+        sanitize(.why)
+    )]
+    ChangedMeanwhile {
+        /// What happened.
+        why: String,
+        /// The files left alone.
+        paths: Vec<String>,
+    },
     /// The current branch moved while accepting.
     #[error(
         "the current branch moved while accepting (another commit landed); nothing was changed: review and try again"
@@ -296,7 +506,6 @@ fn short(id: &Oid) -> String {
 
 fn describe(a: &Accepted) -> String {
     match a {
-        Accepted::FastForward { to } => format!("fast-forwarded to {}", short(to)),
         Accepted::Merged { commit } => format!("merge commit {}", short(commit)),
     }
 }
@@ -311,6 +520,20 @@ fn list_paths(paths: &[String]) -> String {
         .collect();
     if paths.len() > SHOWN {
         out.push(format!("and {} more", paths.len() - SHOWN));
+    }
+    out.join(", ")
+}
+
+/// At most five files, described, then how many more.
+fn list_files(files: &[ChangedFile]) -> String {
+    const SHOWN: usize = 5;
+    let mut out: Vec<String> = files
+        .iter()
+        .take(SHOWN)
+        .map(ChangedFile::describe)
+        .collect();
+    if files.len() > SHOWN {
+        out.push(format!("and {} more", files.len() - SHOWN));
     }
     out.join(", ")
 }
@@ -454,11 +677,32 @@ fn short_name(reference: &str) -> Option<&str> {
 /// `as_of` is the `--as-of` date; without it HEAD's `register.ron` `as_of`,
 /// else `today`, is used for both sides of every proposal.
 pub fn list(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Vec<Proposal>, GitError> {
+    scan(state_dir, as_of, today).map(|l| l.proposals)
+}
+
+/// The proposals, and the references that were skipped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    /// As [`list`] returns them.
+    pub proposals: Vec<Proposal>,
+    /// One warning per reference that could not be read (an invalid name,
+    /// a branch pointing at a missing commit or tree), as git warns and
+    /// goes on.
+    pub skipped: Vec<String>,
+}
+
+/// [`list`], also saying which references were skipped and why: one
+/// broken reference never hides the others.
+pub fn scan(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Listing, GitError> {
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let state_rel = located.state_rel.as_str();
+    let mut skipped = Vec::new();
     let Some(head) = head_commit(repo)? else {
-        return Ok(Vec::new());
+        return Ok(Listing {
+            proposals: Vec::new(),
+            skipped,
+        });
     };
     let head_tree = head.tree()?;
     let date = evaluation_date(repo, &head_tree, state_rel, as_of, today);
@@ -468,37 +712,81 @@ pub fn list(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Vec<Pr
         .and_then(|r| r.symbolic_target().ok().flatten().map(str::to_owned));
 
     let mut names = Vec::new();
-    for r in repo.references()? {
-        let r = r?;
-        if r.kind() != Some(ReferenceType::Direct) {
-            continue; // refs/remotes/origin/HEAD and the like
+    for glob in ["refs/heads/*", "refs/remotes/*"] {
+        let refs = match repo.references_glob(glob) {
+            Ok(r) => r,
+            Err(e) => {
+                skipped.push(format!("cannot list {glob}: {}", e.message()));
+                continue;
+            }
+        };
+        for r in refs {
+            let r = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    skipped.push(format!("skipped a reference: {}", e.message()));
+                    continue;
+                }
+            };
+            if r.kind() != Some(ReferenceType::Direct) {
+                continue; // refs/remotes/origin/HEAD and the like
+            }
+            // A name that is not UTF-8 could not be given back to `accept`.
+            let Ok(name) = r.name() else {
+                skipped.push(format!(
+                    "skipped {}: the name is not UTF-8",
+                    String::from_utf8_lossy(r.name_bytes())
+                ));
+                continue;
+            };
+            if short_name(name).is_none() || current.as_deref() == Some(name) {
+                continue;
+            }
+            names.push(name.to_owned());
         }
-        // A name that is not UTF-8 could not be given back to `accept`.
-        let Ok(name) = r.name() else { continue };
-        if short_name(name).is_none() || current.as_deref() == Some(name) {
-            continue;
-        }
-        names.push(name.to_owned());
     }
     names.sort();
+    names.dedup();
 
     let mut out = Vec::new();
     let mut cache = register::ParseCache::default();
+    let head_reg = register_cached(repo, &head_tree, state_rel, "HEAD", date, &mut cache);
     for name in names {
-        let reference = repo.find_reference(&name)?;
-        let Ok(tip) = reference.peel_to_commit() else {
-            continue; // a branch pointing at something other than a commit
+        let tip = repo
+            .find_reference(&name)
+            .and_then(|r| r.peel_to_commit())
+            .and_then(|c| c.tree().map(|_| c));
+        let tip = match tip {
+            Ok(t) => t,
+            Err(e) => {
+                skipped.push(format!("skipped {name}: {}", e.message()));
+                continue;
+            }
         };
-        if let Some(p) = proposal(repo, &head, &tip, &name, state_rel, date, &mut cache)? {
-            out.push(p);
+        match proposal(
+            repo,
+            (&head, &head_reg),
+            &tip,
+            &name,
+            state_rel,
+            date,
+            &mut cache,
+        ) {
+            Ok(Some(p)) => out.push(p),
+            Ok(None) => {}
+            Err(e) => skipped.push(format!("skipped {name}: {}", e.message())),
         }
     }
-    Ok(out)
+    Ok(Listing {
+        proposals: out,
+        skipped,
+    })
 }
 
+/// The proposal of `tip` against HEAD (its commit and its register).
 fn proposal(
     repo: &Repository,
-    head: &Commit<'_>,
+    (head, head_reg): (&Commit<'_>, &Register),
     tip: &Commit<'_>,
     reference: &str,
     state_rel: &str,
@@ -545,6 +833,7 @@ fn proposal(
     let after = register_cached(repo, &tip_tree, state_rel, &branch, date, cache);
     let mergeable = base == head.id() || !repo.merge_commits(head, tip, None)?.has_conflicts();
     let files_outside_state = outside_state(repo, &base_tree, &tip_tree, state_rel)?.len();
+    let other_files = other_files(repo, &base_tree, &tip_tree, state_rel)?;
     Ok(Some(Proposal {
         branch,
         reference: reference.to_owned(),
@@ -554,6 +843,8 @@ fn proposal(
         valid: after.errors() == 0,
         mergeable,
         files_outside_state,
+        other_files,
+        overrides: overrides(head_reg, &after, date),
         changes: diff::diff(&before, &after),
         diagnostics: after.diagnostics,
         tip: tip.id(),
@@ -574,15 +865,38 @@ pub struct Preview {
     pub tip: Oid,
     /// The merge base.
     pub base: Oid,
-    /// Whether it would be a fast-forward (else a merge commit).
-    pub fast_forward: bool,
-    /// The merge commit's message (empty for a fast-forward).
+    /// The merge commit's message.
     pub message: String,
     /// The files that would change in the working tree and the index,
     /// relative to the repository.
     pub files: Vec<String>,
     /// What the proposal changes (merge base to tip).
     pub changes: RegisterDiff,
+    /// The files the proposal changes that are not register files
+    /// (accepted only with [`AcceptOptions::allow_other_files`]).
+    pub other_files: Vec<ChangedFile>,
+    /// The moves into FineTune that override readiness (accepted only
+    /// with [`AcceptOptions::override_reason`]).
+    pub overrides: Vec<Override>,
+}
+
+/// The dirty paths of `dirty` that accepting cannot take up: all but
+/// those of the plan that already hold their accepted content (written by
+/// an accept of this proposal that was killed before the branch moved).
+fn not_resumable(plan: &Plan, repo: &Repository, dirty: Vec<String>) -> Vec<String> {
+    let Some(root) = repo.workdir() else {
+        return dirty;
+    };
+    dirty
+        .into_iter()
+        .filter(|p| {
+            !plan.updates.iter().any(|u| {
+                u.repo_rel == *p
+                    && u.new_id() != u.old
+                    && check_on_disk(root, &u.repo_rel, u.new_id()).is_ok()
+            })
+        })
+        .collect()
 }
 
 /// One file to bring to its accepted state.
@@ -594,10 +908,17 @@ struct FileUpdate {
     new: Option<(Oid, u32)>,
 }
 
+impl FileUpdate {
+    /// The accepted blob, if the accepted tree has the file.
+    fn new_id(&self) -> Option<Oid> {
+        self.new.map(|(id, _)| id)
+    }
+}
+
 /// Everything accepting needs, checked.
 struct Plan {
     preview: Preview,
-    /// The accepted tree (the tip's for a fast-forward, else the merge's).
+    /// The accepted tree (the tip's when HEAD is the merge base, else the merge's).
     tree: Oid,
     updates: Vec<FileUpdate>,
 }
@@ -636,8 +957,8 @@ fn plan(
     branch: &str,
     reference: &str,
     tip: Oid,
-    as_of: Option<Date>,
-    today: Date,
+    options: &AcceptOptions,
+    (as_of, today): (Option<Date>, Date),
 ) -> Result<Plan, AcceptError> {
     let into = repo
         .find_reference("HEAD")?
@@ -662,12 +983,11 @@ fn plan(
     let base_tree = repo.find_commit(base)?.tree()?;
     let tip_tree = tip.tree()?;
 
-    let outside = outside_state(repo, &base_tree, &tip_tree, state_rel)?;
-    if !outside.is_empty() {
-        return Err(AcceptError::OutsideState {
+    let other_files = other_files(repo, &base_tree, &tip_tree, state_rel)?;
+    if !other_files.is_empty() && !options.allow_other_files {
+        return Err(AcceptError::OtherFiles {
             branch: branch.to_owned(),
-            state: state_rel.to_owned(),
-            paths: outside,
+            files: other_files,
         });
     }
 
@@ -683,9 +1003,14 @@ fn plan(
     let before = register_of(repo, &base_tree, state_rel, &short(&base), date);
     let changes = diff::diff(&before, &after);
 
-    let fast_forward = base == head.id();
-    let (tree, message) = if fast_forward {
-        (tip_tree.id(), String::new())
+    // Never a fast-forward: the merge commit records who accepted what.
+    let ((tree, merged_reg), mut message) = if base == head.id() {
+        let into_short = into.strip_prefix("refs/heads/").unwrap_or(&into);
+        let merged_reg = register_of(repo, &tip_tree, state_rel, "merged", date);
+        (
+            (tip_tree.id(), merged_reg),
+            merge_message(label, into_short, &tip.id(), &changes),
+        )
     } else {
         let mut merged = repo.merge_commits(&head, &tip, None)?;
         if merged.has_conflicts() {
@@ -714,8 +1039,34 @@ fn plan(
             });
         }
         let into_short = into.strip_prefix("refs/heads/").unwrap_or(&into);
-        (tree, merge_message(label, into_short, &tip.id(), &changes))
+        (
+            (tree, merged_reg),
+            merge_message(label, into_short, &tip.id(), &changes),
+        )
     };
+
+    // Moves into FineTune, judged as `>` judges them, with HEAD's policy.
+    let head_reg = register_of(repo, &head_tree, state_rel, "HEAD", date);
+    let overrides = overrides(&head_reg, &merged_reg, date);
+    if !overrides.is_empty() {
+        let reason = options
+            .override_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty());
+        let Some(reason) = reason else {
+            return Err(AcceptError::NeedsOverride {
+                branch: branch.to_owned(),
+                moves: overrides,
+            });
+        };
+        message.push('\n');
+        for o in &overrides {
+            message.push_str(&override_line(&o.id, &o.why));
+            message.push('\n');
+        }
+        message.push_str(&format!("Override reason: {}\n", sanitize(reason)));
+    }
 
     // The files that change between HEAD and the accepted tree.
     let new_tree = repo.find_tree(tree)?;
@@ -726,7 +1077,7 @@ fn plan(
     for delta in diff.deltas() {
         let paths = delta_paths(&delta);
         let path = paths.first().cloned().unwrap_or_default();
-        if paths.iter().any(|p| !in_state(state_rel, p)) {
+        if !options.allow_other_files && paths.iter().any(|p| !in_state(state_rel, p)) {
             // Cannot happen: the branch changes nothing outside the state
             // directory, so neither does the accepted tree.
             return Err(AcceptError::OutsideState {
@@ -779,14 +1130,52 @@ fn plan(
             head: head.id(),
             tip: tip.id(),
             base,
-            fast_forward,
             message,
             files: updates.iter().map(|u| u.repo_rel.clone()).collect(),
             changes,
+            other_files,
+            overrides,
         },
         tree,
         updates,
     })
+}
+
+/// The line a merge commit carries for each move that overrides
+/// readiness; the quarterly report looks for it.
+pub fn override_line(id: &str, why: &str) -> String {
+    format!(
+        "Readiness override: {} moved to FineTune although {why}.",
+        sanitize(id)
+    )
+}
+
+/// The use cases that are in FineTune in `merged` but not in `head`, and
+/// whose readiness (their accepted content at their HEAD stage, under
+/// HEAD's policy) is not `ready`.
+fn overrides(head: &Register, merged: &Register, date: Date) -> Vec<Override> {
+    use crate::model::Stage;
+    let policy = head.effective_policy();
+    let mut out = Vec::new();
+    for e in &merged.use_cases {
+        if e.use_case.stage != Stage::FineTune {
+            continue;
+        }
+        let before = head.get(e.id.as_str()).map(|h| h.use_case.stage);
+        if before == Some(Stage::FineTune) {
+            continue;
+        }
+        let mut u = e.use_case.clone();
+        u.stage = before.unwrap_or(Stage::Identify);
+        let assessment = crate::readiness::assess(&u, &policy, date);
+        if let Some(why) = crate::change::override_needed(&u, Stage::FineTune, &assessment) {
+            out.push(Override {
+                id: e.id.as_str().to_owned(),
+                why,
+            });
+        }
+    }
+    out
 }
 
 /// The files under the state directory that `git status` would list.
@@ -815,6 +1204,7 @@ fn state_display(state_rel: &str) -> String {
 pub fn preview(
     state_dir: &Path,
     branch: &str,
+    options: &AcceptOptions,
     as_of: Option<Date>,
     today: Date,
 ) -> Result<Preview, AcceptError> {
@@ -837,10 +1227,10 @@ pub fn preview(
         branch,
         &reference,
         tip,
-        as_of,
-        today,
+        options,
+        (as_of, today),
     )?;
-    let dirty = uncommitted(repo, &located.state_rel)?;
+    let dirty = not_resumable(&plan, repo, uncommitted(repo, &located.state_rel)?);
     if !dirty.is_empty() {
         return Err(AcceptError::Uncommitted {
             state: state_display(&located.state_rel),
@@ -857,7 +1247,19 @@ struct Backup {
 }
 
 impl Backup {
-    fn restore(&self) {
+    /// Puts the file back as it was, provided it still holds what accepting
+    /// wrote there (`written`, or absent for `None`): a change someone else
+    /// made meanwhile is never overwritten. Returns the path when it was
+    /// left alone for that reason.
+    fn restore(&self, written: Option<Oid>) -> Option<PathBuf> {
+        let now = match fs::read(&self.path) {
+            Ok(bytes) => Oid::hash_object(ObjectType::Blob, &bytes).ok(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(_) => return Some(self.path.clone()),
+        };
+        if now != written {
+            return Some(self.path.clone());
+        }
         let _ = match &self.before {
             Some((bytes, perms)) => crate::store::write_atomic(&self.path, bytes)
                 .and_then(|()| fs::set_permissions(&self.path, perms.clone())),
@@ -866,6 +1268,7 @@ impl Backup {
                 other => other,
             },
         };
+        None
     }
 }
 
@@ -941,8 +1344,32 @@ pub fn accept(
     state_dir: &Path,
     branch: &str,
     expected_tip: Oid,
+    options: &AcceptOptions,
     as_of: Option<Date>,
     today: Date,
+) -> Result<Accepted, AcceptError> {
+    accept_observed(
+        state_dir,
+        branch,
+        expected_tip,
+        options,
+        as_of,
+        today,
+        &mut |_| {},
+    )
+}
+
+/// [`accept`], telling `observe` each step as it completes (the steps of
+/// [`super::commit::Step`]: checked, committed, written, moved, indexed),
+/// for the crash tests.
+pub fn accept_observed(
+    state_dir: &Path,
+    branch: &str,
+    expected_tip: Oid,
+    options: &AcceptOptions,
+    as_of: Option<Date>,
+    today: Date,
+    observe: &mut dyn FnMut(Step),
 ) -> Result<Accepted, AcceptError> {
     if let Some(reason) = read_only_reason(state_dir) {
         return Err(AcceptError::ReadOnly(reason));
@@ -957,7 +1384,19 @@ pub fn accept(
         .ok_or_else(|| AcceptError::ReadOnly("the repository is bare".to_owned()))?
         .to_path_buf();
 
-    let _lock = IndexLock::take(repo.path())?;
+    // One accept at a time in this repository, waiting for another to
+    // finish: two would each take the other's identical writes for their
+    // own, and one's rollback could undo the other's accepted files. The
+    // lock is the kernel's, on the `.git` folder: it goes with the process,
+    // however it ends, and leaves no file behind.
+    let _exclusive = ExclusiveAccept::take(repo.path())?;
+    // Like a commit (see `super::commit`), index.lock is taken only to
+    // update the index: a kill at any other moment leaves no lock behind.
+    // One held by another git process is refused now, not at the end.
+    let lock = repo.path().join("index.lock");
+    if lock.exists() {
+        return Err(AcceptError::Locked(lock));
+    }
 
     let now = repo.find_reference(&reference)?.peel_to_commit()?.id();
     if now != expected_tip {
@@ -966,8 +1405,16 @@ pub fn accept(
             now,
         });
     }
-    let plan = plan(repo, state_rel, branch, &reference, now, as_of, today)?;
-    let dirty = uncommitted(repo, state_rel)?;
+    let plan = plan(
+        repo,
+        state_rel,
+        branch,
+        &reference,
+        now,
+        options,
+        (as_of, today),
+    )?;
+    let dirty = not_resumable(&plan, repo, uncommitted(repo, state_rel)?);
     if !dirty.is_empty() {
         return Err(AcceptError::Uncommitted {
             state: state_display(state_rel),
@@ -975,42 +1422,78 @@ pub fn accept(
         });
     }
 
-    // Every file must hold HEAD's content before any is written.
+    // Every file must hold HEAD's content before any is written, or
+    // already the accepted content: an earlier accept of this proposal,
+    // killed after writing it, is taken up where it stopped.
     let mut backups = Vec::with_capacity(plan.updates.len());
+    let mut resumed = Vec::with_capacity(plan.updates.len());
     for u in &plan.updates {
-        let before =
-            check_on_disk(&root, &u.repo_rel, u.old).map_err(|why| AcceptError::Uncommitted {
-                state: state_display(state_rel),
-                paths: vec![format!("{} ({why})", u.repo_rel)],
-            })?;
+        let (before, resume) = match check_on_disk(&root, &u.repo_rel, u.old) {
+            Ok(before) => (before, false),
+            Err(why) => match check_on_disk(&root, &u.repo_rel, u.new_id()) {
+                Ok(before) => (before, true),
+                Err(_) => {
+                    return Err(AcceptError::Uncommitted {
+                        state: state_display(state_rel),
+                        paths: vec![format!("{} ({why})", u.repo_rel)],
+                    });
+                }
+            },
+        };
         backups.push(Backup {
             path: root.join(&u.repo_rel),
             before,
         });
+        resumed.push(resume);
     }
 
+    // Nor may the index hold something else staged for them: it would be
+    // replaced, or committed with the proposal.
+    let index = repo.index()?;
+    for u in &plan.updates {
+        let staged = index.get_path(Path::new(&u.repo_rel), 0).map(|e| e.id);
+        if staged != u.old {
+            return Err(AcceptError::Uncommitted {
+                state: state_display(state_rel),
+                paths: vec![format!("{} (staged)", u.repo_rel)],
+            });
+        }
+    }
+    drop(index);
+    observe(Step::Checked);
+
     let p = &plan.preview;
-    let new_head = if p.fast_forward {
-        p.tip
-    } else {
-        let tree = repo.find_tree(plan.tree)?;
-        let head = repo.find_commit(p.head)?;
-        let tip = repo.find_commit(p.tip)?;
-        super::sign::write_commit(
-            repo,
-            &signature,
-            &signature,
-            &p.message,
-            &tree,
-            &[&head, &tip],
-            &Default::default(),
-        )?
-    };
+    let tree = repo.find_tree(plan.tree)?;
+    let head = repo.find_commit(p.head)?;
+    let tip = repo.find_commit(p.tip)?;
+    let new_head = super::sign::write_commit(
+        repo,
+        &signature,
+        &signature,
+        &p.message,
+        &tree,
+        &[&head, &tip],
+        &Default::default(),
+    )?;
+    observe(Step::Committed);
 
     let mut created_dirs: Vec<PathBuf> = Vec::new();
-    let mut written = 0usize;
+    let mut wrote = vec![false; plan.updates.len()];
     let result = (|| -> Result<(), AcceptError> {
-        for (u, b) in plan.updates.iter().zip(&backups) {
+        for (k, (u, b)) in plan.updates.iter().zip(&backups).enumerate() {
+            if resumed[k] {
+                // Already holds the accepted content: check it still does.
+                check_on_disk(&root, &u.repo_rel, u.new_id()).map_err(|why| {
+                    AcceptError::ChangedMeanwhile {
+                        why,
+                        paths: vec![u.repo_rel.clone()],
+                    }
+                })?;
+                if let Some((_, mode)) = u.new {
+                    set_executable(&b.path, mode == u32::from(FileMode::BlobExecutable))?;
+                }
+                continue;
+            }
             match u.new {
                 Some((blob, mode)) => {
                     if let Some(parent) = b.path.parent() {
@@ -1027,21 +1510,22 @@ pub fn accept(
                         created_dirs.extend(missing.into_iter().rev());
                     }
                     let blob = repo.find_blob(blob)?;
-                    written += 1;
+                    // Compare and swap: the file must still hold what was
+                    // checked, right before it is replaced.
+                    recheck(&root, u)?;
+                    wrote[k] = true;
                     crate::store::write_atomic(&b.path, blob.content())?;
                     set_executable(&b.path, mode == u32::from(FileMode::BlobExecutable))?;
                 }
                 None => {
-                    written += 1;
+                    recheck(&root, u)?;
+                    wrote[k] = true;
                     fs::remove_file(&b.path)?;
                 }
             }
         }
-        let message = if p.fast_forward {
-            format!("merge {}: Fast-forward (ripen)", sanitize(&p.branch))
-        } else {
-            format!("merge {} (ripen)", sanitize(&p.branch))
-        };
+        observe(Step::Written);
+        let message = format!("merge {} (ripen)", sanitize(&p.branch));
         repo.reference_matching(&p.into, new_head, true, p.head, &message)
             .map_err(|e| match e.code() {
                 ErrorCode::Modified | ErrorCode::Exists => AcceptError::HeadMoved,
@@ -1052,24 +1536,96 @@ pub fn accept(
             })?;
         Ok(())
     })();
+    let result = result.map(|()| observe(Step::Moved));
     if let Err(e) = result {
-        for b in backups[..written].iter().rev() {
-            b.restore();
+        // A file that now matches the branch as it is (another process
+        // accepted the same proposal meanwhile) is consistent: left alone.
+        let head_tree = head_commit(repo).ok().flatten().and_then(|c| c.tree().ok());
+        let mut kept = Vec::new();
+        let written = plan.updates.iter().zip(&backups).zip(&wrote);
+        for ((u, b), _) in written.filter(|(_, w)| **w).rev() {
+            let ours = u.new.map(|(id, _)| id);
+            let committed = head_tree
+                .as_ref()
+                .map(|t| t.get_path(Path::new(&u.repo_rel)).ok().map(|e| e.id()));
+            if committed == Some(ours) {
+                continue;
+            }
+            kept.extend(b.restore(ours));
         }
         for d in created_dirs.iter().rev() {
             let _ = fs::remove_dir(d);
         }
+        if !kept.is_empty() {
+            return Err(AcceptError::ChangedMeanwhile {
+                why: e.to_string(),
+                paths: kept.iter().map(|p| p.display().to_string()).collect(),
+            });
+        }
         return Err(e);
     }
 
-    let accepted = if p.fast_forward {
-        Accepted::FastForward { to: new_head }
-    } else {
-        Accepted::Merged { commit: new_head }
-    };
-    update_index(repo, &root, &plan.updates)
-        .map_err(|why| AcceptError::IndexNotUpdated { accepted, why })?;
+    let accepted = Accepted::Merged { commit: new_head };
+    let not_updated = |why: String| AcceptError::IndexNotUpdated { accepted, why };
+    let lock = IndexLock::take(repo.path()).map_err(|e| not_updated(e.to_string()))?;
+    // Whatever was staged for these files since the checks is left as the
+    // user staged it.
+    let mut index = repo.index()?;
+    index.read(true)?;
+    for u in &plan.updates {
+        if index.get_path(Path::new(&u.repo_rel), 0).map(|e| e.id) != u.old {
+            return Err(not_updated(format!(
+                "{} was staged meanwhile; the staged version was kept",
+                sanitize(&u.repo_rel)
+            )));
+        }
+    }
+    drop(index);
+    update_index(repo, &root, &plan.updates).map_err(not_updated)?;
+    drop(lock);
+    observe(Step::Indexed);
     Ok(accepted)
+}
+
+/// An exclusive advisory lock (`flock`) on the `.git` folder, held while
+/// accepting; released when dropped or when the process ends.
+struct ExclusiveAccept {
+    _dir: fs::File,
+}
+
+impl ExclusiveAccept {
+    #[cfg(unix)]
+    fn take(git_dir: &Path) -> io::Result<ExclusiveAccept> {
+        use std::os::fd::AsRawFd;
+        let dir = fs::File::open(git_dir)?;
+        loop {
+            // SAFETY: flock on a file descriptor this function owns.
+            let rc = unsafe { libc::flock(dir.as_raw_fd(), libc::LOCK_EX) };
+            if rc == 0 {
+                return Ok(ExclusiveAccept { _dir: dir });
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn take(git_dir: &Path) -> io::Result<ExclusiveAccept> {
+        fs::File::open(git_dir).map(|dir| ExclusiveAccept { _dir: dir })
+    }
+}
+
+/// Checks again, right before it is replaced, that the file of `u` holds
+/// HEAD's content (as checked at the start).
+fn recheck(root: &Path, u: &FileUpdate) -> Result<(), AcceptError> {
+    check_on_disk(root, &u.repo_rel, u.old)
+        .map(|_| ())
+        .map_err(|why| AcceptError::ChangedMeanwhile {
+            why,
+            paths: vec![u.repo_rel.clone()],
+        })
 }
 
 /// Brings the index entries of the updated files to the accepted state,

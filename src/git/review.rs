@@ -11,21 +11,27 @@
 //!
 //! # Which review a report starts from
 //!
-//! Without an explicit `since`, a report starts at the latest review (by
-//! quarter, `2026-Q3` after `2026-Q2`) whose commit is an ancestor of the
-//! `until` commit, other than the `until` commit itself. Reviews on another
+//! Without an explicit `since`, a report starts at the latest review
+//! whose commit is an ancestor of the `until` commit, other than the
+//! `until` commit itself: latest by the commit's place in history, not by
+//! the quarter a tag names or a date a committer chose. Reviews on another
 //! branch are ignored, and so is a review of `until` itself, so that right
 //! after `ripen review close 2026-Q3` on HEAD, `ripen report` (or
 //! `ripen report --until review/2026-Q3`) is the report of that review:
 //! from the one before it to it.
 //!
+//! A review is an annotated tag: lightweight tags under `review/`, names
+//! that are not `review/YYYY-Qn`, and quarters that cannot have begun by
+//! today are ignored, each with a warning ([`Reviews::ignored`]).
+//!
 //! # As-of dates
 //!
-//! Each side is evaluated at its commit's date (the committer date, in the
-//! committer's time zone), so "then" is judged as it was on that day,
-//! unless that version of `register.ron` pins `as_of`. An explicit as-of
-//! date (`--as-of`) applies to the `until` side only: it says when "now"
-//! is; "then" stays a fact of the `since` commit. No clock is read here.
+//! "Now" (the `until` side) is the explicit as-of date (`--as-of`), else
+//! the `as_of` that version of `register.ron` pins, else today (passed in
+//! by the caller, from the clock): never a commit's date, which whoever
+//! made the commit chose. "Then" (the `since` side) is judged as it was on
+//! its commit's date, but never after today, unless that version of
+//! `register.ron` pins `as_of`. No clock is read here.
 //!
 //! Tag names and messages read from the repository are untrusted text;
 //! callers sanitize them for display.
@@ -137,6 +143,17 @@ pub enum ReviewError {
     /// The name is not `YYYY-Qn`.
     #[error("`{}` is not a quarter: write YYYY-Qn with n from 1 to 4, e.g. 2026-Q3", crate::text::sanitize(.0))]
     BadName(String),
+    /// The quarter has not begun (relative to today), however the
+    /// organization counts its quarters.
+    #[error(
+        "{quarter} has not begun yet (today is {today}); close a review at the end of its quarter; nothing was changed"
+    )]
+    FutureQuarter {
+        /// The quarter.
+        quarter: Quarter,
+        /// Today.
+        today: Date,
+    },
     /// The review's tag exists already.
     #[error(
         "review {quarter} is already closed: tag {tag} exists (on commit {commit}); nothing was changed"
@@ -228,11 +245,12 @@ pub fn resolve(repo: &Repository, rev: &str) -> Result<Resolved, GitError> {
 }
 
 /// The register at a resolved commit, evaluated at `explicit_as_of`, else
-/// its `register.ron`'s `as_of`, else the commit's date.
+/// its `register.ron`'s `as_of`, else `otherwise`.
 pub fn register_at(
     located: &Located,
     at: &Resolved,
     explicit_as_of: Option<Date>,
+    otherwise: Date,
 ) -> Result<Register, GitError> {
     let repo = &located.repo;
     let tree = repo.find_commit(at.commit)?.tree()?;
@@ -247,97 +265,173 @@ pub fn register_at(
         path: located.state_rel.clone(),
         rev: at.label.clone(),
     })?;
-    Ok(register::load(&snapshot, explicit_as_of, at.date()))
+    Ok(register::load(&snapshot, explicit_as_of, otherwise))
 }
 
-/// Reads one review tag by its short name; `None` when the name is not a
-/// quarter, the tag is missing, or it does not point to a commit.
-fn read_tag(repo: &Repository, name: &str) -> Result<Option<ReviewTag>, git2::Error> {
+/// Why a tag under `review/` is not a review, or `None` when it is one.
+enum Tag {
+    Review(ReviewTag),
+    Ignored(String),
+}
+
+/// The latest quarter that can have begun by `today`, however the
+/// organization counts its quarters: the calendar's, or a fiscal year
+/// (named by the calendar year it ends in) starting in any month.
+pub fn latest_quarter(today: Date) -> Quarter {
+    (1..=12)
+        .map(|m| {
+            let (year, quarter) = crate::report::fiscal_quarter(today, m);
+            Quarter {
+                year: u16::try_from(year).unwrap_or(u16::MAX),
+                quarter: quarter as u8,
+            }
+        })
+        .max()
+        .unwrap_or(Quarter {
+            year: 0,
+            quarter: 1,
+        })
+}
+
+/// Reads one tag under `review/` by its short name.
+fn read_tag(repo: &Repository, name: &str, today: Date) -> Result<Option<Tag>, git2::Error> {
+    let ignored = |why: &str| Ok(Some(Tag::Ignored(format!("ignored tag {name}: {why}"))));
     let Some(quarter) = name
         .strip_prefix(TAG_PREFIX)
         .and_then(|q| Quarter::parse(q).ok())
     else {
-        return Ok(None);
+        return ignored("the name is not review/YYYY-Qn");
     };
+    if quarter > latest_quarter(today) {
+        return ignored(&format!(
+            "{quarter} has not begun yet (today is {today}); a review closes a quarter that has"
+        ));
+    }
     let reference = match repo.find_reference(&format!("refs/tags/{name}")) {
         Ok(r) => r,
         Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
     let Some(target) = reference.target() else {
-        return Ok(None);
+        return ignored("it is a symbolic reference");
     };
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    if let Ok(tag) = repo.find_tag(target) {
-        let Ok(commit) = tag.peel().and_then(|o| o.peel_to_commit()) else {
-            return Ok(None);
-        };
-        let message = tag.message_bytes().map(lossy).unwrap_or_default();
-        let tagger = tag.tagger();
-        let time = tagger.as_ref().map_or_else(|| commit.time(), |t| t.when());
-        return Ok(Some(ReviewTag {
-            name: name.to_owned(),
-            quarter,
-            commit: commit.id().to_string(),
-            annotated: true,
-            tagger: tagger.as_ref().map(|t| lossy(t.name_bytes())),
-            email: tagger.as_ref().map(|t| lossy(t.email_bytes())),
-            time: time_of(time),
-            summary: message.lines().next().unwrap_or("").to_owned(),
-            message,
-        }));
-    }
-    let Ok(commit) = repo
-        .find_object(target, None)
-        .and_then(|o| o.peel_to_commit())
-    else {
-        return Ok(None);
+    let Ok(tag) = repo.find_tag(target) else {
+        return ignored(
+            "it is a lightweight tag; a review is an annotated tag (`ripen review close` makes one)",
+        );
     };
-    Ok(Some(ReviewTag {
+    let Ok(commit) = tag.peel().and_then(|o| o.peel_to_commit()) else {
+        return ignored("it does not point to a commit");
+    };
+    let message = tag.message_bytes().map(lossy).unwrap_or_default();
+    let tagger = tag.tagger();
+    let time = tagger.as_ref().map_or_else(|| commit.time(), |t| t.when());
+    Ok(Some(Tag::Review(ReviewTag {
         name: name.to_owned(),
         quarter,
         commit: commit.id().to_string(),
-        annotated: false,
-        tagger: None,
-        email: None,
-        time: time_of(commit.time()),
-        summary: String::new(),
-        message: String::new(),
-    }))
+        annotated: true,
+        tagger: tagger.as_ref().map(|t| lossy(t.name_bytes())),
+        email: tagger.as_ref().map(|t| lossy(t.email_bytes())),
+        time: time_of(time),
+        summary: message.lines().next().unwrap_or("").to_owned(),
+        message,
+    })))
 }
 
-/// Every review tag of `repo`, newest quarter first. Tags under `review/`
-/// whose name is not a quarter, or that do not point to a commit, are
-/// left out.
-pub fn reviews_in(repo: &Repository) -> Result<Vec<ReviewTag>, git2::Error> {
+/// The reviews of a repository, and the tags under `review/` that are not
+/// reviews.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Reviews {
+    /// The reviews, newest first (see [`reviews_in`]).
+    pub tags: Vec<ReviewTag>,
+    /// One warning per tag under `review/` that was ignored, and why.
+    pub ignored: Vec<String>,
+}
+
+/// Every review of `repo`: annotated tags named `review/YYYY-Qn` of a
+/// quarter that can have begun by `today`. Newest first by the tagged
+/// commit's place in history (a commit after another in the history comes
+/// first, whatever the dates its committers chose or the quarters the tags
+/// name), then by quarter for tags of one commit or of commits on
+/// diverging lines. Lightweight tags, names that are not a quarter,
+/// future quarters and tags that do not point to a commit are ignored,
+/// each with a warning.
+pub fn reviews_in(repo: &Repository, today: Date) -> Result<Reviews, git2::Error> {
     let names = repo.tag_names(Some("review/*"))?;
-    let mut out = Vec::new();
-    for name in names.iter().flatten().flatten() {
-        if let Some(tag) = read_tag(repo, name)? {
-            out.push(tag);
+    let mut out = Reviews::default();
+    for name in names.iter().flatten() {
+        match name {
+            Some(name) => match read_tag(repo, name, today)? {
+                Some(Tag::Review(t)) => out.tags.push(t),
+                Some(Tag::Ignored(why)) => out.ignored.push(why),
+                None => {}
+            },
+            None => out
+                .ignored
+                .push("ignored a tag under review/ whose name is not UTF-8".to_owned()),
         }
     }
-    out.sort_by(|a, b| b.quarter.cmp(&a.quarter).then_with(|| a.name.cmp(&b.name)));
+    // Each tagged commit's place in a topological walk from all of them:
+    // children before parents.
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(git2::Sort::TOPOLOGICAL)?;
+    for t in &out.tags {
+        walk.push(Oid::from_str(&t.commit)?)?;
+    }
+    let mut place = std::collections::HashMap::new();
+    for (i, id) in walk.enumerate() {
+        place.entry(id?).or_insert(i);
+    }
+    let at = |t: &ReviewTag| {
+        Oid::from_str(&t.commit)
+            .ok()
+            .and_then(|id| place.get(&id).copied())
+            .unwrap_or(usize::MAX)
+    };
+    out.tags.sort_by(|a, b| {
+        at(a)
+            .cmp(&at(b))
+            .then_with(|| b.quarter.cmp(&a.quarter))
+            .then_with(|| a.name.cmp(&b.name))
+    });
     Ok(out)
 }
 
-/// Every review of the register at `state_dir`: name, commit, tagger,
-/// date and message, newest quarter first.
-pub fn reviews(state_dir: &Path) -> Result<Vec<ReviewTag>, GitError> {
+/// Every review of the register at `state_dir` (see [`reviews_in`]).
+pub fn reviews(state_dir: &Path, today: Date) -> Result<Reviews, GitError> {
     let located = locate(state_dir)?;
-    Ok(reviews_in(&located.repo)?)
+    Ok(reviews_in(&located.repo, today)?)
 }
 
-/// The review a report up to `until` starts from: the latest by quarter
-/// whose commit is an ancestor of `until`, other than `until` itself.
-pub fn previous_review(repo: &Repository, until: Oid) -> Result<Option<ReviewTag>, git2::Error> {
-    for tag in reviews_in(repo)? {
+/// The review a report up to `until` starts from: among the reviews whose
+/// commit is an ancestor of `until` (other than `until` itself), the one
+/// whose commit comes last in history; of several on that commit, the
+/// latest quarter.
+pub fn previous_review(
+    repo: &Repository,
+    until: Oid,
+    reviews: &[ReviewTag],
+) -> Result<Option<ReviewTag>, git2::Error> {
+    let mut best: Option<(&ReviewTag, Oid)> = None;
+    for tag in reviews {
         let commit = Oid::from_str(&tag.commit)?;
-        if commit != until && repo.graph_descendant_of(until, commit)? {
-            return Ok(Some(tag));
+        if commit == until || !repo.graph_descendant_of(until, commit)? {
+            continue;
         }
+        best = match best {
+            None => Some((tag, commit)),
+            Some((b, bc)) if bc == commit => Some(if tag.quarter > b.quarter {
+                (tag, commit)
+            } else {
+                (b, bc)
+            }),
+            Some((_, bc)) if repo.graph_descendant_of(commit, bc)? => Some((tag, commit)),
+            keep => keep,
+        };
     }
-    Ok(None)
+    Ok(best.map(|(t, _)| t.clone()))
 }
 
 /// How to close a review.
@@ -352,6 +446,10 @@ pub struct CloseOptions {
     pub as_of: Option<Date>,
     /// Who closes it (default: the repository's configured identity).
     pub tagger: Option<Signature<'static>>,
+    /// Today (the clock), for the as-of date when neither `as_of` nor
+    /// `register.ron` gives one, and to tell future quarters; `None`: the
+    /// commit's date, and no quarter is in the future.
+    pub today: Option<Date>,
 }
 
 /// The register at `rev` and its report from the previous review (or, with
@@ -361,16 +459,22 @@ fn summary_message(
     quarter: Quarter,
     at: &Resolved,
     until: &Register,
+    today: Date,
 ) -> Result<String, ReviewError> {
     let repo = &located.repo;
-    let (since, since_rev) = match previous_review(repo, at.commit)? {
+    let reviews = reviews_in(repo, today)?.tags;
+    let (since, since_rev) = match previous_review(repo, at.commit, &reviews)? {
         Some(prev) => {
             let resolved = resolve(repo, &format!("refs/tags/{}", prev.name))?;
             let resolved = Resolved {
                 label: prev.name.clone(),
                 ..resolved
             };
-            (register_at(located, &resolved, None)?, resolved.revision())
+            let then = resolved.date().min(today);
+            (
+                register_at(located, &resolved, None, then)?,
+                resolved.revision(),
+            )
         }
         None => (
             Register {
@@ -402,26 +506,34 @@ pub fn close(
     options: CloseOptions,
 ) -> Result<ReviewTag, ReviewError> {
     let quarter = Quarter::parse(quarter)?;
+    if let Some(today) = options.today
+        && quarter > latest_quarter(today)
+    {
+        return Err(ReviewError::FutureQuarter { quarter, today });
+    }
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let name = quarter.tag_name();
-    if let Some(existing) = read_tag(repo, &name)? {
+    if let Ok(existing) = repo.find_reference(&format!("refs/tags/{name}")) {
+        let commit = existing
+            .peel_to_commit()
+            .map(|c| c.id().to_string()[..7].to_owned())
+            .unwrap_or_else(|_| "(not a commit)".to_owned());
         return Err(ReviewError::Exists {
             quarter,
             tag: name,
-            commit: existing.short_commit().to_owned(),
-        });
-    }
-    if repo.find_reference(&format!("refs/tags/{name}")).is_ok() {
-        return Err(ReviewError::Exists {
-            quarter,
-            tag: name,
-            commit: "(not a commit)".to_owned(),
+            commit,
         });
     }
     let rev = options.rev.as_deref().unwrap_or("HEAD");
     let at = resolve(repo, rev)?;
-    let reg = register_at(&located, &at, options.as_of)?;
+    let today = options.today.unwrap_or(FAR_FUTURE);
+    let reg = register_at(
+        &located,
+        &at,
+        options.as_of,
+        options.today.unwrap_or(at.date()),
+    )?;
     let errors: Vec<Diagnostic> = reg
         .diagnostics
         .iter()
@@ -437,7 +549,7 @@ pub fn close(
     let message = match options.message {
         Some(m) if m.trim().is_empty() => return Err(ReviewError::EmptyMessage),
         Some(m) => m,
-        None => summary_message(&located, quarter, &at, &reg)?,
+        None => summary_message(&located, quarter, &at, &reg, today)?,
     };
     let message = git2::message_prettify(message, None)?;
     let tagger = match options.tagger {
@@ -455,16 +567,62 @@ pub fn close(
             _ => e.into(),
         }
     })?;
-    read_tag(repo, &name)?.ok_or_else(|| {
-        ReviewError::Git(GitError::Git(git2::Error::from_str(
+    match read_tag(repo, &name, FAR_FUTURE)? {
+        Some(Tag::Review(t)) => Ok(t),
+        _ => Err(ReviewError::Git(GitError::Git(git2::Error::from_str(
             "the tag was created but cannot be read back",
-        )))
-    })
+        )))),
+    }
 }
+
+/// The ids of the use cases that commits after `since` up to `until`
+/// record a readiness override for: a stage move's (`<id>: stage ...`
+/// with a `Readiness override:` line) or an accepted proposal's
+/// (`Readiness override: <id> moved to FineTune ...`).
+fn overrides_between(
+    repo: &Repository,
+    since: Oid,
+    until: Oid,
+) -> Result<Vec<String>, git2::Error> {
+    const MARK: &str = "Readiness override: ";
+    let mut walk = repo.revwalk()?;
+    walk.push(until)?;
+    walk.hide(since)?;
+    let mut ids = Vec::new();
+    for id in walk {
+        let commit = repo.find_commit(id?)?;
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        if !message.contains(MARK) {
+            continue;
+        }
+        let subject = message.lines().next().unwrap_or("");
+        for line in message.lines() {
+            let Some(rest) = line.strip_prefix(MARK) else {
+                continue;
+            };
+            let id = match rest.split_once(" moved to FineTune") {
+                Some((id, _)) if !id.is_empty() && !id.contains(' ') => id,
+                _ if rest.starts_with("moved to ") => {
+                    subject.split_once(": stage ").map_or("", |(id, _)| id)
+                }
+                _ => "",
+            };
+            if !id.is_empty() && !ids.iter().any(|i| i == id) {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// A date after every quarter a tag can name.
+const FAR_FUTURE: Date = Date(chrono::NaiveDate::MAX);
 
 /// A report between two revisions, with what it was built from.
 #[derive(Debug, Clone)]
 pub struct Built {
+    /// The tags under `review/` that were ignored, and why.
+    pub ignored: Vec<String>,
     /// The report.
     pub report: QuarterlyReport,
     /// The register at `since`.
@@ -475,20 +633,24 @@ pub struct Built {
 
 /// Builds the report from `since` (default: the previous review, see the
 /// module documentation) to `until` (default `HEAD`). `as_of` applies to
-/// the `until` side only.
+/// the `until` side only; without it, "now" is `until`'s pinned `as_of`,
+/// else `today` (the clock): never a date a committer chose. The `since`
+/// side is evaluated at its commit's date, but never after `today`.
 pub fn report(
     state_dir: &Path,
     since: Option<&str>,
     until: Option<&str>,
     as_of: Option<Date>,
+    today: Date,
 ) -> Result<Built, ReviewError> {
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let until_label = until.unwrap_or("HEAD");
     let until_at = resolve(repo, until_label)?;
+    let reviews = reviews_in(repo, today)?;
     let since_at = match since {
         Some(rev) => resolve(repo, rev)?,
-        None => match previous_review(repo, until_at.commit)? {
+        None => match previous_review(repo, until_at.commit, &reviews.tags)? {
             Some(tag) => Resolved {
                 label: tag.name.clone(),
                 ..resolve(repo, &format!("refs/tags/{}", tag.name))?
@@ -500,15 +662,21 @@ pub fn report(
             }
         },
     };
-    let since_reg = register_at(&located, &since_at, None)?;
-    let until_reg = register_at(&located, &until_at, as_of)?;
+    let since_reg = register_at(&located, &since_at, None, since_at.date().min(today))?;
+    let until_reg = register_at(&located, &until_at, as_of, today)?;
     let report = quarterly::build(
         &since_reg,
         &until_reg,
         since_at.revision(),
         until_at.revision(),
     );
+    let mut report = report;
+    let overridden = overrides_between(repo, since_at.commit, until_at.commit)?;
+    for s in &mut report.stage_changes {
+        s.override_recorded = overridden.contains(&s.id);
+    }
     Ok(Built {
+        ignored: reviews.ignored,
         report,
         since: since_reg,
         until: until_reg,

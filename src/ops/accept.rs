@@ -1,23 +1,25 @@
-//! Accepting a proposal branch: previewed, then fast-forwarded or merged
-//! into the current branch only if the branch still points where it did
+//! Accepting a proposal branch: previewed, then merged into the current
+//! branch with a merge commit, only if the branch still points where it did
 //! when it was shown.
 //!
-//! The merge itself is [`crate::git::proposals::accept`]'s; its commits are
-//! made with the repository's configured identity.
+//! The merge itself is [`crate::git::proposals::accept`]'s; its commit is
+//! made with the repository's configured identity (the context's identity
+//! is not passed down yet).
 
 use git2::Oid;
 
 use super::{Context, OpError};
-use crate::git::proposals::{self, Accepted, Preview};
+use crate::git::proposals::{self, AcceptOptions, Accepted, Preview};
 use crate::git::short_id;
 use crate::text::sanitize;
 
 /// What accepting `branch` would do: the files it changes, the field
 /// changes, and whether it fast-forwards.
-pub fn preview(ctx: &Context, branch: &str) -> Result<Preview, OpError> {
+pub fn preview(ctx: &Context, branch: &str, options: &AcceptOptions) -> Result<Preview, OpError> {
     Ok(proposals::preview(
         &ctx.state_dir,
         branch,
+        options,
         ctx.as_of,
         ctx.today,
     )?)
@@ -30,31 +32,40 @@ pub struct AcceptedProposal {
     pub branch: String,
     /// The branch it was accepted into, short (`main`).
     pub into: String,
-    /// How: fast-forward or merge commit.
+    /// How: the merge commit.
     pub how: Accepted,
 }
 
 impl AcceptedProposal {
-    /// `Accepted proposal/x: main is now at 1a2b3c4.` or `Accepted
-    /// proposal/x: merge commit 1a2b3c4 on main.`
+    /// `Accepted proposal/x: merge commit 1a2b3c4 on main.`
     pub fn describe(&self) -> String {
         let (branch, into) = (sanitize(&self.branch), sanitize(&self.into));
-        match self.how {
-            Accepted::FastForward { to } => {
-                format!("Accepted {branch}: {into} is now at {}.", short_id(to))
-            }
-            Accepted::Merged { commit } => format!(
-                "Accepted {branch}: merge commit {} on {into}.",
-                short_id(commit)
-            ),
-        }
+        let Accepted::Merged { commit } = self.how;
+        format!(
+            "Accepted {branch}: merge commit {} on {into}.",
+            short_id(commit)
+        )
     }
 }
 
 /// Accepts `branch`, whose tip must still be `expected_tip` (what the user
-/// was shown), into the current branch.
-pub fn accept(ctx: &Context, branch: &str, expected_tip: Oid) -> Result<AcceptedProposal, OpError> {
-    let how = proposals::accept(&ctx.state_dir, branch, expected_tip, ctx.as_of, ctx.today)?;
+/// was shown), into the current branch, with `options` (other files
+/// allowed, the reason for an override).
+pub fn accept(
+    ctx: &Context,
+    branch: &str,
+    expected_tip: Oid,
+    options: &AcceptOptions,
+) -> Result<AcceptedProposal, OpError> {
+    let how = proposals::accept_observed(
+        &ctx.state_dir,
+        branch,
+        expected_tip,
+        options,
+        ctx.as_of,
+        ctx.today,
+        &mut crate::testhooks::commit_observer(),
+    )?;
     // The branch HEAD names (accepting never detaches it).
     let located = crate::git::locate(&ctx.state_dir)?;
     let into = located

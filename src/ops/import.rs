@@ -120,7 +120,7 @@ impl Imported {
             ),
             Imported::Written { files, dir } => format!(
                 "Wrote {files} file(s); {} is not in a git repository, so nothing was committed.",
-                dir.display()
+                sanitize(&dir.display().to_string())
             ),
         }
     }

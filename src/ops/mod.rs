@@ -161,6 +161,28 @@ pub fn discover_state(cwd: &Path) -> Option<PathBuf> {
 /// `s` quoted for a POSIX shell when it needs it, so that a printed command
 /// works when pasted.
 pub fn shell_word(s: &str) -> String {
+    if s.chars().any(crate::text::is_unsafe) {
+        // ANSI-C quoting (bash, zsh, ksh, and dash since 0.5.12): every
+        // character that must not reach a terminal raw is written escaped,
+        // and the word still pastes as the same bytes.
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                c if crate::text::is_unsafe(c) => {
+                    if (c as u32) < 0x100 {
+                        out.push_str(&format!("\\x{:02x}", c as u32));
+                    } else {
+                        out.push_str(&format!("\\u{:04x}", c as u32));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
+    }
     let plain = !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,%".contains(c));
@@ -187,6 +209,8 @@ mod tests {
         assert_eq!(shell_word("my reg"), "'my reg'");
         assert_eq!(shell_word("it's"), r"'it'\''s'");
         assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("reg\u{1b}]0;x\u{7}"), r"$'reg\x1b]0;x\x07'");
+        assert_eq!(shell_word("a\u{202e}'b"), r"$'a\u202e\'b'");
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub fn close(
         message,
         as_of: ctx.as_of,
         tagger,
+        today: Some(ctx.today),
     };
     let tag = review::close(&ctx.state_dir, quarter, options)?;
     let dirty = rev.is_none() && crate::git::status(&ctx.state_dir).dirty;

@@ -408,15 +408,20 @@ fn a_proposal_is_previewed_then_accepted_and_described() {
     let tip = repo.head("%H");
     git(root, &["checkout", "-q", "main"]);
 
-    let preview = accept::preview(&repo.ctx(), "proposal/evaluate").unwrap();
-    assert!(preview.fast_forward);
+    let options = crate::git::proposals::AcceptOptions::default();
+    let preview = accept::preview(&repo.ctx(), "proposal/evaluate", &options).unwrap();
     assert_eq!(preview.tip.to_string(), tip);
-    let done = accept::accept(&repo.ctx(), "proposal/evaluate", preview.tip).unwrap();
+    let done = accept::accept(&repo.ctx(), "proposal/evaluate", preview.tip, &options).unwrap();
     assert_eq!(done.into, "main");
+    let crate::git::proposals::Accepted::Merged { commit } = done.how;
     assert_eq!(
         done.describe(),
-        format!("Accepted proposal/evaluate: main is now at {}.", &tip[..7])
+        format!(
+            "Accepted proposal/evaluate: merge commit {} on main.",
+            &commit.to_string()[..7]
+        )
     );
-    assert_eq!(repo.head("%H"), tip);
+    assert_eq!(repo.head("%H"), commit.to_string());
+    assert_eq!(repo.head("%P").split(' ').nth(1), Some(tip.as_str()));
     assert_eq!(stage_of(&repo, "ready-one"), "Evaluate");
 }

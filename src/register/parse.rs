@@ -427,9 +427,10 @@ pub(super) fn file<T>(
     match result {
         Ok((value, findings, text)) => {
             let mut ok = true;
-            for finding in findings {
+            let paths: Vec<&[super::Seg]> = findings.iter().map(|f| f.path.as_slice()).collect();
+            let positions = locate::locate_all(text, &paths);
+            for (finding, (line, column)) in findings.into_iter().zip(positions) {
                 ok &= finding.severity != Severity::Error;
-                let (line, column) = locate(text, &finding.path);
                 diagnostics.push(Diagnostic {
                     severity: finding.severity,
                     file: display.clone(),
@@ -478,19 +479,51 @@ impl FileKind {
     }
 }
 
+/// The offset of the first `NaN` token of a RON text (outside strings
+/// and comments), if any.
+fn nan_token(text: &str) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let at = locate::skip_trivia(text, from);
+        if at >= text.len() {
+            return None;
+        }
+        let rest = &text[at..];
+        if rest.starts_with("NaN")
+            && !rest[3..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        {
+            return Some(at);
+        }
+        from = locate::next_token(text, at);
+    }
+}
+
 /// The canonical text of a register file, or why it cannot be parsed.
 ///
 /// The result is checked to parse back to the same value, so a rewrite can
 /// never change what a file means.
 pub fn canonical_form(kind: FileKind, text: &str) -> Result<String, ParseError> {
     use crate::model::canonical;
-    fn check<T: PartialEq>(
+    fn check_same<T: PartialEq>(
+        text: &str,
         value: T,
         out: String,
-        reparse: impl Fn(&str) -> Result<T, ParseError>,
+        reparse: &dyn Fn(&str) -> Result<T, ParseError>,
     ) -> Result<String, ParseError> {
         match reparse(&out) {
             Ok(again) if again == value => Ok(out),
+            // NaN is never equal to itself: a NaN value reads back as NaN
+            // but compares unequal. Say where it is, as any other value
+            // that cannot be formatted.
+            Ok(_) if nan_token(text).is_some() => {
+                let (line, column) = locate::position_of(text, nan_token(text).unwrap_or(0));
+                Err(ParseError {
+                    line,
+                    column,
+                    message: "this number is NaN (not a number); write a number, such as 0.85"
+                        .to_owned(),
+                })
+            }
             _ => Err(ParseError {
                 line: 1,
                 column: 1,
@@ -502,17 +535,17 @@ pub fn canonical_form(kind: FileKind, text: &str) -> Result<String, ParseError> 
         FileKind::Settings => {
             let v = parse_settings(text)?;
             let out = canonical::settings(&v);
-            check(v, out, parse_settings)
+            check_same(text, v, out, &parse_settings)
         }
         FileKind::Policy => {
             let v = parse_policy(text)?;
             let out = canonical::policy(&v);
-            check(v, out, parse_policy)
+            check_same(text, v, out, &parse_policy)
         }
         FileKind::UseCase => {
             let v = parse_use_case(text)?;
             let out = canonical::use_case(&v);
-            check(v, out, parse_use_case)
+            check_same(text, v, out, &parse_use_case)
         }
     }
 }

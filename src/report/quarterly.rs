@@ -120,6 +120,21 @@ impl Direction {
     }
 }
 
+/// The flag a move into FineTune carries in the Markdown report.
+fn flag_of(s: &StageChange) -> String {
+    if !s.flagged() {
+        return String::new();
+    }
+    let mut why = Vec::new();
+    if s.override_recorded {
+        why.push("made with a readiness override".to_owned());
+    }
+    if let Some(u) = &s.unready {
+        why.push(format!("without passing readiness: {}", md(u)));
+    }
+    format!(" **FLAGGED: {}**", why.join("; "))
+}
+
 /// One use case whose stage changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StageChange {
@@ -137,6 +152,21 @@ pub struct StageChange {
     pub to: Stage,
     /// Which way it moved.
     pub direction: Direction,
+    /// For a move into FineTune: why readiness does not support it (the
+    /// use case at `until`, at its `since` stage, under `until`'s policy),
+    /// `None` when it does.
+    pub unready: Option<String>,
+    /// Whether a commit of the period records a readiness override for
+    /// this use case (set by the git edge, which reads the messages).
+    pub override_recorded: bool,
+}
+
+impl StageChange {
+    /// Whether the report flags the move: into FineTune with an override,
+    /// or without passing readiness.
+    pub fn flagged(&self) -> bool {
+        self.to == Stage::FineTune && (self.unready.is_some() || self.override_recorded)
+    }
 }
 
 /// A use case named in a list (new, removed).
@@ -551,6 +581,15 @@ pub fn from_diff(
                     else {
                         continue;
                     };
+                    let unready = (to == Stage::FineTune)
+                        .then(|| {
+                            let mut at_from = e.use_case.clone();
+                            at_from.stage = from;
+                            let a =
+                                readiness::assess(&at_from, &until.effective_policy(), until.as_of);
+                            crate::change::override_needed(&at_from, to, &a)
+                        })
+                        .flatten();
                     stage_changes.push(StageChange {
                         id: u.id.clone(),
                         title: e.use_case.title.clone(),
@@ -559,6 +598,8 @@ pub fn from_diff(
                         from,
                         to,
                         direction: Direction::of(from, to),
+                        unready,
+                        override_recorded: false,
                     });
                 }
                 "roi" => match (&c.from, &c.to) {
@@ -1240,11 +1281,12 @@ pub fn markdown(r: &QuarterlyReport) -> String {
         for s in &r.stage_changes {
             let _ = writeln!(
                 o,
-                "- {}: {} to {}, {}",
+                "- {}: {} to {}, {}{}",
                 named(&s.id, &s.title),
                 s.from.name(),
                 s.to.name(),
-                s.direction.label()
+                s.direction.label(),
+                flag_of(s)
             );
         }
         o.push('\n');

@@ -473,6 +473,19 @@ pub enum Dialog {
         tip: git2::Oid,
         /// What accepting does, one line per item.
         summary: Vec<String>,
+        /// Whether the proposal changes files other than register files
+        /// (each named in the summary): confirming accepts them too.
+        other_files: bool,
+        /// The moves into FineTune that override readiness, as lines; when
+        /// there are any, a reason is typed and confirmed, as for `>`.
+        overrides: Vec<String>,
+        /// The override reason typed.
+        reason: Input,
+        /// Whether the override confirmation is showing (or, without
+        /// overrides, always: the dialog is a yes/no question).
+        confirming: bool,
+        /// The last failure, shown in the dialog.
+        error: Option<String>,
     },
     /// An external edit is valid: why was it made? Committed with the
     /// justification, as a stage move is.
@@ -546,6 +559,8 @@ pub enum Effect {
         branch: String,
         /// Its tip when it was listed.
         tip: git2::Oid,
+        /// What the user confirmed (the other files the dialog named).
+        options: crate::git::proposals::AcceptOptions,
     },
     /// Open a use case in the external editor (`edited`: an earlier copy to reopen).
     Edit {
@@ -770,9 +785,13 @@ impl App {
                 | Dialog::Justify {
                     confirming: true, ..
                 }
-                | Dialog::EditFailed { .. }
-                | Dialog::Accept { .. } => vec![Scope::Confirm],
-                Dialog::Stage { .. } | Dialog::Justify { .. } => vec![Scope::Prompt],
+                | Dialog::Accept {
+                    confirming: true, ..
+                }
+                | Dialog::EditFailed { .. } => vec![Scope::Confirm],
+                Dialog::Stage { .. } | Dialog::Justify { .. } | Dialog::Accept { .. } => {
+                    vec![Scope::Prompt]
+                }
                 Dialog::Form { .. } | Dialog::New { .. } => vec![Scope::Dialog],
             };
         }
@@ -872,6 +891,15 @@ impl App {
                     ..
                 } => {
                     justification.handle_event(ev);
+                    *error = None;
+                }
+                Dialog::Accept {
+                    reason,
+                    confirming: false,
+                    error,
+                    ..
+                } => {
+                    reason.handle_event(ev);
                     *error = None;
                 }
                 Dialog::Form { fields, focus, .. } | Dialog::New { fields, focus, .. } => {
@@ -1386,6 +1414,9 @@ impl App {
         if !p.mergeable {
             summary.push("it conflicts with HEAD: accepting will be refused".to_owned());
         }
+        for f in &p.other_files {
+            summary.push(format!("ALSO CHANGES {}", f.describe()));
+        }
         for u in p
             .changes
             .use_cases
@@ -1398,6 +1429,15 @@ impl App {
             branch: p.branch.clone(),
             tip: p.tip,
             summary,
+            other_files: !p.other_files.is_empty(),
+            confirming: p.overrides.is_empty(),
+            overrides: p
+                .overrides
+                .iter()
+                .map(|o| format!("{} moves to FineTune although {}", o.id, o.why))
+                .collect(),
+            reason: Input::default(),
+            error: None,
         });
     }
 
@@ -1737,15 +1777,40 @@ impl App {
                     _ => {}
                 }
             }
-            Dialog::Accept { branch, tip, .. } => match action {
-                Action::Yes => {
+            Dialog::Accept {
+                branch,
+                tip,
+                other_files,
+                overrides,
+                reason,
+                confirming,
+                error,
+                ..
+            } => match action {
+                Action::Back if !*confirming => self.dialog = None,
+                Action::Submit if !*confirming => {
+                    if reason.value().trim().is_empty() {
+                        *error = Some("type the reason for the override first".to_owned());
+                    } else {
+                        *confirming = true;
+                    }
+                }
+                Action::Yes if *confirming => {
+                    let override_reason =
+                        (!overrides.is_empty()).then(|| reason.value().trim().to_owned());
                     let effect = Effect::Accept {
                         branch: branch.clone(),
                         tip: *tip,
+                        options: crate::git::proposals::AcceptOptions {
+                            allow_other_files: *other_files,
+                            override_reason,
+                        },
                     };
                     self.dialog = None;
                     return vec![effect];
                 }
+                // With an override, `n` goes back to the reason, as for `>`.
+                Action::No if !overrides.is_empty() => *confirming = false,
                 Action::No => self.dialog = None,
                 _ => {}
             },

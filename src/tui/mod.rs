@@ -138,7 +138,9 @@ fn event_loop(
                     app.proposals_loaded(result);
                 }
                 app::Load::ReviewTags => {
-                    let result = git::review::reviews(&source.state_dir).map_err(|e| e.to_string());
+                    let result = git::review::reviews(&source.state_dir, source.today)
+                        .map(|r| r.tags)
+                        .map_err(|e| e.to_string());
                     app.review_tags_loaded(result);
                 }
                 app::Load::Report(tag) => {
@@ -148,6 +150,7 @@ fn event_loop(
                         Some(&since),
                         source.rev.as_deref(),
                         source.as_of,
+                        source.today,
                     )
                     .map(|b| b.report)
                     .map_err(|e| e.to_string());
@@ -232,10 +235,14 @@ fn perform(
         }
         Effect::Edit { index, edited } => edit(app, terminal, source, index, edited),
         Effect::EditAt { rel, line } => edit_at(app, terminal, source, &rel, line),
-        Effect::Accept { branch, tip } => {
+        Effect::Accept {
+            branch,
+            tip,
+            options,
+        } => {
             let result = {
                 let _guard = SAVING.lock();
-                crate::ops::accept::accept(&context(source), &branch, tip)
+                crate::ops::accept::accept(&context(source), &branch, tip, &options)
             };
             reload(app, source);
             app.accepted(

@@ -1,7 +1,7 @@
 //! Dialogs and forms drawn over the current screen.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
@@ -158,19 +158,85 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme
             draw_prompt(frame, inner, lines, *confirming, justification);
         }
         Dialog::Accept {
-            branch, summary, ..
+            branch,
+            summary,
+            overrides,
+            reason,
+            confirming,
+            error,
+            ..
         } => {
-            let rect = popup(frame, area, 76, (summary.len() as u16 + 6).min(area.height));
+            let extra = if overrides.is_empty() {
+                0
+            } else {
+                overrides.len() as u16 + 4
+            };
+            let rect = popup(
+                frame,
+                area,
+                76,
+                (summary.len() as u16 + 6 + extra).min(area.height),
+            );
             let block = frame_block(format!(" Accept {} ", safe(branch)), theme);
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
             let mut lines: Vec<Line<'_>> = summary.iter().map(|l| Line::from(safe(l))).collect();
             lines.push(Line::from(""));
-            lines.push(Line::styled(
-                "Fast-forward when possible, else a merge commit. y accept · n cancel",
-                theme.header(),
-            ));
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+            for o in overrides {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        "⚠ Override: ",
+                        theme.severity(crate::register::Severity::Warning),
+                    ),
+                    Span::raw(format!("{}. The merge commit will record it.", safe(o))),
+                ]));
+            }
+            // The question stays at the bottom, whatever the summary's
+            // length: the summary above is cut at small sizes, never it.
+            let mut bottom: Vec<Line<'_>> = Vec::new();
+            let mut cursor = None;
+            if !overrides.is_empty() && !*confirming {
+                bottom.push(Line::from(
+                    "Reason for the override (one line, goes into the commit):",
+                ));
+                cursor = Some(bottom.len());
+                bottom.push(Line::from(vec![
+                    Span::styled("> ", theme.focus()),
+                    Span::raw(safe(reason.value())),
+                ]));
+                bottom.push(Line::styled("Enter continue · Esc cancel", theme.muted()));
+            } else if !overrides.is_empty() {
+                bottom.push(Line::styled(
+                    "Accept it although readiness does not support it? y yes · n no",
+                    theme.header(),
+                ));
+            } else {
+                bottom.push(Line::styled(
+                    "A merge commit, authored by you. y accept · n cancel",
+                    theme.header(),
+                ));
+            }
+            if let Some(err) = error {
+                bottom.push(Line::from(vec![
+                    Span::styled("✗ ", theme.severity(crate::register::Severity::Error)),
+                    Span::raw(safe(err)),
+                ]));
+            }
+            let [top_area, bottom_area] = Layout::vertical([
+                Constraint::Fill(1),
+                Constraint::Length((bottom.len() as u16).min(inner.height)),
+            ])
+            .areas(inner);
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top_area);
+            frame.render_widget(Paragraph::new(bottom), bottom_area);
+            if let Some(row) = cursor {
+                let typed = safe(reason.value());
+                let x = 2 + unicode_width::UnicodeWidthStr::width(typed.as_str());
+                frame.set_cursor_position((
+                    (bottom_area.x + x as u16).min(bottom_area.right().saturating_sub(1)),
+                    (bottom_area.y + row as u16).min(bottom_area.bottom().saturating_sub(1)),
+                ));
+            }
         }
         Dialog::EditFailed {
             index, problems, ..

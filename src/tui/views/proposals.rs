@@ -136,13 +136,23 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         } else {
             Span::styled(" · CONFLICTS", theme.severity(Severity::Error).patch(base))
         };
-        lines.push(Line::from(vec![
+        let mut head = vec![
             Span::styled(if selected { "▶ " } else { "  " }, base),
             Span::styled(safe(&prop.branch), base.patch(theme.header())),
             Span::styled("  ", base),
             valid,
             merge,
-        ]));
+        ];
+        if !prop.other_files.is_empty() {
+            head.push(Span::styled(
+                format!(
+                    " · ⚠ {} NOT REGISTER FILES",
+                    count(prop.other_files.len(), "file", "files").to_uppercase()
+                ),
+                theme.severity(Severity::Warning).patch(base),
+            ));
+        }
+        lines.push(Line::from(head));
         lines.push(Line::from(vec![
             Span::raw("    "),
             Span::styled(
@@ -171,6 +181,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let block = Block::bordered().title(title);
     let inner = block.inner(detail_area);
     frame.render_widget(block, detail_area);
+    // Files that are not register files come first, open or not.
+    let mut warnings: Vec<Line<'_>> = prop
+        .other_files
+        .iter()
+        .map(|f| {
+            Line::styled(
+                format!("⚠ also changes {}", safe(&f.describe())),
+                theme.severity(Severity::Warning),
+            )
+        })
+        .collect();
     if !p.open {
         let d = &prop.changes;
         let changed = d
@@ -178,22 +199,20 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             .iter()
             .filter(|u| u.status != Status::Unchanged)
             .count();
-        frame.render_widget(
-            Paragraph::new(format!(
-                "{} · {} · policy {}",
-                count(changed, "use case changed", "use cases changed"),
-                count(d.verdicts_changed(), "verdict changes", "verdicts change"),
-                if d.policy.is_empty() {
-                    "unchanged"
-                } else {
-                    "changed"
-                }
-            )),
-            inner,
-        );
+        warnings.push(Line::from(format!(
+            "{} · {} · policy {}",
+            count(changed, "use case changed", "use cases changed"),
+            count(d.verdicts_changed(), "verdict changes", "verdicts change"),
+            if d.policy.is_empty() {
+                "unchanged"
+            } else {
+                "changed"
+            }
+        )));
+        frame.render_widget(Paragraph::new(warnings).wrap(Wrap { trim: false }), inner);
         return;
     }
-    let mut lines = Vec::new();
+    let mut lines = warnings;
     for d in &prop.diagnostics {
         lines.push(Line::styled(
             safe(&d.to_string()),

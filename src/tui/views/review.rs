@@ -104,6 +104,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Line::from(""),
         Line::styled("Stage movements", theme.header()),
     ];
+    let flagged: Vec<String> = report
+        .stage_changes
+        .iter()
+        .filter(|c| c.flagged())
+        .map(|c| safe(&c.id))
+        .collect();
+    if !flagged.is_empty() {
+        // Above the blank line and the movements' header.
+        let at = text.len() - 2;
+        text.insert(
+            at,
+            Line::styled(
+                format!(
+                    "⚠ into FineTune with an override or unready: {}",
+                    flagged.join(", ")
+                ),
+                theme.severity(crate::register::Severity::Warning),
+            ),
+        );
+    }
     if report.movements.is_empty() {
         text.push(Line::styled("  no stage moved", theme.muted()));
     }
