@@ -194,12 +194,6 @@ pub fn shell_word(s: &str) -> String {
 }
 
 #[cfg(test)]
-mod test_support;
-
-#[cfg(test)]
-mod tests_ops;
-
-#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -1,9 +1,134 @@
-//! The operations on real temporary git repositories: each outcome, its
-//! wording, and what the repository holds afterwards.
+//! The operations layer on real temporary git repositories (fixed
+//! identities and dates): each operation's outcome, its wording, and what
+//! the repository holds afterwards; commits authored by an explicit
+//! identity and committed by the repository's.
 
-use super::test_support::{Repo, git};
-use super::*;
-use crate::model::Stage;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ripen::model::{Date, Stage};
+use ripen::ops::*;
+
+/// A temporary repository holding a register in `state/`, with one commit.
+struct Repo {
+    /// Keeps the folder alive.
+    dir: tempfile::TempDir,
+    /// The state directory.
+    state: PathBuf,
+}
+
+/// Runs git in `dir` with fixed identities and dates; panics on failure.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "Fixed Author")
+        .env("GIT_AUTHOR_EMAIL", "author@example.com")
+        .env("GIT_COMMITTER_NAME", "Fixed Committer")
+        .env("GIT_COMMITTER_EMAIL", "committer@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-01-05T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-05T10:00:00Z")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The date every test evaluates at.
+fn today() -> Date {
+    Date::parse("2026-06-30").unwrap()
+}
+
+/// A prompting use case in Collect; with `ready`, one that passes every
+/// default gate at [`today`], else one with too few curated examples.
+fn use_case(title: &str, ready: bool) -> String {
+    let examples = if ready { 5000 } else { 10 };
+    format!(
+        r#"UseCase(
+    title: "{title}",
+    summary: "Drafts and checks one kind of document.",
+    owner: "owner@example.com",
+    team: "Operations",
+    stage: Collect,
+    approach: Prompting(technique: FewShot, model: "gpt-4o"),
+    risk: Limited,
+    profile: (
+        specificity: Narrow,
+        daily_volume: 2000,
+        curated_examples: {examples},
+        ml_expertise: true,
+        budget_usd: 50000,
+        can_wait_weeks: true,
+        needs_consistency: false,
+    ),
+    targets: (
+        accuracy: Some(0.9),
+        p95_latency_ms: None,
+        cost_per_1k_usd: None,
+    ),
+    measurements: [
+        (date: "2026-02-01", accuracy: 0.8, consistency: 0.8, p95_latency_ms: 900, cost_per_1k_usd: 2.5, satisfaction: 4.0, source: "eval/2026-02-01"),
+        (date: "2026-04-01", accuracy: 0.81, consistency: 0.8, p95_latency_ms: 900, cost_per_1k_usd: 2.5, satisfaction: 4.0, source: "eval/2026-04-01"),
+        (date: "2026-06-01", accuracy: 0.815, consistency: 0.8, p95_latency_ms: 900, cost_per_1k_usd: 2.5, satisfaction: 4.0, source: "eval/2026-06-01"),
+    ],
+    roi: [
+        (date: "2026-03-01", kind: TimeSaved, value_usd: 40000, period: Quarter, evidence: "finance/2026-03-01.md", confidence: Measured),
+    ],
+    notes: "",
+)
+"#
+    )
+}
+
+impl Repo {
+    /// A repository with a register of two use cases, `ready-one` and
+    /// `unready`, committed; the repository's identity is "Repo Committer".
+    fn new() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        git(root, &["config", "user.name", "Repo Committer"]);
+        git(root, &["config", "user.email", "repo@example.com"]);
+        let done = ripen::ops::init(root, "Test register").unwrap();
+        let state = done.state_dir;
+        for (id, ready) in [("ready-one", true), ("unready", false)] {
+            let text = use_case(id, ready);
+            // Canonical, as ripen writes it, so that a change is one field.
+            let canon =
+                ripen::register::canonical_form(ripen::register::FileKind::UseCase, &text).unwrap();
+            std::fs::write(state.join(format!("use-cases/{id}.ron")), canon).unwrap();
+        }
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "Two use cases"]);
+        Repo { dir, state }
+    }
+
+    /// The repository's root.
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A context on this register.
+    fn ctx(&self) -> Context {
+        Context::new(self.state.clone(), today())
+    }
+
+    /// `git log -1 --format=FORMAT` at HEAD.
+    fn head(&self, format: &str) -> String {
+        git(self.root(), &["log", "-1", &format!("--format={format}")])
+    }
+
+    /// A file of the state directory.
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.state.join(rel)).unwrap()
+    }
+}
 
 fn identity() -> Identity {
     Identity {
@@ -120,7 +245,7 @@ fn an_identity_also_authors_a_measurement() {
     let repo = Repo::new();
     let mut ctx = repo.ctx();
     ctx.identity = Some(identity());
-    let m = crate::model::Measurement {
+    let m = ripen::model::Measurement {
         date: Date::parse("2026-06-15").unwrap(),
         accuracy: 0.9,
         consistency: 0.85,
@@ -139,7 +264,7 @@ fn a_new_use_case_is_authored_by_the_identity() {
     let repo = Repo::new();
     let mut ctx = repo.ctx();
     ctx.identity = Some(identity());
-    let id = crate::model::UseCaseId::new("fresh-one").unwrap();
+    let id = ripen::model::UseCaseId::new("fresh-one").unwrap();
     let created = new_use_case_with(
         &ctx.state_dir,
         &id,
@@ -155,7 +280,7 @@ fn a_new_use_case_is_authored_by_the_identity() {
 #[test]
 fn a_measurement_and_an_roi_entry_are_committed_in_date_order() {
     let repo = Repo::new();
-    let m = crate::model::Measurement {
+    let m = ripen::model::Measurement {
         date: Date::parse("2026-03-01").unwrap(),
         accuracy: 0.805,
         consistency: 0.8,
@@ -177,13 +302,13 @@ fn a_measurement_and_an_roi_entry_are_committed_in_date_order() {
     assert!(feb < mar && mar < apr, "{text}");
     assert_eq!(repo.head("%H"), saved.commit.to_string());
 
-    let roi = crate::model::RoiEntry {
+    let roi = ripen::model::RoiEntry {
         date: Date::parse("2026-05-01").unwrap(),
-        kind: crate::model::RoiKind::TimeSaved,
+        kind: ripen::model::RoiKind::TimeSaved,
         value_usd: 12_000,
-        period: crate::model::Period::Quarter,
+        period: ripen::model::Period::Quarter,
         evidence: "finance/may.md".to_owned(),
-        confidence: crate::model::Confidence::Estimated,
+        confidence: ripen::model::Confidence::Estimated,
     };
     let saved = change::add_roi(&repo.ctx(), "unready", roi).unwrap();
     assert!(
@@ -228,10 +353,10 @@ fn a_prepared_change_is_refused_as_stale_when_the_branch_moved() {
     let repo = Repo::new();
     let reg = load::register(&repo.ctx(), None).unwrap();
     let e = reg.get("ready-one").unwrap();
-    let applied = crate::change::apply(
+    let applied = ripen::change::apply(
         &e.id,
         &e.use_case,
-        crate::change::Edit::MoveStage(Stage::Evaluate),
+        ripen::change::Edit::MoveStage(Stage::Evaluate),
         "Later",
         None,
     )
@@ -330,7 +455,7 @@ fn an_import_is_planned_then_committed_as_the_identity() {
         "/tests/data/spreadsheet-mapping.ron"
     ))
     .unwrap();
-    let mapping = crate::import::Mapping::parse("map.ron", &map_text).unwrap();
+    let mapping = ripen::import::Mapping::parse("map.ron", &map_text).unwrap();
     let mut ctx = repo.ctx();
     ctx.identity = Some(identity());
     let head = repo.head("%H");
@@ -408,12 +533,12 @@ fn a_proposal_is_previewed_then_accepted_and_described() {
     let tip = repo.head("%H");
     git(root, &["checkout", "-q", "main"]);
 
-    let options = crate::git::proposals::AcceptOptions::default();
+    let options = ripen::git::proposals::AcceptOptions::default();
     let preview = accept::preview(&repo.ctx(), "proposal/evaluate", &options).unwrap();
     assert_eq!(preview.tip.to_string(), tip);
     let done = accept::accept(&repo.ctx(), "proposal/evaluate", preview.tip, &options).unwrap();
     assert_eq!(done.into, "main");
-    let crate::git::proposals::Accepted::Merged { commit } = done.how;
+    let ripen::git::proposals::Accepted::Merged { commit } = done.how;
     assert_eq!(
         done.describe(),
         format!(
