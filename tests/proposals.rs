@@ -673,7 +673,7 @@ fn accepting_a_branch_ahead_of_head_is_a_merge_commit_by_the_accepter() {
         "{message}"
     );
     for change in [
-        "claims-triage: stage Identify -> Collect",
+        "claims-triage: stage: Identify -> Collect",
         "new-case added",
         "invoices removed",
     ] {
