@@ -161,27 +161,44 @@ impl FieldChange {
 
     /// The change in one line, as people read it: `stage: Collect ->
     /// FineTune`, `+ measurements (...)`, `created as x`. Untrusted text is
-    /// left as it is: sanitize before showing it on a terminal.
+    /// left as it is: sanitize before showing it on a terminal. Every front
+    /// end words a change this way (the command line, the screens, the
+    /// messages of merge commits).
     pub fn describe(&self) -> String {
+        match self.labelled() {
+            (Some(field), rest) => format!("{field}: {rest}"),
+            (None, rest) => rest,
+        }
+    }
+
+    /// [`describe`](Self::describe) in two parts, so that a screen can set
+    /// the field's name apart: the field, when the line starts with it
+    /// (`stage` and `Collect -> FineTune`), and the rest (the whole line
+    /// for an entry added or removed, or an id created, renamed or deleted).
+    pub fn labelled(&self) -> (Option<&str>, String) {
         let (field, from, to) = (&self.field, &self.from, &self.to);
         if field == SHALLOW_BOUNDARY {
-            return format!(
-                "shallow clone: earlier history of {to} is not here (not its creation)"
+            return (
+                None,
+                format!("shallow clone: earlier history of {to} is not here (not its creation)"),
             );
         }
         if field == "id" {
-            return match (from, to) {
-                (FieldValue::None, to) => format!("created as {to}"),
-                (from, FieldValue::None) => format!("deleted (was {from})"),
-                (from, to) => format!("renamed from {from} to {to}"),
-            };
+            return (
+                None,
+                match (from, to) {
+                    (FieldValue::None, to) => format!("created as {to}"),
+                    (from, FieldValue::None) => format!("deleted (was {from})"),
+                    (from, to) => format!("renamed from {from} to {to}"),
+                },
+            );
         }
         if self.is_added_entry() {
-            format!("+ {field} {to}")
+            (None, format!("+ {field} {to}"))
         } else if self.is_removed_entry() {
-            format!("- {field} {from}")
+            (None, format!("- {field} {from}"))
         } else {
-            format!("{field}: {from} -> {to}")
+            (Some(field), format!("{from} -> {to}"))
         }
     }
 }

@@ -20,16 +20,24 @@
 //! - [`git`]: the git edge (reading a register at any revision; committing by
 //!   compare-and-swap; one writer of commit and tag objects that runs the
 //!   repository's hooks and signs as it asks).
-//! - [`ops`]: finding the register (as git finds `.git`), creating one
-//!   (`init`) and scaffolding a use case (`new`), each as one commit.
+//! - [`ops`]: the operations layer, one function per operation every front
+//!   end offers (load, move a stage, add a measurement or ROI entry, commit
+//!   an edited file, fmt, import, close a review, accept a proposal, init,
+//!   new), each taking an explicit context (state directory, identity to
+//!   author commits as, today, as-of) and returning a typed outcome that
+//!   words itself; also finding the register as git finds `.git`.
 //! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).
 //! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
-//! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.
+//! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers
+//!   over the above: they parse input, call [`ops`] (or the core, for
+//!   reading), and render its outcomes with its wording.
 //!
 //! The core (model, register, validate, readiness, diff, report, import,
 //! export, text, change, form) does no I/O, reads no clock and knows nothing
 //! of git or terminals; `tests/architecture.rs` fails on any path in its
-//! source that reaches out.
+//! source that reaches out. Orchestration that touches files and git
+//! (checks, commits, the words of a result) lives once, in [`ops`]; a new
+//! front end (a server) calls it with its own [`ops::Context`].
 
 pub mod change;
 pub mod cli;

@@ -150,6 +150,29 @@ pub fn cut(s: &str, width: usize) -> String {
     out
 }
 
+/// `n` with the singular or the plural of a noun, the number with
+/// thousands separators: `1 problem`, `2 problems`, `12,000 use cases`.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{} {plural}", thousands(n as u64))
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +203,17 @@ mod tests {
                 "{c}"
             );
         }
+    }
+
+    #[test]
+    fn counts_agree_in_number_and_separate_thousands() {
+        assert_eq!(count(0, "file", "files"), "0 files");
+        assert_eq!(count(1, "file", "files"), "1 file");
+        assert_eq!(count(2, "use case", "use cases"), "2 use cases");
+        assert_eq!(count(12_000, "entry", "entries"), "12,000 entries");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -1098,6 +1098,81 @@ fn a_reader_that_stops_early_ends_ripen_quietly() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// Every kind of output (text, generated scripts, CSV) stops quietly with
+/// success when its reader has gone.
+#[test]
+fn every_output_ends_quietly_when_its_reader_has_gone() {
+    use std::process::Stdio;
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    write_register(&state, None, &[]);
+    for n in 0..80 {
+        write_case(&state, &format!("case-{n}"), &Case::ready("Bulk"));
+    }
+    for args in [
+        &["list"][..],
+        &["completions", "bash"][..],
+        &["man"][..],
+        &["export", "csv"][..],
+    ] {
+        for _ in 0..10 {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_ripen"))
+                .current_dir(tmp.path())
+                .args(args)
+                .env("NO_COLOR", "1")
+                .env_remove("RIPEN_STATE")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            drop(child.stdout.take());
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.is_empty(), "{args:?}: {stderr}");
+            assert_eq!(out.status.code(), Some(0), "{args:?}");
+        }
+    }
+}
+
+/// Output that cannot be written for another reason than a reader gone
+/// (here a full device; a terminal that hung up answers EIO): exit code 2
+/// and one line on standard error that says so, never a panic.
+#[test]
+fn output_that_cannot_be_written_ends_ripen_with_one_line_and_code_2() {
+    use std::process::Stdio;
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    write_register(&state, None, &[("alpha", &Case::ready("Alpha"))]);
+    for args in [
+        &["list"][..],
+        &["ready", "--all", "--format", "json", "--as-of", AS_OF][..],
+        &["validate"][..],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
+            .current_dir(tmp.path())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env_remove("RIPEN_STATE")
+            .stdin(Stdio::null())
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.lines().collect::<Vec<_>>(),
+            ["ripen: error: cannot write the output: No space left on device (os error 28)"],
+            "{args:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // fmt
 // ---------------------------------------------------------------------------

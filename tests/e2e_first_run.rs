@@ -157,7 +157,7 @@ fn a_newcomers_first_ten_minutes() {
     t.keys(&["Enter"]);
     t.wait_for("y yes");
     t.keys(&["y"]);
-    t.wait_for("accepted proposal/claims-finetune");
+    t.wait_for("Accepted proposal/claims-finetune");
     t.keys(&["q"]);
     t.wait("the shell", |s| !s.contains("Portfolio"));
     let demo = work.path().join("demo");

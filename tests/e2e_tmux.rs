@@ -193,7 +193,7 @@ fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
     t.keys(&["Enter"]);
     t.wait_for("although readiness does not support it");
     t.keys(&["y"]);
-    let s = t.wait_for("accepted proposal/claims: merge commit");
+    let s = t.wait_for("Accepted proposal/claims: merge commit");
     assert!(
         s.contains("No branch proposes"),
         "the accepted branch is gone:\n{s}"

@@ -673,7 +673,7 @@ fn accepting_a_branch_ahead_of_head_is_a_merge_commit_by_the_accepter() {
         "{message}"
     );
     for change in [
-        "claims-triage: stage Identify -> Collect",
+        "claims-triage: stage: Identify -> Collect",
         "new-case added",
         "invoices removed",
     ] {
@@ -729,11 +729,11 @@ fn accepting_by_merge_commit() {
     let message = merge.message().unwrap();
     assert_eq!(
         message.lines().next().unwrap(),
-        "Accept proposal team/claims-update: 1 use case changed (claims-triage: stage Identify -> Collect; ...)",
+        "Accept proposal team/claims-update: 1 use case changed (claims-triage: stage: Identify -> Collect; ...)",
         "{message}"
     );
     assert!(
-        message.contains("claims-triage: profile.curated_examples 0 -> 500"),
+        message.contains("claims-triage: profile.curated_examples: 0 -> 500"),
         "{message}"
     );
     // The tree: the branch's claims-triage, main's invoices and README.
@@ -1313,7 +1313,8 @@ fn cli_text_and_accept() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stdout.contains("Accepted: merge commit "),
+        out.stdout
+            .contains(&format!("Accepted {BRANCH}: merge commit ")),
         "{}",
         out.stdout
     );

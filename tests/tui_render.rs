@@ -164,7 +164,7 @@ fn detail_history_states() {
     assert!(text.contains("3 commit(s), newest first"), "{text}");
     assert!(text.contains("▶ 89abcde 2026-10-01 James Okafor"), "{text}");
     assert!(
-        text.contains("measurements: none -> (date: \"2026-09-30\""),
+        text.contains("+ measurements (date: \"2026-09-30\""),
         "{text}"
     );
     // j selects the next commit and shows its changes.

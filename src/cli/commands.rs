@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 
 use super::output::{self, Env, fit, pad};
 use super::{Cli, Command, Failure, Format};
+use crate::git;
 use crate::model::{Date, UseCaseId};
 use crate::readiness::Verdict;
-use crate::register::{self, Content, FileKind, Register, Severity};
+use crate::register::{self, Register, Severity};
 use crate::report::{self, Selection};
 use crate::text::sanitize;
-use crate::{git, store};
 
 type Outcome = Result<u8, Failure>;
 
@@ -17,31 +17,33 @@ fn state_dir(cli: &Cli) -> PathBuf {
     cli.state.clone().unwrap_or_else(|| PathBuf::from("state"))
 }
 
+/// The operations' context for this command line.
+pub(super) fn context(cli: &Cli, today: Date) -> crate::ops::Context {
+    let mut ctx = crate::ops::Context::new(state_dir(cli), today);
+    ctx.as_of = cli.as_of;
+    ctx
+}
+
+/// An operation's failure as the command line reports it: a missing
+/// register with advice for the options given, anything else as worded.
+pub(super) fn op_failure(cli: &Cli, e: crate::ops::OpError) -> Failure {
+    match e {
+        crate::ops::OpError::NoRegister(_) => super::no_register(cli),
+        e => Failure::new(e.to_string()),
+    }
+}
+
 /// Loads the register from the working tree or from `--rev`.
 pub(super) fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
-    let dir = state_dir(cli);
-    let snapshot = match &cli.rev {
-        Some(rev) => git::snapshot_at(&dir, rev)?,
-        None => {
-            if !dir.is_dir() {
-                return Err(super::no_register(cli));
-            }
-            refuse_links(&dir)?;
-            store::snapshot(&dir)?
-        }
-    };
-    Ok(register::load(&snapshot, cli.as_of, today))
+    crate::ops::load::register(&context(cli, today), cli.rev.as_deref())
+        .map_err(|e| op_failure(cli, e))
 }
 
 /// Refuses a state directory reached through a symbolic link inside its
 /// repository (reading and writing alike, as git does), or without its
 /// `use-cases/` folder.
 fn refuse_links(dir: &Path) -> Result<(), Failure> {
-    if let Err(e @ git::GitError::Symlink(_)) = git::locate(dir) {
-        return Err(Failure(e.to_string()));
-    }
-    store::require_use_cases(dir)?;
-    Ok(())
+    crate::ops::load::refuse_links(dir).map_err(|e| Failure::new(e.to_string()))
 }
 
 /// Tells on standard error that the register has errors; returns the exit code.
@@ -60,7 +62,7 @@ pub(super) fn exit_code(reg: &Register, env: &Env, print_hint: bool) -> u8 {
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -76,7 +78,7 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
         None => ui(&cli, today, env),
         Some(Command::Init { dir, name }) => {
             if cli.rev.is_some() || cli.as_of.is_some() {
-                return Err(Failure(
+                return Err(Failure::new(
                     "init creates a new register; it takes neither --rev nor --as-of".to_owned(),
                 ));
             }
@@ -112,7 +114,7 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
             id, all, format, ..
         }) => ready(&cli, today, env, id.as_deref(), *all, *format),
         Some(Command::List { format, .. }) => list(&cli, today, env, *format),
-        Some(Command::Fmt { check, .. }) => fmt(&cli, env, *check),
+        Some(Command::Fmt { check, .. }) => fmt(&cli, today, env, *check),
         Some(Command::Move {
             id,
             stage,
@@ -174,13 +176,13 @@ fn ui(cli: &Cli, today: Date, env: &Env) -> Outcome {
         as_of: cli.as_of,
         today,
     };
-    crate::tui::run(source, !env.colour).map_err(Failure)?;
+    crate::tui::run(source, !env.colour).map_err(Failure::new)?;
     Ok(0)
 }
 
 fn refuse_rev(cli: &Cli, what: &str) -> Result<(), Failure> {
     match cli.rev {
-        Some(_) => Err(Failure(format!(
+        Some(_) => Err(Failure::new(format!(
             "{what} writes to the working tree; it cannot take --rev"
         ))),
         None => Ok(()),
@@ -190,19 +192,19 @@ fn refuse_rev(cli: &Cli, what: &str) -> Result<(), Failure> {
 fn init(dir: &Path, name: &str) -> Outcome {
     let done = crate::ops::init(dir, name)?;
     let state = done.state_dir.display().to_string();
-    let short = &done.commit.to_string()[..7];
+    let short = git::short_id(done.commit);
     if done.created_repo {
-        println!(
+        outln!(
             "Initialized a git repository in {}",
             sanitize(&dir.display().to_string())
         );
     } else {
-        println!(
+        outln!(
             "Using the git repository at {} (the folder is inside it)",
             sanitize(&done.repo_root.display().to_string())
         );
     }
-    println!(
+    outln!(
         "Created the register in {} and committed it as {short} \"{}\"",
         sanitize(&state),
         crate::ops::INIT_MESSAGE
@@ -215,7 +217,7 @@ fn init(dir: &Path, name: &str) -> Outcome {
             crate::ops::shell_word(&dir.display().to_string())
         )
     };
-    println!("Next: {cd}ripen new first-use-case --title 'My first use case'");
+    outln!("Next: {cd}ripen new first-use-case --title 'My first use case'");
     Ok(0)
 }
 
@@ -229,24 +231,24 @@ fn new(cli: &Cli, id: &str, title: &str, owner: &str, team: &str, commit: bool) 
     let done = crate::ops::new_use_case(&dir, &id, title, owner, team, commit)?;
     let path = done.path.display().to_string();
     match done.commit {
-        Some(c) => println!(
+        Some(c) => outln!(
             "Created {} and committed it as {}",
             sanitize(&path),
-            &c.to_string()[..7]
+            git::short_id(c)
         ),
-        None => println!("Created {} (not committed)", sanitize(&path)),
+        None => outln!("Created {} (not committed)", sanitize(&path)),
     }
-    println!(
+    outln!(
         "Its placeholder values are warnings until you replace them: edit the file, or open the terminal UI (`ripen`) and press e."
     );
     if done.commit.is_none() {
         let word = crate::ops::shell_word(&path);
-        println!(
+        outln!(
             "Next: git add {word} && git commit -m {}",
             crate::ops::shell_word(&crate::ops::new_message(&id, title))
         );
     } else {
-        println!("Next: ripen validate");
+        outln!("Next: ripen validate");
     }
     Ok(0)
 }
@@ -263,7 +265,7 @@ fn validate(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
         }))?,
         Format::Text => {
             for d in &reg.diagnostics {
-                println!(
+                outln!(
                     "{}:{}:{}: {}: {}",
                     sanitize(&d.file),
                     d.line,
@@ -272,7 +274,7 @@ fn validate(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
                     sanitize(&d.message)
                 );
             }
-            println!(
+            outln!(
                 "{}: {} use case(s) loaded, {} error(s), {} warning(s)",
                 sanitize(&reg.root),
                 reg.use_cases.len(),
@@ -297,7 +299,7 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
                 .max()
                 .unwrap_or(2)
                 .clamp(2, 28);
-            println!(
+            outln!(
                 "{}  {}  {}  {}  VERDICT",
                 pad("ID", id_w),
                 pad("STAGE", 8),
@@ -305,7 +307,7 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
                 pad("RISK", 12),
             );
             for r in &rows {
-                println!(
+                outln!(
                     "{}  {}  {}  {}  {}",
                     pad(&fit(&r.id, id_w), id_w),
                     pad(r.stage.name(), 8),
@@ -319,22 +321,25 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
                     .map(|f| format!("[{}] ", f.label()))
                     .collect();
                 let rest = format!("{} · {}", sanitize(&r.title), sanitize(&r.team));
-                println!(
+                outln!(
                     "    {flags}{}",
                     fit(&rest, env.width.saturating_sub(5 + flags.len()))
                 );
             }
             // Three short lines, so that the summary fits 80 columns at any count.
             let s = report::summary(&assessments);
-            println!("{} use case(s) at {}", s.use_cases, reg.as_of);
-            println!(
+            outln!("{} use case(s) at {}", s.use_cases, reg.as_of);
+            outln!(
                 "  {} ready, {} almost, {} not-yet, {} not applicable",
-                s.ready, s.almost, s.not_yet, s.not_applicable
+                s.ready,
+                s.almost,
+                s.not_yet,
+                s.not_applicable
             );
             if s.underway > 0 {
-                println!("  {} {}", s.underway, Verdict::Underway.phrase());
+                outln!("  {} {}", s.underway, Verdict::Underway.phrase());
             }
-            println!("  {} stale, {} regression", s.stale, s.regression);
+            outln!("  {} stale, {} regression", s.stale, s.regression);
         }
     }
     Ok(exit_code(&reg, env, true))
@@ -354,7 +359,7 @@ fn ready(
         Some(id) => match reg.use_cases.iter().position(|e| e.id.as_str() == id) {
             Some(i) => vec![i],
             None => {
-                return Err(Failure(format!(
+                return Err(Failure::new(format!(
                     "no use case `{}` in {}; `ripen list` shows the ids",
                     sanitize(id),
                     sanitize(&reg.root)
@@ -372,32 +377,32 @@ fn ready(
         Format::Json => json(&rows)?,
         Format::Text => {
             if rows.is_empty() {
-                println!("No use case is ready or almost ready at {}.", reg.as_of);
-                println!("`ripen ready --all` shows every applicable one.");
+                outln!("No use case is ready or almost ready at {}.", reg.as_of);
+                outln!("`ripen ready --all` shows every applicable one.");
             }
             for (n, r) in rows.iter().enumerate() {
                 if n > 0 {
-                    println!();
+                    outln!();
                 }
                 // The stage and the verdict close the line; the title takes the rest.
                 let tail = format!("{:<8}  {}", r.stage.name(), r.verdict.phrase());
                 let room = env.width.saturating_sub(tail.chars().count() + 2).max(20);
                 let head = format!("{} · {}", r.id, sanitize(&r.title));
-                println!(
+                outln!(
                     "{}  {:<8}  {}",
                     pad(&fit(&head, room), room),
                     r.stage.name(),
                     output::verdict(r.verdict, 0, env.colour).trim_end()
                 );
                 if let Some(meaning) = r.verdict.explanation() {
-                    println!("  {meaning}");
+                    outln!("  {meaning}");
                 }
                 if let Some(why) = &r.not_applicable_because {
-                    println!("  not applicable: {why}");
+                    outln!("  not applicable: {why}");
                 }
                 for c in &r.criteria {
                     let gate = if c.gate { "" } else { " (not gated)" };
-                    println!(
+                    outln!(
                         "  {} {}  {}",
                         output::mark(c.passed, c.gate, env.colour),
                         pad(c.criterion.key(), 12),
@@ -408,11 +413,11 @@ fn ready(
                     // A signal's name may be longer than the criteria column.
                     let name = pad(s.name, 12);
                     let room = env.width.saturating_sub(6 + name.chars().count());
-                    println!("  + {name}  {}", fit(&s.detail, room));
+                    outln!("  + {name}  {}", fit(&s.detail, room));
                 }
                 if !r.flags.is_empty() {
                     let flags: Vec<_> = r.flags.iter().map(|f| f.label()).collect();
-                    println!("  ! {}  {}", pad("watch", 12), flags.join(", "));
+                    outln!("  ! {}  {}", pad("watch", 12), flags.join(", "));
                 }
             }
             if id.is_none() && !rows.is_empty() {
@@ -427,8 +432,8 @@ fn ready(
                 } else {
                     String::new()
                 };
-                println!();
-                println!(
+                outln!();
+                outln!(
                     "{ready} ready, {almost} almost{underway} at {} (policy: {})",
                     reg.as_of,
                     if reg.policy.is_some() {
@@ -443,107 +448,29 @@ fn ready(
     Ok(exit_code(&reg, env, true))
 }
 
-fn fmt(cli: &Cli, env: &Env, check: bool) -> Outcome {
+fn fmt(cli: &Cli, today: Date, env: &Env, check: bool) -> Outcome {
     refuse_rev(cli, "fmt")?;
-    let dir = state_dir(cli);
-    if !dir.is_dir() {
-        return Err(super::no_register(cli));
+    let done = crate::ops::fmt::fmt(&context(cli, today), check).map_err(|e| op_failure(cli, e))?;
+    let error = output::severity(Severity::Error, env.colour_err);
+    for display in &done.not_canonical {
+        outln!(
+            "{}",
+            crate::ops::fmt::Formatted::not_canonical_line(display)
+        );
     }
-    refuse_links(&dir)?;
-    let snapshot = store::snapshot(&dir)?;
-    let mut failed = 0usize;
-    let mut changed = 0usize;
-    let mut writes: Vec<(&str, &[u8], String)> = Vec::new();
-    for f in &snapshot.files {
-        let Some(kind) = FileKind::of(&f.rel) else {
-            continue;
-        };
-        let display = snapshot.display(&f.rel);
-        let Content::Bytes(bytes) = &f.content else {
-            eprintln!(
-                "{}: {}: cannot format: {}",
-                sanitize(&display),
-                output::severity(Severity::Error, env.colour_err),
-                sanitize(&match &f.content {
-                    Content::Unreadable(why) => why.clone(),
-                    Content::NotAFile(what) => format!("a {what}, not a file"),
-                    Content::TooLarge(n) => format!("{n} bytes, over the 1 MiB limit"),
-                    Content::Bytes(_) => String::new(),
-                })
-            );
-            failed += 1;
-            continue;
-        };
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            eprintln!(
-                "{}: {}: cannot format: not valid UTF-8",
-                sanitize(&display),
-                output::severity(Severity::Error, env.colour_err)
-            );
-            failed += 1;
-            continue;
-        };
-        match register::canonical_form(kind, text) {
-            Ok(canon) if canon == text => {}
-            Ok(canon) => {
-                changed += 1;
-                if check {
-                    println!("{}: not canonical", sanitize(&display));
-                } else {
-                    writes.push((&f.rel, bytes, canon));
-                }
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!(
-                    "{}:{}:{}: {}: {} (not formatted)",
-                    sanitize(&display),
-                    e.line,
-                    e.column,
-                    output::severity(Severity::Error, env.colour_err),
-                    sanitize(&e.message)
-                );
-            }
-        }
+    for p in &done.problems {
+        eprintln!("{}: {error}: {}", p.location, p.message);
     }
-    if check && changed > 0 {
-        eprintln!("ripen: {changed} file(s) not canonical; run `ripen fmt` to rewrite them");
+    if let Some(note) = done.check_note() {
+        eprintln!("ripen: {note}");
     }
-    if !writes.is_empty() {
-        // Every file in one step, each only if it still holds what was read.
-        let files: Vec<git::commit::FileWrite<'_>> = writes
-            .iter()
-            .map(|(rel, old, new)| git::commit::FileWrite {
-                rel,
-                expected: Some(old),
-                new: new.as_bytes(),
-            })
-            .collect();
-        let done = git::commit::write_files(&dir, &files, &mut crate::testhooks::commit_observer())
-            .map_err(|e| match e {
-                git::commit::ChangeError::ChangedOnDisk(rel) => Failure(format!(
-                    "{} was changed while it was being formatted; nothing was written: run `ripen fmt` again",
-                    snapshot.display(&rel)
-                )),
-                e => e.into(),
-            })?;
-        for rel in &done.written {
-            println!("formatted {}", sanitize(&snapshot.display(rel)));
-        }
-        for rel in &done.kept {
-            failed += 1;
-            eprintln!(
-                "{}: {}: changed by someone else while it was being formatted: their version is kept, not formatted",
-                sanitize(&snapshot.display(rel)),
-                output::severity(Severity::Error, env.colour_err)
-            );
-        }
+    for display in &done.formatted {
+        outln!("{}", crate::ops::fmt::Formatted::formatted_line(display));
     }
-    Ok(if failed > 0 || (check && changed > 0) {
-        1
-    } else {
-        0
-    })
+    for p in &done.kept {
+        eprintln!("{}: {error}: {}", p.location, p.message);
+    }
+    Ok(if done.ok() { 0 } else { 1 })
 }
 
 fn move_stage(
@@ -555,61 +482,11 @@ fn move_stage(
     force: bool,
     no_verify: bool,
 ) -> Outcome {
-    use crate::change::{self, Edit};
-    use crate::git::commit::{self as commit, FileWrite};
     refuse_rev(cli, "move")?;
-    if because.trim().is_empty() {
-        return Err(Failure(
-            "--because is empty: say in one line why the stage changes".to_owned(),
-        ));
-    }
-    let dir = state_dir(cli);
-    if !dir.is_dir() {
-        return Err(super::no_register(cli));
-    }
-    refuse_links(&dir)?;
-    // The HEAD the change is prepared against, read before the files.
-    let head = commit::head_commit(&dir)?;
-    let reg = register::load(&store::snapshot(&dir)?, cli.as_of, today);
-    let entry = reg.get(id).ok_or_else(|| {
-        Failure(format!(
-            "no use case `{}` in {}; `ripen list` shows the ids (a file with errors is left out: `ripen validate`)",
-            sanitize(id),
-            sanitize(&reg.root)
-        ))
-    })?;
-    let assessment = crate::readiness::assess(&entry.use_case, &reg.effective_policy(), reg.as_of);
-    let override_reason = change::override_needed(&entry.use_case, to, &assessment);
-    if let (Some(why), false) = (&override_reason, force) {
-        return Err(Failure(format!(
-            "{id} is not ready to move to {}: {why}; pass --override to move it anyway (the override is recorded)",
-            to.name()
-        )));
-    }
-    let applied = change::apply(
-        &entry.id,
-        &entry.use_case,
-        Edit::MoveStage(to),
-        because,
-        override_reason.as_deref(),
-    )?;
-    let file = FileWrite {
-        rel: &entry.rel,
-        expected: Some(&entry.original),
-        new: applied.text.as_bytes(),
-    };
-    let done = commit::commit_files_with(
-        &dir,
-        &[file],
-        &applied.message,
-        head,
-        &commit::CommitOptions { verify: !no_verify },
-        &mut crate::testhooks::commit_observer(),
-    )?;
-    println!(
-        "committed {}: {}",
-        &done.id.to_string()[..7],
-        sanitize(applied.message.lines().next().unwrap_or(""))
-    );
+    let mut ctx = context(cli, today);
+    ctx.no_verify = no_verify;
+    let moved = crate::ops::change::move_stage(&ctx, id, to, because, force)
+        .map_err(|e| op_failure(cli, e))?;
+    outln!("{}", moved.describe());
     Ok(0)
 }

@@ -42,7 +42,7 @@ pub(super) fn demo(args: DemoArgs<'_>, today: Date, env: &Env) -> Result<u8, Fai
             seed: args.seed,
         },
         (None, Some(_)) => {
-            return Err(Failure(
+            return Err(Failure::new(
                 "--commits needs --use-cases (the shipped demo has its own history)".to_owned(),
             ));
         }
@@ -52,14 +52,14 @@ pub(super) fn demo(args: DemoArgs<'_>, today: Date, env: &Env) -> Result<u8, Fai
         None => tempfile::Builder::new()
             .prefix("ripen-demo-")
             .tempdir()
-            .map_err(|e| Failure(format!("cannot create a temporary folder: {e}")))?
+            .map_err(|e| Failure::new(format!("cannot create a temporary folder: {e}")))?
             .keep(),
     };
     let started = Instant::now();
     let made = demo::generate(&dir, &plan, today)?;
     let elapsed = started.elapsed();
     let state = shell(&made.state_dir);
-    println!(
+    outln!(
         "Created a demo register at {} in {:.1} s: {} commits on main, {} review tags{}.",
         shell(&made.root),
         elapsed.as_secs_f64(),
@@ -81,21 +81,21 @@ pub(super) fn demo(args: DemoArgs<'_>, today: Date, env: &Env) -> Result<u8, Fai
             as_of: None,
             today,
         };
-        crate::tui::run(source, !env.colour).map_err(Failure)?;
-        println!("The demo register stays at {}.", shell(&made.root));
+        crate::tui::run(source, !env.colour).map_err(Failure::new)?;
+        outln!("The demo register stays at {}.", shell(&made.root));
     }
-    println!("Next steps:");
-    println!("  ripen --state {state}                   # the terminal UI");
-    println!("  ripen --state {state} ready             # what is ripe for fine-tuning, and why");
+    outln!("Next steps:");
+    outln!("  ripen --state {state}                   # the terminal UI");
+    outln!("  ripen --state {state} ready             # what is ripe for fine-tuning, and why");
     if matches!(plan, Plan::Northwind { .. }) {
-        println!("  ripen --state {state} history claims-triage");
+        outln!("  ripen --state {state} history claims-triage");
         if let Some(tag) = made.tags.iter().rev().nth(4) {
-            println!("  ripen --state {state} diff {tag}");
+            outln!("  ripen --state {state} diff {tag}");
         }
-        println!("  ripen --state {state} proposals");
-        println!("  ripen --state {state} --rev proposal/broken-translation validate");
+        outln!("  ripen --state {state} proposals");
+        outln!("  ripen --state {state} --rev proposal/broken-translation validate");
     } else {
-        println!("  ripen --state {state} history uc-00000");
+        outln!("  ripen --state {state} history uc-00000");
     }
     Ok(0)
 }

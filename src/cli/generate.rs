@@ -15,7 +15,9 @@ pub(super) fn completions(shell: clap_complete::Shell) -> Outcome {
     let mut cmd = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "ripen", &mut out);
-    std::io::stdout().write_all(&out)?;
+    std::io::stdout()
+        .write_all(&out)
+        .map_err(super::Failure::output)?;
     Ok(0)
 }
 
@@ -32,7 +34,7 @@ pub(super) fn man(command: Option<&str>) -> Outcome {
                 .map(|c| c.get_name().to_owned())
                 .collect();
             let sub = cmd.find_subcommand(name).cloned().ok_or_else(|| {
-                Failure(format!(
+                Failure::new(format!(
                     "no command `{}`; one of {}",
                     crate::text::sanitize(name),
                     names.join(", ")
@@ -46,6 +48,8 @@ pub(super) fn man(command: Option<&str>) -> Outcome {
     };
     let mut out = Vec::new();
     clap_mangen::Man::new(page).render(&mut out)?;
-    std::io::stdout().write_all(&out)?;
+    std::io::stdout()
+        .write_all(&out)
+        .map_err(super::Failure::output)?;
     Ok(0)
 }

@@ -71,7 +71,7 @@ pub(super) fn diff(
     format: Format,
 ) -> Outcome {
     if cli.rev.is_some() {
-        return Err(Failure(
+        return Err(Failure::new(
             "diff takes the revisions to compare as arguments (`ripen diff FROM [TO]`); it cannot take --rev".to_owned(),
         ));
     }
@@ -84,9 +84,9 @@ pub(super) fn diff(
     match format {
         Format::Json => {
             let value = DiffJson { from, to, diff: &d };
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            outln!("{}", serde_json::to_string_pretty(&value)?);
         }
-        Format::Text => print_diff(&d, from, to.unwrap_or("working tree"), env.width),
+        Format::Text => print_diff(&d, from, to.unwrap_or("working tree"), env.width)?,
     }
     Ok(0)
 }
@@ -112,19 +112,20 @@ fn change_lines(c: &FieldChange, width: usize) -> Vec<String> {
 
 /// Prints a header with its detail lines: on the header's line when there
 /// is exactly one and it fits, else indented below it.
-fn block(header: &str, details: &[String], width: usize) {
+fn block(header: &str, details: &[String], width: usize) -> Result<(), Failure> {
     const INDENT: &str = "    ";
     if let [only] = details {
         let inline = format!("{header}  {only}");
         if unicode_width::UnicodeWidthStr::width(inline.as_str()) <= width {
-            println!("{inline}");
-            return;
+            outln!("{inline}");
+            return Ok(());
         }
     }
-    println!("{header}");
+    outln!("{header}");
     for d in details {
-        println!("{INDENT}{d}");
+        outln!("{INDENT}{d}");
     }
+    Ok(())
 }
 
 fn changes_details(changes: &[FieldChange], width: usize) -> Vec<String> {
@@ -134,7 +135,7 @@ fn changes_details(changes: &[FieldChange], width: usize) -> Vec<String> {
         .collect()
 }
 
-fn use_case_block(u: &UseCaseDiff, width: usize) {
+fn use_case_block(u: &UseCaseDiff, width: usize) -> Result<(), Failure> {
     let id = sanitize(&u.id);
     let header = match u.status {
         Status::Added => format!("+ {id} (added)"),
@@ -158,11 +159,17 @@ fn use_case_block(u: &UseCaseDiff, width: usize) {
         )),
         _ => {}
     }
-    block(&fit(&header, width), &details, width);
+    block(&fit(&header, width), &details, width)?;
+    Ok(())
 }
 
-pub(super) fn print_diff(d: &RegisterDiff, from: &str, to: &str, width: usize) {
-    println!(
+pub(super) fn print_diff(
+    d: &RegisterDiff,
+    from: &str,
+    to: &str,
+    width: usize,
+) -> Result<(), Failure> {
+    outln!(
         "{}",
         fit(
             &format!(
@@ -173,25 +180,25 @@ pub(super) fn print_diff(d: &RegisterDiff, from: &str, to: &str, width: usize) {
         )
     );
     if d.is_empty() {
-        println!("no differences");
-        return;
+        outln!("no differences");
+        return Ok(());
     }
     if !d.settings.is_empty() {
         block(
             "settings (register.ron)",
             &changes_details(&d.settings, width),
             width,
-        );
+        )?;
     }
     if !d.policy.is_empty() {
         block(
             "policy (policy.ron)",
             &changes_details(&d.policy, width),
             width,
-        );
+        )?;
     }
     for u in &d.use_cases {
-        use_case_block(u, width);
+        use_case_block(u, width)?;
     }
     let mut counts = Vec::new();
     for status in [
@@ -208,11 +215,12 @@ pub(super) fn print_diff(d: &RegisterDiff, from: &str, to: &str, width: usize) {
     if counts.is_empty() {
         counts.push("no use case changed".to_owned());
     }
-    println!(
+    outln!(
         "{}; {} verdict(s) changed",
         counts.join(", "),
         d.verdicts_changed()
     );
+    Ok(())
 }
 
 /// `ripen history ID`, walking back from `--rev` or HEAD.
@@ -227,23 +235,23 @@ pub(super) fn history(cli: &Cli, env: &Env, id: &str, format: Format) -> Outcome
                 .join(register::USE_CASES_DIR)
                 .join(format!("{id}.ron"))
                 .is_file();
-        return Err(Failure(if uncommitted {
+        return Err(Failure::new(if uncommitted {
             format!("no use case `{id}` in the history of {rev}: its file is not committed yet")
         } else {
             format!("no use case `{id}` in the history of {rev}; `ripen list` shows the ids")
         }));
     }
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&entries)?),
-        Format::Text => print_history(&entries, env.width),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&entries)?),
+        Format::Text => print_history(&entries, env.width)?,
     }
     Ok(0)
 }
 
-fn print_history(entries: &[HistoryEntry], width: usize) {
+fn print_history(entries: &[HistoryEntry], width: usize) -> Result<(), Failure> {
     for (n, e) in entries.iter().enumerate() {
         if n > 0 {
-            println!();
+            outln!();
         }
         let head = format!(
             "{}  {}  {} <{}>",
@@ -252,21 +260,22 @@ fn print_history(entries: &[HistoryEntry], width: usize) {
             e.author,
             e.email
         );
-        println!("{}", fit(&head, width));
-        println!("  {}", fit(&e.summary, width.saturating_sub(2)));
+        outln!("{}", fit(&head, width));
+        outln!("  {}", fit(&e.summary, width.saturating_sub(2)));
         // The rest of the message, in full: the justification, a readiness
         // override, trailers. Lines of it are never cut.
         // Its blank lines are left out: a blank line separates commits.
         for line in e.body.lines().filter(|l| !l.trim().is_empty()) {
-            println!("  {}", sanitize(line).trim_end());
+            outln!("  {}", sanitize(line).trim_end());
         }
         if e.changes.is_empty() {
-            println!("    (no field changed: formatting only)");
+            outln!("    (no field changed: formatting only)");
         }
         for c in &e.changes {
             for line in change_lines(c, width.saturating_sub(4)) {
-                println!("    {line}");
+                outln!("    {line}");
             }
         }
     }
+    Ok(())
 }

@@ -9,12 +9,11 @@ use clap::ValueEnum;
 use super::commands::{exit_code, load};
 use super::output::{Env, fit};
 use super::{Cli, Failure, Format};
-use crate::git::commit::{self, FileWrite};
-use crate::import::{self, Action, Mapping, Plan, Preset, Report};
+use crate::import::{self, Action, Mapping, Preset, Report};
 use crate::model::Date;
 use crate::register::{self, Severity};
 use crate::text::sanitize;
-use crate::{export, git, store};
+use crate::{export, store};
 
 type Outcome = Result<u8, Failure>;
 
@@ -99,36 +98,37 @@ fn read_mapping(args: &ImportArgs) -> Result<Mapping, Failure> {
         (Some(path), _) => {
             let shown = path.display().to_string();
             let bytes = std::fs::read(path)
-                .map_err(|e| Failure(format!("cannot read the mapping {shown}: {e}")))?;
+                .map_err(|e| Failure::new(format!("cannot read the mapping {shown}: {e}")))?;
             let text = String::from_utf8(bytes).map_err(|_| {
-                Failure(format!(
+                Failure::new(format!(
                     "{shown}: the mapping is not UTF-8 text; save it as UTF-8"
                 ))
             })?;
-            Mapping::parse(&shown, &text).map_err(|e| Failure(e.to_string()))
+            Mapping::parse(&shown, &text).map_err(|e| Failure::new(e.to_string()))
         }
         (None, Some(p)) => Ok(p.preset().mapping()),
-        (None, None) => Err(Failure(
+        (None, None) => Err(Failure::new(
             "say how to read the file: --mapping MAP.ron or --preset omb-2025".to_owned(),
         )),
     }
 }
 
 /// Lists at most `max` items, then how many more there are.
-fn some<T>(items: &[T], max: usize, show: impl Fn(&T) -> String) {
+fn some<T>(items: &[T], max: usize, show: impl Fn(&T) -> String) -> Result<(), Failure> {
     for item in items.iter().take(max) {
-        println!("  {}", show(item));
+        outln!("  {}", show(item));
     }
     if items.len() > max {
-        println!(
+        outln!(
             "  … and {} more (`--format json` lists every row)",
             items.len() - max
         );
     }
+    Ok(())
 }
 
-fn print_report(r: &Report, env: &Env) {
-    println!(
+fn print_report(r: &Report, env: &Env) -> Result<(), Failure> {
+    outln!(
         "{} ({}): {}",
         sanitize(&r.file),
         sanitize(&r.system),
@@ -137,7 +137,7 @@ fn print_report(r: &Report, env: &Env) {
     let width = env.width.saturating_sub(4);
     let skipped: Vec<_> = r.with(Action::Skipped).collect();
     if !skipped.is_empty() {
-        println!("\nSkipped rows:");
+        outln!("\nSkipped rows:");
         some(&skipped, 50, |o| {
             fit(
                 &format!(
@@ -148,10 +148,10 @@ fn print_report(r: &Report, env: &Env) {
                 ),
                 width,
             )
-        });
+        })?;
     }
     if !r.unmapped.is_empty() {
-        println!(
+        outln!(
             "\nValues the mapping does not translate (add them to the mapping and import again):"
         );
         some(&r.unmapped, 100, |u| {
@@ -165,11 +165,11 @@ fn print_report(r: &Report, env: &Env) {
                 ),
                 width,
             )
-        });
+        })?;
     }
     let updated: Vec<_> = r.with(Action::Updated).collect();
     if !updated.is_empty() {
-        println!("\nUpdated:");
+        outln!("\nUpdated:");
         some(&updated, 200, |o| {
             fit(
                 &format!(
@@ -179,11 +179,11 @@ fn print_report(r: &Report, env: &Env) {
                 ),
                 width,
             )
-        });
+        })?;
     }
     let created: Vec<_> = r.with(Action::Created).collect();
     if !created.is_empty() {
-        println!("\nCreated:");
+        outln!("\nCreated:");
         some(&created, 10, |o| {
             fit(
                 &format!(
@@ -194,79 +194,23 @@ fn print_report(r: &Report, env: &Env) {
                 ),
                 width,
             )
-        });
+        })?;
     }
     if !r.absent.is_empty() {
-        println!(
+        outln!(
             "\nNot in this file, left as they are ({} use case(s) from {}):",
             r.absent.len(),
             sanitize(&r.system)
         );
-        some(&r.absent, 20, |id| id.clone());
+        some(&r.absent, 20, |id| id.clone())?;
     }
     if !r.dropped_columns.is_empty() {
-        println!(
+        outln!(
             "\nColumns not kept (the mapping neither maps them nor keeps them in notes): {}",
             sanitize(&r.dropped_columns.join(", "))
         );
     }
-}
-
-/// Writes the planned files: one commit inside a git repository, plain
-/// atomic writes outside one. Returns the commit, if any.
-fn apply(
-    dir: &Path,
-    plan: &Plan,
-    head: Option<git2::Oid>,
-    in_repo: bool,
-    verify: bool,
-) -> Result<Option<commit::Committed>, Failure> {
-    std::fs::create_dir_all(dir.join(register::USE_CASES_DIR))?;
-    if in_repo {
-        let files: Vec<FileWrite<'_>> = plan
-            .writes
-            .iter()
-            .map(|w| FileWrite {
-                rel: &w.rel,
-                expected: w.expected.as_deref(),
-                new: &w.bytes,
-            })
-            .collect();
-        let message = plan.report.commit_message();
-        return Ok(Some(commit::commit_files_with(
-            dir,
-            &files,
-            &message,
-            head,
-            &commit::CommitOptions { verify },
-            &mut crate::testhooks::commit_observer(),
-        )?));
-    }
-    let files: Vec<FileWrite<'_>> = plan
-        .writes
-        .iter()
-        .map(|w| FileWrite {
-            rel: &w.rel,
-            expected: w.expected.as_deref(),
-            new: &w.bytes,
-        })
-        .collect();
-    let done = commit::write_files(dir, &files, &mut crate::testhooks::commit_observer()).map_err(
-        |e| match e {
-            commit::ChangeError::ChangedOnDisk(rel) => Failure(format!(
-                "{} was changed on disk during the import; nothing was written: import again",
-                dir.join(rel).display()
-            )),
-            e => e.into(),
-        },
-    )?;
-    if !done.kept.is_empty() {
-        return Err(Failure(format!(
-            "{} was changed by someone else during the import: their version is kept and the import's is not written; import again",
-            done.kept.join(", ")
-        )));
-    }
-    Ok(None)
+    Ok(())
 }
 
 /// Reads the file to import: a regular file (or a link to one) of at most
@@ -274,7 +218,7 @@ fn apply(
 /// before anything is read.
 fn read_input(path: &Path, name: &str) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
-    let cannot = |e: std::io::Error| Failure(format!("cannot read {}: {e}", sanitize(name)));
+    let cannot = |e: std::io::Error| Failure::new(format!("cannot read {}: {e}", sanitize(name)));
     let meta = std::fs::metadata(path).map_err(cannot)?;
     if !meta.is_file() {
         let what = if meta.is_dir() {
@@ -282,13 +226,13 @@ fn read_input(path: &Path, name: &str) -> Result<Vec<u8>, Failure> {
         } else {
             "not a regular file (a pipe, a device or a socket)"
         };
-        return Err(Failure(format!(
+        return Err(Failure::new(format!(
             "{} is {what}: import reads a regular CSV file; nothing was imported",
             sanitize(name)
         )));
     }
     let too_large = |n: u64| {
-        Failure(format!(
+        Failure::new(format!(
             "{} is {n} bytes, over the import limit of {} bytes (256 MiB); split it; nothing was imported",
             sanitize(name),
             import::MAX_INPUT_BYTES
@@ -311,13 +255,13 @@ fn read_input(path: &Path, name: &str) -> Result<Vec<u8>, Failure> {
 /// `ripen import FILE (--mapping MAP | --preset NAME) [--dry-run]`.
 pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
     if cli.rev.is_some() {
-        return Err(Failure(
+        return Err(Failure::new(
             "import writes to the working tree; it cannot take --rev".to_owned(),
         ));
     }
     let dir = state_dir(cli);
     if !dir.join(register::SETTINGS_FILE).is_file() {
-        return Err(Failure(format!(
+        return Err(Failure::new(format!(
             "no register at {}: run `ripen init` to create one, or pass --state DIR (or set RIPEN_STATE)",
             dir.display()
         )));
@@ -326,25 +270,12 @@ pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
     let csv_name = args.file.display().to_string();
     let bytes = read_input(&args.file, &csv_name)?;
 
-    let in_repo = git::locate(&dir).is_ok();
-    let head = if in_repo {
-        if !args.dry_run {
-            if let Some(reason) = commit::read_only_reason(&dir) {
-                return Err(Failure(format!(
-                    "cannot commit an import here: {reason}; nothing was written"
-                )));
-            }
-        }
-        commit::head_commit(&dir)?
-    } else {
-        None
-    };
-    let snapshot = store::snapshot(&dir)?;
-    let reg = register::load(&snapshot, cli.as_of, today);
-    let plan = match import::plan(&csv_name, &bytes, &mapping, &reg, &snapshot) {
+    let mut ctx = super::commands::context(cli, today);
+    ctx.no_verify = args.no_verify;
+    let planned = match crate::ops::import::plan(&ctx, &csv_name, &bytes, &mapping, args.dry_run) {
         Ok(p) => p,
-        Err(e) => {
-            for p in &e.problems {
+        Err(crate::ops::OpError::ImportProblems(problems)) => {
+            for p in &problems {
                 eprintln!(
                     "{}: {}: {}",
                     sanitize(&p.location),
@@ -352,50 +283,27 @@ pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
                     sanitize(&p.message)
                 );
             }
-            return Err(Failure(format!(
-                "nothing was imported: {} problem(s) above",
-                e.problems.len()
-            )));
+            return Err(crate::ops::OpError::ImportProblems(problems).into());
         }
+        Err(e) => return Err(e.into()),
     };
     if args.format == Format::Text {
-        print_report(&plan.report, env);
+        print_report(&planned.plan.report, env)?;
     }
-    let committed = if args.dry_run || plan.writes.is_empty() {
-        None
-    } else {
-        apply(&dir, &plan, head, in_repo, !args.no_verify)?
-    };
+    let done = crate::ops::import::write(&ctx, &planned, args.dry_run)?;
     match args.format {
         Format::Json => {
             let value = serde_json::json!({
                 "dry_run": args.dry_run,
-                "written": if args.dry_run { 0 } else { plan.writes.len() },
-                "commit": committed.as_ref().map(|c| c.id.to_string()),
-                "report": plan.report,
+                "written": done.written(),
+                "commit": done.commit().map(|c| c.to_string()),
+                "report": planned.plan.report,
             });
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            outln!("{}", serde_json::to_string_pretty(&value)?);
         }
         Format::Text => {
-            println!();
-            if args.dry_run {
-                println!("Dry run: nothing was written.");
-            } else if plan.writes.is_empty() {
-                println!("Nothing to change: the register already says what the file says.");
-            } else if let Some(c) = &committed {
-                println!(
-                    "Wrote {} file(s) and committed them as {} on {}.",
-                    plan.writes.len(),
-                    &c.id.to_string()[..7],
-                    sanitize(c.branch.strip_prefix("refs/heads/").unwrap_or(&c.branch))
-                );
-            } else {
-                println!(
-                    "Wrote {} file(s); {} is not in a git repository, so nothing was committed.",
-                    plan.writes.len(),
-                    sanitize(&dir.display().to_string())
-                );
-            }
+            outln!();
+            outln!("{}", done.describe());
         }
     }
     Ok(0)
@@ -404,7 +312,7 @@ pub fn import(cli: &Cli, today: Date, env: &Env, args: &ImportArgs) -> Outcome {
 /// `ripen export (csv | omb-2025) [--columns ...] [--output FILE]`.
 pub fn export(cli: &Cli, today: Date, env: &Env, args: &ExportArgs) -> Outcome {
     if !args.columns.is_empty() && args.to != ExportFormat::Csv {
-        return Err(Failure(
+        return Err(Failure::new(
             "--columns applies to `ripen export csv` only".to_owned(),
         ));
     }
@@ -425,8 +333,8 @@ pub fn export(cli: &Cli, today: Date, env: &Env, args: &ExportArgs) -> Outcome {
     match &args.output {
         Some(path) => {
             store::write_atomic(path, &bytes)
-                .map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))?;
-            println!(
+                .map_err(|e| Failure::new(format!("cannot write {}: {e}", path.display())))?;
+            outln!(
                 "Wrote {} use case(s) to {}",
                 reg.use_cases.len(),
                 sanitize(&path.display().to_string())
@@ -434,11 +342,9 @@ pub fn export(cli: &Cli, today: Date, env: &Env, args: &ExportArgs) -> Outcome {
         }
         None => {
             let mut out = std::io::stdout().lock();
-            match out.write_all(&bytes).and_then(|()| out.flush()) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
-                Err(e) => return Err(e.into()),
-            }
+            out.write_all(&bytes)
+                .and_then(|()| out.flush())
+                .map_err(Failure::output)?;
         }
     }
     Ok(exit_code(&reg, env, true))

@@ -1,9 +1,31 @@
 //! The command line: a thin shell over the library.
 //!
 //! Parses arguments with clap, reads the clock and the environment, calls the
-//! library, and prints what it returns. It computes no domain result itself.
+//! library, and prints what it returns. It computes no domain result itself:
+//! every change goes through [`crate::ops`], whose outcomes word themselves.
+//! Standard output is written through `outln!`, which turns a failed
+//! write into a [`Failure`] (quiet on a closed pipe) rather than a panic.
 //! Exit codes: 0 fine, 1 the register has errors (or `fmt --check` found
 //! changes), 2 usage or I/O failure.
+
+/// Writes a line to standard output, as `println!`, but a failure to
+/// write returns from the enclosing function with [`Failure::output`]
+/// instead of panicking.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::emit(format_args!("\n"))?
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::emit(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+/// [`outln!`] without the newline, as `print!`.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::output::emit(format_args!($($arg)*))?
+    };
+}
 
 mod commands;
 mod demo;
@@ -382,14 +404,37 @@ fn merge_opts(cli: &mut Cli) {
     }
 }
 
-/// A failure that ends the command with exit code 2.
+/// Why a command stopped early.
 #[derive(Debug)]
-pub struct Failure(pub String);
+pub enum Failure {
+    /// A failure, worded for standard error: exit code 2.
+    Message(String),
+    /// Standard output was closed by its reader (`ripen list | head`):
+    /// stop quietly with success, as `git log | head` does.
+    OutputClosed,
+}
+
+impl Failure {
+    /// A failure worded `msg`.
+    pub fn new(msg: impl Into<String>) -> Failure {
+        Failure::Message(msg.into())
+    }
+
+    /// A failure to write standard output: quiet when its reader has gone
+    /// (a closed pipe), else worded (a terminal that hung up answers EIO).
+    pub fn output(e: std::io::Error) -> Failure {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::OutputClosed
+        } else {
+            Failure::Message(format!("cannot write the output: {e}"))
+        }
+    }
+}
 
 /// The error for a missing register, with advice that works when pasted.
 pub(crate) fn no_register(cli: &Cli) -> Failure {
     let Some(dir) = &cli.state else {
-        return Failure(
+        return Failure::new(
             "no register found: no state/register.ron in this folder or the folders above it (up to the repository's root); run `ripen init` to create one here, or pass --state DIR (or set RIPEN_STATE)"
                 .to_owned(),
         );
@@ -408,7 +453,7 @@ pub(crate) fn no_register(cli: &Cli) -> Failure {
         }
         _ => String::new(),
     };
-    Failure(format!(
+    Failure::new(format!(
         "no register at {} (no {}){init}; check --state or RIPEN_STATE",
         dir.display(),
         dir.join(crate::register::SETTINGS_FILE).display()
@@ -417,13 +462,12 @@ pub(crate) fn no_register(cli: &Cli) -> Failure {
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
-        Failure(e.to_string())
+        Failure::Message(e.to_string())
     }
 }
 
 /// Runs the command line with the process's arguments; returns the exit code.
 pub fn main() -> ExitCode {
-    stop_quietly_on_a_closed_pipe();
     let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
@@ -439,7 +483,9 @@ pub fn main() -> ExitCode {
     let env = output::Env::from_process();
     match commands::run(cli, today, &env) {
         Ok(code) => ExitCode::from(code),
-        Err(Failure(msg)) => {
+        // The reader of the output has gone: nothing more to say to it.
+        Err(Failure::OutputClosed) => ExitCode::SUCCESS,
+        Err(Failure::Message(msg)) => {
             // Standard error may be a terminal that is gone: never panic here.
             use std::io::Write;
             let _ = writeln!(
@@ -472,35 +518,4 @@ fn usage_error(e: &clap::Error) -> ExitCode {
         let _ = writeln!(err, "{}", crate::text::sanitize(line));
     }
     ExitCode::from(e.exit_code().clamp(0, 255) as u8)
-}
-
-/// Output is often piped into `head` or a pager that exits early; printing
-/// then fails and `println!` panics. Stop quietly with success instead (as
-/// `git log | head` does) rather than print a panic and a backtrace. Output
-/// that fails otherwise (a terminal that hung up) stops with exit code 2.
-fn stop_quietly_on_a_closed_pipe() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        if message.starts_with("failed printing to stdout") {
-            if message.contains("Broken pipe") {
-                std::process::exit(0);
-            }
-            // Any other failure to write the output (a terminal that hung
-            // up answers EIO): say so where it may still be read, and stop.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "ripen: error: cannot write the output: {}",
-                message.trim_start_matches("failed printing to stdout: ")
-            );
-            std::process::exit(2);
-        }
-        default(info);
-    }));
 }

@@ -7,9 +7,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ratatui::crossterm::style::Stylize;
 use unicode_width::UnicodeWidthStr;
 
+use super::Failure;
 use crate::readiness::Verdict;
 use crate::register::Severity;
 use crate::text::sanitize;
+
+/// Writes to standard output; a failure (a reader that has gone, a
+/// terminal that hung up) is returned as a [`Failure`], never a panic.
+pub fn emit(args: std::fmt::Arguments<'_>) -> Result<(), Failure> {
+    use std::io::Write;
+    std::io::stdout()
+        .lock()
+        .write_fmt(args)
+        .map_err(Failure::output)
+}
 
 /// What the process's environment says about output.
 pub struct Env {

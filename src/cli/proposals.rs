@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use super::output::{Env, fit};
 use super::{Cli, Failure, Format};
 use crate::git::proposals::{self, Proposal};
+use crate::git::short_id;
 use crate::model::Date;
 use crate::text::sanitize;
 
@@ -81,7 +82,7 @@ fn state_dir(cli: &Cli) -> PathBuf {
 /// `ripen proposals [accept BRANCH [--yes]]`.
 pub(super) fn run(cli: &Cli, today: Date, env: &Env, args: &ProposalsArgs) -> Outcome {
     if cli.rev.is_some() {
-        return Err(Failure(
+        return Err(Failure::new(
             "proposals compares branches with HEAD; it cannot take --rev".to_owned(),
         ));
     }
@@ -111,8 +112,8 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
     }
     let found = listing.proposals;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&found)?),
-        Format::Text => print_list(&found, env.width),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&found)?),
+        Format::Text => print_list(&found, env.width)?,
     }
     Ok(0)
 }
@@ -148,37 +149,28 @@ fn wrap(s: &str, width: usize, indent: &str) -> Vec<String> {
     lines
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn print_list(found: &[Proposal], width: usize) {
+fn print_list(found: &[Proposal], width: usize) -> Result<(), Failure> {
     const DIAGNOSTICS_SHOWN: usize = 10;
     if found.is_empty() {
-        println!(
-            "No proposals: no branch has commits that change the register and are not on HEAD."
-        );
-        return;
+        outln!("No proposals: no branch has commits that change the register and are not on HEAD.");
+        return Ok(());
     }
     let inner = width.saturating_sub(2);
     for (n, p) in found.iter().enumerate() {
         if n > 0 {
-            println!();
+            outln!();
         }
-        println!(
+        outln!(
             "{}",
-            fit(
-                &format!("{} ({})", p.branch, &p.tip.to_string()[..7]),
-                width
-            )
+            fit(&format!("{} ({})", p.branch, short_id(p.tip)), width)
         );
         let by = format!(
             "{} by {}",
-            plural(p.commits, "commit", "commits"),
+            crate::text::count(p.commits, "commit", "commits"),
             p.authors.join(", ")
         );
-        println!("  {}", fit(&by, inner));
-        println!(
+        outln!("  {}", fit(&by, inner));
+        outln!(
             "  last commit {}",
             p.last_commit_time.format("%Y-%m-%d %H:%M %:z")
         );
@@ -186,7 +178,10 @@ fn print_list(found: &[Proposal], width: usize) {
             if p.valid {
                 "valid".to_owned()
             } else {
-                format!("INVALID ({})", plural(p.errors(), "error", "errors"))
+                format!(
+                    "INVALID ({})",
+                    crate::text::count(p.errors(), "error", "errors")
+                )
             },
             if p.mergeable {
                 "merges cleanly".to_owned()
@@ -197,26 +192,26 @@ fn print_list(found: &[Proposal], width: usize) {
         if !p.other_files.is_empty() {
             state.push(format!(
                 "CHANGES {} THAT ARE NOT REGISTER FILES",
-                plural(p.other_files.len(), "FILE", "FILES")
+                crate::text::count(p.other_files.len(), "FILE", "FILES")
             ));
         }
-        println!("  {}", fit(&state.join(", "), inner));
+        outln!("  {}", fit(&state.join(", "), inner));
         for f in &p.other_files {
-            println!("    ! {}", fit(&f.describe(), width.saturating_sub(6)));
+            outln!("    ! {}", fit(&f.describe(), width.saturating_sub(6)));
         }
         for d in p.diagnostics.iter().take(DIAGNOSTICS_SHOWN) {
             for line in wrap(&d.to_string(), width.saturating_sub(4), "  ") {
-                println!("    {line}");
+                outln!("    {line}");
             }
         }
         if p.diagnostics.len() > DIAGNOSTICS_SHOWN {
-            println!(
+            outln!(
                 "    ... and {} more",
                 p.diagnostics.len() - DIAGNOSTICS_SHOWN
             );
         }
-        let base = format!("base {}", &p.base.to_string()[..7]);
-        super::history::print_diff(&p.changes, &base, &sanitize(&p.branch), width);
+        let base = format!("base {}", short_id(p.base));
+        super::history::print_diff(&p.changes, &base, &sanitize(&p.branch), width)?;
     }
     // A command that works when pasted: it names a real branch, one that
     // can be accepted when there is one.
@@ -224,17 +219,18 @@ fn print_list(found: &[Proposal], width: usize) {
         .iter()
         .find(|p| p.valid && p.mergeable && p.files_outside_state == 0)
         .unwrap_or(&found[0]);
-    println!();
+    outln!();
     let branch = crate::ops::shell_word(&sanitize(&example.branch));
     if example.overrides.is_empty() {
-        println!("Accept one with `ripen proposals accept {branch}` (add --yes to do it).");
+        outln!("Accept one with `ripen proposals accept {branch}` (add --yes to do it).");
     } else {
         // Accepting it needs a reason: the hint carries one, so that it
         // works when pasted (a dry run), and says to write the real one.
-        println!(
+        outln!(
             "Accept one with `ripen proposals accept {branch} --override 'the reason to accept it anyway'` (it moves a use case into FineTune that readiness does not support: write the real reason, and add --yes to do it)."
         );
     }
+    Ok(())
 }
 
 fn accept(
@@ -246,16 +242,16 @@ fn accept(
     options: &proposals::AcceptOptions,
     yes: bool,
 ) -> Outcome {
-    let dir = state_dir(cli);
     if let Some(t) = tip
         && (t.len() < 7 || t.len() > 40 || !t.bytes().all(|b| b.is_ascii_hexdigit()))
     {
-        return Err(Failure(format!(
+        return Err(Failure::new(format!(
             "--tip {}: give the tip's commit id (7 to 40 hex digits), as `ripen proposals` shows it",
             sanitize(t)
         )));
     }
-    let preview = proposals::preview(&dir, branch, options, cli.as_of, today)?;
+    let ctx = super::commands::context(cli, today);
+    let preview = crate::ops::accept::preview(&ctx, branch, options)?;
     if let Some(t) = tip
         && !preview.tip.to_string().starts_with(&t.to_ascii_lowercase())
     {
@@ -269,7 +265,7 @@ fn accept(
         .into
         .strip_prefix("refs/heads/")
         .unwrap_or(&preview.into);
-    let tip_short = &preview.tip.to_string()[..7];
+    let tip_short = short_id(preview.tip);
     let what = if yes {
         format!(
             "Merging {} ({tip_short}) into {into} with a merge commit:",
@@ -282,52 +278,40 @@ fn accept(
         )
     };
     for line in wrap(&what, env.width, "  ") {
-        println!("{line}");
+        outln!("{line}");
     }
     let subject = preview.message.lines().next().unwrap_or("");
     for line in wrap(subject, env.width.saturating_sub(2), "  ") {
-        println!("  {line}");
+        outln!("  {line}");
     }
     if !preview.other_files.is_empty() {
-        println!(
+        outln!(
             "{} NOT REGISTER FILES (accepted with --allow-other-files):",
-            plural(preview.other_files.len(), "file is", "files are")
+            crate::text::count(preview.other_files.len(), "file is", "files are")
         );
         for f in &preview.other_files {
-            println!("  {}", fit(&f.describe(), env.width.saturating_sub(2)));
+            outln!("  {}", fit(&f.describe(), env.width.saturating_sub(2)));
         }
     }
     for o in &preview.overrides {
         for line in wrap(&proposals::override_line(&o.id, &o.why), env.width, "  ") {
-            println!("{line}");
+            outln!("{line}");
         }
     }
-    println!(
+    outln!(
         "{} in the working tree and the index:",
-        plural(preview.files.len(), "file changes", "files change")
+        crate::text::count(preview.files.len(), "file changes", "files change")
     );
     for f in &preview.files {
-        println!("  {}", fit(&sanitize(f), env.width.saturating_sub(2)));
+        outln!("  {}", fit(&sanitize(f), env.width.saturating_sub(2)));
     }
-    let base = format!("base {}", &preview.base.to_string()[..7]);
-    super::history::print_diff(&preview.changes, &base, &sanitize(branch), env.width);
+    let base = format!("base {}", short_id(preview.base));
+    super::history::print_diff(&preview.changes, &base, &sanitize(branch), env.width)?;
     if !yes {
-        println!("Nothing was changed. Run again with --yes to accept.");
+        outln!("Nothing was changed. Run again with --yes to accept.");
         return Ok(0);
     }
-    let done = proposals::accept_observed(
-        &dir,
-        branch,
-        preview.tip,
-        options,
-        cli.as_of,
-        today,
-        &mut crate::testhooks::commit_observer(),
-    )?;
-    let proposals::Accepted::Merged { commit } = done;
-    println!(
-        "Accepted: merge commit {} on {into}.",
-        &commit.to_string()[..7]
-    );
+    let done = crate::ops::accept::accept(&ctx, branch, preview.tip, options)?;
+    outln!("{}", done.describe());
     Ok(0)
 }

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::output::{self, Env, fit};
 use super::{Cli, Failure, Format};
-use crate::git::review::{self, CloseOptions, ReviewError, ReviewTag};
+use crate::git::review::{self, ReviewError, ReviewTag};
 use crate::model::Date;
 use crate::register::Severity;
 use crate::report::quarterly;
@@ -131,17 +131,10 @@ pub(super) fn review(cli: &Cli, today: Date, env: &Env, args: &ReviewArgs) -> Ou
 }
 
 fn close(cli: &Cli, today: Date, env: &Env, quarter: &str, message: Option<String>) -> Outcome {
-    let dir = state_dir(cli);
-    let options = CloseOptions {
-        rev: cli.rev.clone(),
-        message,
-        as_of: cli.as_of,
-        tagger: None,
-        today: Some(today),
-    };
-    let tag = match review::close(&dir, quarter, options) {
-        Ok(tag) => tag,
-        Err(ReviewError::RegisterHasErrors { rev, diagnostics }) => {
+    let ctx = super::commands::context(cli, today);
+    let closed = match crate::ops::review::close(&ctx, quarter, cli.rev.as_deref(), message) {
+        Ok(closed) => closed,
+        Err(crate::ops::OpError::Review(ReviewError::RegisterHasErrors { rev, diagnostics })) => {
             print_errors(&diagnostics, env);
             eprintln!(
                 "ripen: {}: the register at {} has {} error(s); fix them and commit before closing the review; no tag was created",
@@ -153,31 +146,20 @@ fn close(cli: &Cli, today: Date, env: &Env, quarter: &str, message: Option<Strin
         }
         Err(e) => return Err(e.into()),
     };
-    if cli.rev.is_none() && crate::git::status(&dir).dirty {
-        eprintln!(
-            "ripen: note: the state directory has uncommitted changes; the review covers commit {} only",
-            tag.short_commit()
-        );
+    if let Some(note) = closed.note() {
+        eprintln!("ripen: note: {note}");
     }
-    println!(
-        "Closed review {}: tag {} on commit {}",
-        tag.quarter,
-        sanitize(&tag.name),
-        tag.short_commit()
-    );
-    for line in tag.message.lines() {
-        println!("  {}", fit(line, env.width.saturating_sub(2)));
+    outln!("{}", closed.describe());
+    for line in closed.tag.message.lines() {
+        outln!("  {}", fit(line, env.width.saturating_sub(2)));
     }
-    println!(
-        "Share it with `git push origin {}`; reports on later commits start from it.",
-        sanitize(&tag.name)
-    );
+    outln!("{}", closed.next_step());
     Ok(0)
 }
 
 fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
     if cli.rev.is_some() {
-        return Err(Failure(
+        return Err(Failure::new(
             "review list shows every review tag; it cannot take --rev".to_owned(),
         ));
     }
@@ -185,10 +167,10 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
     warn_ignored(&found.ignored, env);
     let tags: Vec<ReviewTag> = found.tags;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&tags)?),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&tags)?),
         Format::Text => {
             if tags.is_empty() {
-                println!("No review yet. Close one with `ripen review close YYYY-Qn`.");
+                outln!("No review yet. Close one with `ripen review close YYYY-Qn`.");
             }
             for t in &tags {
                 let who = t.tagger.as_deref().unwrap_or("(lightweight tag)");
@@ -199,9 +181,9 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
                     t.time.format("%Y-%m-%d"),
                     who
                 );
-                println!("{}", fit(&head, env.width));
+                outln!("{}", fit(&head, env.width));
                 if !t.summary.is_empty() {
-                    println!("  {}", fit(&t.summary, env.width.saturating_sub(2)));
+                    outln!("  {}", fit(&t.summary, env.width.saturating_sub(2)));
                 }
             }
         }
@@ -212,7 +194,7 @@ fn list(cli: &Cli, today: Date, env: &Env, format: Format) -> Outcome {
 /// `ripen report`.
 pub(super) fn report(cli: &Cli, today: Date, env: &Env, args: &ReportArgs) -> Outcome {
     if cli.rev.is_some() {
-        return Err(Failure(
+        return Err(Failure::new(
             "report takes its period as --since REV and --until REV; it cannot take --rev"
                 .to_owned(),
         ));
@@ -237,8 +219,8 @@ pub(super) fn report(cli: &Cli, today: Date, env: &Env, args: &ReportArgs) -> Ou
         }
     }
     match args.format {
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(r)?),
-        ReportFormat::Md => print!("{}", quarterly::markdown(r)),
+        ReportFormat::Json => outln!("{}", serde_json::to_string_pretty(r)?),
+        ReportFormat::Md => out!("{}", quarterly::markdown(r)),
     }
     Ok(u8::from(r.until.errors > 0))
 }

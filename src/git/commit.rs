@@ -44,7 +44,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{FileMode, IndexEntry, IndexTime, ObjectType, Oid, Repository, RepositoryState, Tree};
 
-pub use super::sign::CommitOptions;
+pub use super::sign::{CommitOptions, Identity};
 use super::{GitError, locate};
 use crate::store::journal::{self, Applied, Change, Journal, Manifest};
 
@@ -887,9 +887,14 @@ fn write_objects(
     let tree_id = tree_with(repo, checked.old_tree.as_ref(), &entries)?;
     let tree = repo.find_tree(tree_id)?;
     let parents: Vec<&git2::Commit<'_>> = checked.old_commit.iter().collect();
-    super::sign::write_commit(
-        repo, signature, signature, message, &tree, &parents, options,
-    )
+    // The author is the identity the change is made for (a principal of
+    // the server), else the repository's; the committer is always the
+    // repository's configured identity, at the same time.
+    let author = match &options.author {
+        Some(who) => who.signature_at(&signature.when())?,
+        None => signature.to_owned(),
+    };
+    super::sign::write_commit(repo, &author, signature, message, &tree, &parents, options)
 }
 
 /// One file of a commit that [`land_commit`] brings into the working tree.
@@ -1288,7 +1293,7 @@ fn describe(found: &[journal::Recovered]) -> Vec<String> {
             .filter(|(_, a)| *a == Applied::Done)
             .count();
         let what = match r.manifest.commit {
-            Some(c) => format!("the working tree of commit {}", &c.to_string()[..7]),
+            Some(c) => format!("the working tree of commit {}", super::short_id(c)),
             None => "a write".to_owned(),
         };
         if done > 0 {

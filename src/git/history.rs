@@ -61,7 +61,7 @@ pub struct HistoryEntry {
 impl HistoryEntry {
     /// The commit id abbreviated to 7 characters, as shown in text.
     pub fn short_id(&self) -> &str {
-        self.commit.get(..7).unwrap_or(&self.commit)
+        super::short_hex(&self.commit)
     }
 }
 

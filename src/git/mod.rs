@@ -370,10 +370,20 @@ pub struct RepoStatus {
 impl RepoStatus {
     /// HEAD's abbreviated id (7 hex digits), or `-`.
     pub fn short_head(&self) -> String {
-        self.head
-            .map(|h| h.to_string()[..7].to_owned())
-            .unwrap_or_else(|| "-".to_owned())
+        self.head.map(short_id).unwrap_or_else(|| "-".to_owned())
     }
+}
+
+/// A commit's (or any object's) abbreviated id as people read it: its
+/// first 7 hex digits, as `git log --oneline` shows it.
+pub fn short_id(id: git2::Oid) -> String {
+    short_hex(&id.to_string()).to_owned()
+}
+
+/// [`short_id`] of an id already written in hex (as stored in an outcome
+/// that is serialized): its first 7 characters, or all of a shorter one.
+pub fn short_hex(hex: &str) -> &str {
+    hex.get(..7).unwrap_or(hex)
 }
 
 /// Reads branch, HEAD and whether the state directory is dirty.

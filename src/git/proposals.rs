@@ -527,7 +527,7 @@ impl From<ChangeError> for AcceptError {
 }
 
 fn short(id: &Oid) -> String {
-    id.to_string()[..7].to_owned()
+    super::short_id(*id)
 }
 
 fn describe(a: &Accepted) -> String {
@@ -1557,14 +1557,7 @@ fn counted(parts: &mut Vec<String>, n: usize, what: &str) {
 }
 
 fn change_phrase(c: &FieldChange) -> String {
-    let field = sanitize(&c.field);
-    if c.is_added_entry() {
-        format!("+ {field} {}", c.to)
-    } else if c.is_removed_entry() {
-        format!("- {field} {}", c.from)
-    } else {
-        format!("{field} {} -> {}", c.from, c.to)
-    }
+    sanitize(&c.describe()).into_owned()
 }
 
 /// One phrase per change, for the summary and the body of the message.

@@ -129,7 +129,7 @@ pub struct ReviewTag {
 impl ReviewTag {
     /// The commit id abbreviated to 7 characters.
     pub fn short_commit(&self) -> &str {
-        self.commit.get(..7).unwrap_or(&self.commit)
+        super::short_hex(&self.commit)
     }
 }
 

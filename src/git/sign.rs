@@ -34,15 +34,38 @@ use git2::{Commit, ObjectType, Oid, Repository, Signature, Tree};
 use super::commit::ChangeError;
 
 /// How to write a commit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitOptions {
     /// Run the `pre-commit` and `commit-msg` hooks (off with `--no-verify`).
     pub verify: bool,
+    /// Who the commit is authored by; `None`: the repository's configured
+    /// identity, which is always the committer.
+    pub author: Option<Identity>,
 }
 
 impl Default for CommitOptions {
     fn default() -> Self {
-        CommitOptions { verify: true }
+        CommitOptions {
+            verify: true,
+            author: None,
+        }
+    }
+}
+
+/// A person commits are authored by: a name and an e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The name, as in `user.name`.
+    pub name: String,
+    /// The e-mail address, as in `user.email`.
+    pub email: String,
+}
+
+impl Identity {
+    /// The identity as a git signature at the moment `at` (the
+    /// committer's, so that author and committer dates agree).
+    pub fn signature_at(&self, at: &git2::Time) -> Result<Signature<'static>, git2::Error> {
+        Signature::new(&self.name, &self.email, at)
     }
 }
 

@@ -124,7 +124,7 @@ pub fn money(currency: &str, amount: u64) -> String {
     format!(
         "{} {}",
         crate::text::sanitize(currency),
-        quarterly::thousands(amount)
+        crate::text::thousands(amount)
     )
 }
 

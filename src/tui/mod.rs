@@ -28,9 +28,8 @@ use app::{App, Data, Effect, Level};
 use terminal::LocalTerminal;
 use theme::Theme;
 
-use crate::git::commit::{ChangeError, FileWrite};
+use crate::git;
 use crate::model::Date;
-use crate::{git, register, store};
 
 /// Held while a file is written and committed; a terminating signal waits
 /// for it, so a save is never cut in half.
@@ -51,27 +50,19 @@ pub struct Source {
 
 /// Loads everything the UI shows, through the library.
 pub fn load(source: &Source) -> Result<Data, String> {
-    let snapshot = match &source.rev {
-        Some(rev) => git::snapshot_at(&source.state_dir, rev).map_err(|e| e.to_string())?,
-        None => store::snapshot(&source.state_dir)
-            .map_err(|e| format!("cannot read {}: {e}", source.state_dir.display()))?,
-    };
-    let register = register::load(&snapshot, source.as_of, source.today);
-    let mut repo = git::status(&source.state_dir);
-    if let Some(rev) = &source.rev {
-        // The status bar names what is shown: the revision, not the checkout.
-        repo.branch = Some(rev.clone());
-        repo.head = git::resolve_commit(&source.state_dir, rev).ok();
-        repo.dirty = false;
-    }
-    let read_only = match &source.rev {
-        Some(rev) => Some(format!("viewing revision {}", crate::text::sanitize(rev))),
-        None => git::commit::read_only_reason(&source.state_dir),
-    };
-    let mut data = Data::new(register, repo, read_only);
+    let view = crate::ops::load::view(&context(source), source.rev.as_deref())
+        .map_err(|e| e.to_string())?;
+    let mut data = Data::new(view.register, view.status, view.read_only);
     data.today = source.today;
     data.pinned |= source.as_of.is_some();
     Ok(data)
+}
+
+/// The operations' context for what the UI shows.
+fn context(source: &Source) -> crate::ops::Context {
+    let mut ctx = crate::ops::Context::new(source.state_dir.clone(), source.today);
+    ctx.as_of = source.as_of;
+    ctx
 }
 
 /// Runs the UI until the user quits.
@@ -214,37 +205,27 @@ fn perform(
             Vec::new()
         }
         Effect::Commit(req) => {
+            let change = crate::ops::change::Prepared {
+                rel: req.rel,
+                expected: req.expected,
+                text: req.text,
+                message: req.message,
+                head: req.head,
+            };
             let result = {
                 let _guard = SAVING.lock();
-                git::commit::commit_files_observed(
-                    &source.state_dir,
-                    &[FileWrite {
-                        rel: &req.rel,
-                        expected: req.expected.as_deref(),
-                        new: req.text.as_bytes(),
-                    }],
-                    &req.message,
-                    req.head,
-                    &mut crate::testhooks::commit_observer(),
-                )
+                crate::ops::change::save(&context(source), &change)
             };
-            let summary = req.message.lines().next().unwrap_or("").to_owned();
             if let (Ok(_), Some(app::Dialog::Justify { copy, .. })) = (&result, &app.dialog) {
                 // The edit is committed: its copy has served.
                 let _ = std::fs::remove_file(copy);
             }
             match result {
-                Ok(c) => {
+                Ok(saved) => {
                     reload(app, source);
-                    let short = c.id.to_string()[..7].to_owned();
-                    app.committed(Ok(format!("committed {short}: {summary}")));
+                    app.committed(Ok(saved.describe()));
                 }
-                Err(
-                    e @ (ChangeError::ChangedOnDisk(_)
-                    | ChangeError::HeadMoved
-                    | ChangeError::Busy(_)
-                    | ChangeError::KeptEdit { .. }),
-                ) => {
+                Err(e) if e.is_stale() => {
                     reload(app, source);
                     app.committed(Err(format!("{e} (reloaded)")));
                 }
@@ -261,25 +242,14 @@ fn perform(
         } => {
             let result = {
                 let _guard = SAVING.lock();
-                git::proposals::accept(
-                    &source.state_dir,
-                    &branch,
-                    tip,
-                    &options,
-                    source.as_of,
-                    source.today,
-                )
-            };
-            let outcome = match result {
-                Ok(git::proposals::Accepted::Merged { commit }) => Ok(format!(
-                    "accepted {}: merge commit {}",
-                    crate::text::sanitize(&branch),
-                    &commit.to_string()[..7]
-                )),
-                Err(e) => Err(e.to_string()),
+                crate::ops::accept::accept(&context(source), &branch, tip, &options)
             };
             reload(app, source);
-            app.accepted(outcome);
+            app.accepted(
+                result
+                    .map(|done| done.describe())
+                    .map_err(|e| e.to_string()),
+            );
             Vec::new()
         }
     }
@@ -400,7 +370,7 @@ fn edit_at(
 fn edit(
     app: &mut App,
     terminal: &mut LocalTerminal,
-    source: &Source,
+    _source: &Source,
     index: usize,
     edited: Option<PathBuf>,
 ) -> Vec<Effect> {
@@ -432,21 +402,16 @@ fn edit(
         }
     };
     let e = app.entry(index);
-    let display = app.data.register.display(&e.rel);
-    match register::check_use_case(&display, &bytes, app.data.register.as_of) {
-        Ok((use_case, _warnings)) => {
-            if use_case == e.use_case {
-                let _ = std::fs::remove_file(&path);
-                app.flash(Level::Info, "no change: nothing to commit");
-                return Vec::new();
-            }
-            // The copy stays until the commit lands (or the user is told
-            // where it is): nothing typed in the editor is lost.
-            let _ = source;
-            app.edited(index, use_case, path)
+    match crate::ops::change::check_edit(&app.data.register, e, &bytes) {
+        crate::ops::change::EditCheck::Unchanged => {
+            let _ = std::fs::remove_file(&path);
+            app.flash(Level::Info, crate::ops::change::EditCheck::NO_CHANGE);
+            Vec::new()
         }
-        Err(diagnostics) => {
-            let problems = diagnostics.iter().map(|d| d.to_string()).collect();
+        // The copy stays until the commit lands (or the user is told
+        // where it is): nothing typed in the editor is lost.
+        crate::ops::change::EditCheck::Valid(use_case) => app.edited(index, *use_case, path),
+        crate::ops::change::EditCheck::Invalid(problems) => {
             app.edit_failed(index, path, problems);
             Vec::new()
         }

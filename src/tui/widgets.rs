@@ -91,30 +91,15 @@ pub fn highlighted_fit(
     fit_line(Line::from(spans), width).spans
 }
 
-/// A field change as the UI shows it, sanitized: the field, and
-/// `from -> to` (shown as `field: from -> to`).
-pub fn change_parts(c: &crate::diff::FieldChange) -> (String, String) {
-    if c.field == crate::diff::SHALLOW_BOUNDARY {
-        return (safe(&c.field), safe(&c.describe()));
-    }
-    (
-        safe(&c.field),
-        format!(
-            "{} -> {}",
-            safe(&c.from.to_string()),
-            safe(&c.to.to_string())
-        ),
-    )
+/// A field change as the UI shows it, sanitized, in the library's one
+/// wording ([`crate::diff::FieldChange::labelled`]): the field's name when
+/// the line starts with it (shown as `field: from -> to`), and the rest.
+pub fn change_parts(c: &crate::diff::FieldChange) -> (Option<String>, String) {
+    let (field, rest) = c.labelled();
+    (field.map(safe), safe(&rest))
 }
 
-/// `n` with the singular or plural of a noun: `1 problem`, `2 problems`.
-pub fn count(n: usize, singular: &str, plural: &str) -> String {
-    if n == 1 {
-        format!("1 {singular}")
-    } else {
-        format!("{n} {plural}")
-    }
-}
+pub use crate::text::count;
 
 /// A rectangle of at most `w` x `h` centred in `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {

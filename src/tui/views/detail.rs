@@ -487,10 +487,12 @@ fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &
     }
     for c in &e.changes {
         let (field, change) = change_parts(c);
-        lines.push(Line::from(vec![
-            Span::styled(format!("{field}: "), theme.header()),
-            Span::raw(change),
-        ]));
+        let mut spans = Vec::with_capacity(2);
+        if let Some(field) = field {
+            spans.push(Span::styled(format!("{field}: "), theme.header()));
+        }
+        spans.push(Span::raw(change));
+        lines.push(Line::from(spans));
     }
     let block = Block::bordered().title(" changes in this commit · PgUp/PgDn scroll ");
     let inner = block.inner(changes_area);

@@ -10,7 +10,7 @@ use crate::diff::{RegisterDiff, Status};
 use crate::register::Severity;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{change_parts, count, fit_line, safe, scrolled};
+use crate::tui::widgets::{count, fit_line, safe, scrolled};
 
 /// Lines describing a semantic diff: one header per changed use case, then
 /// its field changes; settings and policy changes last.
@@ -47,16 +47,14 @@ pub fn diff_lines(d: &RegisterDiff, theme: &Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(head));
         for c in &u.changes {
-            let (field, change) = change_parts(c);
-            lines.push(Line::from(format!("    {field}: {change}")));
+            lines.push(Line::from(format!("    {}", change_line(c))));
         }
     }
     for (what, changes) in [("register.ron", &d.settings), ("policy.ron", &d.policy)] {
         if !changes.is_empty() {
             lines.push(Line::styled(format!("~ {what}"), theme.header()));
             for c in changes {
-                let (field, change) = change_parts(c);
-                lines.push(Line::from(format!("    {field}: {change}")));
+                lines.push(Line::from(format!("    {}", change_line(c))));
             }
         }
     }
@@ -64,6 +62,11 @@ pub fn diff_lines(d: &RegisterDiff, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::styled("no change to the register", theme.muted()));
     }
     lines
+}
+
+/// A field change in one line, sanitized.
+fn change_line(c: &crate::diff::FieldChange) -> String {
+    safe(&c.describe())
 }
 
 /// Draws the proposals screen.

@@ -1,6 +1,4 @@
-//! Operations that span the file system and git, shared by the command line
-//! and the terminal UI: finding the register the way git finds `.git`,
-//! creating a register (`ripen init`), and scaffolding a use case
+//! Creating a register (`ripen init`) and scaffolding a use case
 //! (`ripen new`, the UI's `n`), each committed as one commit of exactly its
 //! own files.
 
@@ -8,34 +6,13 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
 
-use crate::git::commit::{self, ChangeError, FileWrite};
+use super::{STATE_DIR, shell_word};
+use crate::git::commit::{self, ChangeError, CommitOptions, FileWrite};
 use crate::model::{Policy, Settings, UseCase, UseCaseId, canonical};
 use crate::register::{POLICY_FILE, SETTINGS_FILE, USE_CASES_DIR};
 
-/// The state directory's name inside a register repository.
-pub const STATE_DIR: &str = "state";
-
 /// The message of the commit that creates a register.
 pub const INIT_MESSAGE: &str = "Create the register";
-
-/// Finds the register from `cwd` as git finds `.git`: the `state/` folder
-/// (holding `register.ron`) of `cwd` or of the nearest ancestor, stopping
-/// at the root of the repository that holds `cwd`. Returns the path
-/// relative to `cwd` (`state`, `../state`, ...), or `None`.
-pub fn discover_state(cwd: &Path) -> Option<PathBuf> {
-    let mut rel = PathBuf::new();
-    for dir in cwd.ancestors() {
-        let candidate = dir.join(STATE_DIR);
-        if candidate.join(SETTINGS_FILE).is_file() {
-            return Some(rel.join(STATE_DIR));
-        }
-        if dir.join(".git").exists() {
-            return None;
-        }
-        rel.push("..");
-    }
-    None
-}
 
 /// Why a register or a use case could not be created. Nothing was written
 /// in any case, apart from an empty repository or folder made on the way.
@@ -212,6 +189,22 @@ pub fn new_use_case(
     team: &str,
     commit: bool,
 ) -> Result<Created, CreateError> {
+    new_use_case_with(
+        state_dir,
+        id,
+        (title, owner, team),
+        commit.then(CommitOptions::default).as_ref(),
+    )
+}
+
+/// [`new_use_case`] committed with `options` (for example authored by a
+/// principal: [`super::Context::commit_options`]); `None`: only written.
+pub fn new_use_case_with(
+    state_dir: &Path,
+    id: &UseCaseId,
+    (title, owner, team): (&str, &str, &str),
+    options: Option<&CommitOptions>,
+) -> Result<Created, CreateError> {
     if !state_dir.join(SETTINGS_FILE).is_file() {
         return Err(CreateError::NoRegister(state_dir.display().to_string()));
     }
@@ -223,10 +216,10 @@ pub fn new_use_case(
     let text = canonical::use_case(&UseCase::placeholder(title, owner, team));
     let cases = state_dir.join(USE_CASES_DIR);
     std::fs::create_dir_all(&cases).map_err(io_at(&cases))?;
-    if !commit {
+    let Some(options) = options else {
         crate::store::write_atomic(&path, text.as_bytes()).map_err(io_at(&path))?;
         return Ok(Created { path, commit: None });
-    }
+    };
     let head = match commit::head_commit(state_dir) {
         Ok(h) => h,
         Err(crate::git::GitError::NotARepository(_)) => {
@@ -242,78 +235,16 @@ pub fn new_use_case(
         expected: None,
         new: text.as_bytes(),
     };
-    let done = commit::commit_files(state_dir, &[file], &new_message(id, title), head)?;
+    let done = commit::commit_files_with(
+        state_dir,
+        &[file],
+        &new_message(id, title),
+        head,
+        options,
+        &mut |_| {},
+    )?;
     Ok(Created {
         path,
         commit: Some(done.id),
     })
-}
-
-/// `s` quoted for a POSIX shell when it needs it, so that a printed command
-/// works when pasted.
-pub fn shell_word(s: &str) -> String {
-    if s.chars().any(crate::text::is_unsafe) {
-        // ANSI-C quoting (bash, zsh, ksh, and dash since 0.5.12): every
-        // character that must not reach a terminal raw is written escaped,
-        // and the word still pastes as the same bytes.
-        let mut out = String::from("$'");
-        for c in s.chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\'' => out.push_str("\\'"),
-                c if crate::text::is_unsafe(c) => {
-                    if (c as u32) < 0x100 {
-                        out.push_str(&format!("\\x{:02x}", c as u32));
-                    } else {
-                        out.push_str(&format!("\\u{:04x}", c as u32));
-                    }
-                }
-                c => out.push(c),
-            }
-        }
-        out.push('\'');
-        return out;
-    }
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,%".contains(c));
-    if plain {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_words_are_quoted_only_when_needed() {
-        assert_eq!(shell_word("reg/state"), "reg/state");
-        assert_eq!(shell_word("my reg"), "'my reg'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
-        assert_eq!(shell_word("reg\u{1b}]0;x\u{7}"), r"$'reg\x1b]0;x\x07'");
-        assert_eq!(shell_word("a\u{202e}'b"), r"$'a\u202e\'b'");
-    }
-
-    #[test]
-    fn discovery_stops_at_the_repository_root() {
-        let t = tempfile::tempdir().unwrap();
-        let outer = t.path();
-        std::fs::create_dir_all(outer.join("state")).unwrap();
-        std::fs::write(outer.join("state/register.ron"), "").unwrap();
-        let repo = outer.join("repo");
-        std::fs::create_dir_all(repo.join(".git")).unwrap();
-        std::fs::create_dir_all(repo.join("a/b")).unwrap();
-        assert_eq!(discover_state(&repo.join("a/b")), None);
-        std::fs::create_dir_all(repo.join("state")).unwrap();
-        std::fs::write(repo.join("state/register.ron"), "").unwrap();
-        assert_eq!(
-            discover_state(&repo.join("a/b")),
-            Some(PathBuf::from("../../state"))
-        );
-        assert_eq!(discover_state(&repo), Some(PathBuf::from("state")));
-    }
 }

@@ -1,0 +1,79 @@
+//! Loading the register: from the working tree or a revision, alone (for a
+//! command) or with what a screen shows beside it (branch, HEAD, whether
+//! editing is possible).
+
+use std::path::Path;
+
+use super::{Context, OpError};
+use crate::git::{self, RepoStatus};
+use crate::register::{self, Register};
+use crate::store;
+
+/// The register of the working tree (`rev` `None`) or of a revision,
+/// evaluated at the context's as-of date. A working tree reached through a
+/// symbolic link inside its repository, or without its `use-cases/`
+/// folder, is refused (reading and writing alike, as git does).
+pub fn register(ctx: &Context, rev: Option<&str>) -> Result<Register, OpError> {
+    let dir = &ctx.state_dir;
+    let snapshot = match rev {
+        Some(rev) => git::snapshot_at(dir, rev)?,
+        None => {
+            if !dir.is_dir() {
+                return Err(OpError::NoRegister(dir.clone()));
+            }
+            refuse_links(dir)?;
+            store::snapshot(dir).map_err(|e| OpError::Failed(e.to_string()))?
+        }
+    };
+    Ok(register::load(&snapshot, ctx.as_of, ctx.today))
+}
+
+/// Refuses a state directory reached through a symbolic link inside its
+/// repository, or without its `use-cases/` folder.
+pub fn refuse_links(dir: &Path) -> Result<(), OpError> {
+    if let Err(e @ git::GitError::Symlink(_)) = git::locate(dir) {
+        return Err(OpError::Failed(e.to_string()));
+    }
+    store::require_use_cases(dir).map_err(|e| OpError::Failed(e.to_string()))
+}
+
+/// What a screen shows: the register, the repository's state beside it,
+/// and why editing is off, if it is.
+#[derive(Debug)]
+pub struct View {
+    /// The register.
+    pub register: Register,
+    /// Branch, HEAD and whether the state directory is dirty; for a
+    /// revision, that revision (never dirty).
+    pub status: RepoStatus,
+    /// Why changes cannot be made (a revision is viewed, HEAD is
+    /// detached, ...); `None` when they can.
+    pub read_only: Option<String>,
+}
+
+/// Loads the register with what a screen shows beside it.
+pub fn view(ctx: &Context, rev: Option<&str>) -> Result<View, OpError> {
+    let dir = &ctx.state_dir;
+    let snapshot = match rev {
+        Some(rev) => git::snapshot_at(dir, rev)?,
+        None => store::snapshot(dir)
+            .map_err(|e| OpError::Failed(format!("cannot read {}: {e}", dir.display())))?,
+    };
+    let register = register::load(&snapshot, ctx.as_of, ctx.today);
+    let mut status = git::status(dir);
+    if let Some(rev) = rev {
+        // What is shown is the revision, not the checkout.
+        status.branch = Some(rev.to_owned());
+        status.head = git::resolve_commit(dir, rev).ok();
+        status.dirty = false;
+    }
+    let read_only = match rev {
+        Some(rev) => Some(format!("viewing revision {}", crate::text::sanitize(rev))),
+        None => git::commit::read_only_reason(dir),
+    };
+    Ok(View {
+        register,
+        status,
+        read_only,
+    })
+}
