@@ -27,7 +27,7 @@ pub(super) fn load(cli: &Cli, today: Date) -> Result<Register, Failure> {
                 return Err(super::no_register(cli));
             }
             refuse_links(&dir)?;
-            store::snapshot(&dir)?
+            return Ok(git::cache::load_working_tree(&dir, cli.as_of, today)?);
         }
     };
     Ok(register::load(&snapshot, cli.as_of, today))
