@@ -88,11 +88,13 @@ pub fn load_working_tree(
         Some(hit.bytes)
     };
     let snapshot = store::snapshot_known(dir, &known)?;
-    let vouched = vouched.into_inner().unwrap_or_default();
-    let parsed: HashMap<String, UseCase> = vouched
-        .iter()
-        .map(|(name, (_, u))| (format!("{USE_CASES_DIR}/{name}"), u.clone()))
-        .collect();
+    let mut parsed: HashMap<String, UseCase> = HashMap::new();
+    let mut blobs: HashMap<String, Oid> = HashMap::new();
+    for (name, (blob, u)) in vouched.into_inner().unwrap_or_default() {
+        parsed.insert(format!("{USE_CASES_DIR}/{name}"), u);
+        blobs.insert(name, blob);
+    }
+    let vouched = blobs;
     let reg = register::load_preparsed(&snapshot, explicit_as_of, today, &parsed);
 
     // Refresh the cache when a use case was parsed afresh or a cached one
@@ -107,7 +109,7 @@ pub fn load_working_tree(
         let blobs = register::parallel_map(&reg.use_cases, |e| {
             let name = e.rel.strip_prefix(&prefix).unwrap_or(&e.rel);
             match vouched.get(name) {
-                Some((blob, _)) => Some(*blob),
+                Some(blob) => Some(*blob),
                 None => Oid::hash_object(ObjectType::Blob, &e.original).ok(),
             }
         });
