@@ -18,7 +18,8 @@
 //!   and the journal that makes a multi-file write one step or none).
 //! - [`git`]: the git edge (reading a register at any revision; committing by
 //!   compare-and-swap; one writer of commit and tag objects that runs the
-//!   repository's hooks and signs as it asks).
+//!   repository's hooks and signs as it asks; the parse cache and the
+//!   history index under `.git/ripen/`).
 //! - [`ops`]: finding the register (as git finds `.git`), creating one
 //!   (`init`) and scaffolding a use case (`new`), each as one commit.
 //! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).
