@@ -19,7 +19,7 @@
 //! - [`git`]: the git edge (reading a register at any revision; committing by
 //!   compare-and-swap; one writer of commit and tag objects that runs the
 //!   repository's hooks and signs as it asks; the parse cache and the
-//!   history index under `.git/ripen/`).
+//!   history index under `.git/ripen-cache/`).
 //! - [`ops`]: finding the register (as git finds `.git`), creating one
 //!   (`init`) and scaffolding a use case (`new`), each as one commit.
 //! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).

@@ -128,7 +128,7 @@ impl Repo {
     }
 
     /// The history of `path` from HEAD, checked to be the same through the
-    /// history index (`.git/ripen/history-v1`): built afresh, then reused.
+    /// history index (`.git/ripen-cache/history-v1`): built afresh, then reused.
     fn history(&self, path: &str) -> Vec<HistoryEntry> {
         let head = self.repo.head().unwrap().target().unwrap();
         let plain = file_history(&self.repo, head, path).unwrap();
@@ -149,7 +149,7 @@ impl Repo {
     }
 
     fn index_file(&self) -> std::path::PathBuf {
-        self.repo.path().join("ripen/history-v1")
+        self.repo.path().join("ripen-cache/history-v1")
     }
 }
 

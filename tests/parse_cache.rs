@@ -1,4 +1,4 @@
-//! The parse cache (`.git/ripen/parse-cache-v1`): `ripen list` and `ripen
+//! The parse cache (`.git/ripen-cache/parse-cache-v1`): `ripen list` and `ripen
 //! validate` on real repositories made by `ripen demo`, with and without the
 //! cache, after edits git's stat data can and cannot see, with a damaged
 //! cache and with a git directory ripen cannot write to.
@@ -48,7 +48,7 @@ impl Demo {
     }
 
     fn cache(&self) -> PathBuf {
-        self.root.join(".git/ripen/parse-cache-v1")
+        self.root.join(".git/ripen-cache/parse-cache-v1")
     }
 
     fn file(&self, id: &str) -> PathBuf {

@@ -10,7 +10,7 @@
 //! since, or not in the cache is read and parsed as always.
 //!
 //! The cache maps a blob id to the file's bytes and its parsed use case. It
-//! lives in the repository's git directory (`.git/ripen/parse-cache-v1`),
+//! lives in the repository's git directory (`.git/ripen-cache/parse-cache-v1`),
 //! never in the working tree, so nothing of it can be committed. It records
 //! ripen's version and its format, ends with a checksum, and is written
 //! whole to a temporary file then renamed over the old one; a cache that is
@@ -36,7 +36,7 @@ use crate::register::{self, Register, USE_CASES_DIR};
 use crate::store;
 
 /// The folder of ripen's own files inside a git directory.
-pub const DIR: &str = "ripen";
+pub const DIR: &str = "ripen-cache";
 /// The parse cache's file name inside [`DIR`].
 pub const FILE: &str = "parse-cache-v1";
 

@@ -111,7 +111,7 @@ pub fn use_case_history(
     Ok(entries)
 }
 
-/// The history index's file name inside the git directory's `ripen/`.
+/// The history index's file name inside the git directory's `ripen-cache/`.
 pub const INDEX_FILE: &str = "history-v1";
 
 const INDEX_MAGIC: &[u8] = b"ripen history index\n";
@@ -333,6 +333,19 @@ fn raw_entries(data: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], &[u8])> {
     })
 }
 
+/// The length of the raw tree entry at the start of `data` (mode, space,
+/// name, NUL, 20-byte id), if one is there.
+fn entry_len(data: &[u8]) -> Option<usize> {
+    // Modes are `40000` (a folder) or six digits; check, else search.
+    let space = match data.first()? {
+        b'4' if data.get(5) == Some(&b' ') => 5,
+        _ if data.get(6) == Some(&b' ') => 6,
+        _ => data.iter().position(|&b| b == b' ')?,
+    };
+    let nul = space + 1 + data.get(space + 1..)?.iter().position(|&b| b == 0)?;
+    (data.len() >= nul + 21).then_some(nul + 21)
+}
+
 /// Pushes the names whose entries differ between two raw trees (present
 /// in one only, or with another mode or id). Both are in git's order
 /// (a folder sorts as if its name ended in `/`).
@@ -348,34 +361,48 @@ fn diff_raw_trees(old: &[u8], new: &[u8], out: &mut Vec<Box<[u8]>>) {
             ca.cmp(&cb)
         })
     }
-    let mut a = raw_entries(old).peekable();
-    let mut b = raw_entries(new).peekable();
+    type Entry<'a> = ((&'a [u8], &'a [u8], &'a [u8]), usize);
+    fn entry(data: &[u8], at: usize) -> Option<Entry<'_>> {
+        raw_entries(data.get(at..)?)
+            .next()
+            .map(|e| (e, entry_len(&data[at..]).unwrap_or(data.len() - at)))
+    }
+    let (mut i, mut j) = (0, 0);
     loop {
-        match (a.peek(), b.peek()) {
+        // Two versions of a folder share almost every entry, byte for
+        // byte: step over identical entries without comparing names.
+        while let Some(n) = entry_len(&old[i..]) {
+            if new.get(j..j + n) != Some(&old[i..i + n]) {
+                break;
+            }
+            i += n;
+            j += n;
+        }
+        match (entry(old, i), entry(new, j)) {
             (None, None) => break,
-            (Some(x), None) => {
+            (Some((x, n)), None) => {
                 out.push(Box::from(x.1));
-                a.next();
+                i += n;
             }
-            (None, Some(y)) => {
+            (None, Some((y, n))) => {
                 out.push(Box::from(y.1));
-                b.next();
+                j += n;
             }
-            (Some(x), Some(y)) => match cmp(key(x), key(y)) {
+            (Some((x, n)), Some((y, m))) => match cmp(key(&x), key(&y)) {
                 std::cmp::Ordering::Less => {
                     out.push(Box::from(x.1));
-                    a.next();
+                    i += n;
                 }
                 std::cmp::Ordering::Greater => {
                     out.push(Box::from(y.1));
-                    b.next();
+                    j += m;
                 }
                 std::cmp::Ordering::Equal => {
                     if x.0 != y.0 || x.2 != y.2 {
                         out.push(Box::from(x.1));
                     }
-                    a.next();
-                    b.next();
+                    i += n;
+                    j += m;
                 }
             },
         }
