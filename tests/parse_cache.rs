@@ -190,8 +190,25 @@ fn the_cache_changes_no_output_only_the_time() {
     fs::remove_file(demo.file("uc-00005")).unwrap();
     fs::copy(demo.file("uc-00006"), demo.file("uc-09999")).unwrap();
 
+    // A copy with the same content, committed beside its original: two
+    // index entries with one blob.
+    fs::copy(demo.file("uc-00010"), demo.file("uc-00011")).unwrap();
+    let repo = Repository::open(&demo.root).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_path(Path::new("state/use-cases/uc-00011.ron"))
+        .unwrap();
+    index.write().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
     let edited_cached = demo.outputs();
+    let written = fs::metadata(demo.cache()).unwrap().modified().unwrap();
     let edited_again = demo.outputs();
+    assert_eq!(
+        fs::metadata(demo.cache()).unwrap().modified().unwrap(),
+        written,
+        "a run over an unchanged register rewrote the cache"
+    );
     let edited_uncached = demo.outputs_uncached();
     assert_eq!(edited_cached, edited_uncached);
     assert_eq!(edited_again, edited_uncached);

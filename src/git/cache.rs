@@ -22,7 +22,7 @@
 //!
 //! Deleting the cache changes no output, only the time it takes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -54,6 +54,7 @@ struct Stat {
 }
 
 /// One cached file: its bytes and what they parse to.
+#[derive(Clone)]
 struct Cached {
     bytes: Vec<u8>,
     use_case: UseCase,
@@ -76,11 +77,19 @@ pub fn load_working_tree(
         ));
     };
     let cache = Mutex::new(read_cache(&ctx.cache_path).unwrap_or_default());
-    let cached_count = cache.lock().map(|c| c.len()).unwrap_or(0);
+    let cached: HashSet<Oid> = cache
+        .lock()
+        .map(|c| c.keys().copied().collect())
+        .unwrap_or_default();
     let vouched: Mutex<HashMap<String, (Oid, UseCase)>> = Mutex::new(HashMap::new());
     let known = |name: &str, meta: &fs::Metadata| -> Option<Vec<u8>> {
         let stat = ctx.unchanged(name, meta)?;
-        let hit = cache.lock().ok()?.remove(&stat.blob)?;
+        // Files with the same content share one entry: copy it for them.
+        let hit = if ctx.shared.contains(&stat.blob) {
+            cache.lock().ok()?.get(&stat.blob).cloned()?
+        } else {
+            cache.lock().ok()?.remove(&stat.blob)?
+        };
         vouched
             .lock()
             .ok()?
@@ -97,22 +106,19 @@ pub fn load_working_tree(
     let vouched = blobs;
     let reg = register::load_preparsed(&snapshot, explicit_as_of, today, &parsed);
 
-    // Refresh the cache when a use case was parsed afresh or a cached one
-    // is gone, so that it holds exactly the files of this register.
+    // Refresh the cache when it does not hold exactly the blobs of this
+    // register's use cases (a file parsed afresh, a cached one gone). Only
+    // the files read afresh are hashed.
     let prefix = format!("{USE_CASES_DIR}/");
-    let fresh = reg.use_cases.iter().any(|e| {
-        !e.rel
-            .strip_prefix(&prefix)
-            .is_some_and(|name| vouched.contains_key(name))
+    let blobs = register::parallel_map(&reg.use_cases, |e| {
+        let name = e.rel.strip_prefix(&prefix).unwrap_or(&e.rel);
+        match vouched.get(name) {
+            Some(blob) => Some(*blob),
+            None => Oid::hash_object(ObjectType::Blob, &e.original).ok(),
+        }
     });
-    if fresh || vouched.len() != cached_count {
-        let blobs = register::parallel_map(&reg.use_cases, |e| {
-            let name = e.rel.strip_prefix(&prefix).unwrap_or(&e.rel);
-            match vouched.get(name) {
-                Some(blob) => Some(*blob),
-                None => Oid::hash_object(ObjectType::Blob, &e.original).ok(),
-            }
-        });
+    let used: HashSet<Oid> = blobs.iter().flatten().copied().collect();
+    if used != cached {
         let entries: Vec<_> = reg
             .use_cases
             .iter()
@@ -129,6 +135,8 @@ pub fn load_working_tree(
 /// and the index file's own modification time.
 struct Context {
     entries: HashMap<String, Stat>,
+    /// Blobs that more than one entry holds.
+    shared: HashSet<Oid>,
     index_mtime: (i64, u32),
     cache_path: PathBuf,
 }
@@ -177,8 +185,15 @@ impl Context {
                 },
             );
         }
+        let mut seen = HashSet::new();
+        let shared = entries
+            .values()
+            .filter(|s| !seen.insert(s.blob))
+            .map(|s| s.blob)
+            .collect();
         Some(Context {
             entries,
+            shared,
             index_mtime: (index_meta.mtime(), index_meta.mtime_nsec() as u32),
             cache_path: repo.path().join(DIR).join(FILE),
         })
