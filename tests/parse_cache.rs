@@ -371,17 +371,11 @@ fn a_git_directory_ripen_cannot_write_to_disables_the_cache() {
     // A read-only git directory (effective only for a user that file
     // permissions bind, i.e. not root).
     let git = demo.root.join(".git");
-    let mut modes = Vec::new();
-    for dir in [git.clone()] {
-        use std::os::unix::fs::PermissionsExt;
-        let p = fs::metadata(&dir).unwrap().permissions();
-        modes.push((dir.clone(), p.mode()));
-        fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).unwrap();
-    }
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(&git).unwrap().permissions().mode();
+    let _ = fs::remove_dir_all(demo.root.join(".git/ripen-cache"));
+    fs::set_permissions(&git, fs::Permissions::from_mode(0o555)).unwrap();
     let out = demo.outputs();
-    for (dir, mode) in modes {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&dir, fs::Permissions::from_mode(mode)).unwrap();
-    }
+    fs::set_permissions(&git, fs::Permissions::from_mode(mode)).unwrap();
     assert_eq!(out, expected);
 }

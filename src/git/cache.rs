@@ -316,7 +316,7 @@ fn write_cache(path: &Path, entries: &[(Oid, &Vec<u8>, &UseCase)]) -> io::Result
     let encoded = register::parallel_map(entries, |(blob, bytes, use_case)| {
         let json = serde_json::to_vec(use_case).ok()?;
         let back: UseCase = serde_json::from_slice(&json).ok()?;
-        (back == **use_case).then(|| (*blob, *bytes, json))
+        (back == **use_case).then_some((*blob, *bytes, json))
     });
     let encoded: Vec<_> = encoded.into_iter().flatten().collect();
     let mut out = header();
