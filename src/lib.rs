@@ -19,7 +19,8 @@
 //!   and the journal that makes a multi-file write one step or none).
 //! - [`git`]: the git edge (reading a register at any revision; committing by
 //!   compare-and-swap; one writer of commit and tag objects that runs the
-//!   repository's hooks and signs as it asks).
+//!   repository's hooks and signs as it asks; the parse cache and the
+//!   history index under `.git/ripen-cache/`).
 //! - [`ops`]: the operations layer, one function per operation every front
 //!   end offers (load, move a stage, add a measurement or ROI entry, commit
 //!   an edited file, fmt, import, close a review, accept a proposal, init,

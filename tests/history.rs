@@ -127,9 +127,29 @@ impl Repo {
         self.repo.set_head("refs/heads/main").unwrap();
     }
 
+    /// The history of `path` from HEAD, checked to be the same through the
+    /// history index (`.git/ripen-cache/history-v1`): built afresh, then reused.
     fn history(&self, path: &str) -> Vec<HistoryEntry> {
         let head = self.repo.head().unwrap().target().unwrap();
-        file_history(&self.repo, head, path).unwrap()
+        let plain = file_history(&self.repo, head, path).unwrap();
+        if let Some(id) = path
+            .strip_prefix("state/use-cases/")
+            .and_then(|n| n.strip_suffix(".ron"))
+        {
+            let id = UseCaseId::new(id).unwrap();
+            let state = self.root().join("state");
+            let _ = std::fs::remove_file(self.index_file());
+            let cold = use_case_history(&state, &id, "HEAD").unwrap();
+            assert_eq!(cold, plain, "building the history index changed {path}");
+            assert!(self.index_file().is_file());
+            let warm = use_case_history(&state, &id, "HEAD").unwrap();
+            assert_eq!(warm, plain, "the history index changed {path}");
+        }
+        plain
+    }
+
+    fn index_file(&self) -> std::path::PathBuf {
+        self.repo.path().join("ripen-cache/history-v1")
     }
 }
 
@@ -624,6 +644,92 @@ fn use_case_history_by_id_and_revision() {
     let h = use_case_history(&state, &id, &touching[3].to_string()).unwrap();
     assert_eq!(ids(&h), oids(&touching[3..]));
     assert!(use_case_history(&state, &id, "nope").is_err());
+}
+
+/// A history rewritten under an existing index (as `git rebase` or
+/// `git commit --amend` leave it): the index must not make the old
+/// commits' facts leak into the new history.
+#[test]
+fn a_rewritten_history_gives_the_same_history_as_without_the_index() {
+    let (r, touching) = linear();
+    let state = r.root().join("state");
+    let id = UseCaseId::new("a").unwrap();
+    let before = use_case_history(&state, &id, "HEAD").unwrap();
+    assert_eq!(ids(&before), oids(&touching));
+    assert!(r.index_file().is_file());
+
+    // Rewrite from the second commit on: the same changes, one more change
+    // of `a` in the middle, other messages and times.
+    let walk = {
+        let mut w = r.repo.revwalk().unwrap();
+        w.push_head().unwrap();
+        w.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+            .unwrap();
+        w.map(Result::unwrap).collect::<Vec<Oid>>()
+    };
+    let mut parent = walk[0];
+    for (k, old) in walk.iter().enumerate().skip(1) {
+        let old = r.repo.find_commit(*old).unwrap();
+        let tree = old.tree().unwrap();
+        let files: Vec<(String, Option<String>)> = [A, B, OTHER, "state/register.ron"]
+            .iter()
+            .map(|p| {
+                let content = tree.get_path(Path::new(p)).ok().map(|e| {
+                    let blob = r.repo.find_blob(e.id()).unwrap();
+                    String::from_utf8(blob.content().to_vec()).unwrap()
+                });
+                ((*p).to_owned(), content)
+            })
+            .collect();
+        let files: Vec<(&str, Option<String>)> =
+            files.iter().map(|(p, c)| (p.as_str(), c.clone())).collect();
+        let message = format!("Rewritten: {}", old.summary().unwrap().unwrap_or(""));
+        parent = r.commit_on(&[parent], &files, &message, BOB, 100 + k as i64);
+        if k == 2 {
+            let mut u = base_case();
+            u.title = "Changed while rewriting".to_owned();
+            parent = r.commit_on(&[parent], &[(A, text(&u))], "Extra", ALICE, 200);
+        }
+    }
+    r.set_head(parent);
+    let plain = file_history(&r.repo, parent, A).unwrap();
+    assert!(plain.iter().any(|e| e.summary == "Extra"));
+    assert!(plain.iter().any(|e| e.summary.starts_with("Rewritten: ")));
+    let indexed = use_case_history(&state, &id, "HEAD").unwrap();
+    assert_eq!(indexed, plain);
+    // Once more, with the index now holding both histories.
+    assert_eq!(use_case_history(&state, &id, "HEAD").unwrap(), plain);
+    // And the old history, still reachable by its id, is unchanged.
+    let old = use_case_history(&state, &id, &touching[0].to_string()).unwrap();
+    assert_eq!(old, before);
+}
+
+#[test]
+fn a_damaged_history_index_is_ignored_and_rebuilt() {
+    let (r, _) = linear();
+    let state = r.root().join("state");
+    let id = UseCaseId::new("a").unwrap();
+    let expected = r.history(A);
+    let good = std::fs::read(r.index_file()).unwrap();
+    let mut damaged = vec![
+        Vec::new(),
+        b"garbage".to_vec(),
+        good[..good.len() / 2].to_vec(),
+    ];
+    for at in [2, good.len() / 2, good.len() - 3] {
+        let mut b = good.clone();
+        b[at] ^= 0x41;
+        damaged.push(b);
+    }
+    for bytes in damaged {
+        std::fs::write(r.index_file(), &bytes).unwrap();
+        assert_eq!(use_case_history(&state, &id, "HEAD").unwrap(), expected);
+        assert_eq!(std::fs::read(r.index_file()).unwrap(), good, "not rebuilt");
+    }
+    // A git directory where the index cannot be written: no error.
+    std::fs::remove_file(r.index_file()).unwrap();
+    std::fs::create_dir_all(r.index_file().join("taken")).unwrap();
+    assert_eq!(use_case_history(&state, &id, "HEAD").unwrap(), expected);
 }
 
 struct Out {

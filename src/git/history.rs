@@ -103,7 +103,313 @@ pub fn use_case_history(
     let repo = &located.repo;
     let start = super::commit_of(repo, rev)?;
     let path = use_case_path(&located.state_rel, id);
-    Ok(file_history(repo, start.id(), &path)?)
+    let (dir, _) = split_dir(&path);
+    let file = repo.path().join(super::cache::DIR).join(INDEX_FILE);
+    let mut index = ChangeIndex::read(&file, dir).unwrap_or_else(|| ChangeIndex::new(dir));
+    let entries = walk(repo, start.id(), &path, Some(&mut index))?;
+    if index.added {
+        // Best effort: a git directory that cannot be written runs unindexed.
+        let _ = index.write(&file);
+    }
+    Ok(entries)
+}
+
+/// The history index's file name inside the git directory's `ripen-cache/`.
+pub const INDEX_FILE: &str = "history-v1";
+
+const INDEX_MAGIC: &[u8] = b"ripen history index\n";
+const INDEX_FORMAT: u32 = 1;
+
+/// Which files of one folder each commit changed: the names whose entry
+/// differs from at least one parent's (every name, for a root commit).
+///
+/// The facts are keyed by commit id, which names a commit and its parents
+/// for good, so an entry can never go stale: new commits are added as a
+/// walk meets them (the index grows from the last indexed commits on each
+/// use), and a rewritten history simply brings new ids. A walk consults it
+/// to skip the commits that did not touch the file it follows.
+struct ChangeIndex {
+    dir: String,
+    changed: HashMap<Oid, Vec<Box<[u8]>>>,
+    added: bool,
+    trees: HashMap<Oid, Rc<[u8]>>,
+}
+
+impl ChangeIndex {
+    fn new(dir: &str) -> ChangeIndex {
+        ChangeIndex {
+            dir: dir.to_owned(),
+            changed: HashMap::new(),
+            added: false,
+            trees: HashMap::new(),
+        }
+    }
+
+    fn header(dir: &str) -> Vec<u8> {
+        let mut out = INDEX_MAGIC.to_vec();
+        out.extend_from_slice(&INDEX_FORMAT.to_le_bytes());
+        for text in [env!("CARGO_PKG_VERSION"), dir] {
+            out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            out.extend_from_slice(text.as_bytes());
+        }
+        out
+    }
+
+    /// The index of folder `dir` stored at `file`; `None` when missing,
+    /// damaged, of another version or format, or of another folder.
+    fn read(file: &Path, dir: &str) -> Option<ChangeIndex> {
+        let data = std::fs::read(file).ok()?;
+        let (body, sum) = data.split_at_checked(data.len().checked_sub(4)?)?;
+        if crc32fast::hash(body).to_le_bytes() != sum {
+            return None;
+        }
+        let mut r = body.strip_prefix(Self::header(dir).as_slice())?;
+        let mut index = ChangeIndex::new(dir);
+        let count = take_u32(&mut r)?;
+        for _ in 0..count {
+            let commit = Oid::from_bytes(take(&mut r, 20)?).ok()?;
+            let n = take_u32(&mut r)?;
+            let mut names = Vec::with_capacity((n as usize).min(r.len()));
+            for _ in 0..n {
+                let len = take_u32(&mut r)? as usize;
+                names.push(Box::from(take(&mut r, len)?));
+            }
+            index.changed.insert(commit, names);
+        }
+        r.is_empty().then_some(index)
+    }
+
+    /// Writes the index to `file` atomically (a temporary file renamed).
+    fn write(&self, file: &Path) -> std::io::Result<()> {
+        let mut out = Self::header(&self.dir);
+        out.extend_from_slice(&(self.changed.len() as u32).to_le_bytes());
+        let mut commits: Vec<_> = self.changed.iter().collect();
+        commits.sort_unstable_by_key(|(id, _)| **id);
+        for (commit, names) in commits {
+            out.extend_from_slice(commit.as_bytes());
+            out.extend_from_slice(&(names.len() as u32).to_le_bytes());
+            for name in names {
+                out.extend_from_slice(&(name.len() as u32).to_le_bytes());
+                out.extend_from_slice(name);
+            }
+        }
+        let sum = crc32fast::hash(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        let folder = file.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(folder)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".history-")
+            .suffix(".tmp")
+            .tempfile_in(folder)?;
+        std::io::Write::write_all(&mut tmp, &out)?;
+        tmp.persist(file).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// The raw tree object `id`, kept for the next commit (a commit's
+    /// parent is usually the next one walked).
+    fn tree(&mut self, odb: &git2::Odb<'_>, id: Oid) -> Option<Rc<[u8]>> {
+        if let Some(t) = self.trees.get(&id) {
+            return Some(t.clone());
+        }
+        let object = odb.read(id).ok()?;
+        if object.kind() != ObjectType::Tree {
+            return None;
+        }
+        let data: Rc<[u8]> = Rc::from(object.data());
+        if self.trees.len() >= 8 {
+            self.trees.clear();
+        }
+        self.trees.insert(id, data.clone());
+        Some(data)
+    }
+
+    /// Whether `commit` changed the file `name` of the index's folder,
+    /// computing (and keeping) what the commit changed when not known.
+    fn touches(
+        &mut self,
+        odb: &git2::Odb<'_>,
+        commit: &git2::Commit<'_>,
+        name: &[u8],
+    ) -> Option<bool> {
+        if !self.changed.contains_key(&commit.id()) {
+            let names = self.compute(odb, commit)?;
+            self.changed.insert(commit.id(), names);
+            self.added = true;
+        }
+        let names = self.changed.get(&commit.id())?;
+        Some(names.binary_search_by(|n| (**n).cmp(name)).is_ok())
+    }
+
+    /// The names of the folder that differ between `commit` and any of
+    /// its parents (all of its names for a root commit), sorted.
+    fn compute(
+        &mut self,
+        odb: &git2::Odb<'_>,
+        commit: &git2::Commit<'_>,
+    ) -> Option<Vec<Box<[u8]>>> {
+        let dir = self.dir.clone();
+        let folder = |tree: Oid| -> Option<Oid> {
+            if dir.is_empty() {
+                Some(tree)
+            } else {
+                tree_at_id(odb, tree, &dir)
+            }
+        };
+        let mine = folder(commit.tree_id());
+        let mine_data = match mine {
+            Some(id) => Some(self.tree(odb, id)?),
+            None => None,
+        };
+        let mut names: Vec<Box<[u8]>> = Vec::new();
+        let parents: Vec<Oid> = commit.parent_ids().collect();
+        let empty: Rc<[u8]> = Rc::from(&[][..]);
+        if parents.is_empty() {
+            diff_raw_trees(&empty, mine_data.as_ref().unwrap_or(&empty), &mut names);
+        }
+        for parent in parents {
+            let tree = odb_commit_tree(odb, parent)?;
+            let theirs = folder(tree);
+            if theirs == mine {
+                continue;
+            }
+            let theirs_data = match theirs {
+                Some(id) => self.tree(odb, id)?,
+                None => empty.clone(),
+            };
+            diff_raw_trees(
+                &theirs_data,
+                mine_data.as_ref().unwrap_or(&empty),
+                &mut names,
+            );
+        }
+        names.sort();
+        names.dedup();
+        Some(names)
+    }
+}
+
+fn take<'a>(r: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    let (head, rest) = r.split_at_checked(n)?;
+    *r = rest;
+    Some(head)
+}
+
+fn take_u32(r: &mut &[u8]) -> Option<u32> {
+    Some(u32::from_le_bytes(take(r, 4)?.try_into().ok()?))
+}
+
+/// The tree id a commit object names, read raw.
+fn odb_commit_tree(odb: &git2::Odb<'_>, commit: Oid) -> Option<Oid> {
+    let object = odb.read(commit).ok()?;
+    let hex = object.data().strip_prefix(b"tree ")?.get(..40)?;
+    Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
+}
+
+/// The folder at `path` in the tree `tree`, reading raw tree objects.
+fn tree_at_id(odb: &git2::Odb<'_>, tree: Oid, path: &str) -> Option<Oid> {
+    let mut current = tree;
+    for part in path.split('/') {
+        let object = odb.read(current).ok()?;
+        if object.kind() != ObjectType::Tree {
+            return None;
+        }
+        let (folder, id) = raw_entry(object.data(), part.as_bytes())?;
+        if !folder {
+            return None;
+        }
+        current = id;
+    }
+    Some(current)
+}
+
+/// The entries of a raw tree object: mode, name and id, in stored order.
+fn raw_entries(data: &[u8]) -> impl Iterator<Item = (&[u8], &[u8], &[u8])> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let space = i + data.get(i..)?.iter().position(|&b| b == b' ')?;
+        let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
+        let id = data.get(nul + 1..nul + 21)?;
+        let entry = (&data[i..space], &data[space + 1..nul], id);
+        i = nul + 21;
+        Some(entry)
+    })
+}
+
+/// The length of the raw tree entry at the start of `data` (mode, space,
+/// name, NUL, 20-byte id), if one is there.
+fn entry_len(data: &[u8]) -> Option<usize> {
+    // Modes are `40000` (a folder) or six digits; check, else search.
+    let space = match data.first()? {
+        b'4' if data.get(5) == Some(&b' ') => 5,
+        _ if data.get(6) == Some(&b' ') => 6,
+        _ => data.iter().position(|&b| b == b' ')?,
+    };
+    let nul = space + 1 + data.get(space + 1..)?.iter().position(|&b| b == 0)?;
+    (data.len() >= nul + 21).then_some(nul + 21)
+}
+
+/// Pushes the names whose entries differ between two raw trees (present
+/// in one only, or with another mode or id). Both are in git's order
+/// (a folder sorts as if its name ended in `/`).
+fn diff_raw_trees(old: &[u8], new: &[u8], out: &mut Vec<Box<[u8]>>) {
+    fn key<'a>(e: &(&'a [u8], &'a [u8], &'a [u8])) -> (&'a [u8], u8) {
+        (e.1, if e.0 == b"40000" { b'/' } else { 0 })
+    }
+    fn cmp(a: (&[u8], u8), b: (&[u8], u8)) -> std::cmp::Ordering {
+        let n = a.0.len().min(b.0.len());
+        a.0[..n].cmp(&b.0[..n]).then_with(|| {
+            let ca = a.0.get(n).copied().unwrap_or(a.1);
+            let cb = b.0.get(n).copied().unwrap_or(b.1);
+            ca.cmp(&cb)
+        })
+    }
+    type Entry<'a> = ((&'a [u8], &'a [u8], &'a [u8]), usize);
+    fn entry(data: &[u8], at: usize) -> Option<Entry<'_>> {
+        raw_entries(data.get(at..)?)
+            .next()
+            .map(|e| (e, entry_len(&data[at..]).unwrap_or(data.len() - at)))
+    }
+    let (mut i, mut j) = (0, 0);
+    loop {
+        // Two versions of a folder share almost every entry, byte for
+        // byte: step over identical entries without comparing names.
+        while let Some(n) = entry_len(&old[i..]) {
+            if new.get(j..j + n) != Some(&old[i..i + n]) {
+                break;
+            }
+            i += n;
+            j += n;
+        }
+        match (entry(old, i), entry(new, j)) {
+            (None, None) => break,
+            (Some((x, n)), None) => {
+                out.push(Box::from(x.1));
+                i += n;
+            }
+            (None, Some((y, n))) => {
+                out.push(Box::from(y.1));
+                j += n;
+            }
+            (Some((x, n)), Some((y, m))) => match cmp(key(&x), key(&y)) {
+                std::cmp::Ordering::Less => {
+                    out.push(Box::from(x.1));
+                    i += n;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(Box::from(y.1));
+                    j += m;
+                }
+                std::cmp::Ordering::Equal => {
+                    if x.0 != y.0 || x.2 != y.2 {
+                        out.push(Box::from(x.1));
+                    }
+                    i += n;
+                    j += m;
+                }
+            },
+        }
+    }
 }
 
 /// What a parsed blob holds: the use case, or why it does not parse.
@@ -320,6 +626,18 @@ pub fn file_history(
     start: Oid,
     path: &str,
 ) -> Result<Vec<HistoryEntry>, git2::Error> {
+    walk(repo, start, path, None)
+}
+
+/// [`file_history`], skipping with `index` the commits that did not touch
+/// the followed file when it lies in the index's folder. The result is the
+/// same with or without the index.
+fn walk(
+    repo: &Repository,
+    start: Oid,
+    path: &str,
+    mut index: Option<&mut ChangeIndex>,
+) -> Result<Vec<HistoryEntry>, git2::Error> {
     let mut walker = Walker {
         repo,
         parsed: HashMap::new(),
@@ -349,6 +667,17 @@ pub fn file_history(
             continue; // pruned: no listed path leads here
         };
         let commit = repo.find_commit(oid)?;
+        if let Some(ix) = index.as_deref_mut() {
+            let (dir, name) = split_dir(&here.path);
+            if dir == ix.dir && commit.parent_count() > 0 {
+                if let Some(false) = ix.touches(&odb, &commit, name.as_bytes()) {
+                    // The same blob in every parent: followed down the first.
+                    let first = commit.parent_id(0)?;
+                    tracked.entry(first).or_insert(here);
+                    continue;
+                }
+            }
+        }
         let parents: Vec<git2::Commit<'_>> = commit.parents().collect();
         let parent_blobs: Vec<Option<Oid>> = parents
             .iter()

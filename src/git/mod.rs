@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod cache;
 pub mod commit;
 pub mod history;
 pub mod proposals;

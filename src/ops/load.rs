@@ -22,7 +22,9 @@ pub fn register(ctx: &Context, rev: Option<&str>) -> Result<Register, OpError> {
                 return Err(OpError::NoRegister(dir.clone()));
             }
             refuse_links(dir)?;
-            store::snapshot(dir).map_err(|e| OpError::Failed(e.to_string()))?
+            // Unchanged files come from the parse cache (see git::cache).
+            return git::cache::load_working_tree(dir, ctx.as_of, ctx.today)
+                .map_err(|e| OpError::Failed(e.to_string()));
         }
     };
     Ok(register::load(&snapshot, ctx.as_of, ctx.today))

@@ -174,7 +174,22 @@ pub fn as_of(explicit: Option<Date>, settings: Option<&Settings>, today: Date) -
 /// `explicit_as_of` (the `--as-of` flag) wins over `register.ron`'s `as_of`,
 /// which wins over `today`.
 pub fn load(snapshot: &Snapshot, explicit_as_of: Option<Date>, today: Date) -> Register {
-    load_with(snapshot, explicit_as_of, today, None)
+    load_with(snapshot, explicit_as_of, today, None, &HashMap::new())
+}
+
+/// [`load`], taking the use cases that `parsed` holds (by path relative to
+/// the state directory) as what their files parse to, instead of parsing
+/// them again. Each is still validated at the register's date.
+///
+/// The caller vouches that each value is what [`parse_use_case`] gives for
+/// the snapshot's bytes at that path (a cache keyed by content).
+pub fn load_preparsed(
+    snapshot: &Snapshot,
+    explicit_as_of: Option<Date>,
+    today: Date,
+    parsed: &HashMap<String, UseCase>,
+) -> Register {
+    load_with(snapshot, explicit_as_of, today, None, parsed)
 }
 
 /// Use-case files already parsed, by path and content, so that loading many
@@ -197,7 +212,13 @@ pub fn load_cached(
     today: Date,
     cache: &mut ParseCache,
 ) -> Register {
-    load_with(snapshot, explicit_as_of, today, Some(cache))
+    load_with(
+        snapshot,
+        explicit_as_of,
+        today,
+        Some(cache),
+        &HashMap::new(),
+    )
 }
 
 fn load_with(
@@ -205,6 +226,7 @@ fn load_with(
     explicit_as_of: Option<Date>,
     today: Date,
     cache: Option<&mut ParseCache>,
+    preparsed: &HashMap<String, UseCase>,
 ) -> Register {
     let mut diagnostics = Vec::new();
     let find = |rel: &str| snapshot.files.iter().find(|f| f.rel == rel);
@@ -259,7 +281,7 @@ fn load_with(
         .filter(|f| f.rel.starts_with(&prefix))
         .collect();
     let mut use_cases = Vec::with_capacity(files.len());
-    let parse = |f: &&SourceFile| use_case_file(snapshot, f, &prefix, as_of);
+    let parse = |f: &&SourceFile| use_case_file(snapshot, f, &prefix, as_of, preparsed.get(&f.rel));
     match cache {
         None => {
             for (entry, found) in parallel_map(&files, parse) {
@@ -325,6 +347,7 @@ fn use_case_file(
     f: &SourceFile,
     prefix: &str,
     as_of: Date,
+    preparsed: Option<&UseCase>,
 ) -> (Option<Entry>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let Some(name) = f.rel.strip_prefix(prefix) else {
@@ -366,7 +389,11 @@ fn use_case_file(
         }
     };
     let parsed = parse::file(snapshot, f, &mut diagnostics, |text| {
-        parse_use_case(text).map(|u| {
+        let parsed = match preparsed {
+            Some(u) => Ok(u.clone()),
+            None => parse_use_case(text),
+        };
+        parsed.map(|u| {
             let findings = crate::validate::use_case(&u, as_of);
             (u, findings)
         })

@@ -13,12 +13,29 @@ use crate::register::{
     Content, MAX_FILE_BYTES, POLICY_FILE, SETTINGS_FILE, Snapshot, SourceFile, USE_CASES_DIR,
 };
 
+/// What a caller already knows of a use-case file: given its name (in
+/// `use-cases/`) and its metadata, the bytes it is known to hold without
+/// reading it, if the caller can vouch for them (see
+/// [`crate::git::cache`]).
+pub type Known<'a> = &'a (dyn Fn(&str, &fs::Metadata) -> Option<Vec<u8>> + Sync);
+
 /// Reads one path, refusing links and files over [`MAX_FILE_BYTES`] unread.
 fn read_entry(path: &Path) -> Content {
+    read_entry_known(path, None)
+}
+
+/// [`read_entry`], taking the bytes from `known` instead of the file when
+/// it vouches for a regular file named `name`.
+fn read_entry_known(path: &Path, known: Option<(&str, Known<'_>)>) -> Content {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) => return Content::Unreadable(e.to_string()),
     };
+    if meta.is_file() && meta.len() <= MAX_FILE_BYTES {
+        if let Some(bytes) = known.and_then(|(name, known)| known(name, &meta)) {
+            return Content::Bytes(bytes);
+        }
+    }
     if meta.file_type().is_symlink() {
         return Content::NotAFile("symbolic link");
     }
@@ -82,6 +99,12 @@ pub fn symlink_error(path: &Path) -> io::Error {
 /// it with [`require_use_cases`]). A file whose name is not UTF-8 is listed
 /// as unreadable, never read or written under another name.
 pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
+    snapshot_known(dir, &|_, _| None)
+}
+
+/// [`snapshot`], taking the bytes of the use-case files that `known`
+/// vouches for instead of reading them.
+pub fn snapshot_known(dir: &Path, known: Known<'_>) -> io::Result<Snapshot> {
     let meta = fs::metadata(dir)?;
     if !meta.is_dir() {
         return Err(io::Error::new(
@@ -128,7 +151,7 @@ pub fn snapshot(dir: &Path) -> io::Result<Snapshot> {
             } else if name.starts_with('.') {
                 Content::NotAFile("hidden file")
             } else {
-                read_entry(path)
+                read_entry_known(path, Some((name, known)))
             },
         });
         files.extend(read);

@@ -1,0 +1,381 @@
+//! The parse cache (`.git/ripen-cache/parse-cache-v1`): `ripen list` and `ripen
+//! validate` on real repositories made by `ripen demo`, with and without the
+//! cache, after edits git's stat data can and cannot see, with a damaged
+//! cache and with a git directory ripen cannot write to.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use git2::Repository;
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    root: PathBuf,
+}
+
+impl Demo {
+    fn new(use_cases: &str) -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        fs::create_dir(&home).unwrap();
+        let root = dir.path().join("reg");
+        let d = Demo {
+            _dir: dir,
+            home,
+            root,
+        };
+        let root = d.root.to_str().unwrap().to_owned();
+        let out = d.run_in(
+            Path::new("."),
+            &[
+                "demo",
+                &root,
+                "--no-tui",
+                "--use-cases",
+                use_cases,
+                "--commits",
+                "30",
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        d
+    }
+
+    fn state(&self) -> PathBuf {
+        self.root.join("state")
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.root.join(".git/ripen-cache/parse-cache-v1")
+    }
+
+    fn file(&self, id: &str) -> PathBuf {
+        self.state().join("use-cases").join(format!("{id}.ron"))
+    }
+
+    fn run_in(&self, cwd: &Path, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_ripen"))
+            .args(args)
+            .current_dir(cwd)
+            .env("NO_COLOR", "1")
+            .env("HOME", &self.home)
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("RIPEN_STATE")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap()
+    }
+
+    /// What a user sees of the register: the listing (text and JSON) and
+    /// the validation report, with their exit codes.
+    fn outputs(&self) -> String {
+        let state = self.state();
+        let state = state.to_str().unwrap();
+        let mut all = String::new();
+        for args in [
+            &["--state", state, "--as-of", "2026-06-30", "list"][..],
+            &[
+                "--state",
+                state,
+                "--as-of",
+                "2026-06-30",
+                "list",
+                "--format",
+                "json",
+            ],
+            &["--state", state, "--as-of", "2026-06-30", "validate"],
+        ] {
+            let out = self.run_in(&self.root, args);
+            all.push_str(&format!(
+                "$ {args:?} -> {:?}\n{}{}\n",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout),
+                stderr(&out)
+            ));
+        }
+        all
+    }
+
+    /// The outputs without any cache (removed before each command).
+    fn outputs_uncached(&self) -> String {
+        let _ = fs::remove_file(self.cache());
+        let state = self.state();
+        let state = state.to_str().unwrap();
+        let mut all = String::new();
+        for args in [
+            &["--state", state, "--as-of", "2026-06-30", "list"][..],
+            &[
+                "--state",
+                state,
+                "--as-of",
+                "2026-06-30",
+                "list",
+                "--format",
+                "json",
+            ],
+            &["--state", state, "--as-of", "2026-06-30", "validate"],
+        ] {
+            let _ = fs::remove_file(self.cache());
+            let out = self.run_in(&self.root, args);
+            all.push_str(&format!(
+                "$ {args:?} -> {:?}\n{}{}\n",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout),
+                stderr(&out)
+            ));
+        }
+        all
+    }
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Sets a file's modification time.
+fn set_mtime(path: &Path, t: std::time::SystemTime) {
+    let f = fs::File::options().write(true).open(path).unwrap();
+    f.set_times(fs::FileTimes::new().set_modified(t)).unwrap();
+}
+
+/// Replaces the text `from` with `to` (of the same length) in a file and
+/// gives the file its old modification time back.
+fn edit_same_size_same_mtime(path: &Path, from: &str, to: &str) {
+    assert_eq!(from.len(), to.len());
+    let mtime = fs::metadata(path).unwrap().modified().unwrap();
+    let text = fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from:?} not in {}", path.display());
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+    set_mtime(path, mtime);
+    assert_eq!(fs::metadata(path).unwrap().modified().unwrap(), mtime);
+}
+
+fn first_title(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap();
+    let start = text.find("title: \"").unwrap() + 8;
+    text[start..start + text[start..].find('"').unwrap()].to_owned()
+}
+
+#[test]
+fn the_cache_changes_no_output_only_the_time() {
+    let demo = Demo::new("300");
+    let uncached = demo.outputs_uncached();
+    assert!(!demo.cache().exists() || fs::remove_file(demo.cache()).is_ok());
+    let cold = demo.outputs();
+    assert!(demo.cache().is_file(), "the first load writes the cache");
+    let warm = demo.outputs();
+    assert_eq!(cold, uncached);
+    assert_eq!(warm, uncached);
+    assert!(warm.contains("uc-00001"), "{warm}");
+
+    // Edits of every kind: a changed title, a file that no longer parses,
+    // one with a validation error, a removed file and a new one.
+    let title = first_title(&demo.file("uc-00002"));
+    let text = fs::read_to_string(demo.file("uc-00002")).unwrap();
+    fs::write(
+        demo.file("uc-00002"),
+        text.replacen(&title, "A title changed in the working tree", 1),
+    )
+    .unwrap();
+    fs::write(demo.file("uc-00003"), "UseCase(title: \"broken\"").unwrap();
+    let text = fs::read_to_string(demo.file("uc-00004")).unwrap();
+    let title = first_title(&demo.file("uc-00004"));
+    fs::write(
+        demo.file("uc-00004"),
+        text.replacen(&format!("title: \"{title}\""), "title: \"\"", 1),
+    )
+    .unwrap();
+    fs::remove_file(demo.file("uc-00005")).unwrap();
+    fs::copy(demo.file("uc-00006"), demo.file("uc-09999")).unwrap();
+
+    // A copy with the same content, committed beside its original: two
+    // index entries with one blob.
+    fs::copy(demo.file("uc-00010"), demo.file("uc-00011")).unwrap();
+    let repo = Repository::open(&demo.root).unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_path(Path::new("state/use-cases/uc-00011.ron"))
+        .unwrap();
+    index.write().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    let edited_cached = demo.outputs();
+    let written = fs::metadata(demo.cache()).unwrap().modified().unwrap();
+    let edited_again = demo.outputs();
+    assert_eq!(
+        fs::metadata(demo.cache()).unwrap().modified().unwrap(),
+        written,
+        "a run over an unchanged register rewrote the cache"
+    );
+    let edited_uncached = demo.outputs_uncached();
+    assert_eq!(edited_cached, edited_uncached);
+    assert_eq!(edited_again, edited_uncached);
+    assert_ne!(edited_uncached, uncached);
+    assert!(edited_cached.contains("A title changed in the working tree"));
+    assert!(edited_cached.contains("uc-09999"));
+    assert!(edited_cached.contains("uc-00003.ron:"), "{edited_cached}");
+    assert!(edited_cached.contains("title is empty"), "{edited_cached}");
+}
+
+#[test]
+fn the_cache_lives_in_the_git_directory_and_is_never_committed() {
+    let demo = Demo::new("50");
+    demo.outputs();
+    assert!(demo.cache().is_file());
+    let repo = Repository::open(&demo.root).unwrap();
+    let statuses = repo
+        .statuses(Some(
+            git2::StatusOptions::new()
+                .include_untracked(true)
+                .include_ignored(true),
+        ))
+        .unwrap();
+    let listed: Vec<String> = statuses
+        .iter()
+        .filter_map(|s| s.path().ok().map(str::to_owned))
+        .collect();
+    assert!(listed.is_empty(), "the working tree changed: {listed:?}");
+}
+
+#[test]
+fn a_file_edited_with_the_same_size_and_time_is_read_again() {
+    let demo = Demo::new("50");
+    demo.outputs(); // writes the cache
+    let path = demo.file("uc-00007");
+    let title = first_title(&path);
+    let changed: String = title
+        .chars()
+        .map(|c| if c.is_ascii_lowercase() { 'x' } else { c })
+        .collect();
+    assert_ne!(title, changed);
+    edit_same_size_same_mtime(&path, &title, &changed);
+    let out = demo.outputs();
+    assert!(out.contains(&changed), "the edit is not shown:\n{out}");
+    assert_eq!(out, demo.outputs_uncached());
+}
+
+/// git's racy-clean case: the index holds stat data that equals the
+/// file's, but was written in the same tick as the file was modified, so
+/// the content may differ from the entry's blob. Here the entry's stat
+/// data is made to match the edited file exactly, with the old blob, and
+/// the index file given the entry's own modification time.
+#[test]
+fn a_racily_clean_index_entry_is_read_again() {
+    let demo = Demo::new("50");
+    demo.outputs(); // writes the cache, holding the old content's blob
+    let path = demo.file("uc-00008");
+    let title = first_title(&path);
+    let changed: String = title
+        .chars()
+        .map(|c| if c.is_ascii_lowercase() { 'q' } else { c })
+        .collect();
+    edit_same_size_same_mtime(&path, &title, &changed);
+
+    let repo = Repository::open(&demo.root).unwrap();
+    let mut index = repo.index().unwrap();
+    let rel = "state/use-cases/uc-00008.ron";
+    let mut entry = index.get_path(Path::new(rel), 0).unwrap();
+    let meta = fs::metadata(&path).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    entry.mtime = git2::IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32);
+    entry.ctime = git2::IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32);
+    entry.file_size = meta.len() as u32;
+    entry.ino = meta.ino() as u32;
+    entry.dev = meta.dev() as u32;
+    index.add(&entry).unwrap();
+    index.write().unwrap();
+    // The index as git would leave it: written in the tick of the edit.
+    let reread = Repository::open(&demo.root).unwrap().index().unwrap();
+    let kept = reread.get_path(Path::new(rel), 0).unwrap();
+    assert_eq!(kept.file_size, meta.len() as u32, "stat data not kept");
+    set_mtime(&demo.root.join(".git/index"), meta.modified().unwrap());
+
+    let out = demo.outputs();
+    assert!(out.contains(&changed), "the edit is not shown:\n{out}");
+    assert_eq!(out, demo.outputs_uncached());
+}
+
+#[test]
+fn a_damaged_cache_is_ignored_and_rebuilt() {
+    let demo = Demo::new("100");
+    let expected = demo.outputs_uncached();
+    demo.outputs();
+    let good = fs::read(demo.cache()).unwrap();
+    assert!(good.len() > 1000);
+
+    let mut damaged: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("garbage", b"not a cache at all".repeat(100)),
+        ("truncated", good[..good.len() / 2].to_vec()),
+    ];
+    for at in [3, 40, good.len() / 3, good.len() / 2, good.len() - 2] {
+        let mut flipped = good.clone();
+        flipped[at] ^= 0x20;
+        damaged.push(("flipped", flipped));
+    }
+    // The same cache as written by another version of ripen.
+    let version = env!("CARGO_PKG_VERSION").as_bytes();
+    let pos = good
+        .windows(version.len())
+        .position(|w| w == version)
+        .unwrap();
+    let mut other = good.clone();
+    other[pos] = if other[pos] == b'9' { b'8' } else { b'9' };
+    let n = other.len() - 4;
+    let sum = crc32(&other[..n]);
+    other[n..].copy_from_slice(&sum.to_le_bytes());
+    damaged.push(("other version", other));
+
+    for (what, bytes) in damaged {
+        fs::write(demo.cache(), &bytes).unwrap();
+        assert_eq!(demo.outputs(), expected, "with a cache that is {what}");
+        assert_ne!(
+            fs::read(demo.cache()).unwrap(),
+            bytes,
+            "a cache that is {what} was not rebuilt"
+        );
+    }
+}
+
+/// CRC-32 (IEEE), as the cache's checksum.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn a_git_directory_ripen_cannot_write_to_disables_the_cache() {
+    let demo = Demo::new("50");
+    let expected = demo.outputs_uncached();
+    // Where the cache would go is taken by a folder: it can be neither
+    // read nor replaced.
+    let _ = fs::remove_file(demo.cache());
+    fs::create_dir_all(demo.cache().join("taken")).unwrap();
+    let out = demo.outputs();
+    assert!(out == expected, "the output changed:\n{out}");
+    assert!(demo.cache().join("taken").is_dir());
+    fs::remove_dir_all(demo.cache()).unwrap();
+
+    // A read-only git directory (effective only for a user that file
+    // permissions bind, i.e. not root).
+    let git = demo.root.join(".git");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(&git).unwrap().permissions().mode();
+    let _ = fs::remove_dir_all(demo.root.join(".git/ripen-cache"));
+    fs::set_permissions(&git, fs::Permissions::from_mode(0o555)).unwrap();
+    let out = demo.outputs();
+    fs::set_permissions(&git, fs::Permissions::from_mode(mode)).unwrap();
+    assert_eq!(out, expected);
+}
