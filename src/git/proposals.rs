@@ -454,6 +454,17 @@ fn short_name(reference: &str) -> Option<&str> {
 /// `as_of` is the `--as-of` date; without it HEAD's `register.ron` `as_of`,
 /// else `today`, is used for both sides of every proposal.
 pub fn list(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Vec<Proposal>, GitError> {
+    list_with_progress(state_dir, as_of, today, &mut |_, _| {})
+}
+
+/// [`list`], calling `progress(done, total)` as each branch is examined
+/// (once more at the end, with `done == total`).
+pub fn list_with_progress(
+    state_dir: &Path,
+    as_of: Option<Date>,
+    today: Date,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<Proposal>, GitError> {
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let state_rel = located.state_rel.as_str();
@@ -484,7 +495,9 @@ pub fn list(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Vec<Pr
 
     let mut out = Vec::new();
     let mut cache = register::ParseCache::default();
-    for name in names {
+    let total = names.len();
+    for (done, name) in names.into_iter().enumerate() {
+        progress(done, total);
         let reference = repo.find_reference(&name)?;
         let Ok(tip) = reference.peel_to_commit() else {
             continue; // a branch pointing at something other than a commit
@@ -493,6 +506,7 @@ pub fn list(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Vec<Pr
             out.push(p);
         }
     }
+    progress(total, total);
     Ok(out)
 }
 
