@@ -183,7 +183,10 @@ mod tests {
             tx.bytes(&seq[..split]);
             tx.bytes(&seq[split..]);
             tx.bytes(b"q");
-            assert_eq!(all(&mut input), vec![key(KeyCode::Up), key(KeyCode::Char('q'))]);
+            assert_eq!(
+                all(&mut input),
+                vec![key(KeyCode::Up), key(KeyCode::Char('q'))]
+            );
         }
     }
 

@@ -67,13 +67,12 @@ impl Input {
     /// `timeout_ms` (-1: forever). Returns (terminal readable, resized,
     /// stop signal).
     fn wait(&self, timeout_ms: i32) -> io::Result<(bool, bool, Option<i32>)> {
-        let mut fds = [self.tty, self.winch.as_raw_fd(), self.stop.as_raw_fd()].map(|fd| {
-            libc::pollfd {
+        let mut fds =
+            [self.tty, self.winch.as_raw_fd(), self.stop.as_raw_fd()].map(|fd| libc::pollfd {
                 fd,
                 events: libc::POLLIN,
                 revents: 0,
-            }
-        });
+            });
         loop {
             // SAFETY: fds is a valid array of three pollfd for the call.
             let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, timeout_ms) };
@@ -127,7 +126,6 @@ impl Input {
         self.queue.extend(events);
         Ok(())
     }
-
 }
 
 impl InputSource for Input {
@@ -138,7 +136,9 @@ impl InputSource for Input {
                 return Ok(Some(Incoming::Event(e)));
             }
             let left = deadline.map(|d| {
-                let ms = d.saturating_duration_since(std::time::Instant::now()).as_millis();
+                let ms = d
+                    .saturating_duration_since(std::time::Instant::now())
+                    .as_millis();
                 i32::try_from(ms).unwrap_or(i32::MAX)
             });
             // A lone Esc waits briefly for the rest of a sequence.

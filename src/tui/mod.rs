@@ -270,11 +270,7 @@ fn edit_copy(app: &App, index: usize) -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
-fn run_editor(
-    path: &Path,
-    line: Option<usize>,
-    terminal: &mut dyn Screen,
-) -> Result<(), String> {
+fn run_editor(path: &Path, line: Option<usize>, terminal: &mut dyn Screen) -> Result<(), String> {
     let Some(terminal) = terminal.local() else {
         return Err(session::NEEDS_LOCAL_TERMINAL.to_owned());
     };

@@ -255,6 +255,12 @@ impl<T: Screen, I: InputSource> Session<T, I> {
     /// screen needs, draws if anything changed, then waits for one input
     /// (at most one [`TICK`] while work is under way) and handles it.
     pub fn step(&mut self) -> Result<Option<Exit>, String> {
+        self.step_within(None)
+    }
+
+    /// [`Session::step`], waiting for input at most `wait` (for a caller
+    /// that drives the loop itself, such as a test).
+    pub fn step_within(&mut self, wait: Option<Duration>) -> Result<Option<Exit>, String> {
         self.collect();
         self.schedule();
         if self.redraw {
@@ -268,7 +274,11 @@ impl<T: Screen, I: InputSource> Session<T, I> {
         if self.app.quit {
             return Ok(Some(Exit::Quit));
         }
-        let timeout = self.busy().then_some(TICK);
+        let tick = self.busy().then_some(TICK);
+        let timeout = match (tick, wait) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         match self.input.next(timeout).map_err(went_away)? {
             None => {
                 self.spin = self.spin.wrapping_add(1);
@@ -437,7 +447,8 @@ impl<T: Screen, I: InputSource> Session<T, I> {
         if let Some(load) = load {
             self.app.load_cancelled(&load);
         }
-        self.app.flash(Level::Info, "cancelled: press r to load again");
+        self.app
+            .flash(Level::Info, "cancelled: press r to load again");
         true
     }
 

@@ -39,7 +39,10 @@ impl Job {
     pub fn label(&self) -> String {
         match self {
             Job::Reload => "reloading the register".to_owned(),
-            Job::History(id) => format!("loading the history of {}", crate::text::sanitize(id.as_str())),
+            Job::History(id) => format!(
+                "loading the history of {}",
+                crate::text::sanitize(id.as_str())
+            ),
             Job::Proposals => "loading proposals".to_owned(),
             Job::ReviewTags => "loading review tags".to_owned(),
             Job::Report(tag) => format!("building the report since {}", crate::text::sanitize(tag)),
