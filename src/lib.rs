@@ -24,6 +24,9 @@
 //! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).
 //! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers over the above.
+//!   The UI's runtime ([`tui::session`]) runs one user's UI on any terminal (a
+//!   ratatui backend and an input source, [`tui::incoming`]), with loads on
+//!   worker threads ([`tui::worker`]); the process's own terminal is one.
 //!
 //! The core (model, register, validate, readiness, report, text, import,
 //! export) does no I/O, reads no clock and knows nothing of git or terminals.
