@@ -396,15 +396,15 @@ impl<T: Screen, I: InputSource> Session<T, I> {
     fn apply(&mut self, outcome: Outcome) {
         let wanted = self.wanted();
         match outcome {
-            Outcome::Reloaded(Ok(data)) => {
-                self.app.reload(data);
-                if self.app.flash.is_none() {
-                    self.app.flash(Level::Info, "reloaded from disk");
+            Outcome::Reloaded(r) => match *r {
+                Ok(data) => {
+                    self.app.reload(data);
+                    if self.app.flash.is_none() {
+                        self.app.flash(Level::Info, "reloaded from disk");
+                    }
                 }
-            }
-            Outcome::Reloaded(Err(e)) => {
-                self.app.flash(Level::Error, format!("reload failed: {e}"));
-            }
+                Err(e) => self.app.flash(Level::Error, format!("reload failed: {e}")),
+            },
             // The list of branches or tags does not depend on what is
             // shown: it is kept even if the user looked elsewhere.
             Outcome::Proposals(r) => self.app.proposals_loaded(r),
@@ -418,7 +418,7 @@ impl<T: Screen, I: InputSource> Session<T, I> {
             }
             Outcome::Report(tag, r) => {
                 if wanted == Some(Job::Report(tag.clone())) {
-                    self.app.report_loaded(tag, r);
+                    self.app.report_loaded(tag, *r);
                 }
             }
         }

@@ -53,7 +53,7 @@ impl Job {
 /// What a job produced.
 pub enum Outcome {
     /// The register, loaded again.
-    Reloaded(Result<Data, String>),
+    Reloaded(Box<Result<Data, String>>),
     /// A use case's history.
     History(UseCaseId, Result<Vec<HistoryEntry>, String>),
     /// The proposal branches.
@@ -61,7 +61,7 @@ pub enum Outcome {
     /// The review tags.
     ReviewTags(Result<Vec<ReviewTag>, String>),
     /// The report since a review tag.
-    Report(String, Result<QuarterlyReport, String>),
+    Report(String, Box<Result<QuarterlyReport, String>>),
 }
 
 /// A message from a job's thread.
@@ -92,7 +92,7 @@ pub type Runner = Arc<dyn Fn(&Job, &Source, &mut dyn FnMut(usize, usize)) -> Out
 pub fn run_job(job: &Job, source: &Source, progress: &mut dyn FnMut(usize, usize)) -> Outcome {
     let rev = source.rev.as_deref();
     match job {
-        Job::Reload => Outcome::Reloaded(super::load(source)),
+        Job::Reload => Outcome::Reloaded(Box::new(super::load(source))),
         Job::History(id) => Outcome::History(
             id.clone(),
             git::history::use_case_history(&source.state_dir, id, rev.unwrap_or("HEAD"))
@@ -114,9 +114,11 @@ pub fn run_job(job: &Job, source: &Source, progress: &mut dyn FnMut(usize, usize
             let since = format!("refs/tags/{tag}");
             Outcome::Report(
                 tag.clone(),
-                git::review::report(&source.state_dir, Some(&since), rev, source.as_of)
-                    .map(|b| b.report)
-                    .map_err(|e| e.to_string()),
+                Box::new(
+                    git::review::report(&source.state_dir, Some(&since), rev, source.as_of)
+                        .map(|b| b.report)
+                        .map_err(|e| e.to_string()),
+                ),
             )
         }
     }
