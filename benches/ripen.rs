@@ -216,5 +216,106 @@ fn import(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, loading, ui, import, issue_table);
+/// Adds `n` proposal branches to `repo`, each changing one use case's
+/// notes (as a reviewer's proposal would), without moving HEAD.
+fn add_proposals(root: &Path, n: usize) {
+    let repo = git2::Repository::open(root).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let sig = git2::Signature::new(
+        "Bench Proposer",
+        "proposer@example.com",
+        &git2::Time::new(1_764_000_000, 0),
+    )
+    .unwrap();
+    for i in 0..n {
+        let path = format!("state/use-cases/uc-{:05}.ron", i * 7);
+        let entry = head.tree().unwrap().get_path(Path::new(&path)).unwrap();
+        let blob = repo.find_blob(entry.id()).unwrap();
+        let text = std::str::from_utf8(blob.content()).unwrap();
+        let changed = text.replacen("notes: \"", "notes: \"Proposed for review. ", 1);
+        assert_ne!(changed, text, "{path} has notes");
+        let oid = repo.blob(changed.as_bytes()).unwrap();
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        update.upsert(&path, oid, git2::FileMode::Blob);
+        let tree_id = update.create_updated(&repo, &head.tree().unwrap()).unwrap();
+        let tree = repo.find_tree(tree_id).unwrap();
+        repo.commit(
+            Some(&format!("refs/heads/proposal/p{i:02}")),
+            &sig,
+            &sig,
+            &format!("uc-{:05}: proposed notes", i * 7),
+            &tree,
+            &[&head],
+        )
+        .unwrap();
+    }
+}
+
+/// The UI while proposals load in the background on the 10k register with
+/// 20 proposal branches: the largest gap between two frames (the bar is
+/// 50 ms), measured by driving a whole session over a fixed-size backend.
+/// Printed rather than sampled: one load is one measurement.
+fn ui_while_loading(_c: &mut Criterion) {
+    use ripen::tui::incoming::byte_input;
+    use ripen::tui::session::{FixedTerminal, SaveGuard, Session};
+    use std::time::Instant;
+
+    let repo = make(10_000, 10, 0);
+    add_proposals(&repo.root, 20);
+    let source = ripen::tui::Source {
+        state_dir: repo.state.clone(),
+        rev: None,
+        as_of: None,
+        today: today(),
+    };
+    let mut gaps = Vec::new();
+    let mut loads = Vec::new();
+    for _ in 0..3 {
+        let app = App::new(ripen::tui::load(&source).unwrap());
+        let terminal = FixedTerminal::new(TestBackend::new(120, 40), 120, 40).unwrap();
+        let (tx, input) = byte_input();
+        let mut s = Session::new(
+            app,
+            source.clone(),
+            Theme::new(true),
+            terminal,
+            input,
+            SaveGuard::default(),
+        );
+        s.app.resize_to(120, 40);
+        s.step_within(Some(Duration::ZERO)).unwrap();
+        tx.bytes(b"6");
+        let start = Instant::now();
+        let mut last = start;
+        let mut frames = s.frames();
+        let mut largest = Duration::ZERO;
+        let mut pressed = 0;
+        while !s.app.proposals.loaded {
+            s.step_within(None).unwrap();
+            if s.frames() != frames {
+                frames = s.frames();
+                largest = largest.max(last.elapsed());
+                last = Instant::now();
+            }
+            // A key now and then: it must be handled while the load runs.
+            if pressed < 20 && start.elapsed() > Duration::from_millis(100 * (pressed + 1)) {
+                tx.bytes(b"j");
+                pressed += 1;
+            }
+        }
+        assert_eq!(s.app.proposals.list.len(), 20);
+        loads.push(start.elapsed());
+        gaps.push(largest);
+    }
+    gaps.sort();
+    loads.sort();
+    println!(
+        "ui/largest_frame_gap_while_proposals_load_10k_20_branches: median {:.1} ms (max {:.1} ms; bar 50 ms), load median {:.2} s",
+        gaps[1].as_secs_f64() * 1e3,
+        gaps[2].as_secs_f64() * 1e3,
+        loads[1].as_secs_f64()
+    );
+}
+
+criterion_group!(benches, loading, ui, ui_while_loading, import, issue_table);
 criterion_main!(benches);

@@ -31,7 +31,10 @@
 //! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers
 //!   over the above: they parse input, call [`ops`] (or the core, for
-//!   reading), and render its outcomes with its wording.
+//!   reading), and render its outcomes with its wording. The UI's runtime
+//!   ([`tui::session`]) runs one user's UI on any terminal (a ratatui
+//!   backend and an input source, [`tui::incoming`]), with loads on worker
+//!   threads ([`tui::worker`]); the process's own terminal is one.
 //!
 //! The core (model, register, validate, readiness, diff, report, import,
 //! export, text, change, form) does no I/O, reads no clock and knows nothing

@@ -176,8 +176,8 @@ fn ui(cli: &Cli, today: Date, env: &Env) -> Outcome {
         as_of: cli.as_of,
         today,
     };
-    crate::tui::run(source, !env.colour).map_err(Failure::new)?;
-    Ok(0)
+    let exit = crate::tui::run(source, !env.colour).map_err(Failure::new)?;
+    Ok(exit_status(exit))
 }
 
 fn refuse_rev(cli: &Cli, what: &str) -> Result<(), Failure> {
@@ -489,4 +489,14 @@ fn move_stage(
         .map_err(|e| op_failure(cli, e))?;
     outln!("{}", moved.describe());
     Ok(0)
+}
+
+/// The exit status for how the UI ended: 0 when the user quit, 128 plus
+/// the signal's number when a signal stopped it (143 for SIGTERM, 129 for
+/// SIGHUP), as a shell reports a process killed by it.
+pub(crate) fn exit_status(exit: crate::tui::session::Exit) -> u8 {
+    match exit {
+        crate::tui::session::Exit::Quit => 0,
+        crate::tui::session::Exit::Signal(sig) => u8::try_from(128 + sig).unwrap_or(u8::MAX),
+    }
 }

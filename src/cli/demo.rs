@@ -81,7 +81,11 @@ pub(super) fn demo(args: DemoArgs<'_>, today: Date, env: &Env) -> Result<u8, Fai
             as_of: None,
             today,
         };
-        crate::tui::run(source, !env.colour).map_err(Failure::new)?;
+        let exit = crate::tui::run(source, !env.colour).map_err(Failure::new)?;
+        if exit != crate::tui::session::Exit::Quit {
+            // Stopped by a signal: say nothing more, and say so in the status.
+            return Ok(super::commands::exit_status(exit));
+        }
         outln!("The demo register stays at {}.", shell(&made.root));
     }
     outln!("Next steps:");

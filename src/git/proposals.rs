@@ -720,6 +720,27 @@ pub struct Listing {
 /// [`list`], also saying which references were skipped and why: one
 /// broken reference never hides the others.
 pub fn scan(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Listing, GitError> {
+    scan_with_progress(state_dir, as_of, today, &mut |_, _| {})
+}
+
+/// [`list`], calling `progress(done, total)` as each branch is examined
+/// (once more at the end, with `done == total`).
+pub fn list_with_progress(
+    state_dir: &Path,
+    as_of: Option<Date>,
+    today: Date,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Vec<Proposal>, GitError> {
+    scan_with_progress(state_dir, as_of, today, progress).map(|l| l.proposals)
+}
+
+/// [`scan`] with progress, as [`list_with_progress`] reports it.
+pub fn scan_with_progress(
+    state_dir: &Path,
+    as_of: Option<Date>,
+    today: Date,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Listing, GitError> {
     let located = locate(state_dir)?;
     let repo = &located.repo;
     let state_rel = located.state_rel.as_str();
@@ -777,7 +798,9 @@ pub fn scan(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Listin
     let mut out = Vec::new();
     let mut cache = register::ParseCache::default();
     let head_reg = register_cached(repo, &head_tree, state_rel, "HEAD", date, &mut cache);
-    for name in names {
+    let total = names.len();
+    for (done, name) in names.into_iter().enumerate() {
+        progress(done, total);
         let tip = repo
             .find_reference(&name)
             .and_then(|r| r.peel_to_commit())
@@ -803,6 +826,7 @@ pub fn scan(state_dir: &Path, as_of: Option<Date>, today: Date) -> Result<Listin
             Err(e) => skipped.push(format!("skipped {name}: {}", e.message())),
         }
     }
+    progress(total, total);
     Ok(Listing {
         proposals: out,
         skipped,

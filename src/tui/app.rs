@@ -691,6 +691,11 @@ pub struct App {
     pub size: (u16, u16),
     /// Set when the user quits.
     pub quit: bool,
+    /// What the runtime is loading, with its progress, for the status bar.
+    pub busy: Option<String>,
+    /// The data's generation: one more at every [`App::reload`], so that a
+    /// load started before can tell it would bring old news.
+    pub epoch: u64,
     matcher: Matcher,
 }
 
@@ -731,6 +736,8 @@ impl App {
             page: 10,
             size: MIN_SIZE,
             quit: false,
+            busy: None,
+            epoch: 0,
             matcher: Matcher::new(Config::DEFAULT),
         };
         app.refilter();
@@ -1348,6 +1355,21 @@ impl App {
         }
     }
 
+    /// The user stopped waiting for `load` (Esc): the screen says so
+    /// instead of loading it again; a reload asks for it anew.
+    pub fn load_cancelled(&mut self, load: &Load) {
+        let why = "cancelled: press r to load again".to_owned();
+        match load {
+            Load::History(i) => {
+                let id = self.entry(*i).id.to_string();
+                self.history_loaded(id, Err(why));
+            }
+            Load::Proposals => self.proposals_loaded(Err(why)),
+            Load::ReviewTags => self.review_tags_loaded(Err(why)),
+            Load::Report(tag) => self.report_loaded(tag.clone(), Err(why)),
+        }
+    }
+
     /// Stores the loaded proposals (or why they could not be loaded).
     pub fn proposals_loaded(
         &mut self,
@@ -1473,6 +1495,7 @@ impl App {
     pub fn reload(&mut self, data: Data) {
         // New commits may have landed: what came from git is loaded again
         // on demand, keeping the selections.
+        self.epoch += 1;
         self.history = HistoryView::default();
         self.proposals.loaded = false;
         self.review.loaded = false;

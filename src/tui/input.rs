@@ -7,7 +7,9 @@
 //! `read(2)`, and decodes them with [`super::decode::Decoder`], the same
 //! decoder any other terminal's bytes go through. A hang-up or a failed
 //! read ends the UI. Window size changes arrive through a SIGWINCH
-//! self-pipe in the same `poll`, so idle costs no CPU at all.
+//! self-pipe in the same `poll`, and terminating signals through another
+//! (written by the local front end's signal thread once no save is under
+//! way), so idle costs no CPU at all.
 
 use std::collections::VecDeque;
 use std::io;
@@ -17,6 +19,7 @@ use std::os::unix::net::UnixStream;
 use ratatui::crossterm::event::Event;
 
 use super::decode::{Decoder, ESC_TIMEOUT};
+use super::incoming::{Incoming, InputSource};
 
 /// The terminal's input, watched for hang-ups.
 pub struct Input {
@@ -24,6 +27,8 @@ pub struct Input {
     /// Keeps /dev/tty open when standard input is not the terminal.
     _tty_file: Option<std::fs::File>,
     winch: UnixStream,
+    /// Each byte is a terminating signal's number.
+    stop: UnixStream,
     decoder: Decoder,
     queue: VecDeque<Event>,
 }
@@ -34,8 +39,9 @@ fn gone() -> io::Error {
 
 impl Input {
     /// Watches the terminal crossterm reads from: standard input when it is
-    /// a terminal, else `/dev/tty`.
-    pub fn new() -> io::Result<Input> {
+    /// a terminal, else `/dev/tty`; `stop` delivers terminating signals,
+    /// one byte (the signal's number) each.
+    pub fn new(stop: UnixStream) -> io::Result<Input> {
         // SAFETY: isatty only inspects the descriptor.
         let (tty, file) = if unsafe { libc::isatty(0) } == 1 {
             (0, None)
@@ -46,33 +52,30 @@ impl Input {
         let (read, write) = UnixStream::pair()?;
         read.set_nonblocking(true)?;
         signal_hook::low_level::pipe::register(signal_hook::consts::SIGWINCH, write)?;
+        stop.set_nonblocking(true)?;
         Ok(Input {
             tty,
             _tty_file: file,
             winch: read,
+            stop,
             decoder: Decoder::new(),
             queue: VecDeque::new(),
         })
     }
 
-    /// Polls the terminal (and the resize pipe) for up to `timeout_ms`
-    /// (-1: forever). Returns (terminal readable, resized).
-    fn wait(&self, timeout_ms: i32) -> io::Result<(bool, bool)> {
-        let mut fds = [
-            libc::pollfd {
-                fd: self.tty,
+    /// Polls the terminal, the resize pipe and the stop pipe for up to
+    /// `timeout_ms` (-1: forever). Returns (terminal readable, resized,
+    /// stop signal).
+    fn wait(&self, timeout_ms: i32) -> io::Result<(bool, bool, Option<i32>)> {
+        let mut fds =
+            [self.tty, self.winch.as_raw_fd(), self.stop.as_raw_fd()].map(|fd| libc::pollfd {
+                fd,
                 events: libc::POLLIN,
                 revents: 0,
-            },
-            libc::pollfd {
-                fd: self.winch.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
+            });
         loop {
-            // SAFETY: fds is a valid array of two pollfd for the call.
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout_ms) };
+            // SAFETY: fds is a valid array of three pollfd for the call.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, timeout_ms) };
             if n < 0 {
                 let e = io::Error::last_os_error();
                 if e.kind() == io::ErrorKind::Interrupted {
@@ -80,12 +83,21 @@ impl Input {
                 }
                 return Err(e);
             }
+            // A signal first: a hang-up often comes with SIGHUP, whose
+            // exit status says more than "the terminal went away".
+            if fds[2].revents & libc::POLLIN != 0 {
+                let mut b = [0u8; 1];
+                if matches!(io::Read::read(&mut &self.stop, &mut b), Ok(1)) {
+                    return Ok((false, false, Some(i32::from(b[0]))));
+                }
+            }
             if fds[0].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
                 return Err(gone());
             }
             return Ok((
                 fds[0].revents & libc::POLLIN != 0,
                 fds[1].revents & libc::POLLIN != 0,
+                None,
             ));
         }
     }
@@ -114,30 +126,46 @@ impl Input {
         self.queue.extend(events);
         Ok(())
     }
+}
 
-    /// The next event; an error when the terminal is gone.
-    pub fn next(&mut self) -> io::Result<Event> {
+impl InputSource for Input {
+    fn next(&mut self, timeout: Option<std::time::Duration>) -> io::Result<Option<Incoming>> {
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
         loop {
             if let Some(e) = self.queue.pop_front() {
-                return Ok(e);
+                return Ok(Some(Incoming::Event(e)));
             }
+            let left = deadline.map(|d| {
+                let ms = d
+                    .saturating_duration_since(std::time::Instant::now())
+                    .as_millis();
+                i32::try_from(ms).unwrap_or(i32::MAX)
+            });
             // A lone Esc waits briefly for the rest of a sequence.
-            let timeout = if self.decoder.is_pending() {
-                ESC_TIMEOUT.as_millis() as i32
-            } else {
-                -1
+            let esc = self
+                .decoder
+                .is_pending()
+                .then(|| ESC_TIMEOUT.as_millis() as i32);
+            let timeout_ms = match (left, esc) {
+                (Some(l), Some(e)) => l.min(e),
+                (l, e) => l.or(e).unwrap_or(-1),
             };
-            let (readable, resized) = self.wait(timeout)?;
+            let (readable, resized, stop) = self.wait(timeout_ms)?;
+            if let Some(sig) = stop {
+                return Ok(Some(Incoming::Stop(sig)));
+            }
             if resized {
                 self.drain_winch();
                 let (w, h) = ratatui::crossterm::terminal::size()?;
-                return Ok(Event::Resize(w, h));
+                return Ok(Some(Incoming::Event(Event::Resize(w, h))));
             }
             if readable {
                 self.read_tty()?;
             } else if self.decoder.is_pending() {
                 let events = self.decoder.flush();
                 self.queue.extend(events);
+            } else if left.is_some() {
+                return Ok(None);
             }
         }
     }

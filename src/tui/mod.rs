@@ -2,38 +2,32 @@
 //!
 //! [`app`] holds the one state and its update function, [`keymap`] the one
 //! keybinding registry, [`views`] draw the state, [`widgets`] and [`theme`]
-//! help them. This module is the runtime: it sets up the terminal, turns
-//! events into updates, performs effects (reload, commit, external editor)
-//! through the library, and restores the terminal on quit, error, panic,
-//! SIGTERM and SIGHUP.
+//! help them. [`session`] is the runtime of one user's UI on any terminal
+//! (input from [`incoming`], loads on a [`worker`]); this module performs
+//! effects (commit, accept, external editor) through the library, and runs
+//! the local front end: the process's own terminal, restored on quit,
+//! error, panic, SIGTERM and SIGHUP.
 
 pub mod app;
 pub mod decode;
+pub mod incoming;
 #[cfg(unix)]
 mod input;
 pub mod keymap;
-mod terminal;
+pub mod session;
+pub mod terminal;
 pub mod theme;
 pub mod views;
 pub mod widgets;
+pub mod worker;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-
-#[cfg(not(unix))]
-use ratatui::crossterm::event;
-use ratatui::crossterm::event::Event;
 
 use app::{App, Data, Effect, Level};
-use terminal::LocalTerminal;
+use session::{Exit, SaveGuard, Screen, Session};
 use theme::Theme;
 
-use crate::git;
 use crate::model::Date;
-
-/// Held while a file is written and committed; a terminating signal waits
-/// for it, so a save is never cut in half.
-static SAVING: Mutex<()> = Mutex::new(());
 
 /// Where the UI reads the register from.
 #[derive(Debug, Clone)]
@@ -65,122 +59,45 @@ fn context(source: &Source) -> crate::ops::Context {
     ctx
 }
 
-/// Runs the UI until the user quits.
-pub fn run(source: Source, no_color: bool) -> Result<(), String> {
+/// Runs the UI on the process's own terminal until the user quits or a
+/// terminating signal arrives (then after any save in progress); the
+/// caller turns a signal into the exit status.
+pub fn run(source: Source, no_color: bool) -> Result<Exit, String> {
     let data = load(&source)?;
-    let mut app = App::new(data);
+    let app = App::new(data);
     let theme = Theme::new(no_color);
-    install_signal_handler();
-    let mut terminal =
-        LocalTerminal::init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
-    event_loop(&mut terminal, &mut app, &source, &theme)
-    // Dropping the terminal restores it, and never reports on a dead one.
-}
-
-/// On SIGTERM or SIGHUP: wait for any save in progress, restore the
-/// terminal, and exit.
-fn install_signal_handler() {
+    let saving = SaveGuard::default();
     #[cfg(unix)]
-    {
-        use signal_hook::consts::{SIGHUP, SIGTERM};
-        if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]) {
-            std::thread::spawn(move || {
-                if let Some(sig) = signals.forever().next() {
-                    let _guard = SAVING.lock();
-                    terminal::restore();
-                    std::process::exit(128 + sig);
-                }
-            });
-        }
-    }
-}
-
-fn event_loop(
-    terminal: &mut LocalTerminal,
-    app: &mut App,
-    source: &Source,
-    theme: &Theme,
-) -> Result<(), String> {
-    let size = terminal.size().map_err(went_away)?;
-    app.resize_to(size.width, size.height);
+    let stops =
+        watch_signals(saving.clone()).map_err(|e| format!("cannot watch for signals: {e}"))?;
+    let terminal =
+        terminal::LocalTerminal::init().map_err(|e| format!("cannot set up the terminal: {e}"))?;
     #[cfg(unix)]
-    let mut input = input::Input::new().map_err(|e| format!("cannot watch the terminal: {e}"))?;
-    let mut redraw = true;
-    loop {
-        if redraw {
-            terminal
-                .draw(|f| views::draw(f, app, theme))
-                .map_err(went_away)?;
-        }
-        if app.quit {
-            return Ok(());
-        }
-        // Blocks without using CPU; fails when the terminal is gone.
-        #[cfg(unix)]
-        let ev = input.next();
-        #[cfg(not(unix))]
-        let ev = event::read();
-        let ev = ev.map_err(went_away)?;
-        redraw = matches!(ev, Event::Key(_) | Event::Resize(..));
-        let mut effects = app.handle_event(&ev);
-        while let Some(effect) = effects.pop() {
-            effects.extend(perform(effect, app, terminal, source));
-        }
-        // What the screen now shows may need loading from git (history,
-        // proposals, reviews); each load may ask for the next.
-        while let Some(load) = app.pending_load() {
-            match load {
-                app::Load::History(i) => load_history(app, source, i),
-                app::Load::Proposals => {
-                    let result =
-                        git::proposals::list(&source.state_dir, source.as_of, source.today)
-                            .map_err(|e| e.to_string());
-                    app.proposals_loaded(result);
-                }
-                app::Load::ReviewTags => {
-                    let result = git::review::reviews(&source.state_dir, source.today)
-                        .map(|r| r.tags)
-                        .map_err(|e| e.to_string());
-                    app.review_tags_loaded(result);
-                }
-                app::Load::Report(tag) => {
-                    let since = format!("refs/tags/{tag}");
-                    let result = git::review::report(
-                        &source.state_dir,
-                        Some(&since),
-                        source.rev.as_deref(),
-                        source.as_of,
-                        source.today,
-                    )
-                    .map(|b| b.report)
-                    .map_err(|e| e.to_string());
-                    app.report_loaded(tag, result);
-                }
-            }
-            terminal
-                .draw(|f| views::draw(f, app, theme))
-                .map_err(went_away)?;
-        }
-    }
+    let input = input::Input::new(stops).map_err(|e| format!("cannot watch the terminal: {e}"))?;
+    #[cfg(not(unix))]
+    let input = terminal::CrosstermInput;
+    let mut session = Session::new(app, source, theme, terminal, input, saving);
+    session.run()
+    // Dropping the session drops the terminal, which restores it and never
+    // reports on a dead one.
 }
 
-/// The UI's terminal failed to draw or to read: it is gone (a closed
-/// window, a dropped connection).
-fn went_away(e: std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        // Already says so (the input's own error).
-        return e.to_string();
-    }
-    format!("the terminal went away: {e}")
-}
-
-/// Loads the git history of use case `i` into the History tab.
-fn load_history(app: &mut App, source: &Source, i: usize) {
-    let id = app.entry(i).id.clone();
-    let rev = source.rev.as_deref().unwrap_or("HEAD");
-    let result =
-        git::history::use_case_history(&source.state_dir, &id, rev).map_err(|e| e.to_string());
-    app.history_loaded(id.to_string(), result);
+/// On SIGTERM or SIGHUP: waits for any save in progress, then tells the
+/// session (one byte, the signal's number, on the returned stream), which
+/// leaves its loop.
+#[cfg(unix)]
+fn watch_signals(saving: SaveGuard) -> std::io::Result<std::os::unix::net::UnixStream> {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    use std::io::Write;
+    let (read, mut write) = std::os::unix::net::UnixStream::pair()?;
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP])?;
+    std::thread::spawn(move || {
+        for sig in signals.forever() {
+            let _guard = saving.lock();
+            let _ = write.write_all(&[sig as u8]);
+        }
+    });
+    Ok(read)
 }
 
 fn reload(app: &mut App, source: &Source) {
@@ -193,8 +110,9 @@ fn reload(app: &mut App, source: &Source) {
 fn perform(
     effect: Effect,
     app: &mut App,
-    terminal: &mut LocalTerminal,
+    terminal: &mut dyn Screen,
     source: &Source,
+    saving: &SaveGuard,
 ) -> Vec<Effect> {
     match effect {
         Effect::Reload => {
@@ -213,7 +131,7 @@ fn perform(
                 head: req.head,
             };
             let result = {
-                let _guard = SAVING.lock();
+                let _guard = saving.lock();
                 crate::ops::change::save(&context(source), &change)
             };
             if let (Ok(_), Some(app::Dialog::Justify { copy, .. })) = (&result, &app.dialog) {
@@ -241,7 +159,7 @@ fn perform(
             options,
         } => {
             let result = {
-                let _guard = SAVING.lock();
+                let _guard = saving.lock();
                 crate::ops::accept::accept(&context(source), &branch, tip, &options)
             };
             reload(app, source);
@@ -327,11 +245,10 @@ fn edit_copy(app: &App, index: usize) -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
-fn run_editor(
-    path: &Path,
-    line: Option<usize>,
-    terminal: &mut LocalTerminal,
-) -> Result<(), String> {
+fn run_editor(path: &Path, line: Option<usize>, terminal: &mut dyn Screen) -> Result<(), String> {
+    let Some(terminal) = terminal.local() else {
+        return Err(session::NEEDS_LOCAL_TERMINAL.to_owned());
+    };
     let editor = editor_from_env();
     terminal.suspend();
     let status = editor_process(&editor, path, line).status();
@@ -353,7 +270,7 @@ fn run_editor(
 /// a problem in place, as in `git commit` with an editor.
 fn edit_at(
     app: &mut App,
-    terminal: &mut LocalTerminal,
+    terminal: &mut dyn Screen,
     source: &Source,
     rel: &str,
     line: usize,
@@ -369,7 +286,7 @@ fn edit_at(
 
 fn edit(
     app: &mut App,
-    terminal: &mut LocalTerminal,
+    terminal: &mut dyn Screen,
     _source: &Source,
     index: usize,
     edited: Option<PathBuf>,

@@ -112,3 +112,23 @@ fn install_panic_hook() {
         }));
     });
 }
+
+/// Where there is no `poll(2)`: crossterm's own reader, as input.
+#[cfg(not(unix))]
+pub struct CrosstermInput;
+
+#[cfg(not(unix))]
+impl super::incoming::InputSource for CrosstermInput {
+    fn next(
+        &mut self,
+        timeout: Option<std::time::Duration>,
+    ) -> io::Result<Option<super::incoming::Incoming>> {
+        use ratatui::crossterm::event;
+        if let Some(t) = timeout {
+            if !event::poll(t)? {
+                return Ok(None);
+            }
+        }
+        event::read().map(|e| Some(super::incoming::Incoming::Event(e)))
+    }
+}

@@ -177,7 +177,9 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     spans.extend(rest);
     frame.render_widget(Paragraph::new(Line::from(spans)), top);
 
-    let line = flash_line(app, theme).unwrap_or_else(|| hints_line(app, area.width, theme));
+    let line = flash_line(app, theme)
+        .or_else(|| busy_line(app, theme))
+        .unwrap_or_else(|| hints_line(app, area.width, theme));
     frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), bottom);
 }
 
@@ -191,6 +193,12 @@ fn flash_line(app: &App, theme: &Theme) -> Option<Line<'static>> {
         Some((Level::Info, text)) => Line::from(vec![Span::raw("› "), Span::raw(safe(text))]),
         None => return None,
     })
+}
+
+/// What is loading, if anything: `⠋ loading proposals 7/20 · Esc cancels`.
+fn busy_line(app: &App, theme: &Theme) -> Option<Line<'static>> {
+    let text = app.busy.as_ref()?;
+    Some(Line::from(Span::styled(safe(text), theme.muted())))
 }
 
 /// The keys that work here, as many as fit in `width`: actions on the
