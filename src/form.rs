@@ -133,12 +133,7 @@ fn whole(text: &str, max: u64) -> Result<u64, String> {
     if t.is_empty() {
         return Err("required".to_owned());
     }
-    let too_large = || {
-        format!(
-            "too large: at most {}",
-            crate::report::quarterly::thousands(max)
-        )
-    };
+    let too_large = || format!("too large: at most {}", crate::text::thousands(max));
     match t.parse::<u64>() {
         Ok(v) if v <= max => Ok(v),
         Ok(_) => Err(too_large()),

@@ -615,18 +615,6 @@ fn approach_of(ap: Ap, current: &Approach, last: &Approach) -> Approach {
     }
 }
 
-fn thousands(v: u64) -> String {
-    let s = v.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn roi_phrase(r: &RoiEntry) -> String {
     let confidence = match r.confidence {
         Confidence::Measured => "measured",
@@ -644,7 +632,10 @@ fn roi_phrase(r: &RoiEntry) -> String {
         Period::Year => "a year",
         Period::OneOff => "one-off",
     };
-    format!("{confidence} {kind} of {} {period}", thousands(r.value_usd))
+    format!(
+        "{confidence} {kind} of {} {period}",
+        crate::text::thousands(r.value_usd)
+    )
 }
 
 fn measurement_line(m: &Measurement) -> String {
@@ -819,7 +810,7 @@ pub(super) fn plan(today: Date, seed: u64) -> Result<History, DemoError> {
                 format!(
                     "policy: raise min_annual_roi_usd from {OLD_MIN_ANNUAL_ROI} to {}\n\nAgreed at the AI Governance Board: a use case shows {} of measured value a year before a fine-tuning budget is approved.",
                     policy.min_annual_roi_usd,
-                    thousands(policy.min_annual_roi_usd)
+                    crate::text::thousands(policy.min_annual_roi_usd)
                 ),
                 vec![FileWrite {
                     path: format!("{STATE_DIR}/{POLICY_FILE}"),
@@ -1106,8 +1097,8 @@ mod tests {
 
     #[test]
     fn counts_read_like_reports() {
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(900), "900");
+        assert_eq!(crate::text::thousands(1234567), "1,234,567");
+        assert_eq!(crate::text::thousands(900), "900");
         assert_eq!(round_count(5234.0), 5200);
         assert_eq!(round_count(347.0), 350);
     }

@@ -13,18 +13,8 @@ use crate::readiness::Verdict;
 use crate::report;
 use crate::text::sanitize;
 
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// Thousands separators, as everywhere: the one helper in [`crate::text`].
+pub use crate::text::thousands;
 
 fn money(currency: &str, n: u64) -> String {
     report::money(currency, n)
