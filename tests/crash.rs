@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use ripen::git::commit::Step;
-use terminal::{BIN, repo_with_shipped_state};
+use terminal::{BIN, git, repo_with_shipped_state, ripen_env as ripen};
 
 const FILE: &str = "use-cases/contract-review.ron";
 const SAMPLE: &str = concat!(
@@ -53,28 +53,6 @@ fn leftovers(dir: &Path, state: &Path) -> Vec<String> {
         }
     }
     found
-}
-
-fn ripen(state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--state")
-        .arg(state)
-        .args(args)
-        .env("NO_COLOR", "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git is needed for these checks")
 }
 
 const MOVE: [&str; 5] = [

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use terminal::{BIN, repo_with_shipped_state};
+use terminal::{BIN, git, repo_with_shipped_state, ripen_env};
 
 const FILE: &str = "use-cases/contract-review.ron";
 const SAMPLE: &str = concat!(
@@ -26,30 +26,6 @@ const SHEET_MAPPING: &str = concat!(
 
 fn ripen(state: &Path, args: &[&str]) -> Output {
     ripen_env(state, args, &[])
-}
-
-fn ripen_env(state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--state")
-        .arg(state)
-        .args(args)
-        .env("NO_COLOR", "1");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_DATE", "2026-10-01T12:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-10-01T12:00:00Z")
-        .output()
-        .expect("git is needed for these tests")
 }
 
 fn git_ok(dir: &Path, args: &[&str]) -> String {

@@ -11,6 +11,34 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ripen");
 
+/// Runs ripen on the state directory `state` with `args` and extra
+/// environment, without colour, and returns what it did.
+pub fn ripen_env(state: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--state")
+        .arg(state)
+        .args(args)
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Runs the `git` command in `dir`, with no system configuration and fixed
+/// dates, so that its commits are reproducible.
+pub fn git(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_DATE", "2026-10-01T12:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-10-01T12:00:00Z")
+        .output()
+        .expect("git is needed for these tests")
+}
+
 /// Something a test needs that a contributor's machine may lack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
