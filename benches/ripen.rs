@@ -267,6 +267,7 @@ fn ui_while_loading(_c: &mut Criterion) {
         rev: None,
         as_of: None,
         today: today(),
+        principal: None,
     };
     let mut gaps = Vec::new();
     let mut loads = Vec::new();

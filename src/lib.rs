@@ -3,6 +3,7 @@
 //!
 //! Map of the crate, pure core first, edges last:
 //! - [`model`]: the use case, settings and policy types, and their canonical RON form.
+//! - [`access`]: `access.ron`, who may sign in and what each role may do.
 //! - [`register`]: loading a set of files into a register, with `path:line:col` diagnostics.
 //! - [`validate`]: semantic rules beyond parsing (ranges, dates, control characters).
 //! - [`readiness`]: the engine that weighs the decision factors and explains its verdict.
@@ -43,6 +44,7 @@
 //! (checks, commits, the words of a result) lives once, in [`ops`]; a new
 //! front end (a server) calls it with its own [`ops::Context`].
 
+pub mod access;
 pub mod change;
 pub mod cli;
 pub mod demo;

@@ -113,6 +113,7 @@ fn register_with(
         root: "state".to_owned(),
         settings,
         policy,
+        access: None,
         as_of: as_of(),
         use_cases,
         diagnostics: Vec::new(),

@@ -40,6 +40,7 @@ fn source(state: &std::path::Path) -> Source {
         rev: None,
         as_of: None,
         today: today(),
+        principal: None,
     }
 }
 

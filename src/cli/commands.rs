@@ -21,6 +21,9 @@ fn state_dir(cli: &Cli) -> PathBuf {
 pub(super) fn context(cli: &Cli, today: Date) -> crate::ops::Context {
     let mut ctx = crate::ops::Context::new(state_dir(cli), today);
     ctx.as_of = cli.as_of;
+    if let Some(p) = &cli.acting {
+        ctx.act_as(p);
+    }
     ctx
 }
 
@@ -175,6 +178,7 @@ fn ui(cli: &Cli, today: Date, env: &Env) -> Outcome {
         rev: cli.rev.clone(),
         as_of: cli.as_of,
         today,
+        principal: cli.acting.clone(),
     };
     let exit = crate::tui::run(source, !env.colour).map_err(Failure::new)?;
     Ok(exit_status(exit))

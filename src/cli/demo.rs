@@ -80,6 +80,7 @@ pub(super) fn demo(args: DemoArgs<'_>, today: Date, env: &Env) -> Result<u8, Fai
             rev: None,
             as_of: None,
             today,
+            principal: None,
         };
         let exit = crate::tui::run(source, !env.colour).map_err(Failure::new)?;
         if exit != crate::tui::session::Exit::Quit {

@@ -46,7 +46,7 @@ pub enum ExportFormat {
 /// The arguments of `ripen import`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ImportArgs {
-    /// The CSV file to import (UTF-8, with or without a byte-order mark).
+    /// The CSV file to import (UTF-8, with or without a byte-order mark); `-` reads standard input.
     pub file: PathBuf,
     /// The mapping file (RON) that says which column fills which field; see docs/import.md.
     #[arg(
@@ -219,6 +219,22 @@ fn print_report(r: &Report, env: &Env) -> Result<(), Failure> {
 fn read_input(path: &Path, name: &str) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
     let cannot = |e: std::io::Error| Failure::new(format!("cannot read {}: {e}", sanitize(name)));
+    if path == Path::new("-") {
+        // Standard input: how a CSV reaches a register over SSH.
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(import::MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+        if bytes.len() as u64 > import::MAX_INPUT_BYTES {
+            return Err(Failure::new(format!(
+                "standard input is over the import limit of {} bytes (256 MiB); split it; nothing was imported",
+                import::MAX_INPUT_BYTES
+            )));
+        }
+        return Ok(bytes);
+    }
     let meta = std::fs::metadata(path).map_err(cannot)?;
     if !meta.is_file() {
         let what = if meta.is_dir() {

@@ -33,6 +33,7 @@ mod generate;
 mod history;
 mod import;
 mod output;
+pub mod principal;
 mod proposals;
 mod review;
 
@@ -62,6 +63,15 @@ pub struct Cli {
     /// Evaluate at this date (YYYY-MM-DD) instead of register.ron's as_of or today.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
+    /// Act as this principal of access.ron (as committed at HEAD): their
+    /// name and email author commits, their role limits what can be done.
+    /// For an OpenSSH forced command: without a command here, the one in
+    /// SSH_ORIGINAL_COMMAND runs (see docs/serve.md).
+    #[arg(long, value_name = "EMAIL")]
+    pub principal: Option<String>,
+    /// The principal resolved from `--principal`.
+    #[arg(skip)]
+    pub acting: Option<crate::access::Principal>,
     /// What to do; without one, ripen opens the terminal UI (or lists the
     /// register when output is not a terminal).
     #[command(subcommand)]
@@ -472,6 +482,22 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
+    if cli.principal.is_some() && cli.command.is_none() {
+        let original = std::env::var(principal::ORIGINAL_COMMAND).unwrap_or_default();
+        if !original.trim().is_empty() {
+            let own: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            let all = match principal::with_original(own, &original) {
+                Ok(all) => all,
+                Err(f) => return report(f),
+            };
+            cli = match Cli::try_parse_from(all) {
+                Ok(cli) => cli,
+                Err(e) => return usage_error(&e),
+            };
+        }
+    }
     merge_opts(&mut cli);
     if cli.state.is_none() {
         // Found as git finds `.git`: here or in the nearest folder above.
@@ -480,8 +506,25 @@ pub fn main() -> ExitCode {
             .and_then(|cwd| crate::ops::discover_state(&cwd));
     }
     let today = Date(chrono::Local::now().date_naive());
+    if let Some(email) = cli.principal.clone() {
+        let acting = principal::resolve(&commands::context(&cli, today), &email)
+            .and_then(|p| principal::check(&cli, &p).map(|()| p));
+        match acting {
+            Ok(p) => cli.acting = Some(p),
+            Err(f) => return report(f),
+        }
+    }
     let env = output::Env::from_process();
-    match commands::run(cli, today, &env) {
+    report_code(commands::run(cli, today, &env))
+}
+
+fn report(f: Failure) -> ExitCode {
+    report_code(Err(f))
+}
+
+/// The exit code of a finished command.
+fn report_code(result: Result<u8, Failure>) -> ExitCode {
+    match result {
         Ok(code) => ExitCode::from(code),
         // The reader of the output has gone: nothing more to say to it.
         Err(Failure::OutputClosed) => ExitCode::SUCCESS,

@@ -98,6 +98,7 @@ pub(super) fn run(cli: &Cli, today: Date, env: &Env, args: &ProposalsArgs) -> Ou
             let options = proposals::AcceptOptions {
                 allow_other_files: *allow_other_files,
                 override_reason: override_reason.clone(),
+                author: None,
             };
             accept(cli, today, env, branch, tip.as_deref(), &options, *yes)
         }
@@ -242,6 +243,9 @@ fn accept(
     options: &proposals::AcceptOptions,
     yes: bool,
 ) -> Outcome {
+    super::commands::context(cli, today)
+        .require(crate::access::Act::Accept)
+        .map_err(|e| Failure::new(e.to_string()))?;
     if let Some(t) = tip
         && (t.len() < 7 || t.len() > 40 || !t.bytes().all(|b| b.is_ascii_hexdigit()))
     {

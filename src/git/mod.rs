@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 pub mod cache;
 pub mod commit;
 pub mod history;
+pub mod propose;
 pub mod proposals;
 pub mod review;
 pub mod sign;
@@ -281,7 +282,7 @@ pub fn snapshot_of_tree(
         repo.find_tree(entry.id()).ok()?
     };
     let mut files = Vec::new();
-    for name in [SETTINGS_FILE, POLICY_FILE] {
+    for name in [SETTINGS_FILE, POLICY_FILE, crate::access::ACCESS_FILE] {
         if let Some(e) = state_tree.get_name(name) {
             files.push(SourceFile {
                 rel: name.to_owned(),
@@ -423,4 +424,27 @@ pub fn status(state_dir: &Path) -> RepoStatus {
 pub fn resolve_commit(state_dir: &Path, rev: &str) -> Result<git2::Oid, GitError> {
     let located = locate(state_dir)?;
     Ok(commit_of(&located.repo, rev)?.id())
+}
+
+/// The bytes of file `rel` (relative to the state directory) in HEAD's
+/// commit, with that commit; `None` when HEAD has no commit or no such
+/// file. Reads one blob, whatever the size of the register.
+pub fn file_at_head(state_dir: &Path, rel: &str) -> Result<Option<(git2::Oid, Vec<u8>)>, GitError> {
+    let located = locate(state_dir)?;
+    let repo = &located.repo;
+    let head = match repo.head() {
+        Ok(h) => h.peel_to_commit()?,
+        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let path = if located.state_rel.is_empty() {
+        rel.to_owned()
+    } else {
+        format!("{}/{rel}", located.state_rel)
+    };
+    let Ok(entry) = head.tree()?.get_path(Path::new(&path)) else {
+        return Ok(None);
+    };
+    let blob = repo.find_blob(entry.id())?;
+    Ok(Some((head.id(), blob.content().to_vec())))
 }

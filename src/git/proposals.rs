@@ -274,6 +274,9 @@ pub struct AcceptOptions {
     /// Why use cases that are not ready may move into FineTune (as `>`'s
     /// override confirmation); recorded in the merge commit.
     pub override_reason: Option<String>,
+    /// Who the merge commit is authored by; `None`: the repository's
+    /// configured identity (always the committer).
+    pub author: Option<super::sign::Identity>,
 }
 
 /// A move into FineTune that readiness does not support.
@@ -1429,9 +1432,13 @@ pub fn accept_observed(
     let tree = repo.find_tree(plan.tree)?;
     let head = repo.find_commit(p.head)?;
     let tip = repo.find_commit(p.tip)?;
+    let author = match &options.author {
+        Some(who) => who.signature_at(&signature.when())?,
+        None => signature.clone(),
+    };
     let new_head = super::sign::write_commit(
         repo,
-        &signature,
+        &author,
         &signature,
         &p.message,
         &tree,

@@ -481,6 +481,7 @@ fn summary_message(
                 root: String::new(),
                 settings: None,
                 policy: None,
+                access: None,
                 as_of: until.as_of,
                 use_cases: Vec::new(),
                 diagnostics: Vec::new(),

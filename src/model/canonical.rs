@@ -182,6 +182,32 @@ pub fn policy(p: &Policy) -> String {
     )
 }
 
+/// The canonical text of `access.ron`.
+pub fn access(a: &crate::access::Access) -> String {
+    let mut out = String::from("Access(\n    principals: [\n");
+    for p in &a.principals {
+        let _ = write!(
+            out,
+            "        (\n            name: {},\n            email: {},\n            role: {},\n",
+            s(&p.name),
+            s(&p.email),
+            p.role.name()
+        );
+        if p.keys.is_empty() {
+            out.push_str("            keys: [],\n");
+        } else {
+            out.push_str("            keys: [\n");
+            for k in &p.keys {
+                let _ = writeln!(out, "                {},", s(k));
+            }
+            out.push_str("            ],\n");
+        }
+        out.push_str("        ),\n");
+    }
+    out.push_str("    ],\n)\n");
+    out
+}
+
 /// The canonical text of `register.ron`.
 pub fn settings(r: &Settings) -> String {
     let mut out = format!(

@@ -3,8 +3,8 @@
 //! when it was shown.
 //!
 //! The merge itself is [`crate::git::proposals::accept`]'s; its commit is
-//! made with the repository's configured identity (the context's identity
-//! is not passed down yet).
+//! authored by the context's identity (else the repository's), and
+//! committed by the repository's identity.
 
 use git2::Oid;
 
@@ -57,11 +57,16 @@ pub fn accept(
     expected_tip: Oid,
     options: &AcceptOptions,
 ) -> Result<AcceptedProposal, OpError> {
+    ctx.require(crate::access::Act::Accept)?;
+    let mut options = options.clone();
+    if ctx.identity.is_some() {
+        options.author = ctx.identity.clone();
+    }
     let how = proposals::accept_observed(
         &ctx.state_dir,
         branch,
         expected_tip,
-        options,
+        &options,
         ctx.as_of,
         ctx.today,
         &mut crate::testhooks::commit_observer(),

@@ -24,11 +24,24 @@ pub struct Saved {
     pub branch: String,
     /// The commit message's first line.
     pub summary: String,
+    /// Whether the change was made as a proposal on a new branch (the
+    /// asker's role is Proposer) instead of on the current branch.
+    pub proposed: bool,
 }
 
 impl Saved {
-    /// `committed 1a2b3c4: <summary>`.
+    /// `committed 1a2b3c4: <summary>`, or `proposed 1a2b3c4 on branch
+    /// propose/ada/x: <summary>`.
     pub fn describe(&self) -> String {
+        if self.proposed {
+            let branch = self.branch.strip_prefix("refs/heads/").unwrap_or(&self.branch);
+            return format!(
+                "proposed {} on branch {}: {} (a Reviewer accepts it)",
+                short_id(self.commit),
+                sanitize(branch),
+                sanitize(&self.summary)
+            );
+        }
         format!(
             "committed {}: {}",
             short_id(self.commit),
@@ -80,6 +93,43 @@ pub struct Prepared {
 /// Commits a prepared change: exactly its file, only if the file still
 /// holds what was loaded and the branch has not moved.
 pub fn save(ctx: &Context, change: &Prepared) -> Result<Saved, OpError> {
+    let summary = change.message.lines().next().unwrap_or("").to_owned();
+    let act = match register::FileKind::of(&change.rel) {
+        Some(register::FileKind::UseCase) => crate::access::Act::ChangeUseCase,
+        _ => crate::access::Act::Govern,
+    };
+    match ctx.permit(act) {
+        crate::access::Permit::Yes => {}
+        crate::access::Permit::No(why) => return Err(OpError::Refused(why)),
+        crate::access::Permit::AsProposal => {
+            let email = ctx.identity.as_ref().map_or("proposal", |i| i.email.as_str());
+            let topic = change
+                .rel
+                .rsplit('/')
+                .next()
+                .unwrap_or(&change.rel)
+                .trim_end_matches(".ron");
+            let name = crate::git::propose::branch_name(email, topic);
+            let done = crate::git::propose::propose_file(
+                &ctx.state_dir,
+                &crate::git::propose::FileProposal {
+                    rel: &change.rel,
+                    expected: change.expected.as_deref(),
+                    new: change.text.as_bytes(),
+                    message: &change.message,
+                    base: change.head,
+                    name: &name,
+                },
+                &ctx.commit_options(),
+            )?;
+            return Ok(Saved {
+                commit: done.commit,
+                branch: done.branch,
+                summary,
+                proposed: true,
+            });
+        }
+    }
     let file = FileWrite {
         rel: &change.rel,
         expected: change.expected.as_deref(),
@@ -96,13 +146,15 @@ pub fn save(ctx: &Context, change: &Prepared) -> Result<Saved, OpError> {
     Ok(Saved {
         commit: done.id,
         branch: done.branch,
-        summary: change.message.lines().next().unwrap_or("").to_owned(),
+        summary,
+        proposed: false,
     })
 }
 
 /// The working tree's register and the HEAD it is read against (read
 /// before the files, so that a commit made meanwhile is noticed).
 fn load_for_change(ctx: &Context) -> Result<(Register, Option<Oid>), OpError> {
+    ctx.forbid(crate::access::Act::ChangeUseCase)?;
     let dir = &ctx.state_dir;
     if !dir.is_dir() {
         return Err(OpError::NoRegister(dir.clone()));

@@ -66,6 +66,9 @@ impl Formatted {
 /// file changed meanwhile stops the whole write, and one changed by
 /// someone else at the last instant keeps their version.
 pub fn fmt(ctx: &Context, check: bool) -> Result<Formatted, OpError> {
+    if !check {
+        ctx.require(crate::access::Act::Bulk)?;
+    }
     let dir = &ctx.state_dir;
     if !dir.is_dir() {
         return Err(OpError::NoRegister(dir.clone()));

@@ -133,6 +133,7 @@ pub fn write(ctx: &Context, planned: &Planned, dry_run: bool) -> Result<Imported
     if dry_run {
         return Ok(Imported::DryRun);
     }
+    ctx.require(crate::access::Act::Bulk)?;
     let plan = &planned.plan;
     if plan.writes.is_empty() {
         return Ok(Imported::NothingToChange);

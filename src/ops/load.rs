@@ -79,3 +79,35 @@ pub fn view(ctx: &Context, rev: Option<&str>) -> Result<View, OpError> {
         read_only,
     })
 }
+
+/// `access.ron` as committed at HEAD, which is what decides who may sign
+/// in and what they may do (an uncommitted edit changes nothing until it
+/// is committed). `None` when HEAD has no `access.ron`; an error, located
+/// as `path:line:col`, when it does not parse or has errors.
+pub fn access_at_head(ctx: &Context) -> Result<Option<crate::access::Access>, OpError> {
+    let rel = crate::access::ACCESS_FILE;
+    let Some((_, bytes)) = git::file_at_head(&ctx.state_dir, rel)? else {
+        return Ok(None);
+    };
+    let shown = format!("{}/{rel} at HEAD", ctx.state_dir.display());
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| OpError::Failed(format!("{shown}: error: the file is not UTF-8")))?;
+    let access = register::parse_access(text).map_err(|e| {
+        OpError::Failed(format!("{shown}:{}:{}: error: {}", e.line, e.column, e.message))
+    })?;
+    let errors: Vec<String> = crate::access::validate(&access)
+        .into_iter()
+        .filter(|f| f.severity == register::Severity::Error)
+        .map(|f| {
+            let (line, col) = register::locate(text, &f.path);
+            format!("{shown}:{line}:{col}: error: {}", f.message)
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(OpError::Failed(format!(
+            "{}\nnobody can sign in until access.ron is fixed and committed",
+            errors.join("\n")
+        )));
+    }
+    Ok(Some(access))
+}

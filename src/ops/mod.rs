@@ -35,6 +35,7 @@ pub use create::{
     new_use_case_with,
 };
 
+pub use crate::access::{Act, Permit, Role};
 use crate::git::GitError;
 pub use crate::git::commit::Identity;
 use crate::git::commit::{ChangeError, CommitOptions};
@@ -55,6 +56,10 @@ pub struct Context {
     pub as_of: Option<Date>,
     /// Skip the repository's `pre-commit` and `commit-msg` hooks.
     pub no_verify: bool,
+    /// The role of whoever asks (from `access.ron`, for a principal signed
+    /// in through `ripen serve` or `--principal`); `None`: the local user,
+    /// whom the file system and git already trust.
+    pub role: Option<Role>,
 }
 
 impl Context {
@@ -67,6 +72,47 @@ impl Context {
             today,
             as_of: None,
             no_verify: false,
+            role: None,
+        }
+    }
+
+    /// Acts for `principal`: their name and email author commits, their
+    /// role limits what may be done.
+    pub fn act_as(&mut self, principal: &crate::access::Principal) {
+        self.identity = Some(Identity {
+            name: principal.name.clone(),
+            email: principal.email.clone(),
+        });
+        self.role = Some(principal.role);
+    }
+
+    /// Whether (and how) whoever asks may do `act`: [`Permit::Yes`] for
+    /// the local user; otherwise their role's rule.
+    pub fn permit(&self, act: Act) -> Permit {
+        match self.role {
+            None => Permit::Yes,
+            Some(role) => role.permits(act),
+        }
+    }
+
+    /// [`Context::permit`], refusing only when the answer is [`Permit::No`]
+    /// (a Proposer's change goes on, to become a proposal).
+    pub fn forbid(&self, act: Act) -> Result<(), OpError> {
+        match self.permit(act) {
+            Permit::No(why) => Err(OpError::Refused(why)),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`Context::permit`], refusing unless the answer is [`Permit::Yes`].
+    pub fn require(&self, act: Act) -> Result<(), OpError> {
+        match self.permit(act) {
+            Permit::Yes => Ok(()),
+            Permit::No(why) => Err(OpError::Refused(why)),
+            Permit::AsProposal => Err(OpError::Refused(format!(
+                "your role is {}: your changes become proposals, and this one cannot be proposed; ask a Reviewer",
+                self.role.map_or("", |r| r.name())
+            ))),
         }
     }
 

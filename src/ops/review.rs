@@ -53,6 +53,7 @@ pub fn close(
     rev: Option<&str>,
     message: Option<String>,
 ) -> Result<Closed, OpError> {
+    ctx.require(crate::access::Act::Review)?;
     let tagger = match &ctx.identity {
         Some(who) => Some(
             git2::Signature::now(&who.name, &who.email)

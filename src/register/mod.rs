@@ -12,7 +12,8 @@ mod parse;
 pub use diagnostic::{Diagnostic, Severity};
 pub use locate::{Position, Seg, locate};
 pub use parse::{
-    FileKind, ParseError, canonical_form, parse_policy, parse_settings, parse_use_case,
+    FileKind, ParseError, canonical_form, parse_access, parse_policy, parse_settings,
+    parse_use_case,
 };
 
 use std::borrow::Cow;
@@ -57,7 +58,7 @@ pub struct SourceFile {
 pub struct Snapshot {
     /// How the state directory is shown in diagnostics, e.g. `state`.
     pub root: String,
-    /// `register.ron`, `policy.ron` and every entry under `use-cases/`.
+    /// `register.ron`, `policy.ron`, `access.ron` and every entry under `use-cases/`.
     pub files: Vec<SourceFile>,
 }
 
@@ -98,6 +99,8 @@ pub struct Register {
     pub settings: Option<Settings>,
     /// `policy.ron`, when it loaded.
     pub policy: Option<Policy>,
+    /// `access.ron`, when the register has one and it loaded.
+    pub access: Option<crate::access::Access>,
     /// The date everything was evaluated at.
     pub as_of: Date,
     /// Use cases that parsed, sorted by id.
@@ -274,6 +277,15 @@ fn load_with(
         ));
     }
 
+    let access = find(crate::access::ACCESS_FILE).and_then(|f| {
+        parse::file(snapshot, f, &mut diagnostics, |text| {
+            parse_access(text).map(|a| {
+                let findings = crate::access::validate(&a);
+                (a, findings)
+            })
+        })
+    });
+
     let prefix = format!("{USE_CASES_DIR}/");
     let files: Vec<&SourceFile> = snapshot
         .files
@@ -334,6 +346,7 @@ fn load_with(
         root: snapshot.root.clone(),
         settings,
         policy,
+        access,
         as_of,
         use_cases,
         diagnostics,

@@ -28,6 +28,11 @@ pub fn parse_settings(text: &str) -> Result<Settings, ParseError> {
     parse_ron(text, "Register")
 }
 
+/// Parses the text of `access.ron`.
+pub fn parse_access(text: &str) -> Result<crate::access::Access, ParseError> {
+    parse_ron(text, "Access")
+}
+
 /// Parses the text of `policy.ron`.
 pub fn parse_policy(text: &str) -> Result<Policy, ParseError> {
     parse_ron(text, "Policy")
@@ -463,6 +468,8 @@ pub enum FileKind {
     Policy,
     /// `use-cases/<id>.ron`.
     UseCase,
+    /// `access.ron`.
+    Access,
 }
 
 impl FileKind {
@@ -471,6 +478,7 @@ impl FileKind {
         match rel {
             super::SETTINGS_FILE => Some(FileKind::Settings),
             super::POLICY_FILE => Some(FileKind::Policy),
+            crate::access::ACCESS_FILE => Some(FileKind::Access),
             _ => rel
                 .strip_prefix("use-cases/")
                 .filter(|n| n.ends_with(".ron") && !n.contains('/') && !n.starts_with('.'))
@@ -541,6 +549,11 @@ pub fn canonical_form(kind: FileKind, text: &str) -> Result<String, ParseError> 
             let v = parse_policy(text)?;
             let out = canonical::policy(&v);
             check_same(text, v, out, &parse_policy)
+        }
+        FileKind::Access => {
+            let v = parse_access(text)?;
+            let out = canonical::access(&v);
+            check_same(text, v, out, &parse_access)
         }
         FileKind::UseCase => {
             let v = parse_use_case(text)?;

@@ -117,7 +117,7 @@ pub fn snapshot_known(dir: &Path, known: Known<'_>) -> io::Result<Snapshot> {
         return Err(symlink_error(&cases));
     }
     let mut files = Vec::new();
-    for name in [SETTINGS_FILE, POLICY_FILE] {
+    for name in [SETTINGS_FILE, POLICY_FILE, crate::access::ACCESS_FILE] {
         let path = dir.join(name);
         if fs::symlink_metadata(&path).is_ok() {
             files.push(SourceFile {

@@ -691,6 +691,9 @@ pub struct App {
     pub size: (u16, u16),
     /// Set when the user quits.
     pub quit: bool,
+    /// Who is signed in (from `access.ron`), shown in the status bar; their
+    /// role decides what the UI offers. `None`: the local user.
+    pub who: Option<crate::access::Principal>,
     /// What the runtime is loading, with its progress, for the status bar.
     pub busy: Option<String>,
     /// The data's generation: one more at every [`App::reload`], so that a
@@ -736,6 +739,7 @@ impl App {
             page: 10,
             size: MIN_SIZE,
             quit: false,
+            who: None,
             busy: None,
             epoch: 0,
             matcher: Matcher::new(Config::DEFAULT),
@@ -1216,6 +1220,23 @@ impl App {
             .follow(self.data.register.diagnostics.len(), page);
     }
 
+    /// Whether `act` is refused here (editing is off, or the signed-in
+    /// role does not allow it); the status bar then says why.
+    fn refused(&mut self, act: crate::access::Act) -> bool {
+        if let Some(why) = &self.data.read_only {
+            let msg = format!("editing is off: {why}");
+            self.flash(Level::Error, msg);
+            return true;
+        }
+        if let Some(who) = &self.who {
+            if let crate::access::Permit::No(why) = who.role.permits(act) {
+                self.flash(Level::Error, why);
+                return true;
+            }
+        }
+        false
+    }
+
     /// Shows a message in the status bar.
     pub fn flash(&mut self, level: Level, text: impl Into<String>) {
         self.flash = Some((level, text.into()));
@@ -1413,9 +1434,7 @@ impl App {
     }
 
     fn open_accept_dialog(&mut self) {
-        if let Some(why) = &self.data.read_only {
-            let msg = format!("editing is off: {why}");
-            self.flash(Level::Error, msg);
+        if self.refused(crate::access::Act::Accept) {
             return;
         }
         let Some(p) = self.proposals.list.get(self.proposals.cursor.selected) else {
@@ -1581,9 +1600,7 @@ impl App {
     }
 
     fn editable_selection(&mut self) -> Option<usize> {
-        if let Some(why) = &self.data.read_only {
-            let msg = format!("editing is off: {why}");
-            self.flash(Level::Error, msg);
+        if self.refused(crate::access::Act::ChangeUseCase) {
             return None;
         }
         let sel = self.selected();
@@ -1827,6 +1844,7 @@ impl App {
                         options: crate::git::proposals::AcceptOptions {
                             allow_other_files: *other_files,
                             override_reason,
+                            author: None,
                         },
                     };
                     self.dialog = None;
@@ -2020,9 +2038,7 @@ impl App {
     }
 
     fn open_new_form(&mut self) {
-        if let Some(why) = &self.data.read_only {
-            let msg = format!("editing is off: {why}");
-            self.flash(Level::Error, msg);
+        if self.refused(crate::access::Act::ChangeUseCase) {
             return;
         }
         let fields = form::NEW_USE_CASE
@@ -2091,9 +2107,7 @@ impl App {
     /// Enter on Problems: the selected problem's file, in the editor, at
     /// its line.
     fn open_problem(&mut self) -> Vec<Effect> {
-        if let Some(why) = &self.data.read_only {
-            let msg = format!("editing is off: {why}");
-            self.flash(Level::Error, msg);
+        if self.refused(crate::access::Act::ChangeUseCase) {
             return Vec::new();
         }
         let reg = &self.data.register;

@@ -40,6 +40,9 @@ pub struct Source {
     pub as_of: Option<Date>,
     /// Today, read by the caller.
     pub today: Date,
+    /// Who is signed in, from `access.ron` (through `ripen serve` or
+    /// `--principal`); `None`: the local user.
+    pub principal: Option<crate::access::Principal>,
 }
 
 /// Loads everything the UI shows, through the library.
@@ -56,6 +59,9 @@ pub fn load(source: &Source) -> Result<Data, String> {
 fn context(source: &Source) -> crate::ops::Context {
     let mut ctx = crate::ops::Context::new(source.state_dir.clone(), source.today);
     ctx.as_of = source.as_of;
+    if let Some(p) = &source.principal {
+        ctx.act_as(p);
+    }
     ctx
 }
 

@@ -197,6 +197,8 @@ impl<T: Screen, I: InputSource> Session<T, I> {
         input: I,
         saving: SaveGuard,
     ) -> Session<T, I> {
+        let mut app = app;
+        app.who = source.principal.clone();
         Session {
             app,
             source,

@@ -149,6 +149,9 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         if d.read_only.is_some() {
             rest.push(Span::styled(" read-only", theme.muted()));
         }
+        if let Some(who) = &app.who {
+            rest.push(Span::raw(format!(" │ {} ({})", safe(&who.email), who.role)));
+        }
         rest.push(Span::raw(if cases {
             format!(
                 " │ {} · {} ready · ",
