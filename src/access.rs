@@ -195,9 +195,11 @@ impl KeyId {
 impl Access {
     /// The principal whose listed keys include `key`.
     pub fn by_key(&self, key: &KeyId) -> Option<&Principal> {
-        self.principals
-            .iter()
-            .find(|p| p.keys.iter().any(|k| KeyId::parse(k).ok().as_ref() == Some(key)))
+        self.principals.iter().find(|p| {
+            p.keys
+                .iter()
+                .any(|k| KeyId::parse(k).ok().as_ref() == Some(key))
+        })
     }
 
     /// The principal with this email (compared without case).
@@ -346,7 +348,10 @@ mod tests {
         let Permit::No(why) = Role::Reviewer.permits(Govern) else {
             panic!()
         };
-        assert!(why.contains("only a Admin") || why.contains("Admin"), "{why}");
+        assert!(
+            why.contains("only a Admin") || why.contains("Admin"),
+            "{why}"
+        );
         assert_eq!(Role::Admin.permits(Govern), Permit::Yes);
     }
 
@@ -363,7 +368,10 @@ mod tests {
         )
         .unwrap();
         assert!(access.by_key(&other).is_none());
-        assert_eq!(access.by_email("ADA@example.com").unwrap().name, "Ada Lovelace");
+        assert_eq!(
+            access.by_email("ADA@example.com").unwrap().name,
+            "Ada Lovelace"
+        );
     }
 
     #[test]
@@ -390,12 +398,35 @@ mod tests {
             .map(|f| (f.path.clone(), f.message.clone()))
             .collect();
         let at = |i, f| vec![Seg::Field("principals"), Seg::Index(i), Seg::Field(f)];
-        assert!(errors.iter().any(|(p, m)| *p == at(1, "email") && m.contains("already principal 1")));
-        assert!(errors.iter().any(|(p, m)| p.ends_with(&[Seg::Index(0)]) && m.contains("already listed for principal 1")));
-        assert!(errors.iter().any(|(_, m)| m.contains("`ssh-dss` is not an SSH key type")));
-        assert!(errors.iter().any(|(_, m)| m.contains("OpenSSH public key line")));
+        assert!(
+            errors
+                .iter()
+                .any(|(p, m)| *p == at(1, "email") && m.contains("already principal 1"))
+        );
+        assert!(
+            errors.iter().any(|(p, m)| p.ends_with(&[Seg::Index(0)])
+                && m.contains("already listed for principal 1"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|(_, m)| m.contains("`ssh-dss` is not an SSH key type"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|(_, m)| m.contains("OpenSSH public key line"))
+        );
         assert!(errors.iter().any(|(p, _)| *p == at(2, "name")));
-        assert!(errors.iter().any(|(p, m)| *p == at(2, "email") && m.contains("not an email")));
-        assert!(found.iter().any(|f| f.severity == Severity::Warning && f.path == at(2, "keys")));
+        assert!(
+            errors
+                .iter()
+                .any(|(p, m)| *p == at(2, "email") && m.contains("not an email"))
+        );
+        assert!(
+            found
+                .iter()
+                .any(|f| f.severity == Severity::Warning && f.path == at(2, "keys"))
+        );
     }
 }

@@ -28,6 +28,9 @@
 //!   new), each taking an explicit context (state directory, identity to
 //!   author commits as, today, as-of) and returning a typed outcome that
 //!   words itself; also finding the register as git finds `.git`.
+//! - [`serve`]: `ripen serve`, the register over SSH: keys and roles from
+//!   `access.ron`, one UI session per connection over one shared register,
+//!   commands run as `--principal`.
 //! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).
 //! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers
@@ -58,6 +61,7 @@ pub mod ops;
 pub mod readiness;
 pub mod register;
 pub mod report;
+pub mod serve;
 pub mod store;
 pub mod testhooks;
 pub mod text;

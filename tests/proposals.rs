@@ -325,7 +325,7 @@ impl Fixture {
 fn allow_other() -> AcceptOptions {
     AcceptOptions {
         allow_other_files: true,
-        override_reason: None,
+        ..AcceptOptions::default()
     }
 }
 
@@ -1835,6 +1835,7 @@ fn the_review_screen_names_flagged_moves_into_fine_tune() {
     let options = AcceptOptions {
         allow_other_files: false,
         override_reason: Some("the board approved a pilot".to_owned()),
+        ..AcceptOptions::default()
     };
     let before = fx.head();
     fx.accept_with("team/rush", tip, &options).unwrap();

@@ -139,7 +139,55 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
         Some(Command::Report { args, .. }) => super::review::report(&cli, today, env, args),
         Some(Command::Completions { shell }) => super::generate::completions(*shell),
         Some(Command::Man { command }) => super::generate::man(command.as_deref()),
+        Some(Command::Serve {
+            listen,
+            host_key,
+            max_sessions,
+            idle_timeout,
+            ..
+        }) => serve(
+            &cli,
+            env,
+            *listen,
+            host_key.clone(),
+            *max_sessions,
+            *idle_timeout,
+        ),
     }
+}
+
+/// `ripen serve`: runs until SIGTERM or SIGINT.
+fn serve(
+    cli: &Cli,
+    env: &Env,
+    listen: std::net::SocketAddr,
+    host_key: Option<PathBuf>,
+    max_sessions: usize,
+    idle_timeout: std::time::Duration,
+) -> Outcome {
+    let dir = state_dir(cli);
+    if !dir.join(register::SETTINGS_FILE).is_file() {
+        return Err(super::no_register(cli));
+    }
+    let host_key = host_key
+        .or_else(crate::serve::hostkey::default_path)
+        .ok_or_else(|| {
+            Failure::new("no home folder to keep the host key in; pass --host-key PATH")
+        })?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::new(format!("cannot find the ripen executable: {e}")))?;
+    let state_dir = std::path::absolute(&dir).unwrap_or(dir);
+    crate::serve::run(crate::serve::Options {
+        state_dir,
+        listen,
+        host_key,
+        max_sessions: max_sessions.max(1),
+        idle_timeout,
+        no_color: !env.colour,
+        exe,
+    })
+    .map_err(Failure::new)?;
+    Ok(0)
 }
 
 /// Finishes what an interrupted run left half done (see

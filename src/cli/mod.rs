@@ -127,6 +127,10 @@ fn parse_stage(s: &str) -> Result<crate::model::Stage, String> {
         })
 }
 
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("`{s}`: {e}; write e.g. 90s, 30m or 2h"))
+}
+
 fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s)
 }
@@ -346,6 +350,31 @@ identity)."
         /// The command whose page to print (default: ripen's own, listing every command).
         command: Option<String>,
     },
+    /// Serve the register over SSH: the terminal UI and every command, for the principals of access.ron.
+    #[command(
+        long_about = "Serve the register over SSH (a foreground process; see docs/serve.md). A key \
+listed in state/access.ron as committed at HEAD signs in as that principal; any other key is \
+refused. `ssh -t -p PORT HOST` opens the terminal UI; `ssh -p PORT HOST list --format json` runs \
+one command. Commits are authored by the principal, limited by their role (Viewer, Proposer, \
+Reviewer, Admin). Logs one line per event to standard error; SIGTERM lets open sessions finish \
+their save, then exits."
+    )]
+    Serve {
+        #[command(flatten)]
+        state: StateOpt,
+        /// Where to listen.
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2222")]
+        listen: std::net::SocketAddr,
+        /// The host key file, made on first start (mode 0600) [default: $XDG_STATE_HOME/ripen/ssh_host_ed25519_key or ~/.local/state/ripen/ssh_host_ed25519_key].
+        #[arg(long, value_name = "PATH")]
+        host_key: Option<PathBuf>,
+        /// The most terminal sessions open at once.
+        #[arg(long, value_name = "N", default_value_t = 32)]
+        max_sessions: usize,
+        /// Close a connection that sends nothing for this long (e.g. 30m, 2h).
+        #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+        idle_timeout: std::time::Duration,
+    },
     /// The quarterly report: what changed since the last review, in Markdown or JSON.
     Report {
         #[command(flatten)]
@@ -365,9 +394,9 @@ impl Command {
             | Command::Demo { .. }
             | Command::Completions { .. }
             | Command::Man { .. } => (None, None, None),
-            Command::New { state, .. } | Command::Fmt { state, .. } => {
-                (state.state.clone(), None, None)
-            }
+            Command::New { state, .. }
+            | Command::Fmt { state, .. }
+            | Command::Serve { state, .. } => (state.state.clone(), None, None),
             Command::Validate {
                 state, rev, as_of, ..
             }

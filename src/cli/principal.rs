@@ -63,6 +63,7 @@ pub fn check(cli: &Cli, principal: &Principal) -> Result<(), Failure> {
     match command {
         Command::Init { .. } => not_here("init"),
         Command::Demo { .. } => not_here("demo"),
+        Command::Serve { .. } => not_here("serve"),
         Command::New { no_commit, .. } => {
             if *no_commit {
                 return not_here("new --no-commit");
@@ -127,7 +128,13 @@ mod tests {
         .unwrap();
         assert_eq!(
             &all[3..],
-            ["move", "claims-triage", "FineTune", "--because", "eval passed; ship it"]
+            [
+                "move",
+                "claims-triage",
+                "FineTune",
+                "--because",
+                "eval passed; ship it"
+            ]
         );
         // Shell syntax is just text: no second command, no substitution.
         let all = with_original(vec![], "list; rm -rf / $(id)").unwrap();

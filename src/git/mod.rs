@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 pub mod cache;
 pub mod commit;
 pub mod history;
-pub mod propose;
 pub mod proposals;
+pub mod propose;
 pub mod review;
 pub mod sign;
 

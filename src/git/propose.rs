@@ -102,7 +102,9 @@ pub fn propose_file(
         None => None,
     };
     if old_bytes.as_deref() != expected {
-        return Err(ChangeError::ChangedOnDisk(crate::text::sanitize(&path).into_owned()));
+        return Err(ChangeError::ChangedOnDisk(
+            crate::text::sanitize(&path).into_owned(),
+        ));
     }
     let blob = repo.blob(new)?;
     let mut index = git2::Index::new()?;

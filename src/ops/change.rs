@@ -34,7 +34,10 @@ impl Saved {
     /// propose/ada/x: <summary>`.
     pub fn describe(&self) -> String {
         if self.proposed {
-            let branch = self.branch.strip_prefix("refs/heads/").unwrap_or(&self.branch);
+            let branch = self
+                .branch
+                .strip_prefix("refs/heads/")
+                .unwrap_or(&self.branch);
             return format!(
                 "proposed {} on branch {}: {} (a Reviewer accepts it)",
                 short_id(self.commit),
@@ -102,7 +105,10 @@ pub fn save(ctx: &Context, change: &Prepared) -> Result<Saved, OpError> {
         crate::access::Permit::Yes => {}
         crate::access::Permit::No(why) => return Err(OpError::Refused(why)),
         crate::access::Permit::AsProposal => {
-            let email = ctx.identity.as_ref().map_or("proposal", |i| i.email.as_str());
+            let email = ctx
+                .identity
+                .as_ref()
+                .map_or("proposal", |i| i.email.as_str());
             let topic = change
                 .rel
                 .rsplit('/')

@@ -93,7 +93,10 @@ pub fn access_at_head(ctx: &Context) -> Result<Option<crate::access::Access>, Op
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| OpError::Failed(format!("{shown}: error: the file is not UTF-8")))?;
     let access = register::parse_access(text).map_err(|e| {
-        OpError::Failed(format!("{shown}:{}:{}: error: {}", e.line, e.column, e.message))
+        OpError::Failed(format!(
+            "{shown}:{}:{}: error: {}",
+            e.line, e.column, e.message
+        ))
     })?;
     let errors: Vec<String> = crate::access::validate(&access)
         .into_iter()

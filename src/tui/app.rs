@@ -17,6 +17,8 @@ use crate::form::{self, FieldKind, FieldSpec};
 use crate::git::RepoStatus;
 use crate::model::{Risk, Stage};
 use crate::readiness::{Assessment, Flag, Verdict};
+use std::sync::Arc;
+
 use crate::register::{Entry, Register};
 use crate::report::{self, ListRow, Selection, Summary};
 
@@ -24,13 +26,16 @@ use crate::report::{self, ListRow, Selection, Summary};
 pub const MIN_SIZE: (u16, u16) = (80, 24);
 
 /// Everything loaded from the library, replaced as a whole on reload.
+/// Cheap to clone: the register and what is derived from it are shared
+/// (the SSH server hands one loaded register to every session).
+#[derive(Clone)]
 pub struct Data {
     /// The register.
-    pub register: Register,
+    pub register: Arc<Register>,
     /// One assessment per use case, in the register's order.
-    pub assessments: Vec<Assessment>,
+    pub assessments: Arc<Vec<Assessment>>,
     /// One list row per use case, in the register's order.
-    pub rows: Vec<ListRow>,
+    pub rows: Arc<Vec<ListRow>>,
     /// Ready and almost candidates, ranked best first, then those with
     /// fine-tuning underway.
     pub candidates: Vec<usize>,
@@ -73,9 +78,9 @@ impl Data {
         Data {
             today,
             pinned,
-            register,
-            assessments,
-            rows,
+            register: Arc::new(register),
+            assessments: Arc::new(assessments),
+            rows: Arc::new(rows),
             candidates,
             summary,
             repo,

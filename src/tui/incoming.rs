@@ -25,6 +25,14 @@ pub enum Incoming {
     Event(Event),
     /// Leave the loop (after any save in progress), because of this signal.
     Stop(i32),
+    /// The branch moved to commit `head` (full hex id), as `notice` words
+    /// it: show the register at that commit, keeping the selection.
+    Moved {
+        /// The new commit.
+        head: String,
+        /// What to tell the user, e.g. `main moved: Ada: claims-triage: stage ...`.
+        notice: String,
+    },
 }
 
 /// A source of input for a session.
@@ -40,6 +48,7 @@ enum Fed {
     Bytes(Vec<u8>),
     Resize(u16, u16),
     Stop(i32),
+    Moved(String, String),
 }
 
 /// The pushing end of a [`ByteInput`]; cheap to clone, usable from any
@@ -58,6 +67,13 @@ impl ByteSender {
     /// The terminal's new size.
     pub fn resize(&self, width: u16, height: u16) -> bool {
         self.tx.send(Fed::Resize(width, height)).is_ok()
+    }
+
+    /// Tells the session its branch moved to `head`, worded `notice`.
+    pub fn moved(&self, head: &str, notice: &str) -> bool {
+        self.tx
+            .send(Fed::Moved(head.to_owned(), notice.to_owned()))
+            .is_ok()
     }
 
     /// Asks the session to stop, as `signal` would.
@@ -104,6 +120,7 @@ impl ByteInput {
             }
             Fed::Resize(w, h) => self.queue.push_back(Incoming::Event(Event::Resize(w, h))),
             Fed::Stop(sig) => self.queue.push_back(Incoming::Stop(sig)),
+            Fed::Moved(head, notice) => self.queue.push_back(Incoming::Moved { head, notice }),
         }
     }
 

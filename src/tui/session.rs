@@ -24,7 +24,7 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEventKind};
 use ratatui::layout::Rect;
 use ratatui::{TerminalOptions, Viewport};
 
-use super::app::{App, Effect, Level, Load};
+use super::app::{App, Data, Effect, Level, Load};
 use super::incoming::{Incoming, InputSource};
 use super::terminal::LocalTerminal;
 use super::theme::Theme;
@@ -51,6 +51,24 @@ impl SaveGuard {
     pub fn lock(&self) -> MutexGuard<'_, ()> {
         // A save that panicked left nothing half-done that a lock protects.
         self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The newest register loaded for several sessions at once (the SSH
+/// server loads it once per commit and hands it to every session).
+#[derive(Clone, Default)]
+pub struct SharedData(Arc<Mutex<Option<Data>>>);
+
+impl SharedData {
+    /// Publishes `data` as the newest.
+    pub fn publish(&self, data: Data) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(data);
+    }
+
+    /// The newest data, if any was published (a cheap clone: the register
+    /// is shared).
+    pub fn latest(&self) -> Option<Data> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -184,6 +202,7 @@ pub struct Session<T: Screen, I: InputSource> {
     spin: usize,
     redraw: bool,
     frames: u64,
+    shared: Option<SharedData>,
 }
 
 impl<T: Screen, I: InputSource> Session<T, I> {
@@ -211,7 +230,15 @@ impl<T: Screen, I: InputSource> Session<T, I> {
             spin: 0,
             redraw: true,
             frames: 0,
+            shared: None,
         }
+    }
+
+    /// Takes the register from `shared` when the branch moves, instead of
+    /// loading it again.
+    pub fn with_shared(mut self, shared: SharedData) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// Runs jobs with `runner` instead of [`run_job`] (a test or benchmark
@@ -291,8 +318,27 @@ impl<T: Screen, I: InputSource> Session<T, I> {
                 return Ok(Some(Exit::Signal(sig)));
             }
             Some(Incoming::Event(ev)) => self.handle(ev)?,
+            Some(Incoming::Moved { head, notice }) => self.moved(&head, notice),
         }
         Ok(None)
+    }
+
+    /// The branch moved: show the register at the new commit (shared, or
+    /// loaded again), keeping the selection, and say who moved it.
+    fn moved(&mut self, head: &str, notice: String) {
+        let current = self.app.data.repo.head.map(|h| h.to_string());
+        if current.as_deref() == Some(head) {
+            return; // this session made that commit, or already shows it
+        }
+        let shared = self.shared.as_ref().and_then(SharedData::latest);
+        match shared {
+            Some(data) if data.repo.head.map(|h| h.to_string()).as_deref() == Some(head) => {
+                self.app.reload(data);
+            }
+            _ => self.start(Job::Reload),
+        }
+        self.app.flash(Level::Info, notice);
+        self.redraw = true;
     }
 
     fn handle(&mut self, ev: Event) -> Result<(), String> {
