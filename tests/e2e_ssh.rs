@@ -261,3 +261,114 @@ fn a_dropped_connection_ends_ripen_and_leaves_nothing_half_done() {
     let reg = ripen::register::load(&snapshot, None, date);
     assert_eq!(reg.errors(), 0, "every file still parses");
 }
+
+impl Sshd {
+    /// Replaces the authorized key with `options` before it (a forced
+    /// command), as an administrator would write authorized_keys.
+    fn force(&self, options: &str) {
+        let d = self.dir.path();
+        let key = std::fs::read_to_string(d.join("client.pub")).unwrap();
+        std::fs::write(
+            d.join("authorized_keys"),
+            format!("{options} {}", key.trim()),
+        )
+        .unwrap();
+    }
+
+    /// `ssh HOST <words>` without a terminal.
+    fn exec(&self, words: &[&str]) -> std::process::Output {
+        let d = self.dir.path();
+        Command::new("ssh")
+            .args(["-p", &self.port.to_string(), "-i"])
+            .arg(d.join("client"))
+            .args(["-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"])
+            .arg("-o")
+            .arg(format!(
+                "UserKnownHostsFile={}",
+                d.join("known_hosts").display()
+            ))
+            .args(["-o", "StrictHostKeyChecking=yes", "root@127.0.0.1"])
+            .args(words)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+}
+
+#[test]
+fn a_forced_command_acts_as_the_principal_of_access_ron() {
+    if !terminal::machine_has(
+        "a_forced_command_acts_as_the_principal_of_access_ron",
+        &[
+            terminal::Need::Root,
+            terminal::Need::Sshd,
+            terminal::Need::Tmux,
+        ],
+    ) {
+        return;
+    }
+    let sshd = Sshd::start();
+    let (dir, state) = repo_with_shipped_state();
+    let key = std::fs::read_to_string(sshd.dir.path().join("client.pub")).unwrap();
+    std::fs::write(
+        state.join("access.ron"),
+        format!(
+            "Access(\n    principals: [\n        (name: \"Pat Proposer\", email: \"pat@example.com\", role: Proposer, keys: [\"{}\"]),\n    ],\n)\n",
+            key.trim()
+        ),
+    )
+    .unwrap();
+    assert!(
+        terminal::git(dir.path(), &["add", "state/access.ron"])
+            .status
+            .success()
+    );
+    assert!(
+        terminal::git(dir.path(), &["commit", "-q", "-m", "Access"])
+            .status
+            .success()
+    );
+    sshd.force(&format!(
+        "command=\"NO_COLOR=1 {BIN} --principal pat@example.com --state {}\",restrict,pty",
+        state.display()
+    ));
+    let head = head_summary(dir.path());
+
+    // The client's command runs as Pat, with ripen's output and exit code.
+    let remote = sshd.exec(&["list", "--format", "json"]);
+    let local = terminal::ripen_env(&state, &["list", "--format", "json"], &[]);
+    assert!(remote.status.success(), "{remote:?}");
+    assert_eq!(remote.stdout, local.stdout);
+    // A Proposer's change becomes a branch; main is untouched.
+    let out = sshd.exec(&[
+        "move",
+        "claims-triage",
+        "Identify",
+        "--because",
+        "'needs scoping'",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("propose/pat/claims-triage"));
+    assert_eq!(head_summary(dir.path()), head);
+    let repo = git2::Repository::open(dir.path()).unwrap();
+    let tip = repo
+        .find_branch("propose/pat/claims-triage", git2::BranchType::Local)
+        .unwrap()
+        .get()
+        .peel_to_commit()
+        .unwrap();
+    assert_eq!(tip.author().email().unwrap(), "pat@example.com");
+    // Another register or identity cannot be asked for.
+    let out = sshd.exec(&["list", "--state", "/"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = sshd.exec(&["proposals", "accept", "propose/pat/claims-triage", "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(head_summary(dir.path()), head);
+
+    // Without a command, with a terminal: the UI, saying who is signed in.
+    let t = Tmux::start("ssh-forced", &sshd.session(""), 100, 30);
+    let s = t.wait_for("Portfolio · 20 of 20");
+    assert!(s.contains("pat@example.com (Proposer)"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("ssh-exited-0");
+}

@@ -147,11 +147,26 @@ impl Drop for Conn {
             "closed after {}s: {done}",
             self.opened.elapsed().as_secs()
         ));
-        // A vanished client leaves no session behind: its input closes,
-        // and the session ends as on a hung-up terminal.
+        // A vanished client leaves no session behind: it ends as on a
+        // hung-up terminal (after a save in progress).
         for chan in self.channels.values_mut() {
-            chan.running = Running::Nothing;
+            hang_up(chan);
         }
+    }
+}
+
+/// Ends what runs on a channel whose client is gone: a UI session stops
+/// as on SIGHUP (the hub holds its input too, so closing ours is not
+/// enough), a command's standard input ends.
+fn hang_up(chan: &mut Chan) {
+    match std::mem::replace(&mut chan.running, Running::Nothing) {
+        Running::Ui(input) => {
+            input.stop(libc::SIGHUP);
+        }
+        Running::Command(stdin) => {
+            let _ = stdin.send(None);
+        }
+        Running::Nothing => {}
     }
 }
 
@@ -678,9 +693,11 @@ impl Handler for Conn {
         channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        // Dropping the UI's sender ends its session; a command's input
-        // ends and the command finishes on its own.
-        self.channels.remove(&channel);
+        // The UI's session ends; a command's input ends and the command
+        // finishes on its own.
+        if let Some(mut chan) = self.channels.remove(&channel) {
+            hang_up(&mut chan);
+        }
         Ok(())
     }
 }

@@ -56,6 +56,8 @@ pub enum Need {
     SshKeygen,
     /// GnuPG, to make an OpenPGP signing key.
     Gpg,
+    /// The OpenSSH client (`ssh`, `ssh-keygen`), to connect to `ripen serve`.
+    Ssh,
 }
 
 fn runs(program: &str, arg: &str) -> bool {
@@ -82,6 +84,7 @@ impl Need {
             Need::Git => runs("git", "--version"),
             Need::SshKeygen => runs("ssh-keygen", "-?"),
             Need::Gpg => runs("gpg", "--version"),
+            Need::Ssh => runs("ssh", "-V") && runs("ssh-keygen", "-?"),
         }
     }
 
@@ -94,6 +97,7 @@ impl Need {
             Need::Git => "git (apt-get install git)",
             Need::SshKeygen => "ssh-keygen (apt-get install openssh-client)",
             Need::Gpg => "GnuPG (apt-get install gnupg)",
+            Need::Ssh => "the OpenSSH client (apt-get install openssh-client)",
         }
     }
 }
