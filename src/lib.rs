@@ -41,7 +41,7 @@
 //!   threads ([`tui::worker`]); the process's own terminal is one.
 //!
 //! The core (model, register, validate, readiness, diff, report, import,
-//! export, text, change, form) does no I/O, reads no clock and knows nothing
+//! export, text, change, form, access) does no I/O, reads no clock and knows nothing
 //! of git or terminals; `tests/architecture.rs` fails on any path in its
 //! source that reaches out. Orchestration that touches files and git
 //! (checks, commits, the words of a result) lives once, in [`ops`]; a new

@@ -25,6 +25,7 @@ const CORE: &[&str] = &[
     "text.rs",
     "change.rs",
     "form.rs",
+    "access.rs",
 ];
 
 /// Paths the core must not name, each with what it would reach.
