@@ -155,9 +155,7 @@ fn serve(repo: &Repo) -> Server {
     .unwrap();
     let repo_git = git2::Repository::open(&repo.root).unwrap();
     let mut index = repo_git.index().unwrap();
-    index
-        .add_path(Path::new("state/access.ron"))
-        .unwrap();
+    index.add_path(Path::new("state/access.ron")).unwrap();
     index.write().unwrap();
     let tree = repo_git.find_tree(index.write_tree().unwrap()).unwrap();
     let head = repo_git.head().unwrap().peel_to_commit().unwrap();
@@ -187,7 +185,10 @@ fn serve(repo: &Repo) -> Server {
         .unwrap_or_default()
         .contains("listening on")
     {
-        assert!(start.elapsed() < Duration::from_secs(120), "serve never started");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "serve never started"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     Server { child, port, keys }
@@ -288,7 +289,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn over_ssh(_c: &mut Criterion) {
     if !has_ssh() {
-        eprintln!("serve/over_ssh: skipped, needs the OpenSSH client (apt-get install openssh-client)");
+        eprintln!(
+            "serve/over_ssh: skipped, needs the OpenSSH client (apt-get install openssh-client)"
+        );
         return;
     }
     let repo = large();

@@ -298,9 +298,11 @@ impl Conn {
         let shown = crate::text::sanitize(&command).into_owned();
         let shown_here = shown.clone();
         let conn_log = format!("{} {} {}", self.who(), self.fingerprint, self.addr());
+        let hub = Arc::clone(&self.server.hub);
         std::thread::Builder::new()
             .name("ripen-command".to_owned())
             .spawn(move || {
+                let _running = hub.command();
                 let code = run_command(&exe, &state, &principal.email, &command, &out, stdin_rx);
                 log(&format!("{conn_log} exec: {shown} -> exit {code}"));
                 drop(out);

@@ -36,6 +36,16 @@ pub struct Hub {
     peers: Mutex<HashMap<u64, Peer>>,
     next: AtomicU64,
     stopping: AtomicBool,
+    commands: AtomicU64,
+}
+
+/// Counts a command as running while it lives.
+pub struct Running<'a>(&'a Hub);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.commands.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Today, for a load (the server is an edge: it may read the clock).
@@ -61,6 +71,7 @@ impl Hub {
             peers: Mutex::new(HashMap::new()),
             next: AtomicU64::new(1),
             stopping: AtomicBool::new(false),
+            commands: AtomicU64::new(0),
         })
     }
 
@@ -129,6 +140,12 @@ impl Hub {
         self.peers.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// Marks a command as running until the value is dropped.
+    pub fn command(&self) -> Running<'_> {
+        self.commands.fetch_add(1, Ordering::SeqCst);
+        Running(self)
+    }
+
     /// Whether a shutdown has begun.
     pub fn stopping(&self) -> bool {
         self.stopping.load(Ordering::SeqCst)
@@ -149,6 +166,10 @@ impl Hub {
                 .collect()
         };
         let deadline = std::time::Instant::now() + patience;
+        // Commands already running finish (their saves too).
+        while self.commands.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         for t in threads {
             while !t.is_finished() && std::time::Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
