@@ -34,9 +34,13 @@ impl Date {
                 crate::text::sanitize(s)
             ));
         }
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        // The shape is checked: ten ASCII characters, digits but the dashes.
+        let num = |r: std::ops::Range<usize>| {
+            b[r].iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0'))
+        };
+        NaiveDate::from_ymd_opt(num(0..4) as i32, num(5..7), num(8..10))
             .map(Date)
-            .map_err(|_| format!("invalid date \"{s}\": no such day in the calendar"))
+            .ok_or_else(|| format!("invalid date \"{s}\": no such day in the calendar"))
     }
 
     /// Days from `self` to `later` (negative when `later` is earlier).

@@ -29,10 +29,12 @@ const INPUT_BURST: f64 = 64.0 * 1024.0;
 const INPUT_PER_SECOND: f64 = 16.0 * 1024.0;
 const INPUT_FLOOD: f64 = 1024.0 * 1024.0;
 
-/// Clamps a size a client sent to what a terminal can be.
+/// Clamps a size a client sent to what a terminal can be; 0 (a client
+/// that does not know its size) is taken as 80x24.
 pub fn clamp(cols: u32, rows: u32) -> (u16, u16) {
-    let c = cols.clamp(1, u32::from(MAX_SIZE.0)) as u16;
-    let r = rows.clamp(1, u32::from(MAX_SIZE.1)) as u16;
+    let or = |v: u32, default: u32| if v == 0 { default } else { v };
+    let c = or(cols, 80).clamp(1, u32::from(MAX_SIZE.0)) as u16;
+    let r = or(rows, 24).clamp(1, u32::from(MAX_SIZE.1)) as u16;
     (c, r)
 }
 
@@ -710,7 +712,8 @@ mod tests {
 
     #[test]
     fn sizes_are_clamped() {
-        assert_eq!(clamp(0, 0), (1, 1));
+        assert_eq!(clamp(0, 0), (80, 24));
+        assert_eq!(clamp(1, 1), (1, 1));
         assert_eq!(clamp(65535, 65535), MAX_SIZE);
         assert_eq!(clamp(120, 40), (120, 40));
     }

@@ -396,6 +396,8 @@ pub struct Portfolio {
     pub visible: Vec<usize>,
     /// Match highlights, parallel to `visible`.
     pub highlights: Vec<Highlight>,
+    /// The widest cell of each column of the visible rows.
+    pub widths: super::views::portfolio::ContentWidths,
     /// Selection and scroll.
     pub cursor: Cursor,
 }
@@ -724,6 +726,7 @@ impl App {
                 by_match: false,
                 quick: QuickFilter::All,
                 visible: Vec::new(),
+                widths: Default::default(),
                 highlights: Vec::new(),
                 cursor: Cursor::default(),
             },
@@ -1350,6 +1353,8 @@ impl App {
         });
         self.portfolio.visible = scored.iter().map(|s| s.0).collect();
         self.portfolio.highlights = scored.into_iter().map(|s| s.2).collect();
+        self.portfolio.widths =
+            super::views::portfolio::content_widths(&self.data.rows, &self.portfolio.visible);
         self.portfolio.cursor.selected = keep
             .and_then(|k| self.portfolio.visible.iter().position(|&i| i == k))
             .unwrap_or(0);

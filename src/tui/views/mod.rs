@@ -7,7 +7,7 @@ mod board;
 mod detail;
 mod dialog;
 mod help;
-mod portfolio;
+pub mod portfolio;
 mod problems;
 mod proposals;
 mod readiness;

@@ -58,6 +58,54 @@ fn age(row: &ListRow) -> String {
     }
 }
 
+/// The widest cell of each column over some rows, in terminal columns
+/// (Approach and Risk in their long and short forms).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContentWidths {
+    /// Title.
+    pub title: u16,
+    /// Team.
+    pub team: u16,
+    /// Approach, written out.
+    pub approach: u16,
+    /// Approach, abbreviated.
+    pub approach_short: u16,
+    /// Stage.
+    pub stage: u16,
+    /// Risk, written out.
+    pub risk: u16,
+    /// Risk, abbreviated.
+    pub risk_short: u16,
+    /// Verdict.
+    pub verdict: u16,
+    /// Accuracy against target.
+    pub accuracy: u16,
+    /// Age of the latest measurement.
+    pub age: u16,
+}
+
+/// The [`ContentWidths`] of the rows `visible` (indices into `rows`):
+/// measured once when the rows shown change, not at every frame.
+pub fn content_widths(rows: &[ListRow], visible: &[usize]) -> ContentWidths {
+    use unicode_width::UnicodeWidthStr;
+    let w = |s: &str| s.width().min(usize::from(u16::MAX)) as u16;
+    let mut c = ContentWidths::default();
+    for &i in visible {
+        let r = &rows[i];
+        c.title = c.title.max(w(&r.title));
+        c.team = c.team.max(w(&r.team));
+        c.approach = c.approach.max(w(r.approach));
+        c.approach_short = c.approach_short.max(w(approach_short(r.approach)));
+        c.stage = c.stage.max(w(r.stage.name()));
+        c.risk = c.risk.max(w(r.risk.name()));
+        c.risk_short = c.risk_short.max(w(risk_short(r.risk)));
+        c.verdict = c.verdict.max(w(verdict_label(r.verdict)));
+        c.accuracy = c.accuracy.max(w(&accuracy(r)));
+        c.age = c.age.max(w(&age(r)));
+    }
+    c
+}
+
 /// Draws the portfolio screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let p = &app.portfolio;
@@ -127,47 +175,38 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         header_for(SortColumn::Accuracy, "Acc/target"),
         header_for(SortColumn::Age, "Age"),
     ]);
-    // Every column but Title and Team takes what its content needs; Title
-    // then gets the room it needs first, and Team what is left.
+    // Every column but Title and Team takes what its content needs (the
+    // widest cell, measured when the rows were chosen: not per frame);
+    // Title then gets the room it needs first, and Team what is left.
     use unicode_width::UnicodeWidthStr;
-    let need = |header: &str, cell: &dyn Fn(&ListRow) -> String| -> u16 {
+    let c = &p.widths;
+    let need = |header: &str, content: u16| -> u16 {
         // The sorted column's header carries an arrow.
         let sorted = !by_match && header.starts_with(p.sort.title().get(..3).unwrap_or(""));
-        p.visible
-            .iter()
-            .map(|&i| cell(&app.data.rows[i]).width())
-            .chain([header.width() + usize::from(sorted)])
-            .max()
-            .unwrap_or(0) as u16
+        content.max((header.width() + usize::from(sorted)) as u16)
     };
     let fixed = [
-        need(if wide { "Approach" } else { "Appr." }, &|r| {
-            (if wide {
-                r.approach
-            } else {
-                approach_short(r.approach)
-            })
-            .to_owned()
-        }),
-        need("Stage", &|r| r.stage.name().to_owned()),
-        need("Risk", &|r| {
-            (if wide {
-                r.risk.name()
-            } else {
-                risk_short(r.risk)
-            })
-            .to_owned()
-        }),
-        need("Verdict", &|r| verdict_label(r.verdict).to_owned()),
-        need("Acc/target", &accuracy),
-        need("Age", &age),
+        if wide {
+            need("Approach", c.approach)
+        } else {
+            need("Appr.", c.approach_short)
+        },
+        need("Stage", c.stage),
+        if wide {
+            need("Risk", c.risk)
+        } else {
+            need("Risk", c.risk_short)
+        },
+        need("Verdict", c.verdict),
+        need("Acc/target", c.accuracy),
+        need("Age", c.age),
     ];
     let spacing = 7;
     let room = table_area
         .width
         .saturating_sub(fixed.iter().sum::<u16>() + spacing);
-    let title_need = need("Title", &|r| r.title.clone()) + 2;
-    let team_need = need("Team", &|r| r.team.clone());
+    let title_need = need("Title", c.title) + 2;
+    let team_need = need("Team", c.team);
     let title_w = title_need.min(room.saturating_sub(team_need.min(8)));
     let team_w = room - title_w;
     let mut widths = vec![Constraint::Length(title_w), Constraint::Length(team_w)];
