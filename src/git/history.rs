@@ -360,6 +360,14 @@ fn entry_len(data: &[u8]) -> Option<usize> {
     (data.len() >= nul + 21).then_some(nul + 21)
 }
 
+/// The names of the entries that differ between two raw tree objects
+/// (present in one only, or with another mode or id), in no set order.
+pub(super) fn changed_entries(old: &[u8], new: &[u8]) -> Vec<Box<[u8]>> {
+    let mut out = Vec::new();
+    diff_raw_trees(old, new, &mut out);
+    out
+}
+
 /// The length of the common start of two byte strings, compared a block
 /// at a time.
 fn common_len(a: &[u8], b: &[u8]) -> usize {

@@ -668,28 +668,6 @@ fn delta_paths(delta: &git2::DiffDelta<'_>) -> Vec<String> {
     out
 }
 
-/// The files `from` and `to` differ in, outside the state directory.
-fn outside_state(
-    repo: &Repository,
-    from: &Tree<'_>,
-    to: &Tree<'_>,
-    state_rel: &str,
-) -> Result<Vec<String>, git2::Error> {
-    if state_rel.is_empty() {
-        return Ok(Vec::new());
-    }
-    let diff = repo.diff_tree_to_tree(Some(from), Some(to), None)?;
-    let mut out = Vec::new();
-    for delta in diff.deltas() {
-        for p in delta_paths(&delta) {
-            if !in_state(state_rel, &p) && !out.contains(&p) {
-                out.push(p);
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// The branch's short name for a reference, if it is a branch.
 fn short_name(reference: &str) -> Option<&str> {
     reference
@@ -854,6 +832,8 @@ struct Against {
     /// state directory or a name that is not UTF-8 (every register is
     /// then loaded whole).
     cases: Option<Entries>,
+    /// The id of HEAD's `use-cases` folder, if it has one.
+    cases_id: Option<Oid>,
     /// The files parsed so far, for the registers loaded in part or whole.
     cache: register::ParseCache,
 }
@@ -878,6 +858,7 @@ impl Against {
         Against {
             head,
             cases,
+            cases_id: state.as_ref().and_then(cases_id),
             cache: register::ParseCache::default(),
         }
     }
@@ -960,20 +941,41 @@ fn case_entries(repo: &Repository, state: &Tree<'_>) -> Option<Entries> {
     Some(out)
 }
 
-/// The names whose entries differ between `a` and `b` (either side may
-/// lack them).
-fn changed_names(a: &Entries, b: &Entries) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> = a
-        .iter()
-        .filter(|(name, entry)| b.get(*name) != Some(entry))
-        .map(|(name, _)| name.clone())
-        .collect();
-    out.extend(
-        b.keys()
-            .filter(|name| !a.contains_key(*name))
-            .map(String::clone),
-    );
-    out
+/// The id of the `use-cases` folder of a state tree, if it has one.
+fn cases_id(state: &Tree<'_>) -> Option<Oid> {
+    state
+        .get_name(register::USE_CASES_DIR)
+        .filter(|e| e.kind() == Some(ObjectType::Tree))
+        .map(|e| e.id())
+}
+
+/// The names whose entries differ between two `use-cases` folders (either
+/// may be missing: no entries), compared as raw tree objects, the entries
+/// they share stepped over; `None` when a name is not UTF-8 or a folder
+/// cannot be read.
+fn changed_between(
+    odb: &git2::Odb<'_>,
+    a: Option<Oid>,
+    b: Option<Oid>,
+) -> Option<BTreeSet<String>> {
+    if a == b {
+        return Some(BTreeSet::new());
+    }
+    let read = |id: Option<Oid>| match id {
+        Some(id) => odb
+            .read(id)
+            .ok()
+            .filter(|o| o.kind() == ObjectType::Tree)
+            .map(Some),
+        None => Some(None),
+    };
+    let (a, b) = (read(a)?, read(b)?);
+    let a: &[u8] = a.as_ref().map_or(&[], |o| o.data());
+    let b: &[u8] = b.as_ref().map_or(&[], |o| o.data());
+    super::history::changed_entries(a, b)
+        .into_iter()
+        .map(|n| String::from_utf8(n.into_vec()).ok())
+        .collect()
 }
 
 /// The snapshot of a state tree restricted to `register.ron`, `policy.ron`
@@ -1043,7 +1045,7 @@ fn read_in_part(
     (branch, state_rel): (&str, &str),
     date: Date,
 ) -> Option<(RegisterDiff, Vec<Diagnostic>, Vec<Override>)> {
-    let head_cases = against.cases.as_ref()?;
+    against.cases.as_ref()?;
     let base_state = state_tree(repo, base_tree, state_rel)?;
     let tip_state = state_tree(repo, tip_tree, state_rel)?;
     let policy = |t: &Tree<'_>| {
@@ -1053,10 +1055,10 @@ fn read_in_part(
     if policy(&base_state) != policy(&tip_state) {
         return None;
     }
-    let tip_cases = case_entries(repo, &tip_state)?;
-    let mut names = changed_names(head_cases, &tip_cases);
-    let base_cases = case_entries(repo, &base_state)?;
-    names.extend(changed_names(&base_cases, &tip_cases));
+    let odb = repo.odb().ok()?;
+    let tip_cases = cases_id(&tip_state);
+    let mut names = changed_between(&odb, against.cases_id, tip_cases)?;
+    names.extend(changed_between(&odb, cases_id(&base_state), tip_cases)?);
     let before = register::load_cached(
         &partial_snapshot(
             repo,
@@ -1163,8 +1165,12 @@ fn proposal(
         .iter()
         .any(|d| d.severity == register::Severity::Error);
     let mergeable = base == head.id() || !repo.merge_commits(head, tip, None)?.has_conflicts();
-    let files_outside_state = outside_state(repo, &base_tree, &tip_tree, state_rel)?.len();
+    // One diff of the whole trees names both.
     let other_files = other_files(repo, &base_tree, &tip_tree, state_rel)?;
+    let files_outside_state = other_files
+        .iter()
+        .filter(|f| f.class == FileClass::Outside)
+        .count();
     Ok(Some(Proposal {
         branch,
         reference: reference.to_owned(),
