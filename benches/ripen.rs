@@ -186,8 +186,6 @@ fn issue_table(c: &mut Criterion) {
             assert!(status.success());
         })
     });
-    // Slow until proposals are read as a tree diff from their base: about
-    // ten runs of the whole command.
     g.bench_function("ripen_proposals_20_branches", |b| {
         b.iter(|| ripen(repo, &["proposals"]))
     });
