@@ -118,7 +118,7 @@ pub fn use_case_history(
 pub const INDEX_FILE: &str = "history-v1";
 
 const INDEX_MAGIC: &[u8] = b"ripen history index\n";
-const INDEX_FORMAT: u32 = 1;
+const INDEX_FORMAT: u32 = 2;
 
 /// Which files of one folder each commit changed: the names whose entry
 /// differs from at least one parent's (every name, for a root commit).
@@ -130,8 +130,17 @@ const INDEX_FORMAT: u32 = 1;
 /// to skip the commits that did not touch the file it follows.
 struct ChangeIndex {
     dir: String,
-    changed: HashMap<Oid, Vec<Box<[u8]>>>,
+    changed: HashMap<Oid, Changed>,
     added: bool,
+}
+
+/// What the index knows of one commit.
+struct Changed {
+    /// Its first parent, if it has one: a walk that skips the commit goes
+    /// on there without reading the commit.
+    first_parent: Option<Oid>,
+    /// The names of the folder it changed, sorted.
+    names: Vec<Box<[u8]>>,
 }
 
 /// Raw tree objects read from the object database, the last few kept: a
@@ -199,13 +208,24 @@ impl ChangeIndex {
         let count = take_u32(&mut r)?;
         for _ in 0..count {
             let commit = Oid::from_bytes(take(&mut r, 20)?).ok()?;
+            let first_parent = match take(&mut r, 1)? {
+                [0] => None,
+                [1] => Some(Oid::from_bytes(take(&mut r, 20)?).ok()?),
+                _ => return None,
+            };
             let n = take_u32(&mut r)?;
             let mut names = Vec::with_capacity((n as usize).min(r.len()));
             for _ in 0..n {
                 let len = take_u32(&mut r)? as usize;
                 names.push(Box::from(take(&mut r, len)?));
             }
-            index.changed.insert(commit, names);
+            index.changed.insert(
+                commit,
+                Changed {
+                    first_parent,
+                    names,
+                },
+            );
         }
         r.is_empty().then_some(index)
     }
@@ -216,10 +236,17 @@ impl ChangeIndex {
         out.extend_from_slice(&(self.changed.len() as u32).to_le_bytes());
         let mut commits: Vec<_> = self.changed.iter().collect();
         commits.sort_unstable_by_key(|(id, _)| **id);
-        for (commit, names) in commits {
+        for (commit, changed) in commits {
             out.extend_from_slice(commit.as_bytes());
-            out.extend_from_slice(&(names.len() as u32).to_le_bytes());
-            for name in names {
+            match changed.first_parent {
+                Some(p) => {
+                    out.push(1);
+                    out.extend_from_slice(p.as_bytes());
+                }
+                None => out.push(0),
+            }
+            out.extend_from_slice(&(changed.names.len() as u32).to_le_bytes());
+            for name in &changed.names {
                 out.extend_from_slice(&(name.len() as u32).to_le_bytes());
                 out.extend_from_slice(name);
             }
@@ -247,11 +274,27 @@ impl ChangeIndex {
     ) -> Option<bool> {
         if !self.changed.contains_key(&commit.id()) {
             let names = self.compute(trees, commit)?;
-            self.changed.insert(commit.id(), names);
+            let first_parent = commit.parent_ids().next();
+            self.changed.insert(
+                commit.id(),
+                Changed {
+                    first_parent,
+                    names,
+                },
+            );
             self.added = true;
         }
-        let names = self.changed.get(&commit.id())?;
-        Some(names.binary_search_by(|n| (**n).cmp(name)).is_ok())
+        let changed = self.changed.get(&commit.id())?;
+        Some(changed.names.binary_search_by(|n| (**n).cmp(name)).is_ok())
+    }
+
+    /// The first parent of `commit` when the index knows that the commit
+    /// has one and did not change `name`: the walk goes on there.
+    fn skip(&self, commit: Oid, name: &[u8]) -> Option<Oid> {
+        let changed = self.changed.get(&commit)?;
+        let first = changed.first_parent?;
+        let touched = changed.names.binary_search_by(|n| (**n).cmp(name)).is_ok();
+        (!touched).then_some(first)
     }
 
     /// The names of the folder that differ between `commit` and any of
@@ -731,6 +774,17 @@ fn walk(
         let Some(here) = tracked.remove(&oid) else {
             continue; // pruned: no listed path leads here
         };
+        // Known to the index, untouched: on without reading the commit
+        // (unless a shallow clone cuts the history there).
+        if let Some(ix) = index.as_deref() {
+            let (dir, name) = split_dir(&here.path);
+            if dir == ix.dir && !shallow.contains(&oid) {
+                if let Some(first) = ix.skip(oid, name.as_bytes()) {
+                    tracked.entry(first).or_insert(here);
+                    continue;
+                }
+            }
+        }
         let commit = repo.find_commit(oid)?;
         if let Some(ix) = index.as_deref_mut() {
             let (dir, name) = split_dir(&here.path);
