@@ -118,7 +118,7 @@ pub fn use_case_history(
 pub const INDEX_FILE: &str = "history-v1";
 
 const INDEX_MAGIC: &[u8] = b"ripen history index\n";
-const INDEX_FORMAT: u32 = 1;
+const INDEX_FORMAT: u32 = 2;
 
 /// Which files of one folder each commit changed: the names whose entry
 /// differs from at least one parent's (every name, for a root commit).
@@ -130,9 +130,50 @@ const INDEX_FORMAT: u32 = 1;
 /// to skip the commits that did not touch the file it follows.
 struct ChangeIndex {
     dir: String,
-    changed: HashMap<Oid, Vec<Box<[u8]>>>,
+    changed: HashMap<Oid, Changed>,
     added: bool,
-    trees: HashMap<Oid, Rc<[u8]>>,
+}
+
+/// What the index knows of one commit.
+struct Changed {
+    /// Its first parent, if it has one: a walk that skips the commit goes
+    /// on there without reading the commit.
+    first_parent: Option<Oid>,
+    /// The names of the folder it changed, sorted.
+    names: Vec<Box<[u8]>>,
+}
+
+/// Raw tree objects read from the object database, the last few kept: a
+/// commit's parent is usually the next commit walked.
+struct Trees<'o> {
+    odb: &'o git2::Odb<'o>,
+    kept: HashMap<Oid, Rc<git2::OdbObject<'o>>>,
+}
+
+impl<'o> Trees<'o> {
+    fn new(odb: &'o git2::Odb<'o>) -> Trees<'o> {
+        Trees {
+            odb,
+            kept: HashMap::new(),
+        }
+    }
+
+    /// The raw tree object `id`.
+    fn get(&mut self, id: Oid) -> Option<Rc<git2::OdbObject<'o>>> {
+        if let Some(t) = self.kept.get(&id) {
+            return Some(t.clone());
+        }
+        let object = self.odb.read(id).ok()?;
+        if object.kind() != ObjectType::Tree {
+            return None;
+        }
+        let object = Rc::new(object);
+        if self.kept.len() >= 8 {
+            self.kept.clear();
+        }
+        self.kept.insert(id, object.clone());
+        Some(object)
+    }
 }
 
 impl ChangeIndex {
@@ -141,7 +182,6 @@ impl ChangeIndex {
             dir: dir.to_owned(),
             changed: HashMap::new(),
             added: false,
-            trees: HashMap::new(),
         }
     }
 
@@ -168,13 +208,24 @@ impl ChangeIndex {
         let count = take_u32(&mut r)?;
         for _ in 0..count {
             let commit = Oid::from_bytes(take(&mut r, 20)?).ok()?;
+            let first_parent = match take(&mut r, 1)? {
+                [0] => None,
+                [1] => Some(Oid::from_bytes(take(&mut r, 20)?).ok()?),
+                _ => return None,
+            };
             let n = take_u32(&mut r)?;
             let mut names = Vec::with_capacity((n as usize).min(r.len()));
             for _ in 0..n {
                 let len = take_u32(&mut r)? as usize;
                 names.push(Box::from(take(&mut r, len)?));
             }
-            index.changed.insert(commit, names);
+            index.changed.insert(
+                commit,
+                Changed {
+                    first_parent,
+                    names,
+                },
+            );
         }
         r.is_empty().then_some(index)
     }
@@ -185,10 +236,17 @@ impl ChangeIndex {
         out.extend_from_slice(&(self.changed.len() as u32).to_le_bytes());
         let mut commits: Vec<_> = self.changed.iter().collect();
         commits.sort_unstable_by_key(|(id, _)| **id);
-        for (commit, names) in commits {
+        for (commit, changed) in commits {
             out.extend_from_slice(commit.as_bytes());
-            out.extend_from_slice(&(names.len() as u32).to_le_bytes());
-            for name in names {
+            match changed.first_parent {
+                Some(p) => {
+                    out.push(1);
+                    out.extend_from_slice(p.as_bytes());
+                }
+                None => out.push(0),
+            }
+            out.extend_from_slice(&(changed.names.len() as u32).to_le_bytes());
+            for name in &changed.names {
                 out.extend_from_slice(&(name.len() as u32).to_le_bytes());
                 out.extend_from_slice(name);
             }
@@ -206,48 +264,47 @@ impl ChangeIndex {
         Ok(())
     }
 
-    /// The raw tree object `id`, kept for the next commit (a commit's
-    /// parent is usually the next one walked).
-    fn tree(&mut self, odb: &git2::Odb<'_>, id: Oid) -> Option<Rc<[u8]>> {
-        if let Some(t) = self.trees.get(&id) {
-            return Some(t.clone());
-        }
-        let object = odb.read(id).ok()?;
-        if object.kind() != ObjectType::Tree {
-            return None;
-        }
-        let data: Rc<[u8]> = Rc::from(object.data());
-        if self.trees.len() >= 8 {
-            self.trees.clear();
-        }
-        self.trees.insert(id, data.clone());
-        Some(data)
-    }
-
     /// Whether `commit` changed the file `name` of the index's folder,
     /// computing (and keeping) what the commit changed when not known.
     fn touches(
         &mut self,
-        odb: &git2::Odb<'_>,
+        trees: &mut Trees<'_>,
         commit: &git2::Commit<'_>,
         name: &[u8],
     ) -> Option<bool> {
         if !self.changed.contains_key(&commit.id()) {
-            let names = self.compute(odb, commit)?;
-            self.changed.insert(commit.id(), names);
+            let names = self.compute(trees, commit)?;
+            let first_parent = commit.parent_ids().next();
+            self.changed.insert(
+                commit.id(),
+                Changed {
+                    first_parent,
+                    names,
+                },
+            );
             self.added = true;
         }
-        let names = self.changed.get(&commit.id())?;
-        Some(names.binary_search_by(|n| (**n).cmp(name)).is_ok())
+        let changed = self.changed.get(&commit.id())?;
+        Some(changed.names.binary_search_by(|n| (**n).cmp(name)).is_ok())
+    }
+
+    /// The first parent of `commit` when the index knows that the commit
+    /// has one and did not change `name`: the walk goes on there.
+    fn skip(&self, commit: Oid, name: &[u8]) -> Option<Oid> {
+        let changed = self.changed.get(&commit)?;
+        let first = changed.first_parent?;
+        let touched = changed.names.binary_search_by(|n| (**n).cmp(name)).is_ok();
+        (!touched).then_some(first)
     }
 
     /// The names of the folder that differ between `commit` and any of
     /// its parents (all of its names for a root commit), sorted.
     fn compute(
         &mut self,
-        odb: &git2::Odb<'_>,
+        trees: &mut Trees<'_>,
         commit: &git2::Commit<'_>,
     ) -> Option<Vec<Box<[u8]>>> {
+        let odb = trees.odb;
         let dir = self.dir.clone();
         let folder = |tree: Oid| -> Option<Oid> {
             if dir.is_empty() {
@@ -258,14 +315,14 @@ impl ChangeIndex {
         };
         let mine = folder(commit.tree_id());
         let mine_data = match mine {
-            Some(id) => Some(self.tree(odb, id)?),
+            Some(id) => Some(trees.get(id)?),
             None => None,
         };
+        let mine_bytes: &[u8] = mine_data.as_ref().map_or(&[], |t| t.data());
         let mut names: Vec<Box<[u8]>> = Vec::new();
         let parents: Vec<Oid> = commit.parent_ids().collect();
-        let empty: Rc<[u8]> = Rc::from(&[][..]);
         if parents.is_empty() {
-            diff_raw_trees(&empty, mine_data.as_ref().unwrap_or(&empty), &mut names);
+            diff_raw_trees(&[], mine_bytes, &mut names);
         }
         for parent in parents {
             let tree = odb_commit_tree(odb, parent)?;
@@ -274,14 +331,11 @@ impl ChangeIndex {
                 continue;
             }
             let theirs_data = match theirs {
-                Some(id) => self.tree(odb, id)?,
-                None => empty.clone(),
+                Some(id) => Some(trees.get(id)?),
+                None => None,
             };
-            diff_raw_trees(
-                &theirs_data,
-                mine_data.as_ref().unwrap_or(&empty),
-                &mut names,
-            );
+            let theirs_bytes: &[u8] = theirs_data.as_ref().map_or(&[], |t| t.data());
+            diff_raw_trees(theirs_bytes, mine_bytes, &mut names);
         }
         names.sort();
         names.dedup();
@@ -349,6 +403,47 @@ fn entry_len(data: &[u8]) -> Option<usize> {
     (data.len() >= nul + 21).then_some(nul + 21)
 }
 
+/// The names of the entries that differ between two raw tree objects
+/// (present in one only, or with another mode or id), in no set order.
+pub(super) fn changed_entries(old: &[u8], new: &[u8]) -> Vec<Box<[u8]>> {
+    let mut out = Vec::new();
+    diff_raw_trees(old, new, &mut out);
+    out
+}
+
+/// The length of the common start of two byte strings, compared a block
+/// at a time.
+fn common_len(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let mut k = 0;
+    while k + BLOCK <= n && a[k..k + BLOCK] == b[k..k + BLOCK] {
+        k += BLOCK;
+    }
+    k + common_prefix_len(a[k..n].iter(), b[k..n].iter())
+}
+
+/// The length of the common end of two byte strings, compared a block at
+/// a time.
+fn common_suffix_len(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 256;
+    let n = a.len().min(b.len());
+    let (x, y) = (a.len(), b.len());
+    let mut k = 0;
+    while k + BLOCK <= n && a[x - k - BLOCK..x - k] == b[y - k - BLOCK..y - k] {
+        k += BLOCK;
+    }
+    k + common_prefix_len(a[..x - k].iter().rev(), b[..y - k].iter().rev())
+}
+
+/// How many items two sequences share from their start.
+fn common_prefix_len<'a>(
+    a: impl Iterator<Item = &'a u8>,
+    b: impl Iterator<Item = &'a u8>,
+) -> usize {
+    a.zip(b).take_while(|(x, y)| x == y).count()
+}
+
 /// Pushes the names whose entries differ between two raw trees (present
 /// in one only, or with another mode or id). Both are in git's order
 /// (a folder sorts as if its name ended in `/`).
@@ -370,16 +465,28 @@ fn diff_raw_trees(old: &[u8], new: &[u8], out: &mut Vec<Box<[u8]>>) {
             .next()
             .map(|e| (e, entry_len(&data[at..]).unwrap_or(data.len() - at)))
     }
+    // Two versions of a folder share almost every entry, byte for byte:
+    // what lies before the first differing byte is stepped over entry by
+    // entry without comparing, and once what is left of both is the same
+    // (their common end, found once), nothing more differs.
+    let suffix = common_suffix_len(old, new);
     let (mut i, mut j) = (0, 0);
     loop {
-        // Two versions of a folder share almost every entry, byte for
-        // byte: step over identical entries without comparing names.
-        while let Some(n) = entry_len(&old[i..]) {
-            if new.get(j..j + n) != Some(&old[i..i + n]) {
+        if old.len() - i == new.len() - j && old.len() - i <= suffix {
+            break;
+        }
+        let same = common_len(&old[i..], &new[j..]);
+        let mut k = 0;
+        while let Some(n) = entry_len(&old[i + k..]) {
+            if k + n > same {
                 break;
             }
-            i += n;
-            j += n;
+            k += n;
+        }
+        i += k;
+        j += k;
+        if old.len() - i == new.len() - j && old.len() - i <= suffix {
+            break;
         }
         match (entry(old, i), entry(new, j)) {
             (None, None) => break,
@@ -643,6 +750,7 @@ fn walk(
         parsed: HashMap::new(),
     };
     let odb = repo.odb()?;
+    let mut trees = Trees::new(&odb);
     let mut walk = repo.revwalk()?;
     walk.push(start)?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
@@ -666,11 +774,22 @@ fn walk(
         let Some(here) = tracked.remove(&oid) else {
             continue; // pruned: no listed path leads here
         };
+        // Known to the index, untouched: on without reading the commit
+        // (unless a shallow clone cuts the history there).
+        if let Some(ix) = index.as_deref() {
+            let (dir, name) = split_dir(&here.path);
+            if dir == ix.dir && !shallow.contains(&oid) {
+                if let Some(first) = ix.skip(oid, name.as_bytes()) {
+                    tracked.entry(first).or_insert(here);
+                    continue;
+                }
+            }
+        }
         let commit = repo.find_commit(oid)?;
         if let Some(ix) = index.as_deref_mut() {
             let (dir, name) = split_dir(&here.path);
             if dir == ix.dir && commit.parent_count() > 0 {
-                if let Some(false) = ix.touches(&odb, &commit, name.as_bytes()) {
+                if let Some(false) = ix.touches(&mut trees, &commit, name.as_bytes()) {
                     // The same blob in every parent: followed down the first.
                     let first = commit.parent_id(0)?;
                     tracked.entry(first).or_insert(here);
@@ -743,4 +862,91 @@ fn walk(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A raw tree of `entries` (name, mode, id byte), in git's order.
+    fn raw(entries: &[(String, &str, u8)]) -> Vec<u8> {
+        let mut sorted: Vec<_> = entries.to_vec();
+        sorted.sort_by(|a, b| {
+            let key = |e: &(String, &str, u8)| {
+                let mut k = e.0.clone().into_bytes();
+                if e.1 == "40000" {
+                    k.push(b'/');
+                }
+                k
+            };
+            key(a).cmp(&key(b))
+        });
+        let mut out = Vec::new();
+        for (name, mode, id) in sorted {
+            out.extend_from_slice(mode.as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(name.as_bytes());
+            out.push(0);
+            // Ids full of NULs and spaces, as real ids may hold.
+            out.extend_from_slice(&[
+                id, 0, b' ', id, 0, 0, b' ', 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, id,
+            ]);
+        }
+        out
+    }
+
+    /// The names whose entries differ, compared whole.
+    fn reference(a: &[(String, &str, u8)], b: &[(String, &str, u8)]) -> Vec<Box<[u8]>> {
+        let mut out: Vec<Box<[u8]>> = Vec::new();
+        for e in a.iter().chain(b) {
+            let (x, y) = (a.iter().find(|f| f.0 == e.0), b.iter().find(|f| f.0 == e.0));
+            if x != y {
+                out.push(Box::from(e.0.as_bytes()));
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn folders_differ_in_the_entries_a_whole_comparison_finds() {
+        let base: Vec<(String, &str, u8)> = (0..600)
+            .map(|i| (format!("uc-{i:05}.ron"), "100644", (i % 251) as u8))
+            .chain([("uc-00007".to_owned(), "40000", 9)])
+            .collect();
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..300 {
+            let mut changed = base.clone();
+            for _ in 0..1 + next(4) {
+                let k = next(changed.len());
+                match next(5) {
+                    0 => changed[k].2 = changed[k].2.wrapping_add(1),
+                    1 => {
+                        changed.remove(k);
+                    }
+                    2 => changed.push((format!("new-{}.ron", next(1000)), "100644", 3)),
+                    3 => changed[k].1 = "100755",
+                    _ => changed[k].0.push('x'),
+                }
+            }
+            changed.dedup_by(|a, b| a.0 == b.0);
+            for (a, b) in [(&base, &changed), (&changed, &base)] {
+                let mut out = Vec::new();
+                diff_raw_trees(&raw(a), &raw(b), &mut out);
+                out.sort();
+                out.dedup();
+                assert_eq!(out, reference(a, b));
+            }
+        }
+        let mut out = Vec::new();
+        diff_raw_trees(&raw(&base), &raw(&base), &mut out);
+        assert!(out.is_empty());
+    }
 }

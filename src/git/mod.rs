@@ -245,7 +245,9 @@ fn absolute(p: &Path) -> PathBuf {
     }
 }
 
-fn blob_content(repo: &Repository, entry: &git2::TreeEntry<'_>) -> Content {
+/// What a tree entry holds, as a snapshot gives it: a blob's bytes (at
+/// most [`MAX_FILE_BYTES`]), or why it was not read.
+pub(crate) fn blob_content(repo: &Repository, entry: &git2::TreeEntry<'_>) -> Content {
     match entry.kind() {
         Some(ObjectType::Blob) => {}
         Some(ObjectType::Tree) => return Content::NotAFile("folder"),

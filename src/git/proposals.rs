@@ -54,6 +54,7 @@
 //! Both sides of a proposal's diff are evaluated at one date: the `as_of`
 //! passed in, else HEAD's `register.ron` `as_of`, else `today`.
 
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -602,14 +603,12 @@ fn register_of(
     label: &str,
     date: Date,
 ) -> Register {
-    register_cached(
-        repo,
-        tree,
-        state_rel,
-        label,
-        date,
-        &mut register::ParseCache::default(),
-    )
+    let display = root_display(label, state_rel);
+    let snapshot = snapshot_of_tree(repo, tree, state_rel, &display).unwrap_or_else(|| Snapshot {
+        root: display.clone(),
+        files: Vec::new(),
+    });
+    register::load(&snapshot, Some(date), date)
 }
 
 /// [`register_of`], parsing only the files `cache` has not seen: the
@@ -622,10 +621,9 @@ fn register_cached(
     date: Date,
     cache: &mut register::ParseCache,
 ) -> Register {
-    let display = format!("{label}:{state_rel}");
-    let display = display.trim_end_matches(':');
-    let snapshot = snapshot_of_tree(repo, tree, state_rel, display).unwrap_or_else(|| Snapshot {
-        root: display.to_owned(),
+    let display = root_display(label, state_rel);
+    let snapshot = snapshot_of_tree(repo, tree, state_rel, &display).unwrap_or_else(|| Snapshot {
+        root: display.clone(),
         files: Vec::new(),
     });
     register::load_cached(&snapshot, Some(date), date, cache)
@@ -651,8 +649,12 @@ fn evaluation_date(
     if let Some(d) = as_of {
         return d;
     }
-    let head = register_of(repo, head_tree, state_rel, "HEAD", today);
-    register::as_of(None, head.settings.as_ref(), today)
+    // `register.ron` alone decides it: no need to load the use cases.
+    let settings = state_tree(repo, head_tree, state_rel).map(|state| {
+        let snapshot = partial_snapshot(repo, &state, &BTreeSet::new(), "HEAD");
+        register::load(&snapshot, None, today).settings
+    });
+    register::as_of(None, settings.flatten().as_ref(), today)
 }
 
 /// A path of a diff entry, as UTF-8 (lossy) for display and checks.
@@ -667,28 +669,6 @@ fn delta_paths(delta: &git2::DiffDelta<'_>) -> Vec<String> {
         }
     }
     out
-}
-
-/// The files `from` and `to` differ in, outside the state directory.
-fn outside_state(
-    repo: &Repository,
-    from: &Tree<'_>,
-    to: &Tree<'_>,
-    state_rel: &str,
-) -> Result<Vec<String>, git2::Error> {
-    if state_rel.is_empty() {
-        return Ok(Vec::new());
-    }
-    let diff = repo.diff_tree_to_tree(Some(from), Some(to), None)?;
-    let mut out = Vec::new();
-    for delta in diff.deltas() {
-        for p in delta_paths(&delta) {
-            if !in_state(state_rel, &p) && !out.contains(&p) {
-                out.push(p);
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The branch's short name for a reference, if it is a branch.
@@ -743,6 +723,17 @@ pub fn scan_with_progress(
     as_of: Option<Date>,
     today: Date,
     progress: &mut dyn FnMut(usize, usize),
+) -> Result<Listing, GitError> {
+    scan_reading(state_dir, (as_of, today), progress, true)
+}
+
+/// [`scan_with_progress`]; `in_part` false loads every register whole (the
+/// reference the reading in part is checked against).
+fn scan_reading(
+    state_dir: &Path,
+    (as_of, today): (Option<Date>, Date),
+    progress: &mut dyn FnMut(usize, usize),
+    in_part: bool,
 ) -> Result<Listing, GitError> {
     let located = locate(state_dir)?;
     let repo = &located.repo;
@@ -799,8 +790,10 @@ pub fn scan_with_progress(
     names.dedup();
 
     let mut out = Vec::new();
-    let mut cache = register::ParseCache::default();
-    let head_reg = register_cached(repo, &head_tree, state_rel, "HEAD", date, &mut cache);
+    let mut against = Against::head(repo, &head_tree, state_rel, date);
+    if !in_part {
+        against.cases = None;
+    }
     let total = names.len();
     for (done, name) in names.into_iter().enumerate() {
         progress(done, total);
@@ -815,15 +808,7 @@ pub fn scan_with_progress(
                 continue;
             }
         };
-        match proposal(
-            repo,
-            (&head, &head_reg),
-            &tip,
-            &name,
-            state_rel,
-            date,
-            &mut cache,
-        ) {
+        match proposal(repo, &head, &mut against, &tip, &name, state_rel, date) {
             Ok(Some(p)) => out.push(p),
             Ok(None) => {}
             Err(e) => skipped.push(format!("skipped {name}: {}", e.message())),
@@ -836,15 +821,295 @@ pub fn scan_with_progress(
     })
 }
 
+/// The entries of a `use-cases` folder, by name: blob (or tree) id and mode.
+type Entries = HashMap<String, (Oid, i32)>;
+
+/// The registers of branches, read against HEAD's: a branch's register is
+/// HEAD's plus the few use-case files its tree holds otherwise, so a branch
+/// costs a comparison of two folders' entries and the parsing of the files
+/// that differ, not a whole register.
+struct Against {
+    /// HEAD's register at the evaluation date (without the files' bytes).
+    head: Register,
+    /// The entries of HEAD's `use-cases` folder; `None` when HEAD has no
+    /// state directory or a name that is not UTF-8 (every register is
+    /// then loaded whole).
+    cases: Option<Entries>,
+    /// The id of HEAD's `use-cases` folder, if it has one.
+    cases_id: Option<Oid>,
+    /// The files parsed so far, for the registers loaded in part or whole.
+    cache: register::ParseCache,
+}
+
+impl Against {
+    fn head(repo: &Repository, head_tree: &Tree<'_>, state_rel: &str, date: Date) -> Against {
+        let state = state_tree(repo, head_tree, state_rel);
+        let cases = state.as_ref().and_then(|t| case_entries(repo, t));
+        let head = match (&state, &cases) {
+            (Some(state), Some(cases)) => {
+                let root = root_display("HEAD", state_rel);
+                register_lean(repo, (state, cases), &root, date, 1024)
+            }
+            _ => {
+                let mut head = register_of(repo, head_tree, state_rel, "HEAD", date);
+                for e in &mut head.use_cases {
+                    e.original = Vec::new();
+                }
+                head
+            }
+        };
+        Against {
+            head,
+            cases,
+            cases_id: state.as_ref().and_then(cases_id),
+            cache: register::ParseCache::default(),
+        }
+    }
+}
+
+/// The register of a state tree whose `use-cases` folder holds `cases`,
+/// as [`register_of`] loads it but without the files' bytes
+/// ([`register::Entry::original`] left empty): loaded a slice of files at a
+/// time (`slice` files), so that only one slice's bytes are held at once.
+fn register_lean(
+    repo: &Repository,
+    (state, cases): (&Tree<'_>, &Entries),
+    root: &str,
+    date: Date,
+    slice: usize,
+) -> Register {
+    let names: Vec<&String> = {
+        let mut n: Vec<&String> = cases.keys().collect();
+        n.sort();
+        n
+    };
+    let prefix = format!("{}/", register::USE_CASES_DIR);
+    let mut whole: Option<Register> = None;
+    let mut slices = names.chunks(slice.max(1));
+    let first = slices.next().unwrap_or(&[]);
+    for slice in std::iter::once(first).chain(slices) {
+        let names: BTreeSet<String> = slice.iter().map(|n| (*n).clone()).collect();
+        let mut part = register::load(
+            &partial_snapshot(repo, state, &names, root),
+            Some(date),
+            date,
+        );
+        for e in &mut part.use_cases {
+            e.original = Vec::new();
+        }
+        match &mut whole {
+            None => whole = Some(part),
+            Some(w) => {
+                // `register.ron` and `policy.ron` are in every slice: their
+                // diagnostics are taken from the first.
+                w.use_cases.append(&mut part.use_cases);
+                let found = std::mem::take(&mut part.diagnostics);
+                w.diagnostics.extend(found.into_iter().filter(|d| {
+                    part.rel_of(&d.file)
+                        .is_some_and(|rel| rel.starts_with(&prefix))
+                }));
+            }
+        }
+    }
+    let mut reg = whole.unwrap_or_else(|| register::load(&Snapshot::default(), Some(date), date));
+    reg.use_cases.sort_by(|a, b| a.id.cmp(&b.id));
+    register::sort_diagnostics(&mut reg.diagnostics);
+    reg
+}
+
+/// The state directory's tree in `tree` (`tree` itself for the root).
+fn state_tree<'r>(repo: &'r Repository, tree: &Tree<'r>, state_rel: &str) -> Option<Tree<'r>> {
+    if state_rel.is_empty() {
+        return Some(tree.clone());
+    }
+    let entry = tree.get_path(Path::new(state_rel)).ok()?;
+    repo.find_tree(entry.id()).ok()
+}
+
+/// The entries of the `use-cases` folder of a state tree (none when it has
+/// no such folder), or `None` when a name is not UTF-8.
+fn case_entries(repo: &Repository, state: &Tree<'_>) -> Option<Entries> {
+    let mut out = HashMap::new();
+    let Some(cases) = state
+        .get_name(register::USE_CASES_DIR)
+        .and_then(|e| repo.find_tree(e.id()).ok())
+    else {
+        return Some(out);
+    };
+    out.reserve(cases.len());
+    for e in cases.iter() {
+        let name = std::str::from_utf8(e.name_bytes()).ok()?;
+        out.insert(name.to_owned(), (e.id(), e.filemode()));
+    }
+    Some(out)
+}
+
+/// The id of the `use-cases` folder of a state tree, if it has one.
+fn cases_id(state: &Tree<'_>) -> Option<Oid> {
+    state
+        .get_name(register::USE_CASES_DIR)
+        .filter(|e| e.kind() == Some(ObjectType::Tree))
+        .map(|e| e.id())
+}
+
+/// The names whose entries differ between two `use-cases` folders (either
+/// may be missing: no entries), compared as raw tree objects, the entries
+/// they share stepped over; `None` when a name is not UTF-8 or a folder
+/// cannot be read.
+fn changed_between(
+    odb: &git2::Odb<'_>,
+    a: Option<Oid>,
+    b: Option<Oid>,
+) -> Option<BTreeSet<String>> {
+    if a == b {
+        return Some(BTreeSet::new());
+    }
+    let read = |id: Option<Oid>| match id {
+        Some(id) => odb
+            .read(id)
+            .ok()
+            .filter(|o| o.kind() == ObjectType::Tree)
+            .map(Some),
+        None => Some(None),
+    };
+    let (a, b) = (read(a)?, read(b)?);
+    let a: &[u8] = a.as_ref().map_or(&[], |o| o.data());
+    let b: &[u8] = b.as_ref().map_or(&[], |o| o.data());
+    super::history::changed_entries(a, b)
+        .into_iter()
+        .map(|n| String::from_utf8(n.into_vec()).ok())
+        .collect()
+}
+
+/// The snapshot of a state tree restricted to `register.ron`, `policy.ron`
+/// and the use-case files named `names` (those the tree has).
+fn partial_snapshot(
+    repo: &Repository,
+    state: &Tree<'_>,
+    names: &BTreeSet<String>,
+    root: &str,
+) -> Snapshot {
+    let mut files = Vec::new();
+    for name in [register::SETTINGS_FILE, register::POLICY_FILE] {
+        if let Some(e) = state.get_name(name) {
+            files.push(register::SourceFile {
+                rel: name.to_owned(),
+                content: super::blob_content(repo, &e),
+            });
+        }
+    }
+    let cases = state
+        .get_name(register::USE_CASES_DIR)
+        .and_then(|e| repo.find_tree(e.id()).ok());
+    if let Some(cases) = cases {
+        for name in names {
+            if let Some(e) = cases.get_name(name) {
+                files.push(register::SourceFile {
+                    rel: format!("{}/{name}", register::USE_CASES_DIR),
+                    content: super::blob_content(repo, &e),
+                });
+            }
+        }
+    }
+    Snapshot {
+        root: root.to_owned(),
+        files,
+    }
+}
+
+/// How a register read from a tree under `label` is shown: `label:state`.
+fn root_display(label: &str, state_rel: &str) -> String {
+    format!("{label}:{state_rel}")
+        .trim_end_matches(':')
+        .to_owned()
+}
+
+/// What a branch changes, its register's diagnostics and the moves into
+/// FineTune it asks for, read from the files that differ between HEAD,
+/// the merge base and the tip; `None` when the trees do not allow it (no
+/// state directory on a side, a name that is not UTF-8, a policy that
+/// changes, so that every verdict may change), and the registers must be
+/// loaded whole.
+///
+/// Every use-case file loads on its own at the one evaluation date, so a
+/// file with the same bytes gives the same use case and diagnostics in any
+/// register. Hence: the diff of the two registers restricted to the files
+/// that differ somewhere (plus `register.ron` and `policy.ron`) is the
+/// diff of the whole ones when the policy is the same on both sides (a
+/// file the same on both sides adds nothing to it); the tip's diagnostics
+/// are those of its files that differ from HEAD's plus HEAD's for the
+/// others; and only a file that differs from HEAD's can move into
+/// FineTune.
+fn read_in_part(
+    repo: &Repository,
+    against: &mut Against,
+    (base, base_tree): (Oid, &Tree<'_>),
+    tip_tree: &Tree<'_>,
+    (branch, state_rel): (&str, &str),
+    date: Date,
+) -> Option<(RegisterDiff, Vec<Diagnostic>, Vec<Override>)> {
+    against.cases.as_ref()?;
+    let base_state = state_tree(repo, base_tree, state_rel)?;
+    let tip_state = state_tree(repo, tip_tree, state_rel)?;
+    let policy = |t: &Tree<'_>| {
+        t.get_name(register::POLICY_FILE)
+            .map(|e| (e.id(), e.filemode()))
+    };
+    if policy(&base_state) != policy(&tip_state) {
+        return None;
+    }
+    let odb = repo.odb().ok()?;
+    let tip_cases = cases_id(&tip_state);
+    let mut names = changed_between(&odb, against.cases_id, tip_cases)?;
+    names.extend(changed_between(&odb, cases_id(&base_state), tip_cases)?);
+    let before = register::load_cached(
+        &partial_snapshot(
+            repo,
+            &base_state,
+            &names,
+            &root_display(&short(&base), state_rel),
+        ),
+        Some(date),
+        date,
+        &mut against.cache,
+    );
+    let after = register::load_cached(
+        &partial_snapshot(repo, &tip_state, &names, &root_display(branch, state_rel)),
+        Some(date),
+        date,
+        &mut against.cache,
+    );
+    let changes = diff::diff(&before, &after);
+    let overrides = overrides(&against.head, &after, date);
+    let mut diagnostics = after.diagnostics.clone();
+    let head = &against.head;
+    let prefix = format!("{}/", register::USE_CASES_DIR);
+    for d in &head.diagnostics {
+        let Some(rel) = head.rel_of(&d.file) else {
+            continue;
+        };
+        if rel
+            .strip_prefix(&prefix)
+            .is_some_and(|name| !names.contains(name))
+        {
+            let mut d = d.clone();
+            d.file = after.display(rel);
+            diagnostics.push(d);
+        }
+    }
+    register::sort_diagnostics(&mut diagnostics);
+    Some((changes, diagnostics, overrides))
+}
+
 /// The proposal of `tip` against HEAD (its commit and its register).
 fn proposal(
     repo: &Repository,
-    (head, head_reg): (&Commit<'_>, &Register),
+    head: &Commit<'_>,
+    against: &mut Against,
     tip: &Commit<'_>,
     reference: &str,
     state_rel: &str,
     date: Date,
-    cache: &mut register::ParseCache,
 ) -> Result<Option<Proposal>, git2::Error> {
     let base = match repo.merge_base(head.id(), tip.id()) {
         Ok(b) => b,
@@ -881,25 +1146,47 @@ fn proposal(
         }
     }
 
-    let short_base = short(&base);
-    let before = register_cached(repo, &base_tree, state_rel, &short_base, date, cache);
-    let after = register_cached(repo, &tip_tree, state_rel, &branch, date, cache);
+    let read = read_in_part(
+        repo,
+        against,
+        (base, &base_tree),
+        &tip_tree,
+        (&branch, state_rel),
+        date,
+    );
+    let (changes, diagnostics, overrides) = match read {
+        Some(read) => read,
+        None => {
+            let cache = &mut against.cache;
+            let before = register_cached(repo, &base_tree, state_rel, &short(&base), date, cache);
+            let after = register_cached(repo, &tip_tree, state_rel, &branch, date, cache);
+            let overrides = overrides(&against.head, &after, date);
+            (diff::diff(&before, &after), after.diagnostics, overrides)
+        }
+    };
+    let valid = !diagnostics
+        .iter()
+        .any(|d| d.severity == register::Severity::Error);
     let mergeable = base == head.id() || !repo.merge_commits(head, tip, None)?.has_conflicts();
-    let files_outside_state = outside_state(repo, &base_tree, &tip_tree, state_rel)?.len();
+    // One diff of the whole trees names both.
     let other_files = other_files(repo, &base_tree, &tip_tree, state_rel)?;
+    let files_outside_state = other_files
+        .iter()
+        .filter(|f| f.class == FileClass::Outside)
+        .count();
     Ok(Some(Proposal {
         branch,
         reference: reference.to_owned(),
         commits,
         authors,
         last_commit_time: time_of(tip.time()),
-        valid: after.errors() == 0,
+        valid,
         mergeable,
         files_outside_state,
         other_files,
-        overrides: overrides(head_reg, &after, date),
-        changes: diff::diff(&before, &after),
-        diagnostics: after.diagnostics,
+        overrides,
+        changes,
+        diagnostics,
         tip: tip.id(),
         base,
     }))
@@ -1694,4 +1981,157 @@ pub fn merge_message(branch: &str, into: &str, tip: &Oid, d: &RegisterDiff) -> S
         }
     }
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CASE: &str = include_str!("../../tests/corpus-good/invoice-triage.ron");
+
+    /// A use case titled `title`, at `stage`.
+    fn case(title: &str, stage: &str) -> String {
+        CASE.replacen("\"Invoice triage\"", &format!("{title:?}"), 1)
+            .replacen("stage: Collect", &format!("stage: {stage}"), 1)
+    }
+
+    /// Commits `files` (path -> content, `None` removes) on `parent`'s tree
+    /// to `reference`, returning the commit.
+    fn commit(
+        repo: &Repository,
+        parent: Option<Oid>,
+        files: &[(&str, Option<&str>)],
+        reference: &str,
+    ) -> Oid {
+        let sig =
+            git2::Signature::new("T", "t@example.com", &git2::Time::new(1_764_000_000, 0)).unwrap();
+        let parent = parent.map(|p| repo.find_commit(p).unwrap());
+        let base = match &parent {
+            Some(p) => p.tree().unwrap(),
+            None => repo
+                .find_tree(repo.treebuilder(None).unwrap().write().unwrap())
+                .unwrap(),
+        };
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for (path, content) in files {
+            match content {
+                Some(c) => {
+                    let blob = repo.blob(c.as_bytes()).unwrap();
+                    update.upsert(*path, blob, FileMode::Blob);
+                }
+                None => {
+                    update.remove(*path);
+                }
+            }
+        }
+        let tree = repo
+            .find_tree(update.create_updated(repo, &base).unwrap())
+            .unwrap();
+        let parents: Vec<&Commit<'_>> = parent.iter().collect();
+        repo.commit(Some(reference), &sig, &sig, reference, &tree, &parents)
+            .unwrap()
+    }
+
+    #[test]
+    fn reading_in_part_lists_what_loading_whole_registers_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        fs::create_dir_all(dir.path().join("state/use-cases")).unwrap();
+        let register = include_str!("../../tests/corpus-good/register.ron");
+        let policy = include_str!("../../tests/corpus-good/policy.ron");
+        let (a, b, f) = (
+            case("A", "Collect"),
+            case("B", "FineTune"),
+            case("F", "Collect"),
+        );
+        let broken = "UseCase(title: \"half";
+        let c0 = commit(
+            &repo,
+            None,
+            &[
+                ("state/register.ron", Some(register)),
+                ("state/policy.ron", Some(policy)),
+                ("state/use-cases/a.ron", Some(&a)),
+                ("state/use-cases/b.ron", Some(&b)),
+                ("state/use-cases/c.ron", Some(broken)),
+                ("state/use-cases/f.ron", Some(&f)),
+                ("state/use-cases/notes.txt", Some("n")),
+            ],
+            "refs/heads/main",
+        );
+        let (a2, e) = (case("A two", "Collect"), case("E", "Identify"));
+        commit(
+            &repo,
+            Some(c0),
+            &[
+                ("state/use-cases/a.ron", Some(&a2)),
+                ("state/use-cases/e.ron", Some(&e)),
+                ("state/use-cases/b.ron", None),
+            ],
+            "refs/heads/p1",
+        );
+        let fine = case("F", "FineTune");
+        commit(
+            &repo,
+            Some(c0),
+            &[
+                ("state/use-cases/c.ron", None),
+                ("state/use-cases/c2.ron", Some(broken)),
+                ("state/use-cases/f.ron", Some(&fine)),
+                ("state/use-cases/sub/z.ron", Some(&a)),
+                ("README.md", Some("outside")),
+            ],
+            "refs/heads/p2",
+        );
+        // HEAD moves on: the merge base of p1 and p2 is no longer HEAD.
+        let c1 = commit(
+            &repo,
+            Some(c0),
+            &[
+                ("state/use-cases/b.ron", Some(&case("B", "Collect"))),
+                ("state/use-cases/y.ron", Some(broken)),
+                ("state/use-cases/f.ron", Some(&fine)),
+            ],
+            "refs/heads/main",
+        );
+        commit(
+            &repo,
+            Some(c1),
+            &[("state/policy.ron", Some(&policy.replacen("0.", "0.0", 1)))],
+            "refs/heads/p3",
+        );
+        commit(
+            &repo,
+            Some(c1),
+            &[
+                ("state/use-cases/a.ron", Some(&case("A", "FineTune"))),
+                ("state/use-cases/y.ron", Some(&b)),
+            ],
+            "refs/heads/p4",
+        );
+        repo.set_head("refs/heads/main").unwrap();
+        let state = dir.path().join("state");
+        let today = Date::parse("2026-11-29").unwrap();
+        let read = |in_part| scan_reading(&state, (None, today), &mut |_, _| {}, in_part).unwrap();
+        let (part, whole) = (read(true), read(false));
+        // HEAD's register, read a slice at a time, is the whole one.
+        let head = repo.head().unwrap().peel_to_tree().unwrap();
+        let state_tree = state_tree(&repo, &head, "state").unwrap();
+        let cases = case_entries(&repo, &state_tree).unwrap();
+        for date in [today, Date::parse("2020-01-01").unwrap()] {
+            let mut expected = register_of(&repo, &head, "state", "HEAD", date);
+            for e in &mut expected.use_cases {
+                e.original = Vec::new();
+            }
+            for slice in [1, 2, 1024] {
+                let lean = register_lean(&repo, (&state_tree, &cases), "HEAD:state", date, slice);
+                assert!(!lean.diagnostics.is_empty());
+                assert_eq!(lean, expected);
+            }
+        }
+        assert_eq!(part.proposals.len(), 4);
+        assert!(part.proposals.iter().any(|p| !p.diagnostics.is_empty()));
+        assert!(part.proposals.iter().any(|p| !p.overrides.is_empty()));
+        assert_eq!(part, whole);
+    }
 }

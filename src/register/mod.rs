@@ -339,9 +339,7 @@ fn load_with(
         }
     }
     use_cases.sort_by(|a, b| a.id.cmp(&b.id));
-    diagnostics.sort_by(|a, b| {
-        (&a.file, a.line, a.column, a.severity).cmp(&(&b.file, b.line, b.column, b.severity))
-    });
+    sort_diagnostics(&mut diagnostics);
     Register {
         root: snapshot.root.clone(),
         settings,
@@ -351,6 +349,14 @@ fn load_with(
         use_cases,
         diagnostics,
     }
+}
+
+/// Puts diagnostics in a register's order: by file, then position, then
+/// severity; diagnostics that compare equal keep their order.
+pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.severity).cmp(&(&b.file, b.line, b.column, b.severity))
+    });
 }
 
 /// Loads one entry of `use-cases/`: the use case if it is a valid

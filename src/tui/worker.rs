@@ -160,6 +160,7 @@ impl Worker {
         let tx = self.tx.clone();
         let source = source.clone();
         std::thread::spawn(move || {
+            yield_to_the_screen();
             let progress_tx = tx.clone();
             let mut progress = move |done, total| {
                 let _ = progress_tx.send(Message::Progress {
@@ -178,5 +179,22 @@ impl Worker {
     /// The next message that has arrived, without waiting.
     pub fn try_recv(&self) -> Option<Message> {
         self.rx.try_recv().ok()
+    }
+}
+
+/// Lowers the calling thread's scheduling priority (as `nice 10` would),
+/// so that background work, and the threads it starts (which inherit the
+/// priority), gives way to the thread that draws the screen and reads
+/// keys: with every core parsing use cases, a frame could otherwise wait
+/// for a time slice.
+fn yield_to_the_screen() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on the calling thread (on Linux the
+        // nice value is per thread); a failure leaves the priority as is.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            let _ = libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+        }
     }
 }
