@@ -378,7 +378,7 @@ mod tests {
     fn bad_keys_emails_and_duplicates_are_errors_with_their_place() {
         let mut second = ada(Role::Viewer);
         second.keys.push("ssh-dss AAAA".into());
-        second.keys.push("not a key".into());
+        second.keys.push("AAAAC3NzaC1lZDI1NTE5".into());
         let access = Access {
             principals: vec![
                 ada(Role::Admin),

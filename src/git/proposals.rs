@@ -981,8 +981,8 @@ fn changed_between(
         .collect()
 }
 
-/// The snapshot of a state tree restricted to `register.ron`, `policy.ron`
-/// and the use-case files named `names` (those the tree has).
+/// The snapshot of a state tree restricted to `register.ron`, `policy.ron`,
+/// `access.ron` and the use-case files named `names` (those the tree has).
 fn partial_snapshot(
     repo: &Repository,
     state: &Tree<'_>,
@@ -990,7 +990,11 @@ fn partial_snapshot(
     root: &str,
 ) -> Snapshot {
     let mut files = Vec::new();
-    for name in [register::SETTINGS_FILE, register::POLICY_FILE] {
+    for name in [
+        register::SETTINGS_FILE,
+        register::POLICY_FILE,
+        crate::access::ACCESS_FILE,
+    ] {
         if let Some(e) = state.get_name(name) {
             files.push(register::SourceFile {
                 rel: name.to_owned(),

@@ -33,7 +33,7 @@ use super::{Source, perform, views};
 
 /// How often the screen is redrawn while work is under way (the spinner
 /// turns): well inside 50 ms between frames.
-pub const TICK: Duration = Duration::from_millis(40);
+pub const TICK: Duration = Duration::from_millis(25);
 
 /// What the status bar says a feature needs when the session has no local
 /// terminal to lend.
