@@ -25,6 +25,9 @@ const CORE: &[&str] = &[
     "text.rs",
     "change.rs",
     "form.rs",
+    "agenda.rs",
+    "minutes.rs",
+    "principals.rs",
 ];
 
 /// Paths the core must not name, each with what it would reach.

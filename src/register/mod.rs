@@ -12,7 +12,8 @@ mod parse;
 pub use diagnostic::{Diagnostic, Severity};
 pub use locate::{Position, Seg, locate};
 pub use parse::{
-    FileKind, ParseError, canonical_form, parse_policy, parse_settings, parse_use_case,
+    FileKind, ParseError, canonical_form, parse_minutes, parse_policy, parse_settings,
+    parse_use_case,
 };
 
 use std::borrow::Cow;

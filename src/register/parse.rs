@@ -28,6 +28,11 @@ pub fn parse_settings(text: &str) -> Result<Settings, ParseError> {
     parse_ron(text, "Register")
 }
 
+/// Parses the text of a review file, `reviews/YYYY-Qn.ron`.
+pub fn parse_minutes(text: &str) -> Result<crate::model::review::Minutes, ParseError> {
+    parse_ron(text, "Review")
+}
+
 /// Parses the text of `policy.ron`.
 pub fn parse_policy(text: &str) -> Result<Policy, ParseError> {
     parse_ron(text, "Policy")

@@ -1,0 +1,164 @@
+//! Who may do what, as review approvals and signature verification read
+//! it: the principals of `state/access.ron` (a name, an e-mail address, a
+//! role and SSH public keys each), or, without that file, the keys of git's
+//! `gpg.ssh.allowedSignersFile` with no role.
+//!
+//! Pure: texts in, values out. Reading the files is the callers' job.
+//! The parse is lenient about fields it does not use, so that the file
+//! may carry more than this module reads.
+
+use serde::Deserialize;
+
+use crate::model::review::Role;
+
+/// The file of principals, relative to the state directory.
+pub const ACCESS_FILE: &str = "access.ron";
+
+/// One principal.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Principal {
+    /// Their name.
+    #[serde(default)]
+    pub name: String,
+    /// Their e-mail address, as their commits carry it.
+    pub email: String,
+    /// Their role (`None` from an allowed-signers file, which has none).
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// Their SSH public keys, `ssh-ed25519 AAAA... comment`.
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename = "Access")]
+struct AccessFile {
+    principals: Vec<PrincipalFile>,
+}
+
+#[derive(Deserialize)]
+struct PrincipalFile {
+    #[serde(default)]
+    name: String,
+    email: String,
+    role: Role,
+    #[serde(default)]
+    keys: Vec<String>,
+}
+
+/// The principals a register knows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Principals {
+    /// Whether they come from `access.ron` (roles known); `false`: from an
+    /// allowed-signers file, or none at all.
+    pub from_access: bool,
+    /// Each principal.
+    pub list: Vec<Principal>,
+}
+
+impl Principals {
+    /// The principal with e-mail address `email` (any case).
+    pub fn by_email(&self, email: &str) -> Option<&Principal> {
+        self.list
+            .iter()
+            .find(|p| p.email.eq_ignore_ascii_case(email))
+    }
+
+    /// The principals one of whose keys is `key` (compared by key type and
+    /// data, comments aside).
+    pub fn by_key<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a Principal> + 'a {
+        let want = key_body(key).map(str::to_owned);
+        self.list.iter().filter(move |p| {
+            p.keys
+                .iter()
+                .any(|k| want.is_some() && key_body(k).map(str::to_owned) == want)
+        })
+    }
+}
+
+/// `type base64` of an OpenSSH public key line, comment and options aside.
+pub fn key_body(line: &str) -> Option<&str> {
+    let line = line.trim();
+    let start = line.find("ssh-").or_else(|| line.find("ecdsa-"))?;
+    let rest = &line[start..];
+    let mut parts = rest.splitn(3, char::is_whitespace);
+    let kind = parts.next()?;
+    let data = parts.next()?;
+    Some(&rest[..kind.len() + 1 + data.len()])
+}
+
+/// Parses `access.ron`.
+pub fn parse_access(text: &str) -> Result<Principals, String> {
+    let file: AccessFile = ron::Options::default()
+        .with_recursion_limit(32)
+        .from_str(text)
+        .map_err(|e| format!("{}:{}: {}", e.span.start.line, e.span.start.col, e.code))?;
+    Ok(Principals {
+        from_access: true,
+        list: file
+            .principals
+            .into_iter()
+            .map(|p| Principal {
+                name: p.name,
+                email: p.email,
+                role: Some(p.role),
+                keys: p.keys,
+            })
+            .collect(),
+    })
+}
+
+/// Parses git's allowed-signers file (`ssh-keygen -Y verify`'s format:
+/// `principals [options] keytype base64 [comment]` per line).
+pub fn parse_allowed_signers(text: &str) -> Principals {
+    let mut list: Vec<Principal> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((names, _)) = line.split_once(char::is_whitespace) else {
+            continue;
+        };
+        let Some(key) = key_body(line) else { continue };
+        for email in names.split(',') {
+            let email = email.trim_matches('"');
+            match list.iter_mut().find(|p| p.email == email) {
+                Some(p) => p.keys.push(key.to_owned()),
+                None => list.push(Principal {
+                    name: String::new(),
+                    email: email.to_owned(),
+                    role: None,
+                    keys: vec![key.to_owned()],
+                }),
+            }
+        }
+    }
+    Principals {
+        from_access: false,
+        list,
+    }
+}
+
+/// The one check of an approver's role: without `access.ron`, anyone
+/// (matched by e-mail address) may approve; with it, the approver must be a
+/// principal of at least `role`. Returns why not, when not.
+pub fn may_approve(principals: &Principals, email: &str, role: Option<Role>) -> Result<(), String> {
+    let Some(needed) = role else { return Ok(()) };
+    if !principals.from_access {
+        return Ok(());
+    }
+    let email_shown = crate::text::sanitize(email);
+    match principals.by_email(email).and_then(|p| p.role) {
+        Some(r) if r >= needed => Ok(()),
+        Some(r) => Err(format!(
+            "{email_shown} is a {} in access.ron; approving needs {}",
+            r.name(),
+            needed.name()
+        )),
+        None => Err(format!(
+            "{email_shown} is not a principal in access.ron; approving needs {}",
+            needed.name()
+        )),
+    }
+}
