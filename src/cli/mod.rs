@@ -107,7 +107,7 @@ pub struct TreeOpts {
     pub as_of: Option<Date>,
 }
 
-fn parse_stage(s: &str) -> Result<crate::model::Stage, String> {
+pub(crate) fn parse_stage(s: &str) -> Result<crate::model::Stage, String> {
     crate::model::Stage::ALL
         .into_iter()
         .find(|st| st.name().eq_ignore_ascii_case(s))
@@ -318,7 +318,7 @@ identity)."
         #[command(flatten)]
         opts: TreeOpts,
     },
-    /// Quarterly reviews as git tags: `review close YYYY-Qn`, `review list`.
+    /// Quarterly reviews: `review agenda`, `start`, `decide`, `approve`, `close YYYY-Qn`, `list`.
     Review {
         #[command(flatten)]
         args: ReviewArgs,
@@ -379,7 +379,7 @@ impl Command {
             Command::Review { args, opts } => {
                 let rev = match &args.action {
                     ReviewAction::Close { rev, .. } => rev.rev.clone(),
-                    ReviewAction::List { .. } => None,
+                    _ => None,
                 };
                 (opts.state.clone(), rev, opts.as_of)
             }

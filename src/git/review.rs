@@ -450,6 +450,9 @@ pub struct CloseOptions {
     /// `register.ron` gives one, and to tell future quarters; `None`: the
     /// commit's date, and no quarter is in the future.
     pub today: Option<Date>,
+    /// The review's decisions, one line each, added to the generated
+    /// message under `Decisions:`.
+    pub decisions: Vec<String>,
 }
 
 /// The register at `rev` and its report from the previous review (or, with
@@ -549,7 +552,17 @@ pub fn close(
     let message = match options.message {
         Some(m) if m.trim().is_empty() => return Err(ReviewError::EmptyMessage),
         Some(m) => m,
-        None => summary_message(&located, quarter, &at, &reg, today)?,
+        None => {
+            let mut m = summary_message(&located, quarter, &at, &reg, today)?;
+            if !options.decisions.is_empty() {
+                m = format!(
+                    "{}\n\nDecisions:\n{}\n",
+                    m.trim_end(),
+                    options.decisions.join("\n")
+                );
+            }
+            m
+        }
     };
     let message = git2::message_prettify(message, None)?;
     let tagger = match options.tagger {

@@ -17,6 +17,8 @@
 //! - [`fmt`]: rewrite every file in canonical form.
 //! - [`import`]: plan and write an import.
 //! - [`review`]: close a quarter's review.
+//! - [`meeting`]: the review as a recorded meeting: agenda, start, decide,
+//!   approve, and the record's part of closing.
 //! - [`accept`]: accept a proposal branch.
 //! - [`create`]: `init` and `new`.
 
@@ -26,6 +28,7 @@ pub mod create;
 pub mod fmt;
 pub mod import;
 pub mod load;
+pub mod meeting;
 pub mod review;
 
 use std::path::{Path, PathBuf};
