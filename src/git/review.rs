@@ -628,6 +628,50 @@ fn overrides_between(
     Ok(ids)
 }
 
+/// The review files (`reviews/YYYY-Qn.ron`) of a commit that load, with
+/// their bytes, oldest quarter first; files with errors are left out.
+pub fn reviews_at(located: &Located, commit: Oid) -> Vec<(Vec<u8>, crate::model::review::Minutes)> {
+    let repo = &located.repo;
+    let Ok(tree) = repo.find_commit(commit).and_then(|c| c.tree()) else {
+        return Vec::new();
+    };
+    let dir = if located.state_rel.is_empty() {
+        crate::model::review::REVIEWS_DIR.to_owned()
+    } else {
+        format!(
+            "{}/{}",
+            located.state_rel,
+            crate::model::review::REVIEWS_DIR
+        )
+    };
+    let Some(sub) = tree
+        .get_path(Path::new(&dir))
+        .ok()
+        .and_then(|e| repo.find_tree(e.id()).ok())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in sub.iter() {
+        let Ok(name) = e.name() else { continue };
+        let Some(quarter) = name.strip_suffix(".ron") else {
+            continue;
+        };
+        let Ok(blob) = repo.find_blob(e.id()) else {
+            continue;
+        };
+        if blob.size() as u64 > register::MAX_FILE_BYTES {
+            continue;
+        }
+        let bytes = blob.content().to_vec();
+        if let Ok(m) = crate::minutes::check(name, quarter, &bytes) {
+            out.push((bytes, m));
+        }
+    }
+    out.sort_by(|a, b| a.1.quarter.cmp(&b.1.quarter));
+    out
+}
+
 /// A date after every quarter a tag can name.
 const FAR_FUTURE: Date = Date(chrono::NaiveDate::MAX);
 
@@ -684,6 +728,12 @@ pub fn report(
         until_at.revision(),
     );
     let mut report = report;
+    let before = reviews_at(&located, since_at.commit);
+    report.reviews = reviews_at(&located, until_at.commit)
+        .into_iter()
+        .filter(|(bytes, _)| !before.iter().any(|(b, _)| b == bytes))
+        .map(|(_, m)| m)
+        .collect();
     let overridden = overrides_between(repo, since_at.commit, until_at.commit)?;
     for s in &mut report.stage_changes {
         s.override_recorded = overridden.contains(&s.id);
