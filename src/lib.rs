@@ -16,6 +16,8 @@
 //!   policy, the open proposals and the last review's record.
 //! - [`minutes`]: a review's record (`state/reviews/YYYY-Qn.ron`): checked
 //!   with diagnostics, its canonical text, the approvals a decision needs.
+//! - [`verify`]: who signed a change to the register (SSH signatures checked
+//!   by ripen itself) and whether their role allows it.
 //! - [`principals`]: who may do what: `access.ron`'s principals (or git's
 //!   allowed signers), their roles and keys.
 //! - [`import`]: planning an import of a CSV file (a spreadsheet, the US
@@ -44,7 +46,7 @@
 //!
 //! The core (model, register, validate, readiness, diff, report, import,
 //! export, text, change, form, agenda, minutes,
-//! principals) does no I/O, reads no clock and knows nothing
+//! principals, verify) does no I/O, reads no clock and knows nothing
 //! of git or terminals; `tests/architecture.rs` fails on any path in its
 //! source that reaches out. Orchestration that touches files and git
 //! (checks, commits, the words of a result) lives once, in [`ops`]; a new
@@ -71,3 +73,4 @@ pub mod testhooks;
 pub mod text;
 pub mod tui;
 pub mod validate;
+pub mod verify;

@@ -28,6 +28,7 @@ const CORE: &[&str] = &[
     "agenda.rs",
     "minutes.rs",
     "principals.rs",
+    "verify.rs",
 ];
 
 /// Paths the core must not name, each with what it would reach.

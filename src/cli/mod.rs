@@ -35,6 +35,7 @@ mod import;
 mod output;
 mod proposals;
 mod review;
+mod verify;
 
 pub use proposals::{ProposalsAction, ProposalsArgs};
 pub use review::{ReportArgs, ReportFormat, ReviewAction, ReviewArgs};
@@ -336,6 +337,25 @@ identity)."
         /// The command whose page to print (default: ripen's own, listing every command).
         command: Option<String>,
     },
+    /// Who signed each change to the register in a range, and whether their role allowed it.
+    #[command(
+        long_about = "Check every commit of REV-RANGE (A..B, or a revision and all its ancestors; \
+default HEAD) that changes the state directory: is it signed, by which key, does the key belong \
+to the commit's author (in state/access.ron as it was at the commit's parent; without one, in \
+git's gpg.ssh.allowedSignersFile), and does the author's role allow the change (policy.ron and \
+access.ron need Admin, the main line Reviewer, other branches Proposer). SSH signatures are \
+verified by ripen itself; OpenPGP signatures are reported as not verified. Exit code 1 when any \
+commit breaks a rule, each named with commit, author and reason."
+    )]
+    Verify {
+        #[command(flatten)]
+        state: StateOpt,
+        /// The commits: A..B, or a revision and its ancestors (default: HEAD).
+        range: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// The quarterly report: what changed since the last review, in Markdown or JSON.
     Report {
         #[command(flatten)]
@@ -355,9 +375,9 @@ impl Command {
             | Command::Demo { .. }
             | Command::Completions { .. }
             | Command::Man { .. } => (None, None, None),
-            Command::New { state, .. } | Command::Fmt { state, .. } => {
-                (state.state.clone(), None, None)
-            }
+            Command::New { state, .. }
+            | Command::Fmt { state, .. }
+            | Command::Verify { state, .. } => (state.state.clone(), None, None),
             Command::Validate {
                 state, rev, as_of, ..
             }

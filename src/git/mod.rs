@@ -11,6 +11,7 @@ pub mod history;
 pub mod proposals;
 pub mod review;
 pub mod sign;
+pub mod verify;
 
 use git2::{ObjectType, Repository, Tree};
 

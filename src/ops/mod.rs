@@ -19,6 +19,7 @@
 //! - [`review`]: close a quarter's review.
 //! - [`meeting`]: the review as a recorded meeting: agenda, start, decide,
 //!   approve, and the record's part of closing.
+//! - [`verify`]: who signed each change to the register, and were they allowed.
 //! - [`accept`]: accept a proposal branch.
 //! - [`create`]: `init` and `new`.
 
@@ -30,6 +31,7 @@ pub mod import;
 pub mod load;
 pub mod meeting;
 pub mod review;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 
