@@ -105,14 +105,43 @@ pub fn verify_in(located: &Located, range: Option<&str>) -> Result<Vec<Finding>,
         }
         at = repo.find_commit(id)?.parent_ids().next();
     }
-    let signers = allowed_signers(repo);
-    let mut by_access: HashMap<Oid, Principals> = HashMap::new();
+    let mut checker = Checker::new(located);
     let mut out = Vec::new();
     for id in walk {
         let id = id?;
+        if let Some(f) = checker.check(id, main.contains(&id))? {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks commits one at a time, keeping the principals of each version of
+/// `access.ron` it has read.
+pub struct Checker<'l> {
+    located: &'l Located,
+    signers: Principals,
+    by_access: HashMap<Oid, Principals>,
+}
+
+impl<'l> Checker<'l> {
+    /// A checker for the repository of `located`.
+    pub fn new(located: &'l Located) -> Checker<'l> {
+        Checker {
+            located,
+            signers: allowed_signers(&located.repo),
+            by_access: HashMap::new(),
+        }
+    }
+
+    /// Checks commit `id` (`on_main`: on the main line), or `None` when it
+    /// does not change the state directory.
+    pub fn check(&mut self, id: Oid, on_main: bool) -> Result<Option<Finding>, GitError> {
+        let repo = &self.located.repo;
+        let state_rel = &self.located.state_rel;
         let commit = repo.find_commit(id)?;
         let tree = commit.tree()?;
-        let new_state = state_tree(repo, &tree, &located.state_rel);
+        let new_state = state_tree(repo, &tree, state_rel);
         let parent = commit.parents().next();
         let parent_tree = match &parent {
             Some(p) => Some(p.tree()?),
@@ -120,13 +149,13 @@ pub fn verify_in(located: &Located, range: Option<&str>) -> Result<Vec<Finding>,
         };
         let old_state = parent_tree
             .as_ref()
-            .and_then(|t| state_tree(repo, t, &located.state_rel));
+            .and_then(|t| state_tree(repo, t, state_rel));
         if new_state.as_ref().map(Tree::id) == old_state.as_ref().map(Tree::id) {
-            continue;
+            return Ok(None);
         }
         let touched = touched(repo, old_state.as_ref(), new_state.as_ref())?;
         if touched.is_empty() {
-            continue;
+            return Ok(None);
         }
         // Who may sign: access.ron as it was at the parent.
         let access = old_state
@@ -134,7 +163,7 @@ pub fn verify_in(located: &Located, range: Option<&str>) -> Result<Vec<Finding>,
             .and_then(|t| t.get_name(ACCESS_FILE).map(|e| e.id()));
         let principals = match access {
             Some(blob) => {
-                if !by_access.contains_key(&blob) {
+                if !self.by_access.contains_key(&blob) {
                     let text = repo
                         .find_blob(blob)
                         .map(|b| String::from_utf8_lossy(b.content()).into_owned())
@@ -144,11 +173,11 @@ pub fn verify_in(located: &Located, range: Option<&str>) -> Result<Vec<Finding>,
                         from_access: true,
                         list: Vec::new(),
                     });
-                    by_access.insert(blob, p);
+                    self.by_access.insert(blob, p);
                 }
-                &by_access[&blob]
+                &self.by_access[&blob]
             }
-            None => &signers,
+            None => &self.signers,
         };
         let (signature, signed) = match repo.extract_signature(&id, None) {
             Ok((sig, data)) => (Some(sig.to_vec()), data.to_vec()),
@@ -157,15 +186,33 @@ pub fn verify_in(located: &Located, range: Option<&str>) -> Result<Vec<Finding>,
         let author = commit.author();
         let facts = Facts {
             commit: id.to_string(),
-            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .into_owned(),
             author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
             email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
             signature: signature.as_deref(),
             signed: &signed,
             touched,
-            on_main: main.contains(&id),
+            on_main,
         };
-        out.push(verify::check(&facts, principals));
+        Ok(Some(verify::check(&facts, principals)))
     }
-    Ok(out)
+}
+
+/// The signature state of each of `commits` (full ids) of the repository
+/// holding `state_dir`, as `ripen history` and the History tab show it;
+/// commits that do not change the state directory are left out.
+pub fn states(state_dir: &Path, commits: &[String]) -> HashMap<String, verify::State> {
+    let Ok(located) = locate(state_dir) else {
+        return HashMap::new();
+    };
+    let mut checker = Checker::new(&located);
+    commits
+        .iter()
+        .filter_map(|c| {
+            let id = Oid::from_str(c).ok()?;
+            let f = checker.check(id, true).ok()??;
+            Some((c.clone(), f.state))
+        })
+        .collect()
 }
