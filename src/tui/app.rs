@@ -628,6 +628,10 @@ pub struct ReviewView {
     pub report: Option<Result<crate::report::quarterly::QuarterlyReport, String>>,
     /// The report pane's position.
     pub scroll: Scroll,
+    /// Whether the main pane shows the agenda instead of the report.
+    pub agenda_shown: bool,
+    /// The agenda, or why it could not be built.
+    pub agenda: Option<Result<Box<crate::ops::meeting::AgendaView>, String>>,
 }
 
 /// Something the runtime should load for the current screen.
@@ -641,6 +645,8 @@ pub enum Load {
     ReviewTags,
     /// The report from a review tag to HEAD.
     Report(String),
+    /// The review's agenda.
+    Agenda,
 }
 
 /// The whole UI state.
@@ -825,7 +831,7 @@ impl App {
             ],
             Screen::Readiness => vec![Scope::Selected, Scope::Open, Scope::List, Scope::Global],
             Screen::Problems => vec![Scope::Problems, Scope::List, Scope::Global],
-            Screen::Review => vec![Scope::List, Scope::Global],
+            Screen::Review => vec![Scope::Review, Scope::List, Scope::Global],
             Screen::Proposals => vec![Scope::Proposals, Scope::Open, Scope::List, Scope::Global],
             Screen::Detail => vec![Scope::Detail, Scope::Selected, Scope::List, Scope::Global],
         }
@@ -1067,6 +1073,10 @@ impl App {
                 self.refilter();
             }
             Action::Accept => self.open_accept_dialog(),
+            Action::ToggleAgenda => {
+                self.review.agenda_shown = !self.review.agenda_shown;
+                self.review.scroll = Scroll::default();
+            }
             Action::StagePrev | Action::StageNext => self.open_stage_dialog(action),
             Action::AddMeasurement => self.open_form(FormKind::Measurement),
             Action::AddRoi => self.open_form(FormKind::Roi),
@@ -1345,6 +1355,10 @@ impl App {
                 (self.history.id.as_deref() != Some(wanted)).then_some(Load::History(i))
             }
             Screen::Proposals => (!self.proposals.loaded).then_some(Load::Proposals),
+            Screen::Review if self.review.agenda_shown && self.review.agenda.is_none() => {
+                Some(Load::Agenda)
+            }
+            Screen::Review if self.review.agenda_shown => None,
             Screen::Review if !self.review.loaded => Some(Load::ReviewTags),
             Screen::Review => {
                 let tag = self.review.tags.get(self.review.cursor.selected)?;
@@ -1367,7 +1381,13 @@ impl App {
             Load::Proposals => self.proposals_loaded(Err(why)),
             Load::ReviewTags => self.review_tags_loaded(Err(why)),
             Load::Report(tag) => self.report_loaded(tag.clone(), Err(why)),
+            Load::Agenda => self.agenda_loaded(Err(why)),
         }
+    }
+
+    /// Stores the review's agenda (or why it could not be built).
+    pub fn agenda_loaded(&mut self, result: Result<Box<crate::ops::meeting::AgendaView>, String>) {
+        self.review.agenda = Some(result);
     }
 
     /// Stores the loaded proposals (or why they could not be loaded).
@@ -1500,6 +1520,7 @@ impl App {
         self.proposals.loaded = false;
         self.review.loaded = false;
         self.review.report_for = None;
+        self.review.agenda = None;
         let dialog_id = match &self.dialog {
             Some(
                 Dialog::Stage { index, .. }

@@ -61,6 +61,8 @@ pub enum Action {
     EditFile,
     /// Accept the selected proposal.
     Accept,
+    /// Show the review's agenda instead of the report, or back.
+    ToggleAgenda,
     /// Create a use case.
     NewUseCase,
     /// Submit the dialog or accept the filter.
@@ -96,6 +98,8 @@ pub enum Scope {
     Proposals,
     /// The problems screen.
     Problems,
+    /// The review screen.
+    Review,
     /// While typing a filter.
     Filter,
     /// Inside a form.
@@ -120,6 +124,7 @@ impl Scope {
             Scope::Detail => "Detail",
             Scope::Proposals => "Proposals",
             Scope::Problems => "Problems",
+            Scope::Review => "Review",
             Scope::Filter => "Typing a filter",
             Scope::Dialog => "Dialogs and forms",
             Scope::Confirm => "Confirmations",
@@ -270,6 +275,13 @@ pub static BINDINGS: &[Binding] = &[
         Action::Accept,
         "accept the selected proposal (asks first)",
         "accept"
+    ),
+    b!(
+        Review,
+        [ch('a')],
+        Action::ToggleAgenda,
+        "show the review's agenda (decisions so far), or the report again",
+        "agenda"
     ),
     b!(
         Global,

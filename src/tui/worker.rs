@@ -32,6 +32,8 @@ pub enum Job {
     ReviewTags,
     /// The report from this review tag to the revision shown.
     Report(String),
+    /// The review's agenda.
+    Agenda,
 }
 
 impl Job {
@@ -46,6 +48,7 @@ impl Job {
             Job::Proposals => "loading proposals".to_owned(),
             Job::ReviewTags => "loading review tags".to_owned(),
             Job::Report(tag) => format!("building the report since {}", crate::text::sanitize(tag)),
+            Job::Agenda => "building the review's agenda".to_owned(),
         }
     }
 }
@@ -62,6 +65,8 @@ pub enum Outcome {
     ReviewTags(Result<Vec<ReviewTag>, String>),
     /// The report since a review tag.
     Report(String, Box<Result<QuarterlyReport, String>>),
+    /// The review's agenda.
+    Agenda(Result<Box<crate::ops::meeting::AgendaView>, String>),
 }
 
 /// A message from a job's thread.
@@ -127,6 +132,15 @@ pub fn run_job(job: &Job, source: &Source, progress: &mut dyn FnMut(usize, usize
                     .map(|b| b.report)
                     .map_err(|e| e.to_string()),
                 ),
+            )
+        }
+        Job::Agenda => {
+            let mut ctx = crate::ops::Context::new(&source.state_dir, source.today);
+            ctx.as_of = source.as_of;
+            Outcome::Agenda(
+                crate::ops::meeting::agenda(&ctx)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
             )
         }
     }
