@@ -63,6 +63,12 @@ pub enum Action {
     Accept,
     /// Show the review's agenda instead of the report, or back.
     ToggleAgenda,
+    /// Start the review of the current quarter.
+    ReviewStart,
+    /// Decide on the selected agenda item.
+    ReviewDecide,
+    /// Approve the selected item's pending decision.
+    ReviewApprove,
     /// Create a use case.
     NewUseCase,
     /// Submit the dialog or accept the filter.
@@ -282,6 +288,27 @@ pub static BINDINGS: &[Binding] = &[
         Action::ToggleAgenda,
         "show the review's agenda (decisions so far), or the report again",
         "agenda"
+    ),
+    b!(
+        Review,
+        [ch('s')],
+        Action::ReviewStart,
+        "start the review of the current quarter with this agenda (one commit)",
+        "start"
+    ),
+    b!(
+        Review,
+        [ch('d')],
+        Action::ReviewDecide,
+        "decide on the selected agenda item: ←/→ the decision, a rationale, Enter",
+        "decide"
+    ),
+    b!(
+        Review,
+        [ch('p')],
+        Action::ReviewApprove,
+        "approve the selected item's pending decision (not your own)",
+        "approve"
     ),
     b!(
         Global,

@@ -226,7 +226,13 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         (ItemKind::Raised, "Raised in the review"),
     ];
     for (kind, heading) in groups {
-        let items: Vec<_> = view.agenda.of(kind).collect();
+        let items: Vec<(usize, &crate::agenda::Item)> = view
+            .agenda
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.kind == kind)
+            .collect();
         if items.is_empty() {
             continue;
         }
@@ -235,9 +241,17 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             format!("{heading} ({})", items.len()),
             theme.header(),
         ));
-        for i in items {
+        for (n, i) in items {
+            let selected = n == r.agenda_cursor.selected;
             let mut spans = vec![
-                Span::raw(format!("  {}  ", safe(&i.item))),
+                Span::styled(
+                    format!("{} {}  ", if selected { "▶" } else { " " }, safe(&i.item)),
+                    if selected {
+                        theme.selected()
+                    } else {
+                        Style::new()
+                    },
+                ),
                 Span::styled(safe(&i.note), theme.muted()),
             ];
             if view.open.is_some() {
