@@ -162,21 +162,17 @@ impl<'l> Checker<'l> {
             .as_ref()
             .and_then(|t| t.get_name(ACCESS_FILE).map(|e| e.id()));
         let principals = match access {
-            Some(blob) => {
-                if !self.by_access.contains_key(&blob) {
-                    let text = repo
-                        .find_blob(blob)
-                        .map(|b| String::from_utf8_lossy(b.content()).into_owned())
-                        .unwrap_or_default();
-                    // A broken access.ron grants nothing.
-                    let p = principals::parse_access(&text).unwrap_or(Principals {
-                        from_access: true,
-                        list: Vec::new(),
-                    });
-                    self.by_access.insert(blob, p);
-                }
-                &self.by_access[&blob]
-            }
+            Some(blob) => &*self.by_access.entry(blob).or_insert_with(|| {
+                let text = repo
+                    .find_blob(blob)
+                    .map(|b| String::from_utf8_lossy(b.content()).into_owned())
+                    .unwrap_or_default();
+                // A broken access.ron grants nothing.
+                principals::parse_access(&text).unwrap_or(Principals {
+                    from_access: true,
+                    list: Vec::new(),
+                })
+            }),
             None => &self.signers,
         };
         let (signature, signed) = match repo.extract_signature(&id, None) {
