@@ -394,9 +394,18 @@ fn signed_repo(n: usize) -> Repo {
         .commit(None, &sig, &sig, "access", &tree, &[&parent])
         .unwrap();
     parent = r.find_commit(id).unwrap();
+    let names: Vec<String> = {
+        let tree = parent.tree().unwrap();
+        let dir = tree.get_path(Path::new("state/use-cases")).unwrap();
+        r.find_tree(dir.id())
+            .unwrap()
+            .iter()
+            .map(|e| e.name().unwrap().to_owned())
+            .collect()
+    };
     for i in 0..n {
         let tree = parent.tree().unwrap();
-        let rel = format!("state/use-cases/uc-{:05}.ron", 1 + i % 50);
+        let rel = format!("state/use-cases/{}", names[i % names.len()]);
         let old = r
             .find_blob(tree.get_path(Path::new(&rel)).unwrap().id())
             .unwrap();
