@@ -629,6 +629,8 @@ pub struct HistoryView {
     pub cursor: Cursor,
     /// The selected commit's pane (message and changes).
     pub body: Scroll,
+    /// Each commit's signature state, by full id, as `ripen verify` words it.
+    pub signatures: std::collections::HashMap<String, crate::verify::State>,
 }
 
 /// The Proposals screen's content, loaded on demand.
@@ -1618,7 +1620,16 @@ impl App {
             error,
             cursor: Cursor::default(),
             body: Scroll::default(),
+            signatures: Default::default(),
         };
+    }
+
+    /// Stores the signature state of the history's commits.
+    pub fn signatures_loaded(
+        &mut self,
+        signatures: std::collections::HashMap<String, crate::verify::State>,
+    ) {
+        self.history.signatures = signatures;
     }
 
     /// Replaces the data after a reload, keeping selections by id.

@@ -413,9 +413,10 @@ impl<T: Screen, I: InputSource> Session<T, I> {
             Outcome::Agenda(r) => self.app.agenda_loaded(r),
             // A use case's history or a tag's report is kept only while
             // that use case or tag is still the one shown.
-            Outcome::History(id, r) => {
+            Outcome::History(id, r, signatures) => {
                 if wanted == Some(Job::History(id.clone())) {
                     self.app.history_loaded(id.to_string(), r);
+                    self.app.signatures_loaded(signatures);
                 }
             }
             Outcome::Report(tag, r) => {

@@ -57,8 +57,12 @@ impl Job {
 pub enum Outcome {
     /// The register, loaded again.
     Reloaded(Box<Result<Data, String>>),
-    /// A use case's history.
-    History(UseCaseId, Result<Vec<HistoryEntry>, String>),
+    /// A use case's history, with each commit's signature state.
+    History(
+        UseCaseId,
+        Result<Vec<HistoryEntry>, String>,
+        std::collections::HashMap<String, crate::verify::State>,
+    ),
     /// The proposal branches.
     Proposals(Result<Vec<Proposal>, String>),
     /// The review tags.
@@ -98,11 +102,17 @@ pub fn run_job(job: &Job, source: &Source, progress: &mut dyn FnMut(usize, usize
     let rev = source.rev.as_deref();
     match job {
         Job::Reload => Outcome::Reloaded(Box::new(super::load(source))),
-        Job::History(id) => Outcome::History(
-            id.clone(),
-            git::history::use_case_history(&source.state_dir, id, rev.unwrap_or("HEAD"))
-                .map_err(|e| e.to_string()),
-        ),
+        Job::History(id) => {
+            let entries =
+                git::history::use_case_history(&source.state_dir, id, rev.unwrap_or("HEAD"))
+                    .map_err(|e| e.to_string());
+            let ids: Vec<String> = entries
+                .as_ref()
+                .map(|e| e.iter().map(|e| e.commit.clone()).collect())
+                .unwrap_or_default();
+            let signatures = git::verify::states(&source.state_dir, &ids);
+            Outcome::History(id.clone(), entries, signatures)
+        }
         Job::Proposals => Outcome::Proposals(
             git::proposals::list_with_progress(
                 &source.state_dir,
