@@ -242,3 +242,106 @@ pub fn parse_action(s: &str) -> Result<ActionItem, String> {
         what: what.to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Minutes {
+        let by = Person {
+            name: "Ana".to_owned(),
+            email: "ana@example.com".to_owned(),
+        };
+        let date = Date::parse("2026-10-01").unwrap();
+        let mut d = new_decision(
+            "claims-triage",
+            DecisionKind::Advance,
+            Some(Stage::FineTune),
+            "ready",
+            by.clone(),
+            date,
+            Needed {
+                approvers: 2,
+                role: Some(Role::Reviewer),
+            },
+            None,
+        );
+        d.actions
+            .push(parse_action("bo@example.com|2026-11-01|Book the run").unwrap());
+        Minutes {
+            quarter: "2026-Q4".to_owned(),
+            chair: by,
+            attendees: vec!["Bo".to_owned()],
+            as_of: date,
+            agenda: Vec::new(),
+            decisions: vec![d],
+            carried_over: Vec::new(),
+            closed: false,
+        }
+    }
+
+    #[test]
+    fn the_canonical_text_reads_back_the_same() {
+        let m = sample();
+        let text = canonical(&m);
+        assert!(text.starts_with("Review(\n"), "{text}");
+        assert_eq!(check("r.ron", "2026-Q4", text.as_bytes()), Ok(m));
+    }
+
+    #[test]
+    fn problems_are_placed_where_they_are() {
+        let text = canonical(&sample()).replace("status: Pending", "status: Applied");
+        let errors = check("state/reviews/2026-Q4.ron", "2026-Q4", text.as_bytes()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let line = text
+            .lines()
+            .position(|l| l.contains("status: Applied"))
+            .unwrap()
+            + 1;
+        assert_eq!(errors[0].line, line);
+        assert!(errors[0].message.contains("Applied with 0 of 2"));
+        assert!(check("x", "2026-Q3", canonical(&sample()).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn the_strictest_matching_rule_applies() {
+        use crate::model::review::ApprovalRule;
+        let mut p = Policy::default();
+        assert_eq!(
+            approvals_needed(&p, Risk::High, DecisionKind::Advance).approvers,
+            0
+        );
+        p.approvals = vec![
+            ApprovalRule {
+                risk: Risk::High,
+                decisions: vec![DecisionKind::Advance],
+                approvers: 1,
+                role: Role::Reviewer,
+            },
+            ApprovalRule {
+                risk: Risk::High,
+                decisions: vec![DecisionKind::Advance, DecisionKind::Retire],
+                approvers: 2,
+                role: Role::Admin,
+            },
+        ];
+        let n = approvals_needed(&p, Risk::High, DecisionKind::Advance);
+        assert_eq!((n.approvers, n.role), (2, Some(Role::Admin)));
+        assert_eq!(
+            approvals_needed(&p, Risk::Limited, DecisionKind::Advance).approvers,
+            0
+        );
+        assert_eq!(
+            approvals_needed(&p, Risk::High, DecisionKind::Hold).approvers,
+            0
+        );
+    }
+
+    #[test]
+    fn actions_are_owner_date_what() {
+        assert!(parse_action("a|2026-01-01|x").is_ok());
+        assert!(parse_action("a|2026-13-01|x").is_err());
+        assert!(parse_action("a|2026-01-01").is_err());
+        assert!(parse_action(" |2026-01-01|x").is_err());
+    }
+}

@@ -162,3 +162,39 @@ pub fn may_approve(principals: &Principals, email: &str, role: Option<Role>) -> 
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJlYWxseS1ub3QtYS1rZXktYnV0LWZpbmUtaGVyZQ";
+
+    #[test]
+    fn roles_from_access_ron_gate_approvals() {
+        let p = parse_access(&format!(
+            "Access(principals: [(name: \"A\", email: \"a@x\", role: Reviewer, keys: [\"{KEY} a\"]), (name: \"V\", email: \"v@x\", role: Viewer)], extra: 1)"
+        ))
+        .unwrap();
+        assert!(p.from_access);
+        assert!(may_approve(&p, "A@X", Some(Role::Reviewer)).is_ok());
+        assert!(
+            may_approve(&p, "v@x", Some(Role::Reviewer))
+                .unwrap_err()
+                .contains("Viewer")
+        );
+        assert!(may_approve(&p, "z@x", Some(Role::Reviewer)).is_err());
+        assert!(may_approve(&Principals::default(), "z@x", Some(Role::Admin)).is_ok());
+        assert_eq!(p.by_key(KEY).count(), 1);
+    }
+
+    #[test]
+    fn allowed_signers_lines_name_keys() {
+        let p = parse_allowed_signers(&format!(
+            "# comment\na@x,b@x namespaces=\"git\" {KEY} laptop\n\n"
+        ));
+        assert!(!p.from_access);
+        assert_eq!(p.list.len(), 2);
+        assert_eq!(p.by_email("b@x").unwrap().keys, [KEY]);
+    }
+}

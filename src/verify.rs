@@ -226,3 +226,49 @@ pub fn check(facts: &Facts<'_>, principals: &Principals) -> Finding {
         violations,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_and_access_need_admin_the_main_line_a_reviewer() {
+        let t = |p: &[&str]| p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(needed_role(&t(&["policy.ron"]), false), Role::Admin);
+        assert_eq!(needed_role(&t(&["access.ron"]), true), Role::Admin);
+        assert_eq!(needed_role(&t(&["use-cases/a.ron"]), true), Role::Reviewer);
+        assert_eq!(needed_role(&t(&["use-cases/a.ron"]), false), Role::Proposer);
+    }
+
+    #[test]
+    fn an_unsigned_or_garbled_signature_is_a_violation() {
+        let facts = Facts {
+            commit: "c".to_owned(),
+            summary: "s".to_owned(),
+            author: "A".to_owned(),
+            email: "a@x".to_owned(),
+            signature: None,
+            signed: b"",
+            touched: vec!["use-cases/a.ron".to_owned()],
+            on_main: true,
+        };
+        let f = check(&facts, &Principals::default());
+        assert_eq!(f.state, State::Unsigned);
+        assert_eq!(f.violations, ["the commit is not signed"]);
+        let garbled = Facts {
+            signature: Some(
+                b"-----BEGIN SSH SIGNATURE-----\nnot base64\n-----END SSH SIGNATURE-----\n",
+            ),
+            ..facts.clone()
+        };
+        assert!(matches!(
+            check(&garbled, &Principals::default()).state,
+            State::BadSignature { .. }
+        ));
+        let pgp = Facts {
+            signature: Some(b"-----BEGIN PGP SIGNATURE-----\n"),
+            ..facts
+        };
+        assert_eq!(check(&pgp, &Principals::default()).state, State::Unverified);
+    }
+}
