@@ -287,5 +287,137 @@ fn ui_while_loading(_c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, loading, ui, ui_while_loading, import, issue_table);
+/// Issue 13's bars: the review agenda on 10,000 use cases (< 300 ms),
+/// from a loaded register (the pure computation, the register at the last
+/// review taken as the same register so that every group is computed).
+fn review(c: &mut Criterion) {
+    let mut g = c.benchmark_group("review");
+    g.sample_size(10);
+    let reg = load(&large().state);
+    g.bench_function("agenda_10k", |b| {
+        b.iter(|| {
+            ripen::agenda::build(ripen::agenda::Inputs {
+                now: &reg,
+                previous: Some(&reg),
+                proposals: &[],
+                last_review: None,
+            })
+        })
+    });
+    g.bench_function("load_and_agenda_10k", |b| {
+        b.iter(|| {
+            let reg = load(&large().state);
+            ripen::agenda::build(ripen::agenda::Inputs {
+                now: &reg,
+                previous: None,
+                proposals: &[],
+                last_review: None,
+            })
+        })
+    });
+    // 1,000 commits, each changing one use case and signed with an SSH key
+    // (signed in-process as `ssh-keygen -Y sign` would, namespace git),
+    // checked against an access.ron that names the key.
+    let signed = signed_repo(1_000);
+    g.bench_function("verify_1000_signed_commits", |b| {
+        b.iter(|| {
+            let found = git::verify::verify(&signed.state, Some("HEAD~1000..HEAD")).unwrap();
+            assert_eq!(found.len(), 1_000);
+            assert!(found.iter().all(|f| f.violations.is_empty()));
+        })
+    });
+    g.finish();
+}
+
+/// A register repository whose last `n` commits are SSH-signed changes
+/// of one use case each, by a Reviewer that `access.ron` names.
+fn signed_repo(n: usize) -> Repo {
+    use ssh_key::{HashAlg, LineEnding, PrivateKey, SshSig, private::Ed25519Keypair};
+    let repo = make(50, 10, 0);
+    let key = PrivateKey::from(Ed25519Keypair::from_seed(&[7; 32]));
+    let public = key.public_key().to_openssh().unwrap();
+    let r = git2::Repository::open(&repo.root).unwrap();
+    let sig = git2::Signature::new(
+        "Rae Reviewer",
+        "rae@example.com",
+        &git2::Time::new(1_790_000_000, 0),
+    )
+    .unwrap();
+    let access = format!(
+        "Access(principals: [(name: \"Rae Reviewer\", email: \"rae@example.com\", role: Reviewer, keys: [\"{public}\"])])\n"
+    );
+    let mut parent = r.head().unwrap().peel_to_commit().unwrap();
+    let blob = r.blob(access.as_bytes()).unwrap();
+    let state = parent
+        .tree()
+        .unwrap()
+        .get_path(Path::new("state"))
+        .unwrap()
+        .id();
+    let mut tb = r.treebuilder(Some(&r.find_tree(state).unwrap())).unwrap();
+    tb.insert("access.ron", blob, 0o100644).unwrap();
+    let state = tb.write().unwrap();
+    let mut tb = r.treebuilder(Some(&parent.tree().unwrap())).unwrap();
+    tb.insert("state", state, 0o040000).unwrap();
+    let tree = r.find_tree(tb.write().unwrap()).unwrap();
+    let id = r
+        .commit(None, &sig, &sig, "access", &tree, &[&parent])
+        .unwrap();
+    parent = r.find_commit(id).unwrap();
+    let names: Vec<String> = {
+        let tree = parent.tree().unwrap();
+        let dir = tree.get_path(Path::new("state/use-cases")).unwrap();
+        r.find_tree(dir.id())
+            .unwrap()
+            .iter()
+            .map(|e| e.name().unwrap().to_owned())
+            .collect()
+    };
+    for i in 0..n {
+        let tree = parent.tree().unwrap();
+        let rel = format!("state/use-cases/{}", names[i % names.len()]);
+        let old = r
+            .find_blob(tree.get_path(Path::new(&rel)).unwrap().id())
+            .unwrap();
+        let text = String::from_utf8_lossy(old.content())
+            .replace("    notes: \"", &format!("    notes: \"{i} "));
+        let blob = r.blob(text.as_bytes()).unwrap();
+        let mut idx = git2::Index::new().unwrap();
+        idx.read_tree(&tree).unwrap();
+        let mut entry = idx.get_path(Path::new(&rel), 0).unwrap();
+        entry.id = blob;
+        entry.file_size = text.len() as u32;
+        idx.add(&entry).unwrap();
+        let tree = r.find_tree(idx.write_tree_to(&r).unwrap()).unwrap();
+        let buf = r
+            .commit_create_buffer(&sig, &sig, &format!("change {i}"), &tree, &[&parent])
+            .unwrap();
+        let signature = SshSig::sign(&key, "git", HashAlg::Sha512, &buf)
+            .unwrap()
+            .to_pem(LineEnding::LF)
+            .unwrap();
+        let id = r
+            .commit_signed(
+                std::str::from_utf8(&buf).unwrap(),
+                &signature,
+                Some("gpgsig"),
+            )
+            .unwrap();
+        parent = r.find_commit(id).unwrap();
+    }
+    r.reference("refs/heads/main", parent.id(), true, "signed")
+        .unwrap();
+    r.set_head("refs/heads/main").unwrap();
+    repo
+}
+
+criterion_group!(
+    benches,
+    loading,
+    ui,
+    ui_while_loading,
+    import,
+    issue_table,
+    review
+);
 criterion_main!(benches);

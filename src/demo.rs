@@ -17,6 +17,7 @@
 
 mod northwind;
 mod pack;
+mod reviews;
 mod rng;
 mod synthetic;
 mod write;

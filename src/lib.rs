@@ -13,6 +13,14 @@
 //!   the quarterly report ([`report::quarterly`]: model, build, render).
 //! - [`diff`]: the semantic diff of two versions of the register, field by field.
 //! - [`text`]: safe display of untrusted text.
+//! - [`agenda`]: the quarterly review's agenda from the register, its
+//!   policy, the open proposals and the last review's record.
+//! - [`minutes`]: a review's record (`state/reviews/YYYY-Qn.ron`): checked
+//!   with diagnostics, its canonical text, the approvals a decision needs.
+//! - [`verify`]: who signed a change to the register (SSH signatures checked
+//!   by ripen itself) and whether their role allows it.
+//! - [`principals`]: who may do what: `access.ron`'s principals (or git's
+//!   allowed signers), their roles and keys.
 //! - [`import`]: planning an import of a CSV file (a spreadsheet, the US
 //!   federal inventory) through a mapping: the files to write and a report.
 //! - [`export`]: the register as CSV, or back in a source's format.
@@ -41,13 +49,15 @@
 //!   threads ([`tui::worker`]); the process's own terminal is one.
 //!
 //! The core (model, register, validate, readiness, diff, report, import,
-//! export, text, change, form, access) does no I/O, reads no clock and knows nothing
+//! export, text, change, form, access, agenda, minutes, principals, verify)
+//! does no I/O, reads no clock and knows nothing
 //! of git or terminals; `tests/architecture.rs` fails on any path in its
 //! source that reaches out. Orchestration that touches files and git
 //! (checks, commits, the words of a result) lives once, in [`ops`]; a new
 //! front end (a server) calls it with its own [`ops::Context`].
 
 pub mod access;
+pub mod agenda;
 pub mod change;
 pub mod cli;
 pub mod demo;
@@ -56,8 +66,10 @@ pub mod export;
 pub mod form;
 pub mod git;
 pub mod import;
+pub mod minutes;
 pub mod model;
 pub mod ops;
+pub mod principals;
 pub mod readiness;
 pub mod register;
 pub mod report;
@@ -67,3 +79,4 @@ pub mod testhooks;
 pub mod text;
 pub mod tui;
 pub mod validate;
+pub mod verify;

@@ -26,6 +26,10 @@ const CORE: &[&str] = &[
     "change.rs",
     "form.rs",
     "access.rs",
+    "agenda.rs",
+    "minutes.rs",
+    "principals.rs",
+    "verify.rs",
 ];
 
 /// Paths the core must not name, each with what it would reach.

@@ -77,8 +77,19 @@ fn each_command_lists_only_the_options_it_accepts() {
                 "yes",
             ],
         ),
-        (&["review", "close"], &["as-of", "message", "rev", "state"]),
+        (
+            &["review", "close"],
+            &["allow-open", "as-of", "message", "rev", "state"],
+        ),
         (&["review", "list"], &["as-of", "format", "state"]),
+        (&["review", "agenda"], &["as-of", "format", "state"]),
+        (&["review", "start"], &["as-of", "attendee", "state"]),
+        (
+            &["review", "decide"],
+            &["action", "as-of", "because", "override", "state", "to"],
+        ),
+        (&["review", "approve"], &["as-of", "because", "state"]),
+        (&["verify"], &["format", "state"]),
         (&["report"], &["as-of", "format", "since", "state", "until"]),
         (&["completions"], &[]),
     ];

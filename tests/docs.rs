@@ -32,6 +32,7 @@ const FILES: &[&str] = &[
     "docs/readiness.md",
     "docs/teams.md",
     "docs/import.md",
+    "docs/review.md",
 ];
 
 /// One `console` block of a file.

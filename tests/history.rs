@@ -772,9 +772,18 @@ fn cli_json_shape() {
         assert_eq!(
             keys,
             vec![
-                "author", "body", "changes", "commit", "email", "summary", "time"
+                "author",
+                "body",
+                "changes",
+                "commit",
+                "email",
+                "signature",
+                "summary",
+                "time"
             ]
         );
+        // Each commit's signature, in `ripen verify`'s words.
+        assert_eq!(e["signature"]["state"], json!("unsigned"));
         for c in e["changes"].as_array().unwrap() {
             let mut keys: Vec<&str> = c.as_object().unwrap().keys().map(String::as_str).collect();
             keys.sort_unstable();
@@ -818,12 +827,12 @@ fn cli_text() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let short = |k: usize| touching[k].to_string()[..7].to_owned();
     let expected_start = format!(
-        "{}  2023-11-15 00:24 +02:00  Bob Baker <bob@example.com>\n  Notes for a\n    targets.accuracy: 0.9 -> none\n",
+        "{}  2023-11-15 00:24 +02:00  Bob Baker <bob@example.com>  [unsigned]\n  Notes for a\n    targets.accuracy: 0.9 -> none\n",
         short(0)
     );
     assert!(out.stdout.starts_with(&expected_start), "{}", out.stdout);
     assert!(out.stdout.contains(&format!(
-        "{}  2023-11-15 00:16 +02:00  Bob Baker <bob@example.com>\n  Move a to Collect\n    stage: Identify -> Collect\n",
+        "{}  2023-11-15 00:16 +02:00  Bob Baker <bob@example.com>  [unsigned]\n  Move a to Collect\n    stage: Identify -> Collect\n",
         short(6)
     )));
     assert!(

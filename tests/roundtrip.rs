@@ -339,6 +339,7 @@ fn policy() -> impl Strategy<Value = Policy> {
                 stale_after_days,
                 regression_drop,
                 gates,
+                approvals: Vec::new(),
             },
         )
 }
@@ -535,6 +536,7 @@ fn policy_example_parses_exactly_as_written() {
                 Criterion::Budget,
                 Criterion::Timeline,
             ],
+            approvals: Vec::new(),
         }
     );
     // It is the default policy, and already canonical.

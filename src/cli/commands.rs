@@ -137,6 +137,9 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
         Some(Command::Proposals { args, .. }) => super::proposals::run(&cli, today, env, args),
         Some(Command::Review { args, .. }) => super::review::review(&cli, today, env, args),
         Some(Command::Report { args, .. }) => super::review::report(&cli, today, env, args),
+        Some(Command::Verify { range, format, .. }) => {
+            super::verify::verify(&cli, today, env, range.as_deref(), *format)
+        }
         Some(Command::Completions { shell }) => super::generate::completions(*shell),
         Some(Command::Man { command }) => super::generate::man(command.as_deref()),
         Some(Command::Serve {

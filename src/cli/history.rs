@@ -241,25 +241,50 @@ pub(super) fn history(cli: &Cli, env: &Env, id: &str, format: Format) -> Outcome
             format!("no use case `{id}` in the history of {rev}; `ripen list` shows the ids")
         }));
     }
+    let ids: Vec<String> = entries.iter().map(|e| e.commit.clone()).collect();
+    let signatures = crate::git::verify::states(&dir, &ids);
     match format {
-        Format::Json => outln!("{}", serde_json::to_string_pretty(&entries)?),
-        Format::Text => print_history(&entries, env.width)?,
+        Format::Json => {
+            /// An entry with its signature's state (`ripen verify`'s words).
+            #[derive(Serialize)]
+            struct Entry<'a> {
+                #[serde(flatten)]
+                entry: &'a HistoryEntry,
+                signature: Option<&'a crate::verify::State>,
+            }
+            let list: Vec<Entry<'_>> = entries
+                .iter()
+                .map(|e| Entry {
+                    entry: e,
+                    signature: signatures.get(&e.commit),
+                })
+                .collect();
+            outln!("{}", serde_json::to_string_pretty(&list)?)
+        }
+        Format::Text => print_history(&entries, &signatures, env.width)?,
     }
     Ok(0)
 }
 
-fn print_history(entries: &[HistoryEntry], width: usize) -> Result<(), Failure> {
+fn print_history(
+    entries: &[HistoryEntry],
+    signatures: &std::collections::HashMap<String, crate::verify::State>,
+    width: usize,
+) -> Result<(), Failure> {
     for (n, e) in entries.iter().enumerate() {
         if n > 0 {
             outln!();
         }
-        let head = format!(
+        let mut head = format!(
             "{}  {}  {} <{}>",
             e.short_id(),
             e.time.format("%Y-%m-%d %H:%M %:z"),
             e.author,
             e.email
         );
+        if let Some(s) = signatures.get(&e.commit) {
+            head.push_str(&format!("  [{}]", s.label()));
+        }
         outln!("{}", fit(&head, width));
         outln!("  {}", fit(&e.summary, width.saturating_sub(2)));
         // The rest of the message, in full: the justification, a readiness

@@ -36,6 +36,7 @@ mod output;
 pub mod principal;
 mod proposals;
 mod review;
+mod verify;
 
 pub use proposals::{ProposalsAction, ProposalsArgs};
 pub use review::{ReportArgs, ReportFormat, ReviewAction, ReviewArgs};
@@ -117,7 +118,7 @@ pub struct TreeOpts {
     pub as_of: Option<Date>,
 }
 
-fn parse_stage(s: &str) -> Result<crate::model::Stage, String> {
+pub(crate) fn parse_stage(s: &str) -> Result<crate::model::Stage, String> {
     crate::model::Stage::ALL
         .into_iter()
         .find(|st| st.name().eq_ignore_ascii_case(s))
@@ -332,7 +333,7 @@ identity)."
         #[command(flatten)]
         opts: TreeOpts,
     },
-    /// Quarterly reviews as git tags: `review close YYYY-Qn`, `review list`.
+    /// Quarterly reviews: `review agenda`, `start`, `decide`, `approve`, `close YYYY-Qn`, `list`.
     Review {
         #[command(flatten)]
         args: ReviewArgs,
@@ -375,6 +376,25 @@ their save, then exits."
         #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
         idle_timeout: std::time::Duration,
     },
+    /// Who signed each change to the register in a range, and whether their role allowed it.
+    #[command(
+        long_about = "Check every commit of REV-RANGE (A..B, or a revision and all its ancestors; \
+default HEAD) that changes the state directory: is it signed, by which key, does the key belong \
+to the commit's author (in state/access.ron as it was at the commit's parent; without one, in \
+git's gpg.ssh.allowedSignersFile), and does the author's role allow the change (policy.ron and \
+access.ron need Admin, the main line Reviewer, other branches Proposer). SSH signatures are \
+verified by ripen itself; OpenPGP signatures are reported as not verified. Exit code 1 when any \
+commit breaks a rule, each named with commit, author and reason."
+    )]
+    Verify {
+        #[command(flatten)]
+        state: StateOpt,
+        /// The commits: A..B, or a revision and its ancestors (default: HEAD).
+        range: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// The quarterly report: what changed since the last review, in Markdown or JSON.
     Report {
         #[command(flatten)]
@@ -397,6 +417,7 @@ impl Command {
             Command::New { state, .. }
             | Command::Fmt { state, .. }
             | Command::Serve { state, .. } => (state.state.clone(), None, None),
+            | Command::Verify { state, .. } => (state.state.clone(), None, None),
             Command::Validate {
                 state, rev, as_of, ..
             }
@@ -418,7 +439,7 @@ impl Command {
             Command::Review { args, opts } => {
                 let rev = match &args.action {
                     ReviewAction::Close { rev, .. } => rev.rev.clone(),
-                    ReviewAction::List { .. } => None,
+                    _ => None,
                 };
                 (opts.state.clone(), rev, opts.as_of)
             }

@@ -55,6 +55,54 @@ configured. Only the commit counts: uncommitted changes are not part of the revi
         /// The commit to tag (default: HEAD).
         #[command(flatten)]
         rev: super::RevOpt,
+        /// Close although items are undecided or pending; they are recorded as carried over.
+        #[arg(long)]
+        allow_open: bool,
+    },
+    /// The agenda: ready and almost-ready candidates, fine-tuned use cases, flags, proposals, action items.
+    Agenda {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Start a quarter's review: write state/reviews/YYYY-Qn.ron with the agenda, in one commit.
+    Start {
+        /// The quarter, e.g. 2026-Q4.
+        quarter: String,
+        /// Someone attending (repeat for each); the chair is the git identity.
+        #[arg(long = "attendee", value_name = "NAME")]
+        attendees: Vec<String>,
+    },
+    /// Decide on an agenda item of the open review; a change it makes is committed with the record.
+    #[command(
+        long_about = "Decide on an agenda item of the open review: advance (to --to STAGE, default the next stage), hold, request-data, retire, accept or reject (a proposal), or defer. A decision that changes a use case (advance, retire) makes that change and records the decision in one commit authored by the decider. Moving into FineTune a use case that is not ready needs --override, as `ripen move` does. When policy.ron's `approvals` asks for approvals, the decision is pending and its change is made by the last approval (`ripen review approve`)."
+    )]
+    Decide {
+        /// The item: a use case's id or a proposal's branch.
+        item: String,
+        /// advance, hold, request-data, retire, accept, reject or defer.
+        #[arg(value_parser = parse_decision)]
+        decision: crate::model::review::DecisionKind,
+        /// Why: one line, recorded and in the commit's body.
+        #[arg(long, short = 'm', value_name = "TEXT")]
+        because: String,
+        /// For advance: the stage to move to (default: the next one).
+        #[arg(long, value_parser = super::parse_stage)]
+        to: Option<crate::model::Stage>,
+        /// A follow-up, "OWNER|YYYY-MM-DD|WHAT" (repeat for each).
+        #[arg(long = "action", value_name = "OWNER|DATE|WHAT")]
+        actions: Vec<String>,
+        /// Advance into FineTune although readiness is not `ready` (recorded).
+        #[arg(long = "override")]
+        force: bool,
+    },
+    /// Approve a pending decision of the open review (not your own).
+    Approve {
+        /// The item whose decision to approve.
+        item: String,
+        /// Why: one line, recorded.
+        #[arg(long, short = 'm', value_name = "TEXT")]
+        because: String,
     },
     /// List the reviews, newest first.
     List {
@@ -120,19 +168,127 @@ fn warn_ignored(ignored: &[String], env: &Env) {
     }
 }
 
+fn parse_decision(s: &str) -> Result<crate::model::review::DecisionKind, String> {
+    crate::model::review::DecisionKind::parse(s).ok_or_else(|| {
+        let words: Vec<&str> = crate::model::review::DecisionKind::ALL
+            .iter()
+            .map(|d| d.word())
+            .collect();
+        format!("unknown decision `{s}`; one of {}", words.join(", "))
+    })
+}
+
 /// `ripen review ...`.
 pub(super) fn review(cli: &Cli, today: Date, env: &Env, args: &ReviewArgs) -> Outcome {
+    let ctx = super::commands::context(cli, today);
+    let fail = |e| super::commands::op_failure(cli, e);
     match &args.action {
         ReviewAction::Close {
-            quarter, message, ..
-        } => close(cli, today, env, quarter, message.clone()),
+            quarter,
+            message,
+            allow_open,
+            ..
+        } => close(cli, today, env, quarter, message.clone(), *allow_open),
         ReviewAction::List { format } => list(cli, today, env, *format),
+        ReviewAction::Agenda { format } => {
+            let view = crate::ops::meeting::agenda(&ctx).map_err(fail)?;
+            warn_ignored(&view.warnings, env);
+            match format {
+                Format::Json => {
+                    #[derive(serde::Serialize)]
+                    struct Out<'a> {
+                        review: Option<&'a str>,
+                        since: Option<&'a str>,
+                        #[serde(flatten)]
+                        agenda: &'a crate::agenda::Agenda,
+                        decisions: &'a [crate::model::review::Decision],
+                    }
+                    outln!(
+                        "{}",
+                        serde_json::to_string_pretty(&Out {
+                            review: view.open.as_deref(),
+                            since: view.since.as_deref(),
+                            agenda: &view.agenda,
+                            decisions: &view.decisions,
+                        })?
+                    );
+                }
+                Format::Text => {
+                    match &view.open {
+                        Some(q) => outln!("Review {q} (open)"),
+                        None => outln!(
+                            "No review open; `ripen review start YYYY-Qn` starts one with this agenda."
+                        ),
+                    }
+                    if let Some(s) = &view.since {
+                        outln!("Since {}", sanitize(s));
+                    }
+                    for line in crate::agenda::text(&view.agenda).lines() {
+                        let line = match (&view.open, line.strip_prefix("  ")) {
+                            (Some(_), Some(rest)) if !rest.starts_with(char::is_numeric) => {
+                                let id = rest.split("  ").next().unwrap_or("");
+                                format!("  {rest}  [{}]", view.state_of(id))
+                            }
+                            _ => line.to_owned(),
+                        };
+                        outln!("{}", fit(&line, env.width));
+                    }
+                }
+            }
+            Ok(0)
+        }
+        ReviewAction::Start { quarter, attendees } => {
+            let started = crate::ops::meeting::start(&ctx, quarter, attendees).map_err(fail)?;
+            outln!("{}", started.describe());
+            outln!(
+                "Decide each item with `ripen review decide ID DECISION --because TEXT`; `ripen review agenda` shows where they stand."
+            );
+            Ok(0)
+        }
+        ReviewAction::Decide {
+            item,
+            decision,
+            because,
+            to,
+            actions,
+            force,
+        } => {
+            let args = crate::ops::meeting::Decide {
+                item: item.clone(),
+                decision: *decision,
+                to: *to,
+                because: because.clone(),
+                actions: actions.clone(),
+                force: *force,
+            };
+            let decided = crate::ops::meeting::decide(&ctx, &args).map_err(fail)?;
+            outln!("{}", decided.describe());
+            Ok(0)
+        }
+        ReviewAction::Approve { item, because } => {
+            let approved = crate::ops::meeting::approve(&ctx, item, because).map_err(fail)?;
+            outln!("{}", approved.describe());
+            Ok(0)
+        }
     }
 }
 
-fn close(cli: &Cli, today: Date, env: &Env, quarter: &str, message: Option<String>) -> Outcome {
+fn close(
+    cli: &Cli,
+    today: Date,
+    env: &Env,
+    quarter: &str,
+    message: Option<String>,
+    allow_open: bool,
+) -> Outcome {
     let ctx = super::commands::context(cli, today);
-    let closed = match crate::ops::review::close(&ctx, quarter, cli.rev.as_deref(), message) {
+    let closed = match crate::ops::review::close_with(
+        &ctx,
+        quarter,
+        cli.rev.as_deref(),
+        message,
+        allow_open,
+    ) {
         Ok(closed) => closed,
         Err(crate::ops::OpError::Review(ReviewError::RegisterHasErrors { rev, diagnostics })) => {
             print_errors(&diagnostics, env);

@@ -994,11 +994,13 @@ pub(super) fn plan(today: Date, seed: u64) -> Result<History, DemoError> {
     });
 
     let branches = proposals(&main, &finals, today)?;
-    Ok(History {
+    let mut history = History {
         main,
         tags,
         branches,
-    })
+    };
+    super::reviews::add(&mut history, today);
+    Ok(history)
 }
 
 /// The two open proposals, off the last commit of `main`: one that

@@ -12,6 +12,7 @@ pub mod proposals;
 pub mod propose;
 pub mod review;
 pub mod sign;
+pub mod verify;
 
 use git2::{ObjectType, Repository, Tree};
 

@@ -450,6 +450,9 @@ pub struct CloseOptions {
     /// `register.ron` gives one, and to tell future quarters; `None`: the
     /// commit's date, and no quarter is in the future.
     pub today: Option<Date>,
+    /// The review's decisions, one line each, added to the generated
+    /// message under `Decisions:`.
+    pub decisions: Vec<String>,
 }
 
 /// The register at `rev` and its report from the previous review (or, with
@@ -550,7 +553,17 @@ pub fn close(
     let message = match options.message {
         Some(m) if m.trim().is_empty() => return Err(ReviewError::EmptyMessage),
         Some(m) => m,
-        None => summary_message(&located, quarter, &at, &reg, today)?,
+        None => {
+            let mut m = summary_message(&located, quarter, &at, &reg, today)?;
+            if !options.decisions.is_empty() {
+                m = format!(
+                    "{}\n\nDecisions:\n{}\n",
+                    m.trim_end(),
+                    options.decisions.join("\n")
+                );
+            }
+            m
+        }
     };
     let message = git2::message_prettify(message, None)?;
     let tagger = match options.tagger {
@@ -616,6 +629,50 @@ fn overrides_between(
     Ok(ids)
 }
 
+/// The review files (`reviews/YYYY-Qn.ron`) of a commit that load, with
+/// their bytes, oldest quarter first; files with errors are left out.
+pub fn reviews_at(located: &Located, commit: Oid) -> Vec<(Vec<u8>, crate::model::review::Minutes)> {
+    let repo = &located.repo;
+    let Ok(tree) = repo.find_commit(commit).and_then(|c| c.tree()) else {
+        return Vec::new();
+    };
+    let dir = if located.state_rel.is_empty() {
+        crate::model::review::REVIEWS_DIR.to_owned()
+    } else {
+        format!(
+            "{}/{}",
+            located.state_rel,
+            crate::model::review::REVIEWS_DIR
+        )
+    };
+    let Some(sub) = tree
+        .get_path(Path::new(&dir))
+        .ok()
+        .and_then(|e| repo.find_tree(e.id()).ok())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in sub.iter() {
+        let Ok(name) = e.name() else { continue };
+        let Some(quarter) = name.strip_suffix(".ron") else {
+            continue;
+        };
+        let Ok(blob) = repo.find_blob(e.id()) else {
+            continue;
+        };
+        if blob.size() as u64 > register::MAX_FILE_BYTES {
+            continue;
+        }
+        let bytes = blob.content().to_vec();
+        if let Ok(m) = crate::minutes::check(name, quarter, &bytes) {
+            out.push((bytes, m));
+        }
+    }
+    out.sort_by(|a, b| a.1.quarter.cmp(&b.1.quarter));
+    out
+}
+
 /// A date after every quarter a tag can name.
 const FAR_FUTURE: Date = Date(chrono::NaiveDate::MAX);
 
@@ -672,6 +729,12 @@ pub fn report(
         until_at.revision(),
     );
     let mut report = report;
+    let before = reviews_at(&located, since_at.commit);
+    report.reviews = reviews_at(&located, until_at.commit)
+        .into_iter()
+        .filter(|(bytes, _)| !before.iter().any(|(b, _)| b == bytes))
+        .map(|(_, m)| m)
+        .collect();
     let overridden = overrides_between(repo, since_at.commit, until_at.commit)?;
     for s in &mut report.stage_changes {
         s.override_recorded = overridden.contains(&s.id);

@@ -168,7 +168,7 @@ pub fn use_case(u: &UseCase) -> String {
 /// The canonical text of `policy.ron`.
 pub fn policy(p: &Policy) -> String {
     let gates: Vec<String> = p.gates.iter().map(|g| format!("{g:?}")).collect();
-    format!(
+    let mut out = format!(
         "Policy(\n    min_curated_examples: {},\n    min_daily_volume: {},\n    min_annual_roi_usd: {},\n    plateau_window: {},\n    plateau_max_gain: {},\n    min_budget_usd: {},\n    stale_after_days: {},\n    regression_drop: {},\n    gates: [{}],\n)\n",
         p.min_curated_examples,
         p.min_daily_volume,
@@ -179,7 +179,24 @@ pub fn policy(p: &Policy) -> String {
         p.stale_after_days,
         f(p.regression_drop),
         gates.join(", ")
-    )
+    );
+    if !p.approvals.is_empty() {
+        out.truncate(out.len() - 2);
+        out.push_str("    approvals: [\n");
+        for r in &p.approvals {
+            let kinds: Vec<String> = r.decisions.iter().map(|d| format!("{d:?}")).collect();
+            let _ = writeln!(
+                out,
+                "        (risk: {:?}, decisions: [{}], approvers: {}, role: {:?}),",
+                r.risk,
+                kinds.join(", "),
+                r.approvers,
+                r.role
+            );
+        }
+        out.push_str("    ],\n)\n");
+    }
+    out
 }
 
 /// The canonical text of `access.ron`.

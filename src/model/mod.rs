@@ -7,6 +7,7 @@
 pub mod canonical;
 mod date;
 mod id;
+pub mod review;
 
 pub use date::Date;
 pub use id::{IdError, UseCaseId};
@@ -429,6 +430,10 @@ pub struct Policy {
     pub regression_drop: f64,
     /// The criteria that must all pass for `ready`.
     pub gates: Vec<Criterion>,
+    /// Which review decisions need approvals, by risk tier (optional; see
+    /// `docs/review.md`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<review::ApprovalRule>,
 }
 
 impl Default for Policy {
@@ -443,6 +448,7 @@ impl Default for Policy {
             stale_after_days: 120,
             regression_drop: 0.03,
             gates: Criterion::ALL.to_vec(),
+            approvals: Vec::new(),
         }
     }
 }

@@ -159,7 +159,7 @@ pub fn save(ctx: &Context, change: &Prepared) -> Result<Saved, OpError> {
 
 /// The working tree's register and the HEAD it is read against (read
 /// before the files, so that a commit made meanwhile is noticed).
-fn load_for_change(ctx: &Context) -> Result<(Register, Option<Oid>), OpError> {
+pub(super) fn load_for_change(ctx: &Context) -> Result<(Register, Option<Oid>), OpError> {
     ctx.forbid(crate::access::Act::ChangeUseCase)?;
     let dir = &ctx.state_dir;
     if !dir.is_dir() {
@@ -171,7 +171,7 @@ fn load_for_change(ctx: &Context) -> Result<(Register, Option<Oid>), OpError> {
     Ok((reg, head))
 }
 
-fn entry<'r>(reg: &'r Register, id: &str) -> Result<&'r Entry, OpError> {
+pub(super) fn entry<'r>(reg: &'r Register, id: &str) -> Result<&'r Entry, OpError> {
     reg.get(id).ok_or_else(|| OpError::NoSuchUseCase {
         id: sanitize(id).into_owned(),
         root: sanitize(&reg.root).into_owned(),

@@ -17,6 +17,9 @@
 //! - [`fmt`]: rewrite every file in canonical form.
 //! - [`import`]: plan and write an import.
 //! - [`review`]: close a quarter's review.
+//! - [`meeting`]: the review as a recorded meeting: agenda, start, decide,
+//!   approve, and the record's part of closing.
+//! - [`verify`]: who signed each change to the register, and were they allowed.
 //! - [`accept`]: accept a proposal branch.
 //! - [`create`]: `init` and `new`.
 
@@ -26,7 +29,9 @@ pub mod create;
 pub mod fmt;
 pub mod import;
 pub mod load;
+pub mod meeting;
 pub mod review;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 

@@ -53,7 +53,47 @@ pub fn close(
     rev: Option<&str>,
     message: Option<String>,
 ) -> Result<Closed, OpError> {
+    close_with(ctx, quarter, rev, message, false)
+}
+
+/// [`close`]; when the quarter's review was started (`ripen review
+/// start`), its record must have every item decided and approved, unless
+/// `allow_open` (they are recorded as carried over); the record is
+/// committed as closed, then that commit is tagged, and the generated
+/// message lists the decisions. Closing again after a failed tag finds the
+/// record closed and only tags.
+pub fn close_with(
+    ctx: &Context,
+    quarter: &str,
+    rev: Option<&str>,
+    message: Option<String>,
+    allow_open: bool,
+) -> Result<Closed, OpError> {
     ctx.require(crate::access::Act::Review)?;
+    let q = review::Quarter::parse(quarter)?;
+    if let Ok(located) = crate::git::locate(&ctx.state_dir)
+        && located
+            .repo
+            .find_reference(&format!("refs/tags/{}", q.tag_name()))
+            .is_ok()
+    {
+        // The tag exists: refused as ever, nothing recorded.
+        return close_tag(ctx, quarter, rev, message, Vec::new());
+    }
+    if q > review::latest_quarter(ctx.today) {
+        return close_tag(ctx, quarter, rev, message, Vec::new());
+    }
+    let decisions = super::meeting::close_record(ctx, quarter, allow_open)?.unwrap_or_default();
+    close_tag(ctx, quarter, rev, message, decisions)
+}
+
+fn close_tag(
+    ctx: &Context,
+    quarter: &str,
+    rev: Option<&str>,
+    message: Option<String>,
+    decisions: Vec<String>,
+) -> Result<Closed, OpError> {
     let tagger = match &ctx.identity {
         Some(who) => Some(
             git2::Signature::now(&who.name, &who.email)
@@ -67,6 +107,7 @@ pub fn close(
         as_of: ctx.as_of,
         tagger,
         today: Some(ctx.today),
+        decisions,
     };
     let tag = review::close(&ctx.state_dir, quarter, options)?;
     let dirty = rev.is_none() && crate::git::status(&ctx.state_dir).dirty;

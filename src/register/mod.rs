@@ -12,7 +12,8 @@ mod parse;
 pub use diagnostic::{Diagnostic, Severity};
 pub use locate::{Position, Seg, locate};
 pub use parse::{
-    FileKind, ParseError, canonical_form, parse_access, parse_policy, parse_settings,
+    FileKind, ParseError, canonical_form, parse_access, parse_minutes, parse_policy,
+    parse_settings,
     parse_use_case,
 };
 

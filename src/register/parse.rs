@@ -33,6 +33,11 @@ pub fn parse_access(text: &str) -> Result<crate::access::Access, ParseError> {
     parse_ron(text, "Access")
 }
 
+/// Parses the text of a review file, `reviews/YYYY-Qn.ron`.
+pub fn parse_minutes(text: &str) -> Result<crate::model::review::Minutes, ParseError> {
+    parse_ron(text, "Review")
+}
+
 /// Parses the text of `policy.ron`.
 pub fn parse_policy(text: &str) -> Result<Policy, ParseError> {
     parse_ron(text, "Policy")

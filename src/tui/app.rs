@@ -518,6 +518,18 @@ pub enum Dialog {
         /// The last failure, shown in the dialog.
         error: Option<String>,
     },
+    /// A decision (or, with `decision` `None`, an approval) on an agenda
+    /// item of the open review, with its rationale.
+    Review {
+        /// The agenda item.
+        item: String,
+        /// The decision (←/→ choose it); `None`: approving.
+        decision: Option<crate::model::review::DecisionKind>,
+        /// The rationale typed.
+        because: Input,
+        /// The last failure, shown in the dialog.
+        error: Option<String>,
+    },
     /// An external edit produced a file with errors.
     EditFailed {
         /// Which use case (register index).
@@ -553,6 +565,29 @@ pub struct CommitRequest {
     pub head: Option<git2::Oid>,
 }
 
+/// A step of the quarterly review for the runtime to commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewStep {
+    /// Start the review of this quarter.
+    Start(String),
+    /// Decide on an item.
+    Decide {
+        /// The agenda item.
+        item: String,
+        /// The decision.
+        decision: crate::model::review::DecisionKind,
+        /// Why.
+        because: String,
+    },
+    /// Approve an item's pending decision.
+    Approve {
+        /// The agenda item.
+        item: String,
+        /// Why.
+        because: String,
+    },
+}
+
 /// Work for the runtime.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -569,6 +604,8 @@ pub enum Effect {
         /// What the user confirmed (the other files the dialog named).
         options: crate::git::proposals::AcceptOptions,
     },
+    /// A step of the quarterly review.
+    Review(ReviewStep),
     /// Open a use case in the external editor (`edited`: an earlier copy to reopen).
     Edit {
         /// Register index.
@@ -599,6 +636,8 @@ pub struct HistoryView {
     pub cursor: Cursor,
     /// The selected commit's pane (message and changes).
     pub body: Scroll,
+    /// Each commit's signature state, by full id, as `ripen verify` words it.
+    pub signatures: std::collections::HashMap<String, crate::verify::State>,
 }
 
 /// The Proposals screen's content, loaded on demand.
@@ -635,6 +674,12 @@ pub struct ReviewView {
     pub report: Option<Result<crate::report::quarterly::QuarterlyReport, String>>,
     /// The report pane's position.
     pub scroll: Scroll,
+    /// Whether the main pane shows the agenda instead of the report.
+    pub agenda_shown: bool,
+    /// The agenda, or why it could not be built.
+    pub agenda: Option<Result<Box<crate::ops::meeting::AgendaView>, String>>,
+    /// The selected agenda item.
+    pub agenda_cursor: Cursor,
 }
 
 /// Something the runtime should load for the current screen.
@@ -648,6 +693,8 @@ pub enum Load {
     ReviewTags,
     /// The report from a review tag to HEAD.
     Report(String),
+    /// The review's agenda.
+    Agenda,
 }
 
 /// The whole UI state.
@@ -811,7 +858,9 @@ impl App {
                 Dialog::Stage { .. } | Dialog::Justify { .. } | Dialog::Accept { .. } => {
                     vec![Scope::Prompt]
                 }
-                Dialog::Form { .. } | Dialog::New { .. } => vec![Scope::Dialog],
+                Dialog::Form { .. } | Dialog::New { .. } | Dialog::Review { .. } => {
+                    vec![Scope::Dialog]
+                }
             };
         }
         if self.help {
@@ -837,7 +886,7 @@ impl App {
             ],
             Screen::Readiness => vec![Scope::Selected, Scope::Open, Scope::List, Scope::Global],
             Screen::Problems => vec![Scope::Problems, Scope::List, Scope::Global],
-            Screen::Review => vec![Scope::List, Scope::Global],
+            Screen::Review => vec![Scope::Review, Scope::List, Scope::Global],
             Screen::Proposals => vec![Scope::Proposals, Scope::Open, Scope::List, Scope::Global],
             Screen::Detail => vec![Scope::Detail, Scope::Selected, Scope::List, Scope::Global],
         }
@@ -915,6 +964,11 @@ impl App {
                 Dialog::Accept {
                     reason,
                     confirming: false,
+                    error,
+                    ..
+                }
+                | Dialog::Review {
+                    because: reason,
                     error,
                     ..
                 } => {
@@ -1079,6 +1133,13 @@ impl App {
                 self.refilter();
             }
             Action::Accept => self.open_accept_dialog(),
+            Action::ToggleAgenda => {
+                self.review.agenda_shown = !self.review.agenda_shown;
+                self.review.scroll = Scroll::default();
+            }
+            Action::ReviewStart | Action::ReviewDecide | Action::ReviewApprove => {
+                return self.review_action(action);
+            }
             Action::StagePrev | Action::StageNext => self.open_stage_dialog(action),
             Action::AddMeasurement => self.open_form(FormKind::Measurement),
             Action::AddRoi => self.open_form(FormKind::Roi),
@@ -1193,6 +1254,13 @@ impl App {
                 if self.proposals.cursor.selected != before {
                     self.proposals.scroll = Scroll::default();
                 }
+            }
+            Screen::Review if self.review.agenda_shown => {
+                let len = match &self.review.agenda {
+                    Some(Ok(v)) => v.agenda.items.len(),
+                    _ => 0,
+                };
+                self.review.agenda_cursor.step(delta, len, page);
             }
             Screen::Review => {
                 let len = self.review.tags.len();
@@ -1376,6 +1444,10 @@ impl App {
                 (self.history.id.as_deref() != Some(wanted)).then_some(Load::History(i))
             }
             Screen::Proposals => (!self.proposals.loaded).then_some(Load::Proposals),
+            Screen::Review if self.review.agenda_shown && self.review.agenda.is_none() => {
+                Some(Load::Agenda)
+            }
+            Screen::Review if self.review.agenda_shown => None,
             Screen::Review if !self.review.loaded => Some(Load::ReviewTags),
             Screen::Review => {
                 let tag = self.review.tags.get(self.review.cursor.selected)?;
@@ -1398,7 +1470,13 @@ impl App {
             Load::Proposals => self.proposals_loaded(Err(why)),
             Load::ReviewTags => self.review_tags_loaded(Err(why)),
             Load::Report(tag) => self.report_loaded(tag.clone(), Err(why)),
+            Load::Agenda => self.agenda_loaded(Err(why)),
         }
+    }
+
+    /// Stores the review's agenda (or why it could not be built).
+    pub fn agenda_loaded(&mut self, result: Result<Box<crate::ops::meeting::AgendaView>, String>) {
+        self.review.agenda = Some(result);
     }
 
     /// Stores the loaded proposals (or why they could not be loaded).
@@ -1441,6 +1519,60 @@ impl App {
     ) {
         self.review.report_for = Some(tag);
         self.review.report = Some(result);
+    }
+
+    /// `s`, `d` and `p` on the Review screen: they act on the agenda.
+    fn review_action(&mut self, action: Action) -> Vec<Effect> {
+        if let Some(why) = &self.data.read_only {
+            let msg = format!("editing is off: {why}");
+            self.flash(Level::Error, msg);
+            return Vec::new();
+        }
+        if !self.review.agenda_shown {
+            self.flash(Level::Error, "press a to show the agenda first");
+            return Vec::new();
+        }
+        let Some(Ok(view)) = &self.review.agenda else {
+            return Vec::new();
+        };
+        if action == Action::ReviewStart {
+            if let Some(q) = &view.open {
+                let msg = format!("review {q} is open already");
+                self.flash(Level::Error, msg);
+                return Vec::new();
+            }
+            let fiscal = 1;
+            let (year, q) = crate::report::fiscal_quarter(view.agenda.as_of, fiscal);
+            return vec![Effect::Review(ReviewStep::Start(format!("{year:04}-Q{q}")))];
+        }
+        if view.open.is_none() {
+            self.flash(Level::Error, "no review is open: press s to start one");
+            return Vec::new();
+        }
+        let Some(item) = view.agenda.items.get(self.review.agenda_cursor.selected) else {
+            return Vec::new();
+        };
+        use crate::model::review::{DecisionKind, ItemKind};
+        let decision = (action == Action::ReviewDecide).then_some(match item.kind {
+            ItemKind::Ready => DecisionKind::Advance,
+            ItemKind::Proposal => DecisionKind::Accept,
+            _ => DecisionKind::Hold,
+        });
+        self.dialog = Some(Dialog::Review {
+            item: item.item.clone(),
+            decision,
+            because: Input::default(),
+            error: None,
+        });
+        Vec::new()
+    }
+
+    /// Shows how a review step went.
+    pub fn reviewed(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(msg) => self.flash(Level::Info, msg),
+            Err(e) => self.flash(Level::Error, e),
+        }
     }
 
     fn open_accept_dialog(&mut self) {
@@ -1517,7 +1649,16 @@ impl App {
             error,
             cursor: Cursor::default(),
             body: Scroll::default(),
+            signatures: Default::default(),
         };
+    }
+
+    /// Stores the signature state of the history's commits.
+    pub fn signatures_loaded(
+        &mut self,
+        signatures: std::collections::HashMap<String, crate::verify::State>,
+    ) {
+        self.history.signatures = signatures;
     }
 
     /// Replaces the data after a reload, keeping selections by id.
@@ -1529,6 +1670,7 @@ impl App {
         self.proposals.loaded = false;
         self.review.loaded = false;
         self.review.report_for = None;
+        self.review.agenda = None;
         let dialog_id = match &self.dialog {
             Some(
                 Dialog::Stage { index, .. }
@@ -1536,7 +1678,7 @@ impl App {
                 | Dialog::Justify { index, .. }
                 | Dialog::EditFailed { index, .. },
             ) => Some(self.entry(*index).id.clone()),
-            Some(Dialog::Accept { .. } | Dialog::New { .. }) | None => None,
+            Some(Dialog::Accept { .. } | Dialog::New { .. } | Dialog::Review { .. }) | None => None,
         };
         let detail_id = self.detail.map(|i| self.entry(i).id.clone());
         // Register indices change when use cases are added or removed: the
@@ -1594,7 +1736,8 @@ impl App {
                         | Dialog::Justify { index, .. }
                         | Dialog::EditFailed { index, .. },
                     ) => *index = new,
-                    Some(Dialog::Accept { .. } | Dialog::New { .. }) | None => {}
+                    Some(Dialog::Accept { .. } | Dialog::New { .. } | Dialog::Review { .. })
+                    | None => {}
                 },
                 None => {
                     self.dialog = None;
@@ -1709,6 +1852,44 @@ impl App {
             return Vec::new();
         }
         match dialog {
+            Dialog::Review {
+                item,
+                decision,
+                because,
+                error,
+            } => match action {
+                Action::Back => self.dialog = None,
+                Action::Left | Action::Right => {
+                    if let Some(d) = decision {
+                        use crate::model::review::DecisionKind as K;
+                        let n = K::ALL.len();
+                        let i = K::ALL.iter().position(|k| k == d).unwrap_or(0);
+                        let step = if action == Action::Left { n - 1 } else { 1 };
+                        *d = K::ALL[(i + step) % n];
+                    }
+                }
+                Action::Submit => {
+                    let why = because.value().trim().to_owned();
+                    if why.is_empty() {
+                        *error = Some("type a one-line rationale first".to_owned());
+                        return Vec::new();
+                    }
+                    let step = match decision {
+                        Some(d) => ReviewStep::Decide {
+                            item: item.clone(),
+                            decision: *d,
+                            because: why,
+                        },
+                        None => ReviewStep::Approve {
+                            item: item.clone(),
+                            because: why,
+                        },
+                    };
+                    self.dialog = None;
+                    return vec![Effect::Review(step)];
+                }
+                _ => {}
+            },
             Dialog::Stage {
                 index,
                 to,

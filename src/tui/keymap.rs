@@ -61,6 +61,14 @@ pub enum Action {
     EditFile,
     /// Accept the selected proposal.
     Accept,
+    /// Show the review's agenda instead of the report, or back.
+    ToggleAgenda,
+    /// Start the review of the current quarter.
+    ReviewStart,
+    /// Decide on the selected agenda item.
+    ReviewDecide,
+    /// Approve the selected item's pending decision.
+    ReviewApprove,
     /// Create a use case.
     NewUseCase,
     /// Submit the dialog or accept the filter.
@@ -96,6 +104,8 @@ pub enum Scope {
     Proposals,
     /// The problems screen.
     Problems,
+    /// The review screen.
+    Review,
     /// While typing a filter.
     Filter,
     /// Inside a form.
@@ -120,6 +130,7 @@ impl Scope {
             Scope::Detail => "Detail",
             Scope::Proposals => "Proposals",
             Scope::Problems => "Problems",
+            Scope::Review => "Review",
             Scope::Filter => "Typing a filter",
             Scope::Dialog => "Dialogs and forms",
             Scope::Confirm => "Confirmations",
@@ -270,6 +281,34 @@ pub static BINDINGS: &[Binding] = &[
         Action::Accept,
         "accept the selected proposal (asks first)",
         "accept"
+    ),
+    b!(
+        Review,
+        [ch('a')],
+        Action::ToggleAgenda,
+        "show the review's agenda (decisions so far), or the report again",
+        "agenda"
+    ),
+    b!(
+        Review,
+        [ch('s')],
+        Action::ReviewStart,
+        "start the review of the current quarter with this agenda (one commit)",
+        "start"
+    ),
+    b!(
+        Review,
+        [ch('d')],
+        Action::ReviewDecide,
+        "decide on the selected agenda item: ←/→ the decision, a rationale, Enter",
+        "decide"
+    ),
+    b!(
+        Review,
+        [ch('p')],
+        Action::ReviewApprove,
+        "approve the selected item's pending decision (not your own)",
+        "approve"
     ),
     b!(
         Global,

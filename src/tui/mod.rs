@@ -157,6 +157,39 @@ fn perform(
             }
             Vec::new()
         }
+        Effect::Review(step) => {
+            let ctx = context(source);
+            let result = {
+                let _guard = saving.lock();
+                match step {
+                    app::ReviewStep::Start(q) => {
+                        crate::ops::meeting::start(&ctx, &q, &[]).map(|s| s.describe())
+                    }
+                    app::ReviewStep::Decide {
+                        item,
+                        decision,
+                        because,
+                    } => crate::ops::meeting::decide(
+                        &ctx,
+                        &crate::ops::meeting::Decide {
+                            item,
+                            decision,
+                            to: None,
+                            because,
+                            actions: Vec::new(),
+                            force: false,
+                        },
+                    )
+                    .map(|d| d.describe()),
+                    app::ReviewStep::Approve { item, because } => {
+                        crate::ops::meeting::approve(&ctx, &item, &because).map(|a| a.describe())
+                    }
+                }
+            };
+            reload(app, source);
+            app.reviewed(result.map_err(|e| e.to_string()));
+            Vec::new()
+        }
         Effect::Edit { index, edited } => edit(app, terminal, source, index, edited),
         Effect::EditAt { rel, line } => edit_at(app, terminal, source, &rel, line),
         Effect::Accept {

@@ -382,6 +382,7 @@ impl<T: Screen, I: InputSource> Session<T, I> {
             Load::Proposals => Job::Proposals,
             Load::ReviewTags => Job::ReviewTags,
             Load::Report(tag) => Job::Report(tag),
+            Load::Agenda => Job::Agenda,
         })
     }
 
@@ -457,11 +458,13 @@ impl<T: Screen, I: InputSource> Session<T, I> {
             // shown: it is kept even if the user looked elsewhere.
             Outcome::Proposals(r) => self.app.proposals_loaded(r),
             Outcome::ReviewTags(r) => self.app.review_tags_loaded(r),
+            Outcome::Agenda(r) => self.app.agenda_loaded(r),
             // A use case's history or a tag's report is kept only while
             // that use case or tag is still the one shown.
-            Outcome::History(id, r) => {
+            Outcome::History(id, r, signatures) => {
                 if wanted == Some(Job::History(id.clone())) {
                     self.app.history_loaded(id.to_string(), r);
+                    self.app.signatures_loaded(signatures);
                 }
             }
             Outcome::Report(tag, r) => {

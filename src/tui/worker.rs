@@ -32,6 +32,8 @@ pub enum Job {
     ReviewTags,
     /// The report from this review tag to the revision shown.
     Report(String),
+    /// The review's agenda.
+    Agenda,
 }
 
 impl Job {
@@ -46,6 +48,7 @@ impl Job {
             Job::Proposals => "loading proposals".to_owned(),
             Job::ReviewTags => "loading review tags".to_owned(),
             Job::Report(tag) => format!("building the report since {}", crate::text::sanitize(tag)),
+            Job::Agenda => "building the review's agenda".to_owned(),
         }
     }
 }
@@ -54,14 +57,20 @@ impl Job {
 pub enum Outcome {
     /// The register, loaded again.
     Reloaded(Box<Result<Data, String>>),
-    /// A use case's history.
-    History(UseCaseId, Result<Vec<HistoryEntry>, String>),
+    /// A use case's history, with each commit's signature state.
+    History(
+        UseCaseId,
+        Result<Vec<HistoryEntry>, String>,
+        std::collections::HashMap<String, crate::verify::State>,
+    ),
     /// The proposal branches.
     Proposals(Result<Vec<Proposal>, String>),
     /// The review tags.
     ReviewTags(Result<Vec<ReviewTag>, String>),
     /// The report since a review tag.
     Report(String, Box<Result<QuarterlyReport, String>>),
+    /// The review's agenda.
+    Agenda(Result<Box<crate::ops::meeting::AgendaView>, String>),
 }
 
 /// A message from a job's thread.
@@ -93,11 +102,17 @@ pub fn run_job(job: &Job, source: &Source, progress: &mut dyn FnMut(usize, usize
     let rev = source.rev.as_deref();
     match job {
         Job::Reload => Outcome::Reloaded(Box::new(super::load(source))),
-        Job::History(id) => Outcome::History(
-            id.clone(),
-            git::history::use_case_history(&source.state_dir, id, rev.unwrap_or("HEAD"))
-                .map_err(|e| e.to_string()),
-        ),
+        Job::History(id) => {
+            let entries =
+                git::history::use_case_history(&source.state_dir, id, rev.unwrap_or("HEAD"))
+                    .map_err(|e| e.to_string());
+            let ids: Vec<String> = entries
+                .as_ref()
+                .map(|e| e.iter().map(|e| e.commit.clone()).collect())
+                .unwrap_or_default();
+            let signatures = git::verify::states(&source.state_dir, &ids);
+            Outcome::History(id.clone(), entries, signatures)
+        }
         Job::Proposals => Outcome::Proposals(
             git::proposals::list_with_progress(
                 &source.state_dir,
@@ -127,6 +142,15 @@ pub fn run_job(job: &Job, source: &Source, progress: &mut dyn FnMut(usize, usize
                     .map(|b| b.report)
                     .map_err(|e| e.to_string()),
                 ),
+            )
+        }
+        Job::Agenda => {
+            let mut ctx = crate::ops::Context::new(&source.state_dir, source.today);
+            ctx.as_of = source.as_of;
+            Outcome::Agenda(
+                crate::ops::meeting::agenda(&ctx)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
             )
         }
     }

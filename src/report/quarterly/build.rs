@@ -152,6 +152,7 @@ pub fn from_diff(
         stale: metrics.stale,
         policy_changes: d.policy.clone(),
         settings_changes: d.settings.clone(),
+        reviews: Vec::new(),
     }
 }
 

@@ -375,4 +375,8 @@ pub struct QuarterlyReport {
     pub policy_changes: Vec<FieldChange>,
     /// Changes to `register.ron`, as the diff lists them.
     pub settings_changes: Vec<FieldChange>,
+    /// The reviews recorded or changed in the period (`reviews/YYYY-Qn.ron`):
+    /// chair, attendees, decisions, approvals and action items.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reviews: Vec<crate::model::review::Minutes>,
 }

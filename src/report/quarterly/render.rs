@@ -361,6 +361,7 @@ pub fn markdown(r: &QuarterlyReport) -> String {
     accuracy_section(&mut o, r);
     stale_section(&mut o, r);
     policy_section(&mut o, r);
+    reviews_section(&mut o, r);
     footer(&mut o, r);
     o
 }
@@ -738,6 +739,82 @@ fn accuracy_section(o: &mut String, r: &QuarterlyReport) {
 }
 
 /// The use cases with no recent measurement.
+/// The reviews recorded in the period: who, decisions with approvals,
+/// action items. Absent when there are none.
+fn reviews_section(o: &mut String, r: &QuarterlyReport) {
+    use crate::minutes::decision_words;
+    for m in &r.reviews {
+        heading(o, 2, &format!("Review {}: decisions", md(&m.quarter)));
+        let mut about = format!(
+            "- Chair: {}\n- Attendees: {}\n- As of: {}\n- State: {}\n",
+            md(&m.chair.to_string()),
+            if m.attendees.is_empty() {
+                "none recorded".to_owned()
+            } else {
+                md(&m.attendees.join(", "))
+            },
+            m.as_of,
+            if m.closed { "closed" } else { "open" }
+        );
+        if !m.carried_over.is_empty() {
+            about.push_str(&format!(
+                "- Carried over: {}\n",
+                md(&m.carried_over.join(", "))
+            ));
+        }
+        let _ = writeln!(o, "{about}");
+        if m.decisions.is_empty() {
+            para(o, "No decision recorded.");
+        } else {
+            table(
+                o,
+                &["Item", "Decision", "Status", "By", "Approvals", "Because"],
+                &[Align::Left; 6],
+                &m.decisions
+                    .iter()
+                    .map(|d| {
+                        let approvals: Vec<String> = d
+                            .approvals
+                            .iter()
+                            .map(|a| format!("{} ({})", a.by.name, a.date))
+                            .collect();
+                        vec![
+                            md(&d.item),
+                            md(&decision_words(d)),
+                            d.status.label().to_owned(),
+                            md(&d.by.name),
+                            if d.approvals_needed == 0 {
+                                "none needed".to_owned()
+                            } else {
+                                format!(
+                                    "{} of {}: {}",
+                                    d.approvals.len(),
+                                    d.approvals_needed,
+                                    md(&approvals.join(", "))
+                                )
+                            },
+                            md(&d.because),
+                        ]
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let actions: Vec<Vec<String>> = m
+            .actions()
+            .map(|(item, a)| vec![md(&a.owner), a.due.to_string(), md(&a.what), md(item)])
+            .collect();
+        if !actions.is_empty() {
+            heading(o, 3, "Action items");
+            table(
+                o,
+                &["Owner", "Due", "What", "Item"],
+                &[Align::Left; 4],
+                &actions,
+            );
+        }
+    }
+}
+
 fn stale_section(o: &mut String, r: &QuarterlyReport) {
     heading(o, 2, "Stale entries");
     if r.stale.is_empty() {

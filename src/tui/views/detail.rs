@@ -470,6 +470,13 @@ fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &
                 safe(&e.email),
                 e.time.to_rfc3339()
             )),
+            Span::styled(
+                h.signatures
+                    .get(&e.commit)
+                    .map(|s| format!(" [{}]", safe(&s.label())))
+                    .unwrap_or_default(),
+                theme.muted(),
+            ),
         ]),
         Line::from(safe(&e.summary)),
     ];

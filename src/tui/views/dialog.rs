@@ -26,6 +26,32 @@ fn frame_block<'a>(title: String, theme: &Theme) -> Block<'a> {
 /// Draws the open dialog over `area`.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog, theme: &Theme) {
     match dialog {
+        Dialog::Review {
+            item,
+            decision,
+            because,
+            error,
+        } => {
+            let rect = popup(frame, area, 72, 12);
+            let title = match decision {
+                Some(_) => format!(" Decide on {} ", safe(item)),
+                None => format!(" Approve the decision on {} ", safe(item)),
+            };
+            let block = frame_block(title, theme);
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let mut lines = Vec::new();
+            if let Some(d) = decision {
+                lines.push(Line::from(vec![
+                    Span::raw("decision: ← "),
+                    Span::styled(d.word(), theme.header()),
+                    Span::raw(" →"),
+                ]));
+                lines.push(Line::from(""));
+            }
+            prompt_lines(&mut lines, "", false, because, error.as_deref(), theme);
+            draw_prompt(frame, inner, lines, false, because);
+        }
         Dialog::Stage {
             index,
             to,

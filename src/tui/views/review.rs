@@ -1,4 +1,5 @@
-//! The review screen: HEAD against a quarterly review tag.
+//! The review screen: HEAD against a quarterly review tag, or (`a`) the
+//! review's agenda with the decisions made so far.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,6 +14,10 @@ use crate::tui::widgets::{fit_line, safe, scrolled};
 /// Draws the review screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let r = &app.review;
+    if r.agenda_shown {
+        draw_agenda(frame, area, app, theme);
+        return;
+    }
     let [list_area, main] =
         Layout::horizontal([Constraint::Length(23), Constraint::Fill(1)]).areas(area);
     let block = Block::bordered().title(Line::styled(" Reviews ", theme.focus()));
@@ -173,4 +178,115 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         chart = chart.data(g);
     }
     frame.render_widget(chart, bars_area);
+}
+
+/// The agenda: each group's items with where they stand in the open
+/// review, then the last review's action items.
+fn draw_agenda(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    use crate::model::review::ItemKind;
+    let r = &app.review;
+    let view = match &r.agenda {
+        Some(Ok(v)) => v,
+        other => {
+            let block = Block::bordered().title(Line::styled(" agenda ", theme.focus()));
+            let inner = block.inner(area);
+            frame.render_widget(block, area);
+            let msg = match other {
+                Some(Err(e)) => format!("No agenda: {}", safe(e)),
+                _ => "Building the agenda…".to_owned(),
+            };
+            frame.render_widget(
+                Paragraph::new(msg)
+                    .style(theme.muted())
+                    .wrap(Wrap { trim: true }),
+                inner,
+            );
+            return;
+        }
+    };
+    let title = match &view.open {
+        Some(q) => format!(" review {q} (open) · agenda as of {} ", view.agenda.as_of),
+        None => format!(" agenda as of {} (no review open) ", view.agenda.as_of),
+    };
+    let block = Block::bordered().title(Line::styled(title, theme.focus()));
+    let inner = block.inner(area);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    if view.open.is_none() {
+        lines.push(Line::styled(
+            "Start the review with `ripen review start YYYY-Qn`; decide with `ripen review decide`.",
+            theme.muted(),
+        ));
+    }
+    let groups = [
+        (ItemKind::Ready, "Ready to move to fine-tuning"),
+        (ItemKind::Almost, "Almost ready (one criterion short)"),
+        (ItemKind::FineTuned, "Fine-tuned since the last review"),
+        (ItemKind::Flagged, "Stale or regressed"),
+        (ItemKind::Proposal, "Open proposals"),
+        (ItemKind::Raised, "Raised in the review"),
+    ];
+    for (kind, heading) in groups {
+        let items: Vec<(usize, &crate::agenda::Item)> = view
+            .agenda
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.kind == kind)
+            .collect();
+        if items.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            format!("{heading} ({})", items.len()),
+            theme.header(),
+        ));
+        for (n, i) in items {
+            let selected = n == r.agenda_cursor.selected;
+            let mut spans = vec![
+                Span::styled(
+                    format!("{} {}  ", if selected { "▶" } else { " " }, safe(&i.item)),
+                    if selected {
+                        theme.selected()
+                    } else {
+                        Style::new()
+                    },
+                ),
+                Span::styled(safe(&i.note), theme.muted()),
+            ];
+            if view.open.is_some() {
+                spans.push(Span::styled(
+                    format!("  [{}]", safe(&view.state_of(&i.item))),
+                    theme.focus(),
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    if view.agenda.items.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled("Nothing to decide.", theme.muted()));
+    }
+    if !view.agenda.actions.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            format!(
+                "Action items of the last review ({})",
+                view.agenda.actions.len()
+            ),
+            theme.header(),
+        ));
+        for a in &view.agenda.actions {
+            lines.push(Line::from(format!(
+                "  {} {}  {}: {} ({})",
+                a.due,
+                a.state,
+                safe(&a.owner),
+                safe(&a.what),
+                safe(&a.item)
+            )));
+        }
+    }
+    frame.render_widget(block, area);
+    scrolled(frame, area, inner, lines, &r.scroll, theme);
 }
