@@ -6,6 +6,8 @@
 //! - [`register`]: loading a set of files into a register, with `path:line:col` diagnostics.
 //! - [`validate`]: semantic rules beyond parsing (ranges, dates, control characters).
 //! - [`readiness`]: the engine that weighs the decision factors and explains its verdict.
+//! - [`economics`]: the cost model of fine-tuning as data, payback beside
+//!   every verdict, and whether a fine-tune delivered against its baseline.
 //! - [`change`]: edits to a use case and the commit messages that describe them.
 //! - [`form`]: field-by-field validation of values typed into forms.
 //! - [`report`]: the rows that the command line and the terminal UI show, and
@@ -36,8 +38,8 @@
 //!   backend and an input source, [`tui::incoming`]), with loads on worker
 //!   threads ([`tui::worker`]); the process's own terminal is one.
 //!
-//! The core (model, register, validate, readiness, diff, report, import,
-//! export, text, change, form) does no I/O, reads no clock and knows nothing
+//! The core (model, register, validate, readiness, economics, diff, report,
+//! import, export, text, change, form) does no I/O, reads no clock and knows nothing
 //! of git or terminals; `tests/architecture.rs` fails on any path in its
 //! source that reaches out. Orchestration that touches files and git
 //! (checks, commits, the words of a result) lives once, in [`ops`]; a new
@@ -47,6 +49,7 @@ pub mod change;
 pub mod cli;
 pub mod demo;
 pub mod diff;
+pub mod economics;
 pub mod export;
 pub mod form;
 pub mod git;

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::economics;
 use crate::model::{
     Approach, Confidence, Criterion, Date, Measurement, Policy, Specificity, Stage, UseCase,
 };
@@ -68,14 +69,18 @@ pub enum Flag {
     Stale,
     /// The latest accuracy dropped below the previous by more than `regression_drop`.
     Regression,
+    /// The payback rests on a vendor price or quote older than the
+    /// policy's `economics.max_price_age_days`.
+    StalePrices,
 }
 
 impl Flag {
-    /// `stale` or `regression`.
+    /// `stale`, `regression` or `stale-prices`.
     pub fn label(self) -> &'static str {
         match self {
             Flag::Stale => "stale",
             Flag::Regression => "regression",
+            Flag::StalePrices => "stale-prices",
         }
     }
 }
@@ -182,6 +187,11 @@ pub struct Assessment {
     pub signals: Vec<Signal>,
     /// Measured ROI in the 365 days up to the as-of date.
     pub measured_roi_last_year: u64,
+    /// What fine-tuning would cost and save, for a prompt-based use case
+    /// (`None` when not applicable; an [`economics::Unknown`] when there is
+    /// no measured cost to weigh).
+    #[serde(skip)]
+    pub payback: Option<Result<economics::Payback, economics::Unknown>>,
 }
 
 impl Assessment {
@@ -350,6 +360,7 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
             flags,
             signals: vec![consistency],
             measured_roi_last_year: measured_roi,
+            payback: None,
         };
     }
     let p = &u.profile;
@@ -405,8 +416,35 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
             "timeline cannot wait for training",
         ),
     ];
+    let default_model;
+    let model = match &policy.economics {
+        Some(m) => m,
+        None => {
+            default_model = economics::CostModel::default();
+            &default_model
+        }
+    };
+    let payback = economics::payback(u, model, as_of);
+    if policy.gates.contains(&Criterion::Payback) {
+        criteria.push(payback_check(&payback, model.max_payback_months));
+    }
     for c in &mut criteria {
         c.gate = policy.gates.contains(&c.criterion);
+    }
+    let mut flags = flags;
+    if payback.as_ref().is_ok_and(|p| p.stale_prices()) {
+        flags.push(Flag::StalePrices);
+    }
+    let mut signals = vec![consistency];
+    let others_pass = criteria
+        .iter()
+        .all(|c| !c.gate || c.passed || c.criterion == Criterion::Specificity);
+    if p.specificity == Specificity::Mixed && others_pass {
+        signals.push(Signal {
+            name: "hybrid",
+            present: true,
+            detail: "Mixed task with every other gate passing: consider a hybrid, general requests on prompting and the narrow, mission-critical part fine-tuned".to_owned(),
+        });
     }
     let failing = criteria.iter().filter(|c| c.gate && !c.passed).count();
     let verdict = match failing {
@@ -421,7 +459,38 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
         not_applicable_because: None,
         criteria,
         flags,
-        signals: vec![consistency],
+        signals,
         measured_roi_last_year: measured_roi,
+        payback: Some(payback),
+    }
+}
+
+/// The `payback` criterion: passes at a payback of at most `max_months`.
+fn payback_check(
+    payback: &Result<economics::Payback, economics::Unknown>,
+    max_months: u32,
+) -> Check {
+    let (passed, value, detail) = match payback {
+        Err(why) => (false, Value::None, why.reason().to_owned()),
+        Ok(p) => match p.payback_months {
+            Some(m) => (
+                m <= f64::from(max_months),
+                Value::Real(m),
+                format!("pays back in {m:.1} months (max {max_months})"),
+            ),
+            None => (
+                false,
+                Value::None,
+                format!("{} (max {max_months} months)", p.headline()),
+            ),
+        },
+    };
+    Check {
+        criterion: Criterion::Payback,
+        gate: false,
+        passed,
+        value,
+        threshold: Value::Int(u64::from(max_months)),
+        detail,
     }
 }

@@ -18,6 +18,7 @@ const CORE: &[&str] = &[
     "register",
     "validate.rs",
     "readiness.rs",
+    "economics.rs",
     "diff.rs",
     "report",
     "import",

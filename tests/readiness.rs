@@ -77,6 +77,8 @@ fn ready() -> UseCase {
         roi: vec![roi(days_before(10), 25000, Confidence::Measured)],
         notes: String::new(),
         source: None,
+        economics: None,
+        baseline_until: None,
     }
 }
 

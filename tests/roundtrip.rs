@@ -297,6 +297,8 @@ fn use_case() -> impl Strategy<Value = UseCase> {
                 roi,
                 notes,
                 source,
+                economics: None,
+                baseline_until: None,
             },
         )
 }
@@ -339,6 +341,7 @@ fn policy() -> impl Strategy<Value = Policy> {
                 stale_after_days,
                 regression_drop,
                 gates,
+                economics: None,
             },
         )
 }
@@ -493,6 +496,8 @@ fn spec_example_parses_exactly_as_written() {
         }],
         notes: String::new(),
         source: None,
+        economics: None,
+        baseline_until: None,
     };
     assert_eq!(u, expected);
     assert!(ripen::validate::use_case(&u, as_of()).is_empty());
@@ -535,6 +540,7 @@ fn policy_example_parses_exactly_as_written() {
                 Criterion::Budget,
                 Criterion::Timeline,
             ],
+            economics: None,
         }
     );
     // It is the default policy, and already canonical.

@@ -32,6 +32,12 @@ fn s(v: &str) -> String {
     out
 }
 
+/// A string literal as [`use_case`] writes it (RON escapes, unsafe
+/// characters escaped).
+pub fn string(v: &str) -> String {
+    s(v)
+}
+
 /// A float that always reads back as a float (`4.0`, not `4`).
 fn f(v: f64) -> String {
     format!("{v:?}")
@@ -161,6 +167,16 @@ pub fn use_case(u: &UseCase) -> String {
     if let Some(src) = &u.source {
         let _ = writeln!(out, "    source: Some({}),", source(src));
     }
+    if let Some(e) = &u.economics {
+        let _ = writeln!(
+            out,
+            "    economics: Some({}),",
+            crate::economics::canonical_overrides(e)
+        );
+    }
+    if let Some(d) = u.baseline_until {
+        let _ = writeln!(out, "    baseline_until: Some(\"{d}\"),");
+    }
     out.push_str(")\n");
     out
 }
@@ -168,8 +184,8 @@ pub fn use_case(u: &UseCase) -> String {
 /// The canonical text of `policy.ron`.
 pub fn policy(p: &Policy) -> String {
     let gates: Vec<String> = p.gates.iter().map(|g| format!("{g:?}")).collect();
-    format!(
-        "Policy(\n    min_curated_examples: {},\n    min_daily_volume: {},\n    min_annual_roi_usd: {},\n    plateau_window: {},\n    plateau_max_gain: {},\n    min_budget_usd: {},\n    stale_after_days: {},\n    regression_drop: {},\n    gates: [{}],\n)\n",
+    let mut out = format!(
+        "Policy(\n    min_curated_examples: {},\n    min_daily_volume: {},\n    min_annual_roi_usd: {},\n    plateau_window: {},\n    plateau_max_gain: {},\n    min_budget_usd: {},\n    stale_after_days: {},\n    regression_drop: {},\n    gates: [{}],\n",
         p.min_curated_examples,
         p.min_daily_volume,
         p.min_annual_roi_usd,
@@ -179,7 +195,16 @@ pub fn policy(p: &Policy) -> String {
         p.stale_after_days,
         f(p.regression_drop),
         gates.join(", ")
-    )
+    );
+    if let Some(e) = &p.economics {
+        let _ = write!(
+            out,
+            "    economics: Some((\n{}    )),\n",
+            crate::economics::canonical(e)
+        );
+    }
+    out.push_str(")\n");
+    out
 }
 
 /// The canonical text of `register.ron`.

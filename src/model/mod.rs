@@ -346,6 +346,14 @@ pub struct UseCase {
     /// updates it instead of adding a duplicate.
     #[serde(default)]
     pub source: Option<Source>,
+    /// Where the team knows the cost of fine-tuning better than the policy
+    /// (a training quote, a hosting plan); see [`crate::economics`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economics: Option<crate::economics::Overrides>,
+    /// The last day of the prompting baseline, when it is not the day
+    /// history shows the approach changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_until: Option<Date>,
 }
 
 /// Where a use case came from: a system and the id it has there.
@@ -377,10 +385,15 @@ pub enum Criterion {
     Budget,
     /// The timeline allows training.
     Timeline,
+    /// Fine-tuning pays back its one-off cost soon enough: evaluated only
+    /// when a policy lists it in `gates` (see [`crate::economics`]).
+    Payback,
 }
 
 impl Criterion {
-    /// Every criterion in evaluation order.
+    /// The eight criteria evaluated for every prompt-based use case, in
+    /// order, and the default policy's gates. [`Criterion::Payback`] follows
+    /// them where a policy gates on it.
     pub const ALL: [Criterion; 8] = [
         Criterion::Data,
         Criterion::Volume,
@@ -403,6 +416,7 @@ impl Criterion {
             Criterion::Expertise => "expertise",
             Criterion::Budget => "budget",
             Criterion::Timeline => "timeline",
+            Criterion::Payback => "payback",
         }
     }
 }
@@ -429,6 +443,9 @@ pub struct Policy {
     pub regression_drop: f64,
     /// The criteria that must all pass for `ready`.
     pub gates: Vec<Criterion>,
+    /// The cost model of fine-tuning (the defaults when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economics: Option<crate::economics::CostModel>,
 }
 
 impl Default for Policy {
@@ -443,6 +460,7 @@ impl Default for Policy {
             stale_after_days: 120,
             regression_drop: 0.03,
             gates: Criterion::ALL.to_vec(),
+            economics: None,
         }
     }
 }
@@ -502,6 +520,8 @@ impl UseCase {
             roi: Vec::new(),
             notes: "Scaffolded by `ripen new`: fill in every field, review the risk tier, then run `ripen validate`.".to_owned(),
             source: None,
+            economics: None,
+            baseline_until: None,
         }
     }
 

@@ -220,6 +220,9 @@ pub fn checklist(a: &Assessment, currency: &str, theme: &Theme) -> Vec<Line<'sta
             let text = match f {
                 crate::readiness::Flag::Stale => "no recent measurement: measure before deciding",
                 crate::readiness::Flag::Regression => "latest accuracy dropped: investigate",
+                crate::readiness::Flag::StalePrices => {
+                    "a price behind the payback is older than the policy allows: ask again"
+                }
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("! {:<13}", f.label()), theme.flag()),
