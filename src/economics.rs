@@ -277,6 +277,8 @@ pub struct Figures {
     pub hosting: Sourced,
     /// Per-request cost after fine-tuning as a fraction of prompting's.
     pub fraction: f64,
+    /// The policy's `max_price_age_days`, which the notes of prices quote.
+    pub max_price_age_days: u32,
 }
 
 /// The figures for a use case under `model` at `as_of`. `method` is the
@@ -332,6 +334,7 @@ pub fn figures(
         one_off,
         hosting,
         fraction: model.fine_tuned_cost_fraction.clamp(0.0, 1.0),
+        max_price_age_days: age,
     }
 }
 
@@ -497,7 +500,8 @@ impl Payback {
 
     /// Every figure with its inputs and formula, one line each, amounts
     /// in `currency`.
-    pub fn lines(&self, currency: &str, max_price_age_days: u32) -> Vec<String> {
+    pub fn lines(&self, currency: &str) -> Vec<String> {
+        let max_price_age_days = self.figures.max_price_age_days;
         let cur = crate::text::sanitize(currency);
         let f = &self.figures;
         let mut out = vec![
@@ -529,10 +533,11 @@ impl Payback {
                 crate::text::thousands(self.one_off_usd),
                 usd(self.monthly_saving_usd)
             ),
-            None => format!(
-                "does not pay back on cost: saves {cur} {} a month",
-                usd(self.monthly_saving_usd)
+            None if self.monthly_saving_usd < 0.0 => format!(
+                "does not pay back on cost: the fine-tuned model costs {cur} {} a month more",
+                usd(-self.monthly_saving_usd)
             ),
+            None => "does not pay back on cost: it saves nothing a month".to_owned(),
         });
         if let Some(v) = self.break_even_daily_volume {
             out.push(format!(
@@ -556,6 +561,8 @@ impl Payback {
 /// figures the JSON names, or why there are none.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
+    /// The payback in a few words ([`Payback::headline`]).
+    pub headline: String,
     /// Monthly cost of prompting.
     pub prompting_monthly_usd: f64,
     /// Monthly cost after fine-tuning.
@@ -574,14 +581,15 @@ pub struct Summary {
 
 impl Summary {
     /// The summary of a payback, explained in `currency`.
-    pub fn of(p: &Payback, currency: &str, max_price_age_days: u32) -> Summary {
+    pub fn of(p: &Payback, currency: &str) -> Summary {
         Summary {
+            headline: p.headline(),
             prompting_monthly_usd: p.prompting_monthly_usd,
             fine_tuned_monthly_usd: p.fine_tuned_monthly_usd,
             one_off_usd: p.one_off_usd,
             payback_months: p.payback_months,
             break_even_daily_volume: p.break_even_daily_volume,
-            explain: p.lines(currency, max_price_age_days),
+            explain: p.lines(currency),
             stale_prices: p.stale_prices(),
         }
     }
@@ -866,6 +874,7 @@ mod tests {
                 origin: Origin::Policy,
             },
             fraction,
+            max_price_age_days: 180,
         }
     }
 
@@ -929,7 +938,7 @@ mod tests {
             d("2026-09-30"),
             policy_figures(400, 12_000, 0.3),
         );
-        let lines = p.lines("USD", 180);
+        let lines = p.lines("USD");
         assert_eq!(
             lines,
             vec![

@@ -801,3 +801,95 @@ fn only_a_prompting_use_case_needs_an_override_to_enter_fine_tune() {
         None
     );
 }
+
+/// The optional ninth gate: absent from the default policy, it fails where
+/// fine-tuning does not pay back within `max_payback_months`.
+#[test]
+fn the_payback_gate_weighs_payback_only_where_a_policy_lists_it() {
+    let u = ready();
+    // Not gated: not even shown, and the verdict stands.
+    let a = run(&u);
+    assert!(a.criteria.iter().all(|c| c.criterion != Criterion::Payback));
+    assert_eq!(a.verdict, Verdict::Ready);
+    let mut gated = policy();
+    gated.gates.push(Criterion::Payback);
+    // 1,000 requests a day at USD 5.00 per 1k: USD 152.08 a month, less
+    // than hosting alone, so it does not pay back on cost.
+    let a = assess(&u, &gated, as_of());
+    let c = check(&a, Criterion::Payback);
+    assert!(c.gate && !c.passed);
+    assert_eq!(
+        c.detail,
+        "does not pay back on cost (break-even at 3,758 requests a day) (max 12 months)"
+    );
+    assert_eq!(a.verdict, Verdict::Almost);
+    // 20,000 a day: USD 3,041.67 a month; fine-tuned 912.50 + 400; saving
+    // 1,729.17; 12,000 / 1,729.17 = 6.94: 7.0 months.
+    let mut busy = u.clone();
+    busy.profile.daily_volume = 20_000;
+    let a = assess(&busy, &gated, as_of());
+    assert_eq!(
+        check(&a, Criterion::Payback).detail,
+        "pays back in 7.0 months (max 12)"
+    );
+    assert_eq!(a.verdict, Verdict::Ready);
+    // A stricter policy: 6 months.
+    let mut strict = gated.clone();
+    strict.economics = Some(ripen::economics::CostModel {
+        max_payback_months: 6,
+        ..Default::default()
+    });
+    let a = assess(&busy, &strict, as_of());
+    assert!(!check(&a, Criterion::Payback).passed);
+    // No measurement: nothing to weigh, so it fails and says why.
+    let mut bare = busy.clone();
+    bare.measurements.clear();
+    let a = assess(&bare, &gated, as_of());
+    assert_eq!(
+        check(&a, Criterion::Payback).detail,
+        "no measurement yet, so no measured cost per 1k requests to weigh"
+    );
+}
+
+#[test]
+fn a_mixed_task_whose_other_gates_pass_is_advised_a_hybrid() {
+    let mut u = ready();
+    u.profile.specificity = Specificity::Mixed;
+    let a = run(&u);
+    assert_eq!(a.verdict, Verdict::Almost);
+    let hybrid = a.signals.iter().find(|s| s.name == "hybrid").unwrap();
+    assert!(hybrid.present);
+    assert!(hybrid.detail.contains("hybrid"), "{}", hybrid.detail);
+    // Another gate failing too: no advice yet.
+    u.profile.ml_expertise = false;
+    assert!(run(&u).signals.iter().all(|s| s.name != "hybrid"));
+    // A narrow task: none either.
+    assert!(run(&ready()).signals.iter().all(|s| s.name != "hybrid"));
+}
+
+#[test]
+fn a_vendor_price_older_than_the_policy_allows_is_flagged() {
+    let mut p = policy();
+    p.economics = Some(ripen::economics::CostModel {
+        prices: vec![ripen::economics::VendorPrice {
+            item: ripen::economics::PriceItem::Hosting,
+            usd: 300,
+            source: "price list".to_owned(),
+            as_of: days_before(181),
+        }],
+        ..Default::default()
+    });
+    assert!(
+        assess(&ready(), &p, as_of())
+            .flags
+            .contains(&Flag::StalePrices)
+    );
+    if let Some(e) = p.economics.as_mut() {
+        e.prices[0].as_of = days_before(180);
+    }
+    assert!(
+        !assess(&ready(), &p, as_of())
+            .flags
+            .contains(&Flag::StalePrices)
+    );
+}

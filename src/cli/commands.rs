@@ -373,6 +373,7 @@ fn ready(
         .iter()
         .map(|&i| report::ready_row(&reg, &assessments, i))
         .collect();
+    let cur = report::currency(&reg);
     match format {
         Format::Json => json(&rows)?,
         Format::Text => {
@@ -414,6 +415,28 @@ fn ready(
                     let name = pad(s.name, 12);
                     let room = env.width.saturating_sub(6 + name.chars().count());
                     outln!("  + {name}  {}", fit(&s.detail, room));
+                }
+                if let Some(e) = &r.economics {
+                    let figures = format!(
+                        "{}: prompting {cur} {}/month, fine-tuned {cur} {}/month, one-off {}",
+                        e.headline,
+                        crate::economics::usd(e.prompting_monthly_usd),
+                        crate::economics::usd(e.fine_tuned_monthly_usd),
+                        report::money(&cur, e.one_off_usd)
+                    );
+                    outln!(
+                        "  $ {}  {}",
+                        pad("economics", 12),
+                        fit(&figures, env.width.saturating_sub(18))
+                    );
+                    // One use case: every figure with its inputs and formula.
+                    if id.is_some() {
+                        for line in &e.explain {
+                            outln!("      {}", fit(line, env.width.saturating_sub(6)));
+                        }
+                    }
+                } else if let Some(why) = r.economics_unknown {
+                    outln!("  $ {}  {why}", pad("economics", 12));
                 }
                 if !r.flags.is_empty() {
                     let flags: Vec<_> = r.flags.iter().map(|f| f.label()).collect();

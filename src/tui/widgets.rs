@@ -214,6 +214,26 @@ pub fn checklist(a: &Assessment, currency: &str, theme: &Theme) -> Vec<Line<'sta
             ]));
         }
     }
+    match &a.payback {
+        Some(Ok(p)) => {
+            lines.push(Line::from(""));
+            lines.push(Line::from(vec![
+                Span::styled("$ ", theme.focus()),
+                Span::raw(format!("economics: {}", p.headline())),
+            ]));
+            for l in p.lines(currency) {
+                lines.push(Line::styled(format!("  {l}"), theme.muted()));
+            }
+        }
+        Some(Err(why)) => {
+            lines.push(Line::from(""));
+            lines.push(Line::from(vec![
+                Span::styled("$ ", theme.focus()),
+                Span::raw(format!("economics: {}", why.reason())),
+            ]));
+        }
+        None => {}
+    }
     if !a.flags.is_empty() {
         lines.push(Line::from(""));
         for f in &a.flags {
