@@ -12,6 +12,8 @@
 //! - [`form`]: field-by-field validation of values typed into forms.
 //! - [`report`]: the rows that the command line and the terminal UI show, and
 //!   the quarterly report ([`report::quarterly`]: model, build, render).
+//! - [`whatif`]: the register under a changed policy, in memory, and every
+//!   verdict that would flip.
 //! - [`diff`]: the semantic diff of two versions of the register, field by field.
 //! - [`text`]: safe display of untrusted text.
 //! - [`import`]: planning an import of a CSV file (a spreadsheet, the US
@@ -38,8 +40,8 @@
 //!   backend and an input source, [`tui::incoming`]), with loads on worker
 //!   threads ([`tui::worker`]); the process's own terminal is one.
 //!
-//! The core (model, register, validate, readiness, economics, diff, report,
-//! import, export, text, change, form) does no I/O, reads no clock and knows nothing
+//! The core (model, register, validate, readiness, economics, whatif, diff,
+//! report, import, export, text, change, form) does no I/O, reads no clock and knows nothing
 //! of git or terminals; `tests/architecture.rs` fails on any path in its
 //! source that reaches out. Orchestration that touches files and git
 //! (checks, commits, the words of a result) lives once, in [`ops`]; a new
@@ -64,3 +66,4 @@ pub mod testhooks;
 pub mod text;
 pub mod tui;
 pub mod validate;
+pub mod whatif;

@@ -19,6 +19,7 @@ const CORE: &[&str] = &[
     "validate.rs",
     "readiness.rs",
     "economics.rs",
+    "whatif.rs",
     "diff.rs",
     "report",
     "import",

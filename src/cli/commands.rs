@@ -61,7 +61,7 @@ pub(super) fn exit_code(reg: &Register, env: &Env, print_hint: bool) -> u8 {
     1
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
@@ -134,6 +134,13 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
         Some(Command::Proposals { args, .. }) => super::proposals::run(&cli, today, env, args),
         Some(Command::Review { args, .. }) => super::review::review(&cli, today, env, args),
         Some(Command::Report { args, .. }) => super::review::report(&cli, today, env, args),
+        Some(Command::WhatIf {
+            sets,
+            write,
+            because,
+            format,
+            ..
+        }) => super::whatif::what_if(&cli, today, env, sets, *write, because.as_deref(), *format),
         Some(Command::Completions { shell }) => super::generate::completions(*shell),
         Some(Command::Man { command }) => super::generate::man(command.as_deref()),
     }

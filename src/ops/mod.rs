@@ -18,6 +18,7 @@
 //! - [`import`]: plan and write an import.
 //! - [`review`]: close a quarter's review.
 //! - [`accept`]: accept a proposal branch.
+//! - [`policy`]: commit a changed policy (`what-if --write`).
 //! - [`create`]: `init` and `new`.
 
 pub mod accept;
@@ -26,6 +27,7 @@ pub mod create;
 pub mod fmt;
 pub mod import;
 pub mod load;
+pub mod policy;
 pub mod review;
 
 use std::path::{Path, PathBuf};
