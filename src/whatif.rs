@@ -83,6 +83,40 @@ impl Setting {
     }
 }
 
+/// The value of `key` in `policy`, as `--set` takes it (`gates` as a
+/// comma-separated list); `None` for an unknown key.
+pub fn value(policy: &Policy, key: &str) -> Option<String> {
+    let d = CostModel::default();
+    let e = policy.economics.as_ref().unwrap_or(&d);
+    Some(match key {
+        "min_curated_examples" => policy.min_curated_examples.to_string(),
+        "min_daily_volume" => policy.min_daily_volume.to_string(),
+        "min_annual_roi_usd" => policy.min_annual_roi_usd.to_string(),
+        "plateau_window" => policy.plateau_window.to_string(),
+        "plateau_max_gain" => format!("{:?}", policy.plateau_max_gain),
+        "min_budget_usd" => policy.min_budget_usd.to_string(),
+        "stale_after_days" => policy.stale_after_days.to_string(),
+        "regression_drop" => format!("{:?}", policy.regression_drop),
+        "gates" => {
+            let names: Vec<String> = policy.gates.iter().map(|c| format!("{c:?}")).collect();
+            names.join(",")
+        }
+        "economics.method" => format!("{:?}", e.method),
+        "economics.one_off_usd.full" => e.one_off_usd.full.to_string(),
+        "economics.one_off_usd.lora" => e.one_off_usd.lora.to_string(),
+        "economics.one_off_usd.qlora" => e.one_off_usd.qlora.to_string(),
+        "economics.one_off_usd.other_peft" => e.one_off_usd.other_peft.to_string(),
+        "economics.monthly_hosting_usd" => e.monthly_hosting_usd.to_string(),
+        "economics.fine_tuned_cost_fraction" => format!("{:?}", e.fine_tuned_cost_fraction),
+        "economics.expected_accuracy_uplift" => format!("{:?}", e.expected_accuracy_uplift),
+        "economics.max_payback_months" => e.max_payback_months.to_string(),
+        "economics.max_price_age_days" => e.max_price_age_days.to_string(),
+        "economics.min_realised_uplift" => format!("{:?}", e.min_realised_uplift),
+        "economics.judge_after_measurements" => e.judge_after_measurements.to_string(),
+        _ => return None,
+    })
+}
+
 /// Splits `KEY=VALUE`.
 pub fn parse_assignment(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
@@ -474,6 +508,13 @@ mod tests {
         );
         assert!(set(&mut p, "gates", "Data,Nope").is_err());
         assert!(parse_assignment("min_daily_volume").is_err());
+        // Every key reads back what it was set to.
+        for (key, _) in KEYS {
+            let v = value(&p, key).unwrap();
+            let mut q = p.clone();
+            set(&mut q, key, &v).unwrap();
+            assert_eq!(value(&q, key).unwrap(), v, "{key}");
+        }
         assert_eq!(
             parse_assignment(" a = b ").unwrap(),
             ("a".to_owned(), "b".to_owned())

@@ -116,3 +116,43 @@ pub fn change(
     let what_if = whatif::evaluate(&reg, &before, &changed, settings);
     commit(ctx, &loaded, &changed, what_if, because)
 }
+
+/// Commits `text` as `policy.ron` over the policy whose canonical text is
+/// `base` (what a front end edited from) and HEAD `head` (where it loaded
+/// the register): refused, changing nothing, when `policy.ron` now holds
+/// another policy or the branch moved.
+pub fn commit_over(
+    ctx: &Context,
+    base: &str,
+    text: &str,
+    message: &str,
+    head: Option<Oid>,
+) -> Result<Saved, OpError> {
+    let dir = &ctx.state_dir;
+    if !dir.is_dir() {
+        return Err(OpError::NoRegister(dir.clone()));
+    }
+    super::load::refuse_links(dir)?;
+    let path = dir.join(POLICY_FILE);
+    let original = std::fs::read(&path)
+        .map_err(|e| OpError::Refused(format!("cannot read {}: {e}", path.display())))?;
+    let now = std::str::from_utf8(&original)
+        .ok()
+        .and_then(|t| crate::register::parse_policy(t).ok());
+    if now.as_ref().map(canonical::policy).as_deref() != Some(base) {
+        return Err(OpError::Refused(format!(
+            "{} changed since the policy was opened; reload (r) and edit again",
+            path.display()
+        )));
+    }
+    save(
+        ctx,
+        &Prepared {
+            rel: POLICY_FILE.to_owned(),
+            expected: Some(original),
+            text: text.to_owned(),
+            message: message.to_owned(),
+            head,
+        },
+    )
+}
