@@ -72,15 +72,24 @@ pub enum Flag {
     /// The payback rests on a vendor price or quote older than the
     /// policy's `economics.max_price_age_days`.
     StalePrices,
+    /// A fine-tune whose accuracy uplift over its prompting baseline stays
+    /// below `economics.min_realised_uplift` after
+    /// `economics.judge_after_measurements` measurements.
+    Underdelivering,
+    /// A fine-tune whose accuracy fell below its prompting baseline.
+    WorseThanPrompting,
 }
 
 impl Flag {
-    /// `stale`, `regression` or `stale-prices`.
+    /// `stale`, `regression`, `stale-prices`, `underdelivering` or
+    /// `worse-than-prompting`.
     pub fn label(self) -> &'static str {
         match self {
             Flag::Stale => "stale",
             Flag::Regression => "regression",
             Flag::StalePrices => "stale-prices",
+            Flag::Underdelivering => "underdelivering",
+            Flag::WorseThanPrompting => "worse-than-prompting",
         }
     }
 }
@@ -326,6 +335,26 @@ pub fn flags(u: &UseCase, policy: &Policy, as_of: Date) -> Vec<Flag> {
     if let [.., prev, last] = ms.as_slice() {
         if clean(prev.accuracy - last.accuracy) > clean(policy.regression_drop) {
             flags.push(Flag::Regression);
+        }
+    }
+    // A fine-tune whose file says where its prompting baseline ends is
+    // judged against it here; otherwise the baseline comes from history
+    // (the quarterly report).
+    if let (Some(cut), Approach::FineTuned { .. } | Approach::Hybrid { .. }) =
+        (u.baseline_until, &u.approach)
+    {
+        let default_model;
+        let model = match &policy.economics {
+            Some(m) => m,
+            None => {
+                default_model = economics::CostModel::default();
+                &default_model
+            }
+        };
+        match economics::realised(u, u, cut, model, as_of).judgement {
+            economics::Judgement::Underdelivering => flags.push(Flag::Underdelivering),
+            economics::Judgement::WorseThanPrompting => flags.push(Flag::WorseThanPrompting),
+            _ => {}
         }
     }
     flags

@@ -243,6 +243,12 @@ pub fn checklist(a: &Assessment, currency: &str, theme: &Theme) -> Vec<Line<'sta
                 crate::readiness::Flag::StalePrices => {
                     "a price behind the payback is older than the policy allows: ask again"
                 }
+                crate::readiness::Flag::Underdelivering => {
+                    "the fine-tune gains less over prompting than the policy asks"
+                }
+                crate::readiness::Flag::WorseThanPrompting => {
+                    "the fine-tune is less accurate than prompting was: investigate"
+                }
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("! {:<13}", f.label()), theme.flag()),
