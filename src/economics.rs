@@ -670,6 +670,8 @@ fn ron_string(v: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Judgement {
+    /// No prompting measurement before the change: nothing to compare with.
+    NoBaseline,
     /// Too few measurements since the change to judge yet.
     TooEarly,
     /// The accuracy uplift reached the policy's minimum.
@@ -681,9 +683,11 @@ pub enum Judgement {
 }
 
 impl Judgement {
-    /// `too-early`, `delivered`, `underdelivering` or `worse-than-prompting`.
+    /// `no-baseline`, `too-early`, `delivered`, `underdelivering` or
+    /// `worse-than-prompting`.
     pub fn label(self) -> &'static str {
         match self {
+            Judgement::NoBaseline => "no-baseline",
             Judgement::TooEarly => "too-early",
             Judgement::Delivered => "delivered",
             Judgement::Underdelivering => "underdelivering",
@@ -803,6 +807,7 @@ pub fn realised(
     };
     let min = model.min_realised_uplift;
     let judgement = match accuracy_uplift {
+        _ if base.is_empty() => Judgement::NoBaseline,
         Some(u) if u < 0.0 => Judgement::WorseThanPrompting,
         _ if post.len() < model.judge_after_measurements.max(1) as usize => Judgement::TooEarly,
         Some(u) if u + 1e-9 < min => Judgement::Underdelivering,
@@ -1090,6 +1095,14 @@ mod tests {
         assert_eq!(r.realised_monthly_saving_usd, Some(2033.33));
         // Predicted: 3,650 × 0.7 − 400 = 2,155.
         assert_eq!(r.predicted_monthly_saving_usd, Some(2155.0));
+        // No measurement before the cut: nothing to compare with.
+        let mut bare = after.clone();
+        bare.baseline_until = Some(d("2026-01-01"));
+        let mut no_base = before.clone();
+        no_base.measurements.clear();
+        bare.measurements.retain(|m| m.date > d("2026-03-01"));
+        let r = realised(&no_base, &bare, d("2026-03-15"), &model, d("2026-07-01"));
+        assert_eq!(r.judgement, Judgement::NoBaseline);
         // One measurement after: too early to judge.
         let early = fine_tune(&before, &[measured("2026-05-31", 0.73, 2.0)]);
         let r = realised(&before, &early, d("2026-03-15"), &model, d("2026-07-01"));
