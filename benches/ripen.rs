@@ -347,11 +347,11 @@ fn what_if(c: &mut Criterion) {
 
 criterion_group!(
     benches,
+    what_if,
     loading,
     ui,
     ui_while_loading,
     import,
-    issue_table,
-    what_if
+    issue_table
 );
 criterion_main!(benches);

@@ -28,7 +28,7 @@
 //! - [`ops`]: the operations layer, one function per operation every front
 //!   end offers (load, move a stage, add a measurement or ROI entry, commit
 //!   an edited file, fmt, import, close a review, accept a proposal, init,
-//!   new), each taking an explicit context (state directory, identity to
+//!   new, commit a changed policy), each taking an explicit context (state directory, identity to
 //!   author commits as, today, as-of) and returning a typed outcome that
 //!   words itself; also finding the register as git finds `.git`.
 //! - [`demo`]: `ripen demo`, a register repository with a believable history (planned purely, written fast).
