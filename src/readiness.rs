@@ -316,6 +316,107 @@ fn plateau(ms: &[&Measurement], target: Option<f64>, policy: &Policy) -> Check {
     }
 }
 
+/// Whether the `plateau` criterion passes: [`plateau`] without the words.
+fn plateau_passes(ms: &[&Measurement], target: Option<f64>, policy: &Policy) -> bool {
+    let window = policy.plateau_window.max(2) as usize;
+    let (Some(target), Some(last)) = (target, ms.last()) else {
+        return false;
+    };
+    if ms.len() < window || clean(last.accuracy) >= clean(target) {
+        return false;
+    }
+    let gain = clean(last.accuracy - ms[ms.len() - window].accuracy);
+    gain < clean(policy.plateau_max_gain)
+}
+
+/// How one use case stands, without the words: the verdict, each
+/// criterion's result and the counted flags. What a what-if compares on
+/// every keystroke; it agrees with [`assess`] (a property test holds it to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Per criterion, in the order of [`Criterion::ALL`] then
+    /// [`Criterion::Payback`]: `(passed, gated)`, or `None` when it is not
+    /// evaluated (not applicable; `payback` where not gated).
+    pub checks: [Option<(bool, bool)>; 9],
+    /// Flagged `stale`.
+    pub stale: bool,
+    /// Flagged `regression`.
+    pub regression: bool,
+}
+
+/// The index of a criterion in [`Outcome::checks`].
+pub fn outcome_index(c: Criterion) -> usize {
+    Criterion::ALL
+        .iter()
+        .position(|x| *x == c)
+        .unwrap_or(Criterion::ALL.len())
+}
+
+/// [`assess`] without the words: the verdict and each criterion's result.
+pub fn outcome(u: &UseCase, policy: &Policy, as_of: Date) -> Outcome {
+    let flags = flags(u, policy, as_of);
+    let mut out = Outcome {
+        verdict: Verdict::NotApplicable,
+        checks: [None; 9],
+        stale: flags.contains(&Flag::Stale),
+        regression: flags.contains(&Flag::Regression),
+    };
+    if u.stage == Stage::Retired || !matches!(u.approach, Approach::Prompting { .. }) {
+        return out;
+    }
+    let p = &u.profile;
+    let ms = measurements_until(u, as_of);
+    let mut passed = [
+        p.curated_examples >= policy.min_curated_examples,
+        p.daily_volume >= policy.min_daily_volume,
+        p.specificity == Specificity::Narrow,
+        measured_roi_last_year(u, as_of) >= policy.min_annual_roi_usd,
+        plateau_passes(&ms, u.targets.accuracy, policy),
+        p.ml_expertise,
+        p.budget_usd >= policy.min_budget_usd,
+        p.can_wait_weeks,
+    ]
+    .map(Some)
+    .to_vec();
+    if policy.gates.contains(&Criterion::Payback) {
+        let default_model;
+        let model = match &policy.economics {
+            Some(m) => m,
+            None => {
+                default_model = economics::CostModel::default();
+                &default_model
+            }
+        };
+        let months = model.max_payback_months;
+        passed.push(Some(
+            economics::payback(u, model, as_of).is_ok_and(|p| p.within(months)),
+        ));
+    } else {
+        passed.push(None);
+    }
+    let mut failing = 0;
+    for (i, c) in Criterion::ALL
+        .iter()
+        .chain(std::iter::once(&Criterion::Payback))
+        .enumerate()
+    {
+        if let Some(ok) = passed[i] {
+            let gate = policy.gates.contains(c);
+            failing += usize::from(gate && !ok);
+            out.checks[i] = Some((ok, gate));
+        }
+    }
+    out.verdict = match failing {
+        _ if u.stage == Stage::FineTune => Verdict::Underway,
+        0 => Verdict::Ready,
+        1 => Verdict::Almost,
+        _ => Verdict::NotYet,
+    };
+    out
+}
+
 /// The watch flags of a use case, for any approach (none once retired).
 pub fn flags(u: &UseCase, policy: &Policy, as_of: Date) -> Vec<Flag> {
     if u.stage == Stage::Retired {

@@ -308,11 +308,20 @@ impl Standing {
     }
 
     fn of(a: &Assessment, c: Criterion) -> Standing {
-        match a.criteria.iter().find(|x| x.criterion == c) {
+        Standing::from_result(
+            a.criteria
+                .iter()
+                .find(|x| x.criterion == c)
+                .map(|x| (x.passed, x.gate)),
+        )
+    }
+
+    fn from_result(r: Option<(bool, bool)>) -> Standing {
+        match r {
             None => Standing::Absent,
-            Some(x) if x.passed => Standing::Pass,
-            Some(x) if x.gate => Standing::Fail,
-            Some(_) => Standing::NotGated,
+            Some((true, _)) => Standing::Pass,
+            Some((false, true)) => Standing::Fail,
+            Some((false, false)) => Standing::NotGated,
         }
     }
 }
@@ -423,15 +432,32 @@ pub fn changed(
 
 /// The use cases whose verdict differs between `before` (the assessments
 /// under the policy in force, in the register's order) and `after` (the
-/// changed policy), with the criteria that moved.
+/// changed policy), with the criteria that moved; and the counts under
+/// `after`. Evaluates without the words ([`readiness::outcome`]), fast
+/// enough to follow every keystroke.
 pub fn flips(
     entries: &[Entry],
     before: &[Assessment],
     after: &Policy,
     as_of: Date,
-) -> (Vec<Assessment>, Vec<Flip>) {
+) -> (Summary, Vec<Flip>) {
     let now =
-        crate::register::parallel_map(entries, |e| readiness::assess(&e.use_case, after, as_of));
+        crate::register::parallel_map(entries, |e| readiness::outcome(&e.use_case, after, as_of));
+    let mut counts = Summary {
+        use_cases: now.len(),
+        ..Summary::default()
+    };
+    for o in &now {
+        match o.verdict {
+            Verdict::Ready => counts.ready += 1,
+            Verdict::Almost => counts.almost += 1,
+            Verdict::Underway => counts.underway += 1,
+            Verdict::NotYet => counts.not_yet += 1,
+            Verdict::NotApplicable => counts.not_applicable += 1,
+        }
+        counts.stale += usize::from(o.stale);
+        counts.regression += usize::from(o.regression);
+    }
     let mut out = Vec::new();
     for ((e, b), a) in entries.iter().zip(before).zip(&now) {
         if b.verdict == a.verdict {
@@ -441,7 +467,8 @@ pub fn flips(
             .iter()
             .chain(std::iter::once(&Criterion::Payback))
             .filter_map(|&c| {
-                let (x, y) = (Standing::of(b, c), Standing::of(a, c));
+                let x = Standing::of(b, c);
+                let y = Standing::from_result(a.checks[readiness::outcome_index(c)]);
                 (x != y).then_some(CriterionFlip {
                     name: c.key(),
                     before: x,
@@ -457,7 +484,7 @@ pub fn flips(
             criteria,
         });
     }
-    (now, out)
+    (counts, out)
 }
 
 /// The register under the changed policy: `before` are the assessments
@@ -468,13 +495,13 @@ pub fn evaluate(
     after: &Policy,
     settings: Vec<Setting>,
 ) -> WhatIf {
-    let (now, flips) = flips(&reg.use_cases, before, after, reg.as_of);
+    let (after, flips) = flips(&reg.use_cases, before, after, reg.as_of);
     WhatIf {
         settings,
         as_of: reg.as_of,
         use_cases: reg.use_cases.len(),
         before: crate::report::summary(before),
-        after: crate::report::summary(&now),
+        after,
         flips,
     }
 }

@@ -893,3 +893,72 @@ fn a_vendor_price_older_than_the_policy_allows_is_flagged() {
             .contains(&Flag::StalePrices)
     );
 }
+
+mod outcome_agrees {
+    //! The what-if evaluates with `readiness::outcome`, without the words:
+    //! it must say what `assess` says, criterion by criterion.
+    use super::*;
+    use proptest::prelude::*;
+    use ripen::readiness::{outcome, outcome_index};
+
+    proptest! {
+        #[test]
+        fn outcome_says_what_assess_says(
+            examples in 0u64..3000, volume in 0u64..30_000, budget in 0u64..60_000,
+            spec in 0usize..3, expertise: bool, wait: bool,
+            accuracies in prop::collection::vec(0.5f64..1.0, 0..6),
+            cost in 0.0f64..20.0, target in prop::option::of(0.6f64..1.0),
+            roi_usd in 0u64..60_000, stage in 0usize..5, prompting: bool,
+            gates in prop::sample::subsequence(
+                vec![Criterion::Data, Criterion::Volume, Criterion::Specificity,
+                     Criterion::ProvenValue, Criterion::Plateau, Criterion::Expertise,
+                     Criterion::Budget, Criterion::Timeline, Criterion::Payback], 0..=9),
+            window in 2u32..5, max_gain in 0.0f64..0.05, hosting in 0u64..2000,
+        ) {
+            let mut u = ready();
+            u.profile.curated_examples = examples;
+            u.profile.daily_volume = volume;
+            u.profile.budget_usd = budget;
+            u.profile.specificity = [Specificity::General, Specificity::Mixed, Specificity::Narrow][spec];
+            u.profile.ml_expertise = expertise;
+            u.profile.can_wait_weeks = wait;
+            u.targets.accuracy = target;
+            u.stage = Stage::ALL[stage];
+            if !prompting {
+                u.approach = Approach::FineTuned {
+                    method: Method::Lora,
+                    base_model: "b".to_owned(),
+                    dataset: "d".to_owned(),
+                };
+            }
+            u.measurements = accuracies
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let mut x = m(days_before(30 * (accuracies.len() - i) as u64), *a);
+                    x.cost_per_1k_usd = cost;
+                    x
+                })
+                .collect();
+            u.roi = vec![roi(days_before(10), roi_usd, Confidence::Measured)];
+            let mut p = policy();
+            p.gates = gates;
+            p.plateau_window = window;
+            p.plateau_max_gain = max_gain;
+            p.economics = Some(ripen::economics::CostModel {
+                monthly_hosting_usd: hosting,
+                ..Default::default()
+            });
+            let a = assess(&u, &p, as_of());
+            let o = outcome(&u, &p, as_of());
+            prop_assert_eq!(o.verdict, a.verdict);
+            prop_assert_eq!(o.stale, a.flags.contains(&Flag::Stale));
+            prop_assert_eq!(o.regression, a.flags.contains(&Flag::Regression));
+            let evaluated = o.checks.iter().filter(|c| c.is_some()).count();
+            prop_assert_eq!(evaluated, a.criteria.len());
+            for c in &a.criteria {
+                prop_assert_eq!(o.checks[outcome_index(c.criterion)], Some((c.passed, c.gate)), "{:?}", c.criterion);
+            }
+        }
+    }
+}

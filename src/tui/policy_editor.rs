@@ -79,7 +79,7 @@ impl PolicyEditor {
     /// Evaluates the register under the values typed.
     pub fn recompute(&mut self, data: &Data) {
         self.preview = whatif::changed(&self.base, &self.sets()).map(|(policy, settings)| {
-            let (now, flips) = whatif::flips(
+            let (after, flips) = whatif::flips(
                 &data.register.use_cases,
                 &data.assessments,
                 &policy,
@@ -88,7 +88,7 @@ impl PolicyEditor {
             Preview {
                 settings,
                 before: data.summary,
-                after: crate::report::summary(&now),
+                after,
                 flips,
                 policy,
             }
