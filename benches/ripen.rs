@@ -329,6 +329,34 @@ fn review(c: &mut Criterion) {
     g.finish();
 }
 
+/// 10,000 use cases of the realistic shape with a short history: what the
+/// what-if evaluates on every keystroke.
+fn wide() -> &'static Repo {
+    static R: OnceLock<Repo> = OnceLock::new();
+    R.get_or_init(|| make(10_000, 10, 0))
+}
+
+/// The what-if of a policy change on 10,000 use cases, the assessments
+/// under the policy in force computed once (as the UI keeps them): the
+/// issue asks for less than 50 ms, so that it can follow every keystroke.
+fn what_if(c: &mut Criterion) {
+    let mut g = c.benchmark_group("what_if");
+    g.sample_size(20);
+    let reg = load(&wide().state);
+    assert_eq!(reg.use_cases.len(), 10_000);
+    let before = report::assess_all(&reg);
+    let policy = reg.effective_policy().into_owned();
+    let sets = [
+        ("min_daily_volume".to_owned(), "1500".to_owned()),
+        ("gates".to_owned(), "+Payback".to_owned()),
+    ];
+    let (changed, _) = ripen::whatif::changed(&policy, &sets).unwrap();
+    g.bench_function("flips_10k", |b| {
+        b.iter(|| ripen::whatif::flips(&reg.use_cases, &before, &changed, reg.as_of))
+    });
+    g.finish();
+}
+
 /// A register repository whose last `n` commits are SSH-signed changes
 /// of one use case each, by a Reviewer that `access.ron` names.
 fn signed_repo(n: usize) -> Repo {
@@ -413,6 +441,7 @@ fn signed_repo(n: usize) -> Repo {
 
 criterion_group!(
     benches,
+    what_if,
     loading,
     ui,
     ui_while_loading,

@@ -663,6 +663,18 @@ pub fn diff_use_cases(a: &UseCase, b: &UseCase) -> Vec<FieldChange> {
     scalar(o, "notes", V::text(&a.notes), V::text(&b.notes));
     let source = |u: &UseCase| V::opt(u.source.as_ref(), |s| V::Name(canonical::source(s)));
     scalar(o, "source", source(a), source(b));
+    let economics = |u: &UseCase| {
+        V::opt(u.economics.as_ref(), |e| {
+            V::Name(crate::economics::canonical_overrides(e))
+        })
+    };
+    scalar(o, "economics", economics(a), economics(b));
+    scalar(
+        o,
+        "baseline_until",
+        V::opt(a.baseline_until, V::Date),
+        V::opt(b.baseline_until, V::Date),
+    );
     out
 }
 
@@ -709,6 +721,19 @@ fn policy_fields(p: Option<&Policy>) -> Vec<(&'static str, FieldValue)> {
             get(|p| V::Int(p.stale_after_days.into())),
         ),
         ("regression_drop", get(|p| V::Real(p.regression_drop))),
+        (
+            "economics",
+            get(|p| {
+                V::opt(p.economics.as_ref(), |e| {
+                    V::Name(
+                        crate::economics::canonical(e)
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )
+                })
+            }),
+        ),
     ]
 }
 

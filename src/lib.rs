@@ -7,10 +7,14 @@
 //! - [`register`]: loading a set of files into a register, with `path:line:col` diagnostics.
 //! - [`validate`]: semantic rules beyond parsing (ranges, dates, control characters).
 //! - [`readiness`]: the engine that weighs the decision factors and explains its verdict.
+//! - [`economics`]: the cost model of fine-tuning as data, payback beside
+//!   every verdict, and whether a fine-tune delivered against its baseline.
 //! - [`change`]: edits to a use case and the commit messages that describe them.
 //! - [`form`]: field-by-field validation of values typed into forms.
 //! - [`report`]: the rows that the command line and the terminal UI show, and
 //!   the quarterly report ([`report::quarterly`]: model, build, render).
+//! - [`whatif`]: the register under a changed policy, in memory, and every
+//!   verdict that would flip.
 //! - [`diff`]: the semantic diff of two versions of the register, field by field.
 //! - [`text`]: safe display of untrusted text.
 //! - [`agenda`]: the quarterly review's agenda from the register, its
@@ -33,7 +37,7 @@
 //! - [`ops`]: the operations layer, one function per operation every front
 //!   end offers (load, move a stage, add a measurement or ROI entry, commit
 //!   an edited file, fmt, import, close a review, accept a proposal, init,
-//!   new), each taking an explicit context (state directory, identity to
+//!   new, commit a changed policy), each taking an explicit context (state directory, identity to
 //!   author commits as, today, as-of) and returning a typed outcome that
 //!   words itself; also finding the register as git finds `.git`.
 //! - [`serve`]: `ripen serve`, the register over SSH: keys and roles from
@@ -48,9 +52,9 @@
 //!   backend and an input source, [`tui::incoming`]), with loads on worker
 //!   threads ([`tui::worker`]); the process's own terminal is one.
 //!
-//! The core (model, register, validate, readiness, diff, report, import,
-//! export, text, change, form, access, agenda, minutes, principals, verify)
-//! does no I/O, reads no clock and knows nothing
+//! The core (model, register, validate, readiness, economics, whatif, diff,
+//! report, import, export, text, change, form, access, agenda, minutes,
+//! principals, verify) does no I/O, reads no clock and knows nothing
 //! of git or terminals; `tests/architecture.rs` fails on any path in its
 //! source that reaches out. Orchestration that touches files and git
 //! (checks, commits, the words of a result) lives once, in [`ops`]; a new
@@ -62,6 +66,7 @@ pub mod change;
 pub mod cli;
 pub mod demo;
 pub mod diff;
+pub mod economics;
 pub mod export;
 pub mod form;
 pub mod git;
@@ -80,3 +85,4 @@ pub mod text;
 pub mod tui;
 pub mod validate;
 pub mod verify;
+pub mod whatif;

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::economics;
 use crate::model::{
     Approach, Confidence, Criterion, Date, Measurement, Policy, Specificity, Stage, UseCase,
 };
@@ -68,14 +69,27 @@ pub enum Flag {
     Stale,
     /// The latest accuracy dropped below the previous by more than `regression_drop`.
     Regression,
+    /// The payback rests on a vendor price or quote older than the
+    /// policy's `economics.max_price_age_days`.
+    StalePrices,
+    /// A fine-tune whose accuracy uplift over its prompting baseline stays
+    /// below `economics.min_realised_uplift` after
+    /// `economics.judge_after_measurements` measurements.
+    Underdelivering,
+    /// A fine-tune whose accuracy fell below its prompting baseline.
+    WorseThanPrompting,
 }
 
 impl Flag {
-    /// `stale` or `regression`.
+    /// `stale`, `regression`, `stale-prices`, `underdelivering` or
+    /// `worse-than-prompting`.
     pub fn label(self) -> &'static str {
         match self {
             Flag::Stale => "stale",
             Flag::Regression => "regression",
+            Flag::StalePrices => "stale-prices",
+            Flag::Underdelivering => "underdelivering",
+            Flag::WorseThanPrompting => "worse-than-prompting",
         }
     }
 }
@@ -182,6 +196,11 @@ pub struct Assessment {
     pub signals: Vec<Signal>,
     /// Measured ROI in the 365 days up to the as-of date.
     pub measured_roi_last_year: u64,
+    /// What fine-tuning would cost and save, for a prompt-based use case
+    /// (`None` when not applicable; an [`economics::Unknown`] when there is
+    /// no measured cost to weigh).
+    #[serde(skip)]
+    pub payback: Option<Result<economics::Payback, economics::Unknown>>,
 }
 
 impl Assessment {
@@ -297,6 +316,107 @@ fn plateau(ms: &[&Measurement], target: Option<f64>, policy: &Policy) -> Check {
     }
 }
 
+/// Whether the `plateau` criterion passes: [`plateau`] without the words.
+fn plateau_passes(ms: &[&Measurement], target: Option<f64>, policy: &Policy) -> bool {
+    let window = policy.plateau_window.max(2) as usize;
+    let (Some(target), Some(last)) = (target, ms.last()) else {
+        return false;
+    };
+    if ms.len() < window || clean(last.accuracy) >= clean(target) {
+        return false;
+    }
+    let gain = clean(last.accuracy - ms[ms.len() - window].accuracy);
+    gain < clean(policy.plateau_max_gain)
+}
+
+/// How one use case stands, without the words: the verdict, each
+/// criterion's result and the counted flags. What a what-if compares on
+/// every keystroke; it agrees with [`assess`] (a property test holds it to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Per criterion, in the order of [`Criterion::ALL`] then
+    /// [`Criterion::Payback`]: `(passed, gated)`, or `None` when it is not
+    /// evaluated (not applicable; `payback` where not gated).
+    pub checks: [Option<(bool, bool)>; 9],
+    /// Flagged `stale`.
+    pub stale: bool,
+    /// Flagged `regression`.
+    pub regression: bool,
+}
+
+/// The index of a criterion in [`Outcome::checks`].
+pub fn outcome_index(c: Criterion) -> usize {
+    Criterion::ALL
+        .iter()
+        .position(|x| *x == c)
+        .unwrap_or(Criterion::ALL.len())
+}
+
+/// [`assess`] without the words: the verdict and each criterion's result.
+pub fn outcome(u: &UseCase, policy: &Policy, as_of: Date) -> Outcome {
+    let flags = flags(u, policy, as_of);
+    let mut out = Outcome {
+        verdict: Verdict::NotApplicable,
+        checks: [None; 9],
+        stale: flags.contains(&Flag::Stale),
+        regression: flags.contains(&Flag::Regression),
+    };
+    if u.stage == Stage::Retired || !matches!(u.approach, Approach::Prompting { .. }) {
+        return out;
+    }
+    let p = &u.profile;
+    let ms = measurements_until(u, as_of);
+    let mut passed = [
+        p.curated_examples >= policy.min_curated_examples,
+        p.daily_volume >= policy.min_daily_volume,
+        p.specificity == Specificity::Narrow,
+        measured_roi_last_year(u, as_of) >= policy.min_annual_roi_usd,
+        plateau_passes(&ms, u.targets.accuracy, policy),
+        p.ml_expertise,
+        p.budget_usd >= policy.min_budget_usd,
+        p.can_wait_weeks,
+    ]
+    .map(Some)
+    .to_vec();
+    if policy.gates.contains(&Criterion::Payback) {
+        let default_model;
+        let model = match &policy.economics {
+            Some(m) => m,
+            None => {
+                default_model = economics::CostModel::default();
+                &default_model
+            }
+        };
+        let months = model.max_payback_months;
+        passed.push(Some(
+            economics::payback(u, model, as_of).is_ok_and(|p| p.within(months)),
+        ));
+    } else {
+        passed.push(None);
+    }
+    let mut failing = 0;
+    for (i, c) in Criterion::ALL
+        .iter()
+        .chain(std::iter::once(&Criterion::Payback))
+        .enumerate()
+    {
+        if let Some(ok) = passed[i] {
+            let gate = policy.gates.contains(c);
+            failing += usize::from(gate && !ok);
+            out.checks[i] = Some((ok, gate));
+        }
+    }
+    out.verdict = match failing {
+        _ if u.stage == Stage::FineTune => Verdict::Underway,
+        0 => Verdict::Ready,
+        1 => Verdict::Almost,
+        _ => Verdict::NotYet,
+    };
+    out
+}
+
 /// The watch flags of a use case, for any approach (none once retired).
 pub fn flags(u: &UseCase, policy: &Policy, as_of: Date) -> Vec<Flag> {
     if u.stage == Stage::Retired {
@@ -316,6 +436,26 @@ pub fn flags(u: &UseCase, policy: &Policy, as_of: Date) -> Vec<Flag> {
     if let [.., prev, last] = ms.as_slice() {
         if clean(prev.accuracy - last.accuracy) > clean(policy.regression_drop) {
             flags.push(Flag::Regression);
+        }
+    }
+    // A fine-tune whose file says where its prompting baseline ends is
+    // judged against it here; otherwise the baseline comes from history
+    // (the quarterly report).
+    if let (Some(cut), Approach::FineTuned { .. } | Approach::Hybrid { .. }) =
+        (u.baseline_until, &u.approach)
+    {
+        let default_model;
+        let model = match &policy.economics {
+            Some(m) => m,
+            None => {
+                default_model = economics::CostModel::default();
+                &default_model
+            }
+        };
+        match economics::realised(u, u, cut, model, as_of).judgement {
+            economics::Judgement::Underdelivering => flags.push(Flag::Underdelivering),
+            economics::Judgement::WorseThanPrompting => flags.push(Flag::WorseThanPrompting),
+            _ => {}
         }
     }
     flags
@@ -350,6 +490,7 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
             flags,
             signals: vec![consistency],
             measured_roi_last_year: measured_roi,
+            payback: None,
         };
     }
     let p = &u.profile;
@@ -405,8 +546,35 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
             "timeline cannot wait for training",
         ),
     ];
+    let default_model;
+    let model = match &policy.economics {
+        Some(m) => m,
+        None => {
+            default_model = economics::CostModel::default();
+            &default_model
+        }
+    };
+    let payback = economics::payback(u, model, as_of);
+    if policy.gates.contains(&Criterion::Payback) {
+        criteria.push(payback_check(&payback, model.max_payback_months));
+    }
     for c in &mut criteria {
         c.gate = policy.gates.contains(&c.criterion);
+    }
+    let mut flags = flags;
+    if payback.as_ref().is_ok_and(|p| p.stale_prices()) {
+        flags.push(Flag::StalePrices);
+    }
+    let mut signals = vec![consistency];
+    let others_pass = criteria
+        .iter()
+        .all(|c| !c.gate || c.passed || c.criterion == Criterion::Specificity);
+    if p.specificity == Specificity::Mixed && others_pass {
+        signals.push(Signal {
+            name: "hybrid",
+            present: true,
+            detail: "Mixed task with every other gate passing: consider a hybrid, general requests on prompting and the narrow, mission-critical part fine-tuned".to_owned(),
+        });
     }
     let failing = criteria.iter().filter(|c| c.gate && !c.passed).count();
     let verdict = match failing {
@@ -421,7 +589,38 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
         not_applicable_because: None,
         criteria,
         flags,
-        signals: vec![consistency],
+        signals,
         measured_roi_last_year: measured_roi,
+        payback: Some(payback),
+    }
+}
+
+/// The `payback` criterion: passes at a payback of at most `max_months`.
+fn payback_check(
+    payback: &Result<economics::Payback, economics::Unknown>,
+    max_months: u32,
+) -> Check {
+    let (passed, value, detail) = match payback {
+        Err(why) => (false, Value::None, why.reason().to_owned()),
+        Ok(p) => match p.payback_months {
+            Some(m) => (
+                m <= f64::from(max_months),
+                Value::Real(m),
+                format!("pays back in {m:.1} months (max {max_months})"),
+            ),
+            None => (
+                false,
+                Value::None,
+                format!("{} (max {max_months} months)", p.headline()),
+            ),
+        },
+    };
+    Check {
+        criterion: Criterion::Payback,
+        gate: false,
+        passed,
+        value,
+        threshold: Value::Int(u64::from(max_months)),
+        detail,
     }
 }

@@ -146,6 +146,20 @@ pub fn cut(s: &str, width: usize) -> String {
     }
     let kept = out.trim_end().len();
     out.truncate(kept);
+    // A whole number just before the cut would read as a cut one (`USD
+    // 400…` of `USD 400 hosting`): it is left out too.
+    let number_start = out
+        .trim_end_matches(|p: char| p.is_ascii_digit() || joins(p))
+        .len();
+    let standalone = !out[..number_start].ends_with(char::is_alphanumeric);
+    if out.ends_with(|p: char| p.is_ascii_digit()) && standalone {
+        out.truncate(number_start);
+        while out.ends_with(['+', '$', '€', '£']) {
+            out.pop();
+        }
+        let kept = out.trim_end().len();
+        out.truncate(kept);
+    }
     out.push('…');
     out
 }
@@ -189,6 +203,9 @@ mod tests {
         assert_eq!(cut("cost $12.50 each", 9), "cost…");
         assert_eq!(cut("add measurement 2026-09-30", 22), "add measurement…");
         assert_eq!(cut("Q3 review", 2), "Q…");
+        assert_eq!(cut("Q3 review", 4), "Q3…");
+        assert_eq!(cut("+ USD 400 hosting", 11), "+ USD…");
+        assert_eq!(cut("over 3 measurements", 7), "over…");
         assert_eq!(cut("plain words here", 10), "plain wor…");
         assert_eq!(cut("abc", 0), "");
         for w in 1..30 {

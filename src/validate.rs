@@ -329,6 +329,19 @@ pub fn policy(p: &Policy) -> Vec<Finding> {
             "stale_after_days must be at least 1".to_owned(),
         );
     }
+    if let Some(e) = &p.economics {
+        for (name, v) in [
+            ("fine_tuned_cost_fraction", e.fine_tuned_cost_fraction),
+            ("expected_accuracy_uplift", e.expected_accuracy_uplift),
+            ("min_realised_uplift", e.min_realised_uplift),
+        ] {
+            c.fraction(
+                vec![Seg::Field("economics"), Seg::Field(name)],
+                &format!("economics.{name}"),
+                v,
+            );
+        }
+    }
     // The distinct gates seen so far: few, however long the list.
     let mut seen = Vec::new();
     for (i, g) in p.gates.iter().enumerate() {

@@ -18,6 +18,8 @@ const CORE: &[&str] = &[
     "register",
     "validate.rs",
     "readiness.rs",
+    "economics.rs",
+    "whatif.rs",
     "diff.rs",
     "report",
     "import",

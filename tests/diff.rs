@@ -83,6 +83,8 @@ fn ready_case() -> UseCase {
         roi: vec![roi("2026-03-31", 30_000, RoiKind::TimeSaved)],
         notes: "Plateaued.".to_owned(),
         source: None,
+        economics: None,
+        baseline_until: None,
     }
 }
 

@@ -77,6 +77,8 @@ fn ready() -> UseCase {
         roi: vec![roi(days_before(10), 25000, Confidence::Measured)],
         notes: String::new(),
         source: None,
+        economics: None,
+        baseline_until: None,
     }
 }
 
@@ -798,4 +800,165 @@ fn only_a_prompting_use_case_needs_an_override_to_enter_fine_tune() {
         ripen::change::override_needed(&u, Stage::FineTune, &a),
         None
     );
+}
+
+/// The optional ninth gate: absent from the default policy, it fails where
+/// fine-tuning does not pay back within `max_payback_months`.
+#[test]
+fn the_payback_gate_weighs_payback_only_where_a_policy_lists_it() {
+    let u = ready();
+    // Not gated: not even shown, and the verdict stands.
+    let a = run(&u);
+    assert!(a.criteria.iter().all(|c| c.criterion != Criterion::Payback));
+    assert_eq!(a.verdict, Verdict::Ready);
+    let mut gated = policy();
+    gated.gates.push(Criterion::Payback);
+    // 1,000 requests a day at USD 5.00 per 1k: USD 152.08 a month, less
+    // than hosting alone, so it does not pay back on cost.
+    let a = assess(&u, &gated, as_of());
+    let c = check(&a, Criterion::Payback);
+    assert!(c.gate && !c.passed);
+    assert_eq!(
+        c.detail,
+        "does not pay back on cost (break-even at 3,758 requests a day) (max 12 months)"
+    );
+    assert_eq!(a.verdict, Verdict::Almost);
+    // 20,000 a day: USD 3,041.67 a month; fine-tuned 912.50 + 400; saving
+    // 1,729.17; 12,000 / 1,729.17 = 6.94: 7.0 months.
+    let mut busy = u.clone();
+    busy.profile.daily_volume = 20_000;
+    let a = assess(&busy, &gated, as_of());
+    assert_eq!(
+        check(&a, Criterion::Payback).detail,
+        "pays back in 7.0 months (max 12)"
+    );
+    assert_eq!(a.verdict, Verdict::Ready);
+    // A stricter policy: 6 months.
+    let mut strict = gated.clone();
+    strict.economics = Some(ripen::economics::CostModel {
+        max_payback_months: 6,
+        ..Default::default()
+    });
+    let a = assess(&busy, &strict, as_of());
+    assert!(!check(&a, Criterion::Payback).passed);
+    // No measurement: nothing to weigh, so it fails and says why.
+    let mut bare = busy.clone();
+    bare.measurements.clear();
+    let a = assess(&bare, &gated, as_of());
+    assert_eq!(
+        check(&a, Criterion::Payback).detail,
+        "no measurement yet, so no measured cost per 1k requests to weigh"
+    );
+}
+
+#[test]
+fn a_mixed_task_whose_other_gates_pass_is_advised_a_hybrid() {
+    let mut u = ready();
+    u.profile.specificity = Specificity::Mixed;
+    let a = run(&u);
+    assert_eq!(a.verdict, Verdict::Almost);
+    let hybrid = a.signals.iter().find(|s| s.name == "hybrid").unwrap();
+    assert!(hybrid.present);
+    assert!(hybrid.detail.contains("hybrid"), "{}", hybrid.detail);
+    // Another gate failing too: no advice yet.
+    u.profile.ml_expertise = false;
+    assert!(run(&u).signals.iter().all(|s| s.name != "hybrid"));
+    // A narrow task: none either.
+    assert!(run(&ready()).signals.iter().all(|s| s.name != "hybrid"));
+}
+
+#[test]
+fn a_vendor_price_older_than_the_policy_allows_is_flagged() {
+    let mut p = policy();
+    p.economics = Some(ripen::economics::CostModel {
+        prices: vec![ripen::economics::VendorPrice {
+            item: ripen::economics::PriceItem::Hosting,
+            usd: 300,
+            source: "price list".to_owned(),
+            as_of: days_before(181),
+        }],
+        ..Default::default()
+    });
+    assert!(
+        assess(&ready(), &p, as_of())
+            .flags
+            .contains(&Flag::StalePrices)
+    );
+    if let Some(e) = p.economics.as_mut() {
+        e.prices[0].as_of = days_before(180);
+    }
+    assert!(
+        !assess(&ready(), &p, as_of())
+            .flags
+            .contains(&Flag::StalePrices)
+    );
+}
+
+mod outcome_agrees {
+    //! The what-if evaluates with `readiness::outcome`, without the words:
+    //! it must say what `assess` says, criterion by criterion.
+    use super::*;
+    use proptest::prelude::*;
+    use ripen::readiness::{outcome, outcome_index};
+
+    proptest! {
+        #[test]
+        fn outcome_says_what_assess_says(
+            examples in 0u64..3000, volume in 0u64..30_000, budget in 0u64..60_000,
+            spec in 0usize..3, expertise: bool, wait: bool,
+            accuracies in prop::collection::vec(0.5f64..1.0, 0..6),
+            cost in 0.0f64..20.0, target in prop::option::of(0.6f64..1.0),
+            roi_usd in 0u64..60_000, stage in 0usize..5, prompting: bool,
+            gates in prop::sample::subsequence(
+                vec![Criterion::Data, Criterion::Volume, Criterion::Specificity,
+                     Criterion::ProvenValue, Criterion::Plateau, Criterion::Expertise,
+                     Criterion::Budget, Criterion::Timeline, Criterion::Payback], 0..=9),
+            window in 2u32..5, max_gain in 0.0f64..0.05, hosting in 0u64..2000,
+        ) {
+            let mut u = ready();
+            u.profile.curated_examples = examples;
+            u.profile.daily_volume = volume;
+            u.profile.budget_usd = budget;
+            u.profile.specificity = [Specificity::General, Specificity::Mixed, Specificity::Narrow][spec];
+            u.profile.ml_expertise = expertise;
+            u.profile.can_wait_weeks = wait;
+            u.targets.accuracy = target;
+            u.stage = Stage::ALL[stage];
+            if !prompting {
+                u.approach = Approach::FineTuned {
+                    method: Method::Lora,
+                    base_model: "b".to_owned(),
+                    dataset: "d".to_owned(),
+                };
+            }
+            u.measurements = accuracies
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let mut x = m(days_before(30 * (accuracies.len() - i) as u64), *a);
+                    x.cost_per_1k_usd = cost;
+                    x
+                })
+                .collect();
+            u.roi = vec![roi(days_before(10), roi_usd, Confidence::Measured)];
+            let mut p = policy();
+            p.gates = gates;
+            p.plateau_window = window;
+            p.plateau_max_gain = max_gain;
+            p.economics = Some(ripen::economics::CostModel {
+                monthly_hosting_usd: hosting,
+                ..Default::default()
+            });
+            let a = assess(&u, &p, as_of());
+            let o = outcome(&u, &p, as_of());
+            prop_assert_eq!(o.verdict, a.verdict);
+            prop_assert_eq!(o.stale, a.flags.contains(&Flag::Stale));
+            prop_assert_eq!(o.regression, a.flags.contains(&Flag::Regression));
+            let evaluated = o.checks.iter().filter(|c| c.is_some()).count();
+            prop_assert_eq!(evaluated, a.criteria.len());
+            for c in &a.criteria {
+                prop_assert_eq!(o.checks[outcome_index(c.criterion)], Some((c.passed, c.gate)), "{:?}", c.criterion);
+            }
+        }
+    }
 }

@@ -297,6 +297,8 @@ fn use_case() -> impl Strategy<Value = UseCase> {
                 roi,
                 notes,
                 source,
+                economics: None,
+                baseline_until: None,
             },
         )
 }
@@ -340,6 +342,7 @@ fn policy() -> impl Strategy<Value = Policy> {
                 regression_drop,
                 gates,
                 approvals: Vec::new(),
+                economics: None,
             },
         )
 }
@@ -494,6 +497,8 @@ fn spec_example_parses_exactly_as_written() {
         }],
         notes: String::new(),
         source: None,
+        economics: None,
+        baseline_until: None,
     };
     assert_eq!(u, expected);
     assert!(ripen::validate::use_case(&u, as_of()).is_empty());
@@ -537,6 +542,7 @@ fn policy_example_parses_exactly_as_written() {
                 Criterion::Timeline,
             ],
             approvals: Vec::new(),
+            economics: None,
         }
     );
     // It is the default policy, and already canonical.

@@ -133,6 +133,54 @@ fn readiness() {
     }
 }
 
+/// `w` on Readiness: the policy beside the candidates; a threshold typed
+/// flips verdicts at once (counted, highlighted); Enter asks why, then
+/// asks the runtime to commit; Esc discards.
+#[test]
+fn policy_editor_shows_the_flips_as_a_threshold_is_typed() {
+    let mut app = app_with(shipped(), 40);
+    type_str(&mut app, "3");
+    type_str(&mut app, "w");
+    assert!(app.policy_editor.is_some());
+    // The second field is min_daily_volume (1000): make it 1500.
+    press(&mut app, KeyCode::Down);
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Backspace);
+    }
+    // Digits and letters go into the field, not to the screen keys.
+    type_str(&mut app, "1500");
+    let t = snap("policy_editor", &app, 120, 40);
+    let text = screen_text(&t);
+    assert!(text.contains("min_daily_volume"), "{text}");
+    assert!(text.contains("1500 (was 1000)"), "{text}");
+    assert!(text.contains("2 flip(s)"), "{text}");
+    assert!(text.contains("ready 4 -> 3"), "{text}");
+    assert!(
+        text.contains("◐ almost -> · not-yet  sales-email-drafting"),
+        "{text}"
+    );
+    // Enter asks why; Enter with a reason asks the runtime to commit.
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(press(&mut app, KeyCode::Enter).is_empty(), "no reason yet");
+    type_str(&mut app, "Volume under 1500 a day never pays back");
+    let effects = press(&mut app, KeyCode::Enter);
+    match effects.as_slice() {
+        [ripen::tui::app::Effect::CommitPolicy { text, message, .. }] => {
+            assert!(text.contains("min_daily_volume: 1500,"), "{text}");
+            assert_eq!(
+                message,
+                "policy: min_daily_volume 1000 -> 1500\n\nVolume under 1500 a day never pays back"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Esc leaves the justification, Esc again discards.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.policy_editor.is_none());
+    assert_eq!(app.screen, Screen::Readiness);
+}
+
 #[test]
 fn detail_tabs() {
     for (w, h) in SIZES {

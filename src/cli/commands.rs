@@ -64,7 +64,7 @@ pub(super) fn exit_code(reg: &Register, env: &Env, print_hint: bool) -> u8 {
     1
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
@@ -140,6 +140,13 @@ pub fn run(cli: Cli, today: Date, env: &Env) -> Outcome {
         Some(Command::Verify { range, format, .. }) => {
             super::verify::verify(&cli, today, env, range.as_deref(), *format)
         }
+        Some(Command::WhatIf {
+            sets,
+            write,
+            because,
+            format,
+            ..
+        }) => super::whatif::what_if(&cli, today, env, sets, *write, because.as_deref(), *format),
         Some(Command::Completions { shell }) => super::generate::completions(*shell),
         Some(Command::Man { command }) => super::generate::man(command.as_deref()),
         Some(Command::Serve {
@@ -428,6 +435,7 @@ fn ready(
         .iter()
         .map(|&i| report::ready_row(&reg, &assessments, i))
         .collect();
+    let cur = report::currency(&reg);
     match format {
         Format::Json => json(&rows)?,
         Format::Text => {
@@ -469,6 +477,28 @@ fn ready(
                     let name = pad(s.name, 12);
                     let room = env.width.saturating_sub(6 + name.chars().count());
                     outln!("  + {name}  {}", fit(&s.detail, room));
+                }
+                if let Some(e) = &r.economics {
+                    let figures = format!(
+                        "{}: prompting {cur} {}/month, fine-tuned {cur} {}/month, one-off {}",
+                        e.headline,
+                        crate::economics::usd(e.prompting_monthly_usd),
+                        crate::economics::usd(e.fine_tuned_monthly_usd),
+                        report::money(&cur, e.one_off_usd)
+                    );
+                    outln!(
+                        "  $ {}  {}",
+                        pad("economics", 12),
+                        fit(&figures, env.width.saturating_sub(18))
+                    );
+                    // One use case: every figure with its inputs and formula.
+                    if id.is_some() {
+                        for line in &e.explain {
+                            outln!("      {}", fit(line, env.width.saturating_sub(6)));
+                        }
+                    }
+                } else if let Some(why) = r.economics_unknown {
+                    outln!("  $ {}  {why}", pad("economics", 12));
                 }
                 if !r.flags.is_empty() {
                     let flags: Vec<_> = r.flags.iter().map(|f| f.label()).collect();

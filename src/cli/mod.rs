@@ -37,6 +37,7 @@ pub mod principal;
 mod proposals;
 mod review;
 mod verify;
+mod whatif;
 
 pub use proposals::{ProposalsAction, ProposalsArgs};
 pub use review::{ReportArgs, ReportFormat, ReviewAction, ReviewArgs};
@@ -340,6 +341,36 @@ identity)."
         #[command(flatten)]
         opts: TreeOpts,
     },
+    /// Evaluate the register under a changed policy and list every verdict that would change.
+    #[command(
+        name = "what-if",
+        long_about = "Evaluate the register under a changed policy, in memory, and list every use case \
+whose verdict would change, with the criteria that move and the counts before and after. Each \
+--set KEY=VALUE changes one field of policy.ron (economics.* for the cost model; gates=+Payback \
+adds a gate, gates=-Timeline removes one). With --write --because TEXT, commit the changed \
+policy.ron as one commit whose body is TEXT (refused, changing nothing, when policy.ron changed \
+since it was read or the branch moved)."
+    )]
+    WhatIf {
+        #[command(flatten)]
+        state: StateOpt,
+        #[command(flatten)]
+        rev: RevOpt,
+        #[command(flatten)]
+        as_of: AsOfOpt,
+        /// A policy field and its new value, e.g. min_daily_volume=2000 (repeat for several).
+        #[arg(long = "set", value_name = "KEY=VALUE", required = true)]
+        sets: Vec<String>,
+        /// Commit the changed policy.ron (needs --because).
+        #[arg(long, requires = "because")]
+        write: bool,
+        /// Why: one line, the commit's body (with --write).
+        #[arg(long, short = 'm', value_name = "TEXT")]
+        because: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print a shell completion script: `ripen completions bash > ~/.local/share/bash-completion/completions/ripen`.
     Completions {
         /// The shell: bash, zsh, fish, elvish or powershell.
@@ -428,6 +459,9 @@ impl Command {
                 state, rev, as_of, ..
             }
             | Command::Export {
+                state, rev, as_of, ..
+            }
+            | Command::WhatIf {
                 state, rev, as_of, ..
             } => (state.state.clone(), rev.rev.clone(), as_of.as_of),
             Command::Move { state, as_of, .. }

@@ -591,6 +591,15 @@ fn shifted(u: &UseCase, days: i64, quarters: i32) -> UseCase {
         r.date = add_days(r.date, days);
         r.evidence = relabel(&r.evidence, quarters);
     }
+    u.baseline_until = u.baseline_until.map(|d| add_days(d, days));
+    if let Some(e) = &mut u.economics {
+        for q in [&mut e.training_quote, &mut e.hosting_plan]
+            .into_iter()
+            .flatten()
+        {
+            q.as_of = add_days(q.as_of, days);
+        }
+    }
     u
 }
 

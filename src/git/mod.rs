@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 pub mod cache;
 pub mod commit;
 pub mod history;
+pub mod payoff;
 pub mod proposals;
 pub mod propose;
 pub mod review;

@@ -739,6 +739,8 @@ pub fn report(
     for s in &mut report.stage_changes {
         s.override_recorded = overridden.contains(&s.id);
     }
+    let decisions = super::payoff::decisions(state_dir, &until_at.commit.to_string(), &until_reg)?;
+    report.fine_tunes = quarterly::fine_tunes(&until_reg, &decisions, Some(since_at.date()));
     Ok(Built {
         ignored: reviews.ignored,
         report,

@@ -806,6 +806,8 @@ fn build(
             roi: Vec::new(),
             notes: String::new(),
             source: None,
+            economics: None,
+            baseline_until: None,
         },
     };
     // The columns to keep in the notes, by header index.

@@ -32,6 +32,12 @@ fn s(v: &str) -> String {
     out
 }
 
+/// A string literal as [`use_case`] writes it (RON escapes, unsafe
+/// characters escaped).
+pub fn string(v: &str) -> String {
+    s(v)
+}
+
 /// A float that always reads back as a float (`4.0`, not `4`).
 fn f(v: f64) -> String {
     format!("{v:?}")
@@ -161,6 +167,16 @@ pub fn use_case(u: &UseCase) -> String {
     if let Some(src) = &u.source {
         let _ = writeln!(out, "    source: Some({}),", source(src));
     }
+    if let Some(e) = &u.economics {
+        let _ = writeln!(
+            out,
+            "    economics: Some({}),",
+            crate::economics::canonical_overrides(e)
+        );
+    }
+    if let Some(d) = u.baseline_until {
+        let _ = writeln!(out, "    baseline_until: Some(\"{d}\"),");
+    }
     out.push_str(")\n");
     out
 }
@@ -169,7 +185,7 @@ pub fn use_case(u: &UseCase) -> String {
 pub fn policy(p: &Policy) -> String {
     let gates: Vec<String> = p.gates.iter().map(|g| format!("{g:?}")).collect();
     let mut out = format!(
-        "Policy(\n    min_curated_examples: {},\n    min_daily_volume: {},\n    min_annual_roi_usd: {},\n    plateau_window: {},\n    plateau_max_gain: {},\n    min_budget_usd: {},\n    stale_after_days: {},\n    regression_drop: {},\n    gates: [{}],\n)\n",
+        "Policy(\n    min_curated_examples: {},\n    min_daily_volume: {},\n    min_annual_roi_usd: {},\n    plateau_window: {},\n    plateau_max_gain: {},\n    min_budget_usd: {},\n    stale_after_days: {},\n    regression_drop: {},\n    gates: [{}],\n",
         p.min_curated_examples,
         p.min_daily_volume,
         p.min_annual_roi_usd,
@@ -181,7 +197,6 @@ pub fn policy(p: &Policy) -> String {
         gates.join(", ")
     );
     if !p.approvals.is_empty() {
-        out.truncate(out.len() - 2);
         out.push_str("    approvals: [\n");
         for r in &p.approvals {
             let kinds: Vec<String> = r.decisions.iter().map(|d| format!("{d:?}")).collect();
@@ -194,8 +209,16 @@ pub fn policy(p: &Policy) -> String {
                 r.role
             );
         }
-        out.push_str("    ],\n)\n");
+        out.push_str("    ],\n");
     }
+    if let Some(e) = &p.economics {
+        let _ = write!(
+            out,
+            "    economics: Some((\n{}    )),\n",
+            crate::economics::canonical(e)
+        );
+    }
+    out.push_str(")\n");
     out
 }
 

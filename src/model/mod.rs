@@ -347,6 +347,14 @@ pub struct UseCase {
     /// updates it instead of adding a duplicate.
     #[serde(default)]
     pub source: Option<Source>,
+    /// Where the team knows the cost of fine-tuning better than the policy
+    /// (a training quote, a hosting plan); see [`crate::economics`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economics: Option<crate::economics::Overrides>,
+    /// The last day of the prompting baseline, when it is not the day
+    /// history shows the approach changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_until: Option<Date>,
 }
 
 /// Where a use case came from: a system and the id it has there.
@@ -378,10 +386,15 @@ pub enum Criterion {
     Budget,
     /// The timeline allows training.
     Timeline,
+    /// Fine-tuning pays back its one-off cost soon enough: evaluated only
+    /// when a policy lists it in `gates` (see [`crate::economics`]).
+    Payback,
 }
 
 impl Criterion {
-    /// Every criterion in evaluation order.
+    /// The eight criteria evaluated for every prompt-based use case, in
+    /// order, and the default policy's gates. [`Criterion::Payback`] follows
+    /// them where a policy gates on it.
     pub const ALL: [Criterion; 8] = [
         Criterion::Data,
         Criterion::Volume,
@@ -404,6 +417,7 @@ impl Criterion {
             Criterion::Expertise => "expertise",
             Criterion::Budget => "budget",
             Criterion::Timeline => "timeline",
+            Criterion::Payback => "payback",
         }
     }
 }
@@ -434,6 +448,9 @@ pub struct Policy {
     /// `docs/review.md`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub approvals: Vec<review::ApprovalRule>,
+    /// The cost model of fine-tuning (the defaults when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economics: Option<crate::economics::CostModel>,
 }
 
 impl Default for Policy {
@@ -449,6 +466,7 @@ impl Default for Policy {
             regression_drop: 0.03,
             gates: Criterion::ALL.to_vec(),
             approvals: Vec::new(),
+            economics: None,
         }
     }
 }
@@ -508,6 +526,8 @@ impl UseCase {
             roi: Vec::new(),
             notes: "Scaffolded by `ripen new`: fill in every field, review the risk tier, then run `ripen validate`.".to_owned(),
             source: None,
+            economics: None,
+            baseline_until: None,
         }
     }
 

@@ -21,6 +21,7 @@
 //!   approve, and the record's part of closing.
 //! - [`verify`]: who signed each change to the register, and were they allowed.
 //! - [`accept`]: accept a proposal branch.
+//! - [`policy`]: commit a changed policy (`what-if --write`).
 //! - [`create`]: `init` and `new`.
 
 pub mod accept;
@@ -30,6 +31,7 @@ pub mod fmt;
 pub mod import;
 pub mod load;
 pub mod meeting;
+pub mod policy;
 pub mod review;
 pub mod verify;
 

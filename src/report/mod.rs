@@ -116,6 +116,12 @@ pub struct ReadyRow {
     /// Why not applicable, when it is not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_applicable_because: Option<String>,
+    /// What fine-tuning would cost and save (`null` when not applicable or
+    /// when no measurement gives a cost to weigh).
+    pub economics: Option<crate::economics::Summary>,
+    /// Why there are no economics for an applicable use case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub economics_unknown: Option<&'static str>,
 }
 
 /// An amount of money as every screen and report shows it: the currency
@@ -183,7 +189,22 @@ pub fn ready_row(reg: &Register, assessments: &[Assessment], i: usize) -> ReadyR
         signals: a.signals.clone(),
         measured_roi_last_year: a.measured_roi_last_year,
         not_applicable_because: a.not_applicable_because.clone(),
+        economics: match &a.payback {
+            Some(Ok(p)) => Some(crate::economics::Summary::of(p, &currency(reg))),
+            _ => None,
+        },
+        economics_unknown: match &a.payback {
+            Some(Err(why)) => Some(why.reason()),
+            _ => None,
+        },
     }
+}
+
+/// The register's currency as screens show it (`USD` when unknown).
+pub fn currency(reg: &Register) -> String {
+    reg.settings.as_ref().map_or("USD".to_owned(), |s| {
+        crate::text::sanitize(&s.currency).into_owned()
+    })
 }
 
 /// Counts over the whole portfolio, for summaries and the status bar.

@@ -613,6 +613,19 @@ pub enum Effect {
         /// A previously edited copy to continue with.
         edited: Option<std::path::PathBuf>,
     },
+    /// Commit a changed `policy.ron` (the Readiness screen's policy
+    /// editor): only over the policy it was edited from (canonical text
+    /// `base`) and the HEAD the register was loaded at.
+    CommitPolicy {
+        /// The canonical text of the policy edited from.
+        base: String,
+        /// The canonical text to write.
+        text: String,
+        /// The commit message.
+        message: String,
+        /// The commit HEAD pointed at when the register was loaded.
+        head: Option<git2::Oid>,
+    },
     /// Open a file of the register in the external editor at a line (to
     /// fix a problem), then reload.
     EditAt {
@@ -737,6 +750,8 @@ pub struct App {
     pub review: ReviewView,
     /// The open dialog.
     pub dialog: Option<Dialog>,
+    /// The Readiness screen's policy editor, while open (`w`).
+    pub policy_editor: Option<super::policy_editor::PolicyEditor>,
     /// A message in the status bar.
     pub flash: Option<(Level, String)>,
     /// Rows a list can show; updated on resize.
@@ -790,6 +805,7 @@ impl App {
             proposals: ProposalsView::default(),
             review: ReviewView::default(),
             dialog: None,
+            policy_editor: None,
             flash: None,
             page: 10,
             size: MIN_SIZE,
@@ -866,6 +882,9 @@ impl App {
         if self.help {
             return vec![Scope::List, Scope::Global];
         }
+        if self.policy_editor.is_some() && self.screen == Screen::Readiness {
+            return vec![Scope::PolicyEditor];
+        }
         if self.portfolio.typing && self.screen == Screen::Portfolio {
             return vec![Scope::Filter];
         }
@@ -884,7 +903,13 @@ impl App {
                 Scope::List,
                 Scope::Global,
             ],
-            Screen::Readiness => vec![Scope::Selected, Scope::Open, Scope::List, Scope::Global],
+            Screen::Readiness => vec![
+                Scope::Readiness,
+                Scope::Selected,
+                Scope::Open,
+                Scope::List,
+                Scope::Global,
+            ],
             Screen::Problems => vec![Scope::Problems, Scope::List, Scope::Global],
             Screen::Review => vec![Scope::Review, Scope::List, Scope::Global],
             Screen::Proposals => vec![Scope::Proposals, Scope::Open, Scope::List, Scope::Global],
@@ -986,6 +1011,10 @@ impl App {
             }
             return;
         }
+        if let (Some(ed), Screen::Readiness) = (&mut self.policy_editor, self.screen) {
+            ed.type_into(ev, &self.data);
+            return;
+        }
         if self.portfolio.typing {
             let before = self.portfolio.filter.value().to_owned();
             self.portfolio.filter.handle_event(ev);
@@ -1010,6 +1039,9 @@ impl App {
         }
         if self.dialog.is_some() {
             return self.update_dialog(action);
+        }
+        if self.policy_editor.is_some() && self.screen == Screen::Readiness && !self.help {
+            return self.update_policy_editor(action);
         }
         if self.portfolio.typing && self.screen == Screen::Portfolio && !self.help {
             match action {
@@ -1141,6 +1173,11 @@ impl App {
                 return self.review_action(action);
             }
             Action::StagePrev | Action::StageNext => self.open_stage_dialog(action),
+            Action::WhatIf => {
+                if self.screen == Screen::Readiness {
+                    self.policy_editor = Some(super::policy_editor::PolicyEditor::open(&self.data));
+                }
+            }
             Action::AddMeasurement => self.open_form(FormKind::Measurement),
             Action::AddRoi => self.open_form(FormKind::Roi),
             Action::NewUseCase => self.open_new_form(),
@@ -1723,6 +1760,9 @@ impl App {
                 }
             }
         }
+        if let Some(ed) = &mut self.policy_editor {
+            ed.recompute(&self.data);
+        }
         self.detail = find(self, detail_id);
         if self.detail.is_none() && self.screen == Screen::Detail {
             self.screen = self.back_to;
@@ -2139,6 +2179,42 @@ impl App {
                 self.flash(Level::Info, summary);
             }
             Err(msg) => self.set_dialog_error(msg),
+        }
+    }
+
+    /// Keys while the policy editor is open.
+    fn update_policy_editor(&mut self, action: Action) -> Vec<Effect> {
+        let Some(ed) = &mut self.policy_editor else {
+            return Vec::new();
+        };
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Back if ed.justifying => ed.justifying = false,
+            Action::Back => {
+                self.policy_editor = None;
+                self.flash(Level::Info, "policy changes discarded");
+            }
+            Action::Up | Action::PrevField if !ed.justifying => ed.move_focus(-1),
+            Action::Down | Action::NextField if !ed.justifying => ed.move_focus(1),
+            Action::Submit => match ed.submit(&self.data) {
+                Ok(Some(effect)) => return vec![effect],
+                Ok(None) => {}
+                Err(msg) => self.flash(Level::Error, msg),
+            },
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The outcome of committing the policy editor's policy: closes the
+    /// editor, or keeps it open with the failure shown.
+    pub fn policy_committed(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(summary) => {
+                self.policy_editor = None;
+                self.flash(Level::Info, summary);
+            }
+            Err(msg) => self.flash(Level::Error, msg),
         }
     }
 

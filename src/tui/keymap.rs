@@ -81,6 +81,8 @@ pub enum Action {
     Yes,
     /// Decline (no) in a confirmation.
     No,
+    /// Open the policy editor beside the candidates.
+    WhatIf,
 }
 
 /// Where a binding applies.
@@ -98,6 +100,8 @@ pub enum Scope {
     Portfolio,
     /// The stage board.
     Board,
+    /// The readiness screen.
+    Readiness,
     /// The detail screen.
     Detail,
     /// The proposals screen.
@@ -114,6 +118,8 @@ pub enum Scope {
     Prompt,
     /// A yes/no confirmation.
     Confirm,
+    /// The policy editor of the readiness screen.
+    PolicyEditor,
 }
 
 impl Scope {
@@ -134,6 +140,8 @@ impl Scope {
             Scope::Filter => "Typing a filter",
             Scope::Dialog => "Dialogs and forms",
             Scope::Confirm => "Confirmations",
+            Scope::Readiness => "Readiness",
+            Scope::PolicyEditor => "Policy editor",
         }
     }
 }
@@ -395,6 +403,46 @@ pub static BINDINGS: &[Binding] = &[
         Action::QuickFilter,
         "cycle quick filters (ready, almost, stale, ...)",
         "quick filter"
+    ),
+    b!(
+        Readiness,
+        [ch('w')],
+        Action::WhatIf,
+        "what if: edit the policy beside the candidates, see the verdicts that flip",
+        "what if"
+    ),
+    b!(
+        PolicyEditor,
+        [ctrl('c')],
+        Action::Quit,
+        "quit ripen (the changes typed are discarded)"
+    ),
+    b!(
+        PolicyEditor,
+        [code(KeyCode::Up), code(KeyCode::BackTab)],
+        Action::PrevField,
+        "previous field"
+    ),
+    b!(
+        PolicyEditor,
+        [code(KeyCode::Down), code(KeyCode::Tab)],
+        Action::NextField,
+        "next field",
+        "field"
+    ),
+    b!(
+        PolicyEditor,
+        [code(KeyCode::Enter)],
+        Action::Submit,
+        "commit the changed policy (asks why first)",
+        "commit"
+    ),
+    b!(
+        PolicyEditor,
+        [code(KeyCode::Esc)],
+        Action::Back,
+        "discard the changes (or leave the justification)",
+        "discard"
     ),
     b!(
         Board,

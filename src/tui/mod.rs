@@ -14,6 +14,7 @@ pub mod incoming;
 #[cfg(unix)]
 mod input;
 pub mod keymap;
+pub mod policy_editor;
 pub mod session;
 pub mod terminal;
 pub mod theme;
@@ -188,6 +189,20 @@ fn perform(
             };
             reload(app, source);
             app.reviewed(result.map_err(|e| e.to_string()));
+            Vec::new()
+        }
+        Effect::CommitPolicy {
+            base,
+            text,
+            message,
+            head,
+        } => {
+            let result = {
+                let _guard = saving.lock();
+                crate::ops::policy::commit_over(&context(source), &base, &text, &message, head)
+            };
+            reload(app, source);
+            app.policy_committed(result.map(|s| s.describe()).map_err(|e| e.to_string()));
             Vec::new()
         }
         Effect::Edit { index, edited } => edit(app, terminal, source, index, edited),

@@ -214,12 +214,41 @@ pub fn checklist(a: &Assessment, currency: &str, theme: &Theme) -> Vec<Line<'sta
             ]));
         }
     }
+    match &a.payback {
+        Some(Ok(p)) => {
+            lines.push(Line::from(""));
+            lines.push(Line::from(vec![
+                Span::styled("$ ", theme.focus()),
+                Span::raw(format!("economics: {}", p.headline())),
+            ]));
+            for l in p.lines(currency) {
+                lines.push(Line::styled(format!("  {l}"), theme.muted()));
+            }
+        }
+        Some(Err(why)) => {
+            lines.push(Line::from(""));
+            lines.push(Line::from(vec![
+                Span::styled("$ ", theme.focus()),
+                Span::raw(format!("economics: {}", why.reason())),
+            ]));
+        }
+        None => {}
+    }
     if !a.flags.is_empty() {
         lines.push(Line::from(""));
         for f in &a.flags {
             let text = match f {
                 crate::readiness::Flag::Stale => "no recent measurement: measure before deciding",
                 crate::readiness::Flag::Regression => "latest accuracy dropped: investigate",
+                crate::readiness::Flag::StalePrices => {
+                    "a price behind the payback is older than the policy allows: ask again"
+                }
+                crate::readiness::Flag::Underdelivering => {
+                    "the fine-tune gains less over prompting than the policy asks"
+                }
+                crate::readiness::Flag::WorseThanPrompting => {
+                    "the fine-tune is less accurate than prompting was: investigate"
+                }
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("! {:<13}", f.label()), theme.flag()),

@@ -153,7 +153,44 @@ pub fn from_diff(
         policy_changes: d.policy.clone(),
         settings_changes: d.settings.clone(),
         reviews: Vec::new(),
+        fine_tunes: Vec::new(),
     }
+}
+
+/// The fine-tunes of `until` judged against their prompting baselines:
+/// one per decision whose use case is fine-tuned or hybrid at `until` and
+/// whose baseline is known (a change date from history, or the use case's
+/// `baseline_until`). `since` is the date the period starts, for
+/// [`FineTune::in_period`]. In the order of the decisions.
+pub fn fine_tunes(
+    until: &Register,
+    decisions: &[Decision],
+    since: Option<crate::model::Date>,
+) -> Vec<FineTune> {
+    let policy = until.effective_policy();
+    let model = policy.economics.clone().unwrap_or_default();
+    decisions
+        .iter()
+        .filter_map(|dc| {
+            let e = until.get(&dc.id)?;
+            let u = &e.use_case;
+            if !matches!(
+                u.approach,
+                crate::model::Approach::FineTuned { .. } | crate::model::Approach::Hybrid { .. }
+            ) {
+                return None;
+            }
+            let cut = u.baseline_until.or(dc.changed_on)?;
+            let before = dc.before.as_ref().unwrap_or(u);
+            Some(FineTune {
+                id: e.id.to_string(),
+                title: u.title.clone(),
+                approach: u.approach.kind(),
+                in_period: since.is_none_or(|s| cut > s),
+                realised: crate::economics::realised(before, u, cut, &model, until.as_of),
+            })
+        })
+        .collect()
 }
 
 /// Both sides of the period, their diff and each side's assessments (in

@@ -33,7 +33,7 @@ pub mod build;
 pub mod model;
 pub mod render;
 
-pub use build::{build, from_diff};
+pub use build::{build, fine_tunes, from_diff};
 pub use model::*;
 pub use render::{markdown, md, summary, tag_message, thousands};
 

@@ -379,4 +379,35 @@ pub struct QuarterlyReport {
     /// chair, attendees, decisions, approvals and action items.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reviews: Vec<crate::model::review::Minutes>,
+    /// Fine-tunes at `until` judged against their prompting baseline:
+    /// predicted and realised (filled by [`super::fine_tunes`] from the
+    /// history the caller reads; empty when none is known).
+    pub fine_tunes: Vec<FineTune>,
+}
+
+/// When a use case's approach changed from prompting, and how it was
+/// before: what the caller read from history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The use case's id at `until`.
+    pub id: String,
+    /// The use case just before its approach changed (prompting), when known.
+    pub before: Option<crate::model::UseCase>,
+    /// The date of the change, when history shows one.
+    pub changed_on: Option<crate::model::Date>,
+}
+
+/// One fine-tune, predicted and realised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FineTune {
+    /// The use case.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// `FineTuned` or `Hybrid`.
+    pub approach: &'static str,
+    /// Whether the approach changed in the period.
+    pub in_period: bool,
+    /// The comparison with the prompting baseline.
+    pub realised: crate::economics::Realised,
 }

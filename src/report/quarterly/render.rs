@@ -360,6 +360,7 @@ pub fn markdown(r: &QuarterlyReport) -> String {
     roi_section(&mut o, r);
     accuracy_section(&mut o, r);
     stale_section(&mut o, r);
+    fine_tunes_section(&mut o, r);
     policy_section(&mut o, r);
     reviews_section(&mut o, r);
     footer(&mut o, r);
@@ -847,6 +848,79 @@ fn stale_section(o: &mut String, r: &QuarterlyReport) {
                 .collect::<Vec<_>>(),
         );
     }
+}
+
+/// Fine-tunes against their prompting baselines, predicted and realised.
+fn fine_tunes_section(o: &mut String, r: &QuarterlyReport) {
+    if r.fine_tunes.is_empty() {
+        return;
+    }
+    heading(
+        o,
+        2,
+        "Fine-tunes since the last review: predicted and realised",
+    );
+    para(
+        o,
+        "Each fine-tune's measurements after its approach changed, against the prompting measurements before it (means); the saving predicted from the cost model at the change, and the saving realised at the measured costs. `new` marks a change made in the period.",
+    );
+    let cur = md(&r.currency);
+    let signed =
+        |v: Option<f64>, places: usize| v.map_or("-".to_owned(), |v| format!("{v:+.places$}"));
+    let money = |v: Option<f64>| {
+        v.map_or("-".to_owned(), |v| {
+            format!("{cur} {}", crate::economics::usd(v))
+        })
+    };
+    table(
+        o,
+        &[
+            "Use case",
+            "Changed",
+            "Measured (before/after)",
+            "Accuracy",
+            "Consistency",
+            "p95 latency ms",
+            "Cost per 1k",
+            "Saving a month: predicted",
+            "realised",
+            "Judgement",
+        ],
+        &[
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+        ],
+        &r.fine_tunes
+            .iter()
+            .map(|f| {
+                let x = &f.realised;
+                vec![
+                    named(&f.id, &f.title),
+                    format!(
+                        "{}{}",
+                        x.changed_on,
+                        if f.in_period { " (new)" } else { "" }
+                    ),
+                    format!("{}/{}", x.baseline_measurements, x.after_measurements),
+                    signed(x.accuracy_uplift, 3),
+                    signed(x.consistency_uplift, 3),
+                    signed(x.latency_change_ms, 0),
+                    signed(x.cost_per_1k_change_usd, 2),
+                    money(x.predicted_monthly_saving_usd),
+                    money(x.realised_monthly_saving_usd),
+                    x.judgement.label().to_owned(),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
 }
 
 /// Changes to the readiness policy and to the register's settings.

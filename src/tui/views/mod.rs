@@ -7,6 +7,7 @@ mod board;
 mod detail;
 mod dialog;
 mod help;
+mod policy_editor;
 pub mod portfolio;
 mod problems;
 mod proposals;

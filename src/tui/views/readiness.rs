@@ -37,16 +37,30 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             Style::new()
         };
         let a = &d.assessments[i];
+        // Under the policy being edited, a candidate whose verdict flips
+        // shows its new verdict's initial, highlighted.
+        let flip = app
+            .policy_editor
+            .as_ref()
+            .and_then(|ed| ed.flips(d.rows[i].id.as_str()));
+        let shown = flip.map_or(a.verdict, |f| f.after);
+        let mark = if flip.is_some() {
+            theme
+                .focus()
+                .add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            theme.verdict(a.verdict)
+        };
         lines.push(Line::from(vec![
             Span::styled(if selected { "▶ " } else { "  " }, base),
             Span::styled(format!("{:>2}. ", pos + 1), base),
             Span::styled(
-                verdict_label(a.verdict)
+                verdict_label(shown)
                     .chars()
                     .next()
                     .unwrap_or(' ')
                     .to_string(),
-                theme.verdict(a.verdict).patch(base),
+                mark.patch(base),
             ),
             Span::styled(" ", base),
         ]));
@@ -64,6 +78,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     }
     frame.render_widget(Paragraph::new(lines), inner);
 
+    if let Some(ed) = &app.policy_editor {
+        super::policy_editor::draw(frame, panel_area, ed, theme);
+        return;
+    }
     let Some(&i) = d.candidates.get(cursor.selected) else {
         let block = Block::bordered().title(" Checklist ");
         let inner = block.inner(panel_area);
