@@ -433,10 +433,10 @@ pub fn flags(u: &UseCase, policy: &Policy, as_of: Date) -> Vec<Flag> {
     if stale {
         flags.push(Flag::Stale);
     }
-    if let [.., prev, last] = ms.as_slice() {
-        if clean(prev.accuracy - last.accuracy) > clean(policy.regression_drop) {
-            flags.push(Flag::Regression);
-        }
+    if let [.., prev, last] = ms.as_slice()
+        && clean(prev.accuracy - last.accuracy) > clean(policy.regression_drop)
+    {
+        flags.push(Flag::Regression);
     }
     // A fine-tune whose file says where its prompting baseline ends is
     // judged against it here; otherwise the baseline comes from history

@@ -170,34 +170,34 @@ fn violations(text: &str) -> Vec<(usize, String, &'static str)> {
             g.push(' ');
             g.push_str(code);
         }
-        if let Some((start, g)) = &group {
-            if g.contains(';') || (code.contains(';') && *start == n) {
-                let g = g.split(';').next().unwrap_or("");
-                // Top-level names of the group only: `diff::{x, y}` names
-                // `diff`, not `x`.
-                let mut depth = 0;
-                let mut item = String::new();
-                let mut items = Vec::new();
-                for c in g.chars() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' if depth == 0 => {}
-                        '}' => depth -= 1,
-                        ',' if depth == 0 => items.push(std::mem::take(&mut item)),
-                        _ if depth == 0 => item.push(c),
-                        _ => {}
-                    }
+        if let Some((start, g)) = &group
+            && (g.contains(';') || (code.contains(';') && *start == n))
+        {
+            let g = g.split(';').next().unwrap_or("");
+            // Top-level names of the group only: `diff::{x, y}` names
+            // `diff`, not `x`.
+            let mut depth = 0;
+            let mut item = String::new();
+            let mut items = Vec::new();
+            for c in g.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {}
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => items.push(std::mem::take(&mut item)),
+                    _ if depth == 0 => item.push(c),
+                    _ => {}
                 }
-                items.push(item);
-                for it in items {
-                    let head = it.trim().split("::").next().unwrap_or("").trim();
-                    let head = head.split_whitespace().next().unwrap_or("");
-                    if FORBIDDEN_MODULES.contains(&head) {
-                        out.push((*start, format!("crate::{head}"), "an edge or a shell"));
-                    }
-                }
-                group = None;
             }
+            items.push(item);
+            for it in items {
+                let head = it.trim().split("::").next().unwrap_or("").trim();
+                let head = head.split_whitespace().next().unwrap_or("");
+                if FORBIDDEN_MODULES.contains(&head) {
+                    out.push((*start, format!("crate::{head}"), "an edge or a shell"));
+                }
+            }
+            group = None;
         }
     }
     out

@@ -448,7 +448,7 @@ impl Command {
             Command::New { state, .. }
             | Command::Fmt { state, .. }
             | Command::Serve { state, .. } => (state.state.clone(), None, None),
-            | Command::Verify { state, .. } => (state.state.clone(), None, None),
+            Command::Verify { state, .. } => (state.state.clone(), None, None),
             Command::Validate {
                 state, rev, as_of, ..
             }

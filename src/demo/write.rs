@@ -240,12 +240,12 @@ fn tree_delta(old: &Written, new: &[u8], spans: &[(usize, usize)]) -> Vec<u8> {
     for &(s, e) in spans {
         let entry = &new[s..e];
         // Most entries are unchanged: compare bytes first, keys only near a change.
-        if let Some((os, bytes)) = old_entry(j) {
-            if bytes == entry {
-                d.copy(os, bytes.len());
-                j += 1;
-                continue;
-            }
+        if let Some((os, bytes)) = old_entry(j)
+            && bytes == entry
+        {
+            d.copy(os, bytes.len());
+            j += 1;
+            continue;
         }
         let key = entry_key(entry);
         while let Some((_, bytes)) = old_entry(j) {

@@ -401,13 +401,13 @@ fn sweep_stale_locks(git_dir: &Path) {
         })
         .unwrap_or_default();
     edits.append(&mut legacy);
-    if !edits.is_empty() {
-        if let Ok(held) = IndexLock::take(git_dir) {
-            for d in edits {
-                let _ = fs::remove_dir_all(d);
-            }
-            drop(held);
+    if !edits.is_empty()
+        && let Ok(held) = IndexLock::take(git_dir)
+    {
+        for d in edits {
+            let _ = fs::remove_dir_all(d);
         }
+        drop(held);
     }
 }
 
@@ -857,10 +857,10 @@ fn check_file(
     }
     p.staged = index.get_path(Path::new(&p.repo_rel), 0).map(|e| e.id);
     // Keep the mode HEAD has (an executable file stays executable).
-    if let Some(m) = head_entry.as_ref().map(|e| e.filemode()) {
-        if m == i32::from(FileMode::BlobExecutable) {
-            p.mode = m;
-        }
+    if let Some(m) = head_entry.as_ref().map(|e| e.filemode())
+        && m == i32::from(FileMode::BlobExecutable)
+    {
+        p.mode = m;
     }
     p.on_disk = on_disk;
     Ok(())

@@ -778,23 +778,25 @@ fn walk(
         // (unless a shallow clone cuts the history there).
         if let Some(ix) = index.as_deref() {
             let (dir, name) = split_dir(&here.path);
-            if dir == ix.dir && !shallow.contains(&oid) {
-                if let Some(first) = ix.skip(oid, name.as_bytes()) {
-                    tracked.entry(first).or_insert(here);
-                    continue;
-                }
+            if dir == ix.dir
+                && !shallow.contains(&oid)
+                && let Some(first) = ix.skip(oid, name.as_bytes())
+            {
+                tracked.entry(first).or_insert(here);
+                continue;
             }
         }
         let commit = repo.find_commit(oid)?;
         if let Some(ix) = index.as_deref_mut() {
             let (dir, name) = split_dir(&here.path);
-            if dir == ix.dir && commit.parent_count() > 0 {
-                if let Some(false) = ix.touches(&mut trees, &commit, name.as_bytes()) {
-                    // The same blob in every parent: followed down the first.
-                    let first = commit.parent_id(0)?;
-                    tracked.entry(first).or_insert(here);
-                    continue;
-                }
+            if dir == ix.dir
+                && commit.parent_count() > 0
+                && let Some(false) = ix.touches(&mut trees, &commit, name.as_bytes())
+            {
+                // The same blob in every parent: followed down the first.
+                let first = commit.parent_id(0)?;
+                tracked.entry(first).or_insert(here);
+                continue;
             }
         }
         let parents: Vec<git2::Commit<'_>> = commit.parents().collect();
@@ -820,13 +822,12 @@ fn walk(
                 path: here.path.clone(),
                 blob: parent_blobs[k],
             };
-            if let (None, Some(blob)) = (old.blob, here.blob) {
-                if let Some(source) =
+            if let (None, Some(blob)) = (old.blob, here.blob)
+                && let Some(source) =
                     walker.rename_source(&parent_trees[k], &tree, &here.path, blob)
-                {
-                    old.blob = blob_at(&parent_trees[k], &source);
-                    old.path = Rc::from(source);
-                }
+            {
+                old.blob = blob_at(&parent_trees[k], &source);
+                old.path = Rc::from(source);
             }
             tracked.entry(parent.id()).or_insert_with(|| old.clone());
             olds.push(old);

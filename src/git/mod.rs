@@ -294,15 +294,15 @@ pub fn snapshot_of_tree(
             });
         }
     }
-    if let Some(cases) = state_tree.get_name(USE_CASES_DIR) {
-        if let Ok(cases) = repo.find_tree(cases.id()) {
-            for e in cases.iter() {
-                let name = String::from_utf8_lossy(e.name_bytes()).into_owned();
-                files.push(SourceFile {
-                    rel: format!("{USE_CASES_DIR}/{name}"),
-                    content: blob_content(repo, &e),
-                });
-            }
+    if let Some(cases) = state_tree.get_name(USE_CASES_DIR)
+        && let Ok(cases) = repo.find_tree(cases.id())
+    {
+        for e in cases.iter() {
+            let name = String::from_utf8_lossy(e.name_bytes()).into_owned();
+            files.push(SourceFile {
+                rel: format!("{USE_CASES_DIR}/{name}"),
+                content: blob_content(repo, &e),
+            });
         }
     }
     Some(Snapshot {
@@ -348,13 +348,13 @@ pub fn init_if_needed(dir: &Path) -> Result<bool, GitError> {
     }
     // A repository ripen cannot read is still a repository: never nest a
     // second one inside it.
-    if let Some((root, git_dir)) = enclosing_git(&absolute(dir)) {
-        if let Some(what) = unsupported_format(&git_dir) {
-            return Err(GitError::Unsupported {
-                path: root.display().to_string(),
-                what,
-            });
-        }
+    if let Some((root, git_dir)) = enclosing_git(&absolute(dir))
+        && let Some(what) = unsupported_format(&git_dir)
+    {
+        return Err(GitError::Unsupported {
+            path: root.display().to_string(),
+            what,
+        });
     }
     Repository::init(dir)?;
     Ok(true)

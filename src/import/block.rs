@@ -118,11 +118,11 @@ pub fn render(own: &str, system: &str, columns: &[(String, String)]) -> String {
         out.push_str(column);
         out.push(':');
         let mut lines = value.split('\n');
-        if let Some(first) = lines.next() {
-            if !first.is_empty() {
-                out.push(' ');
-                out.push_str(first);
-            }
+        if let Some(first) = lines.next()
+            && !first.is_empty()
+        {
+            out.push(' ');
+            out.push_str(first);
         }
         for more in lines {
             out.push_str("\n  ");

@@ -610,11 +610,11 @@ pub fn plan(
         if s.skip.is_some() || claimed[r].is_some() {
             continue;
         }
-        if let Some(&e) = s.fallback.as_deref().and_then(|k| by_source.get(k)) {
-            if !taken_entry[e] {
-                claimed[r] = Some(e);
-                taken_entry[e] = true;
-            }
+        if let Some(&e) = s.fallback.as_deref().and_then(|k| by_source.get(k))
+            && !taken_entry[e]
+        {
+            claimed[r] = Some(e);
+            taken_entry[e] = true;
         }
     }
 

@@ -132,22 +132,22 @@ pub fn read(name: &str, text: &str) -> Result<Table, Vec<Problem>> {
     };
     // A quote that is never closed swallows the rest of the file into the
     // last record's field.
-    if let Some(&(start, _)) = starts.last() {
-        if let Some(open) = unclosed_quote(&text[start..]) {
-            let (line, column) = position(text, start + open);
-            let row = records.len() - 1;
-            let what = if row == 0 {
-                "in the header".to_owned()
-            } else {
-                format!("in row {row}")
-            };
-            return Err(vec![Problem::new(
-                format!("{name}:{line}:{column}"),
-                format!(
-                    "a quoted field opens here ({what}) and is never closed: the rest of the file would be one value; add the closing `\"` (a quote inside a quoted field is written `\"\"`)"
-                ),
-            )]);
-        }
+    if let Some(&(start, _)) = starts.last()
+        && let Some(open) = unclosed_quote(&text[start..])
+    {
+        let (line, column) = position(text, start + open);
+        let row = records.len() - 1;
+        let what = if row == 0 {
+            "in the header".to_owned()
+        } else {
+            format!("in row {row}")
+        };
+        return Err(vec![Problem::new(
+            format!("{name}:{line}:{column}"),
+            format!(
+                "a quoted field opens here ({what}) and is never closed: the rest of the file would be one value; add the closing `\"` (a quote inside a quoted field is written `\"\"`)"
+            ),
+        )]);
     }
     let header: Vec<String> = first.iter().map(str::to_owned).collect();
     let mut problems = Vec::new();

@@ -38,12 +38,10 @@ pub fn plan(
     }
     let in_repo = git::locate(dir).is_ok();
     let head = if in_repo {
-        if !dry_run {
-            if let Some(reason) = commit::read_only_reason(dir) {
-                return Err(OpError::Refused(format!(
-                    "cannot commit an import here: {reason}; nothing was written"
-                )));
-            }
+        if !dry_run && let Some(reason) = commit::read_only_reason(dir) {
+            return Err(OpError::Refused(format!(
+                "cannot commit an import here: {reason}; nothing was written"
+            )));
         }
         commit::head_commit(dir)?
     } else {

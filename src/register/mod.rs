@@ -13,8 +13,7 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use locate::{Position, Seg, locate};
 pub use parse::{
     FileKind, ParseError, canonical_form, parse_access, parse_minutes, parse_policy,
-    parse_settings,
-    parse_use_case,
+    parse_settings, parse_use_case,
 };
 
 use std::borrow::Cow;

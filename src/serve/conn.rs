@@ -456,10 +456,10 @@ impl Handler for Conn {
         offer: russh::server::PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
         // Spare the client a signature for a key that is not listed.
-        if let Some(peer) = self.peer {
-            if self.server.throttled(peer.ip()) {
-                return Ok(Auth::reject());
-            }
+        if let Some(peer) = self.peer
+            && self.server.throttled(peer.ip())
+        {
+            return Ok(Auth::reject());
         }
         match self.server.principal_for(offer.public_key) {
             Ok(Some(_)) => Ok(Auth::Accept),
@@ -488,11 +488,11 @@ impl Handler for Conn {
         key: VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
         self.fingerprint = key.public_key.fingerprint(HashAlg::Sha256).to_string();
-        if let Some(peer) = self.peer {
-            if self.server.throttled(peer.ip()) {
-                self.log("refused: too many failed sign-ins from this address");
-                return Ok(Auth::reject());
-            }
+        if let Some(peer) = self.peer
+            && self.server.throttled(peer.ip())
+        {
+            self.log("refused: too many failed sign-ins from this address");
+            return Ok(Auth::reject());
         }
         match self.server.principal_for(key.public_key) {
             Ok(Some(p)) => {
@@ -684,10 +684,10 @@ impl Handler for Conn {
         channel: ChannelId,
         _session: &mut Session,
     ) -> Result<(), Self::Error> {
-        if let Some(c) = self.channels.get_mut(&channel) {
-            if let Running::Command(stdin) = &c.running {
-                let _ = stdin.send(None);
-            }
+        if let Some(c) = self.channels.get_mut(&channel)
+            && let Running::Command(stdin) = &c.running
+        {
+            let _ = stdin.send(None);
         }
         Ok(())
     }

@@ -515,20 +515,22 @@ fn apply_one(path: &Path, staged: &Path, e: &Entry) -> io::Result<Applied> {
     let staged_now = current(staged)?;
     let now = current(path)?;
     // A staged copy holding an edit grabbed by an exchange cut short.
-    if let Some(Some(held)) = staged_now {
-        if Some(held) != e.new && Some(held) != e.old && now == Some(e.new) {
-            if e.new.is_none() {
-                match fs::hard_link(staged, path) {
-                    Ok(()) => fs::remove_file(staged)?,
-                    Err(_) => keep_aside(staged, path)?,
-                }
-            } else if exchange(staged, path).is_err() || current(staged)? != Some(e.new) {
-                // No exchange, or a newer version in place: keep this one.
-                keep_aside(staged, path)?;
+    if let Some(Some(held)) = staged_now
+        && Some(held) != e.new
+        && Some(held) != e.old
+        && now == Some(e.new)
+    {
+        if e.new.is_none() {
+            match fs::hard_link(staged, path) {
+                Ok(()) => fs::remove_file(staged)?,
+                Err(_) => keep_aside(staged, path)?,
             }
-            let _ = fs::remove_file(staged);
-            return Ok(Applied::Kept);
+        } else if exchange(staged, path).is_err() || current(staged)? != Some(e.new) {
+            // No exchange, or a newer version in place: keep this one.
+            keep_aside(staged, path)?;
         }
+        let _ = fs::remove_file(staged);
+        return Ok(Applied::Kept);
     }
     if now == Some(e.new) {
         let _ = fs::remove_file(staged);

@@ -31,10 +31,11 @@ fn read_entry_known(path: &Path, known: Option<(&str, Known<'_>)>) -> Content {
         Ok(m) => m,
         Err(e) => return Content::Unreadable(e.to_string()),
     };
-    if meta.is_file() && meta.len() <= MAX_FILE_BYTES {
-        if let Some(bytes) = known.and_then(|(name, known)| known(name, &meta)) {
-            return Content::Bytes(bytes);
-        }
+    if meta.is_file()
+        && meta.len() <= MAX_FILE_BYTES
+        && let Some(bytes) = known.and_then(|(name, known)| known(name, &meta))
+    {
+        return Content::Bytes(bytes);
     }
     if meta.file_type().is_symlink() {
         return Content::NotAFile("symbolic link");

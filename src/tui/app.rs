@@ -1001,10 +1001,10 @@ impl App {
                     *error = None;
                 }
                 Dialog::Form { fields, focus, .. } | Dialog::New { fields, focus, .. } => {
-                    if let Some(f) = fields.get_mut(*focus) {
-                        if !matches!(f.spec.kind, FieldKind::Choice(_)) {
-                            f.input.handle_event(ev);
-                        }
+                    if let Some(f) = fields.get_mut(*focus)
+                        && !matches!(f.spec.kind, FieldKind::Choice(_))
+                    {
+                        f.input.handle_event(ev);
                     }
                 }
                 _ => {}
@@ -1341,11 +1341,11 @@ impl App {
             self.flash(Level::Error, msg);
             return true;
         }
-        if let Some(who) = &self.who {
-            if let crate::access::Permit::No(why) = who.role.permits(act) {
-                self.flash(Level::Error, why);
-                return true;
-            }
+        if let Some(who) = &self.who
+            && let crate::access::Permit::No(why) = who.role.permits(act)
+        {
+            self.flash(Level::Error, why);
+            return true;
         }
         false
     }
@@ -1735,30 +1735,28 @@ impl App {
             id.and_then(|id| app.data.register.use_cases.iter().position(|e| e.id == id))
         };
         let portfolio_keep = find(self, portfolio_id);
-        if let Some(i) = find(self, readiness_id) {
-            if let Some(pos) = self.data.candidates.iter().position(|&c| c == i) {
-                self.readiness.selected = pos;
-            }
+        if let Some(i) = find(self, readiness_id)
+            && let Some(pos) = self.data.candidates.iter().position(|&c| c == i)
+        {
+            self.readiness.selected = pos;
         }
         for (c, id) in board_ids.into_iter().enumerate() {
-            if let Some(i) = find(self, id) {
-                if let Some(pos) = self.board_items(c).iter().position(|&b| b == i) {
-                    self.board[c].selected = pos;
-                }
+            if let Some(i) = find(self, id)
+                && let Some(pos) = self.board_items(c).iter().position(|&b| b == i)
+            {
+                self.board[c].selected = pos;
             }
         }
         // A use case moved to another stage takes the board's focus with
         // it: the card the user acted on stays the selected one.
-        if let Some(i) = find(self, board_focus_id) {
-            if let Some(c) = Stage::ALL
+        if let Some(i) = find(self, board_focus_id)
+            && let Some(c) = Stage::ALL
                 .iter()
                 .position(|s| *s == self.data.rows[i].stage)
-            {
-                if let Some(pos) = self.board_items(c).iter().position(|&b| b == i) {
-                    self.board_column = c;
-                    self.board[c].selected = pos;
-                }
-            }
+            && let Some(pos) = self.board_items(c).iter().position(|&b| b == i)
+        {
+            self.board_column = c;
+            self.board[c].selected = pos;
         }
         if let Some(ed) = &mut self.policy_editor {
             ed.recompute(&self.data);

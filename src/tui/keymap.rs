@@ -625,10 +625,10 @@ pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str, Scope)> {
     let mut out: Vec<(String, &'static str, Scope)> = Vec::new();
     for scope in scopes {
         for b in BINDINGS.iter().filter(|b| b.scope == *scope) {
-            if let Some(hint) = b.hint {
-                if !out.iter().any(|(_, h, _)| *h == hint) {
-                    out.push((b.keys[0].label(), hint, *scope));
-                }
+            if let Some(hint) = b.hint
+                && !out.iter().any(|(_, h, _)| *h == hint)
+            {
+                out.push((b.keys[0].label(), hint, *scope));
             }
         }
     }

@@ -346,10 +346,12 @@ impl<T: Screen, I: InputSource> Session<T, I> {
         if let Event::Resize(w, h) = ev {
             self.terminal.resized(w, h).map_err(went_away)?;
         }
-        if let Event::Key(k) = &ev {
-            if k.code == KeyCode::Esc && k.kind == KeyEventKind::Press && self.cancel_shown() {
-                return Ok(());
-            }
+        if let Event::Key(k) = &ev
+            && k.code == KeyCode::Esc
+            && k.kind == KeyEventKind::Press
+            && self.cancel_shown()
+        {
+            return Ok(());
         }
         let mut effects = self.app.handle_event(&ev);
         while let Some(effect) = effects.pop() {
@@ -406,10 +408,10 @@ impl<T: Screen, I: InputSource> Session<T, I> {
         // Loads started before the data changed would bring old news.
         self.waits
             .retain(|w| w.job == Job::Reload || w.epoch == epoch);
-        if let Some(job) = self.wanted() {
-            if !self.waits.iter().any(|w| w.job == job) {
-                self.start(job);
-            }
+        if let Some(job) = self.wanted()
+            && !self.waits.iter().any(|w| w.job == job)
+        {
+            self.start(job);
         }
     }
 
