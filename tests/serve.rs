@@ -684,3 +684,69 @@ fn sigterm_during_a_save_lets_it_finish_then_stops() {
     assert!(log.contains("stopped"), "{log}");
     t.wait_for("ssh-exited-");
 }
+
+/// The agenda item a screen has selected (the word after `▶`).
+fn selected_item(screen: &str) -> Option<String> {
+    screen.lines().find_map(|l| {
+        let at = l.find('▶')?;
+        l[at + '▶'.len_utf8()..]
+            .split_whitespace()
+            .next()
+            .map(str::to_owned)
+    })
+}
+
+#[test]
+fn participants_follow_the_chair_on_the_agenda() {
+    if !needs("participants_follow_the_chair_on_the_agenda", true) {
+        return;
+    }
+    let s = Served::start(&[]);
+    let out = s.ssh("ada", &["review", "start", "2026-Q4"]);
+    assert!(out.status.success(), "{out:?}");
+    let chair = Tmux::start("serve-chair", &s.ui_command("ada"), 140, 40);
+    let viewer = Tmux::start("serve-follower", &s.ui_command("vic"), 140, 40);
+    for t in [&chair, &viewer] {
+        t.wait_for("Portfolio · 20 of 20");
+        t.keys(&["7"]);
+        t.wait_for("Review");
+        t.keys(&["a"]);
+        t.wait_for("review 2026-Q4 (open)");
+    }
+    chair.keys(&["j", "j"]);
+    let screen = chair.wait("the chair's third item", |sc| {
+        sc.lines()
+            .filter(|l| l.contains("[undecided]") || l.contains('▶'))
+            .position(|l| l.contains('▶'))
+            .is_some_and(|at| at >= 2)
+    });
+    let item = selected_item(&screen).expect("the chair has an item selected");
+    // The follower's selection goes where the chair is, and says whose it is.
+    let seen = viewer.wait("the follower at the chair's item", |sc| {
+        selected_item(sc).as_deref() == Some(item.as_str())
+    });
+    assert!(
+        seen.contains(&format!("chair Ada Lovelace on {item} (following)")),
+        "{seen}"
+    );
+    // f stops following: the follower's selection stays where it was.
+    viewer.keys(&["f"]);
+    viewer.wait_for("not following the chair");
+    chair.keys(&["j"]);
+    let moved = chair.wait("the chair's next item", |sc| {
+        selected_item(sc).is_some_and(|i| i != item)
+    });
+    let next = selected_item(&moved).unwrap();
+    let seen = viewer.wait("the chair's next item in the title", |sc| {
+        sc.contains(&format!("chair Ada Lovelace on {next}"))
+    });
+    assert_eq!(
+        selected_item(&seen).as_deref(),
+        Some(item.as_str()),
+        "{seen}"
+    );
+    for t in [&chair, &viewer] {
+        t.keys(&["q"]);
+        t.wait_for("ssh-exited-0");
+    }
+}

@@ -163,6 +163,8 @@ pub struct AgendaView {
     pub agenda: Agenda,
     /// The quarter of the review that is open, if one is.
     pub open: Option<String>,
+    /// Who chairs the open review (their session leads those that follow).
+    pub chair: Option<Person>,
     /// Its decisions so far, by item (empty without an open review).
     pub decisions: Vec<Decision>,
     /// The review tag the agenda compares with, if any.
@@ -239,6 +241,7 @@ fn view_of(ctx: &Context, reg: &Register, recs: &Records) -> AgendaView {
     AgendaView {
         agenda,
         open: open.map(|r| r.minutes.quarter.clone()),
+        chair: open.map(|r| r.minutes.chair.clone()),
         decisions: open
             .map(|r| r.minutes.decisions.clone())
             .unwrap_or_default(),

@@ -18,8 +18,9 @@ use crate::tui::app::Data;
 use crate::tui::incoming::ByteSender;
 use crate::tui::session::SharedData;
 
-/// How often the watcher looks at the branch.
-pub const WATCH_EVERY: Duration = Duration::from_millis(250);
+/// How often the watcher looks at the branch and the chair's place on the
+/// agenda.
+pub const FOCUS_EVERY: Duration = Duration::from_millis(100);
 
 /// One interactive session, as the hub knows it.
 struct Peer {
@@ -226,15 +227,27 @@ impl Hub {
         )
     }
 
-    /// Runs the watcher until a shutdown begins.
+    /// Runs the watcher until a shutdown begins: the branch, and where
+    /// the chair of the open review is on the agenda.
     pub fn watch(self: &Arc<Hub>) -> std::thread::JoinHandle<()> {
         let hub = Arc::clone(self);
         std::thread::spawn(move || {
+            let mut told = None;
             while !hub.stopping() {
                 if let Some(notice) = hub.check() {
                     log(&format!("- - - - {notice}"));
                 }
-                std::thread::sleep(WATCH_EVERY);
+                let focus = hub.shared.focus();
+                if focus != told {
+                    if let Some(f) = &focus {
+                        let peers = hub.peers.lock().unwrap_or_else(|e| e.into_inner());
+                        for p in peers.values() {
+                            p.input.focus(&f.item, &f.name);
+                        }
+                    }
+                    told = focus;
+                }
+                std::thread::sleep(FOCUS_EVERY);
             }
         })
     }

@@ -760,6 +760,11 @@ pub struct App {
     pub size: (u16, u16),
     /// Set when the user quits.
     pub quit: bool,
+    /// Whether the Review screen follows the chair of the open review on
+    /// the agenda (sessions of `ripen serve`; `f` toggles).
+    pub following: bool,
+    /// The agenda item the chair looks at, as last heard.
+    pub chair_on: Option<String>,
     /// Who is signed in (from `access.ron`), shown in the status bar; their
     /// role decides what the UI offers. `None`: the local user.
     pub who: Option<crate::access::Principal>,
@@ -811,6 +816,8 @@ impl App {
             size: MIN_SIZE,
             quit: false,
             who: None,
+            following: true,
+            chair_on: None,
             busy: None,
             epoch: 0,
             matcher: Matcher::new(Config::DEFAULT),
@@ -1172,6 +1179,15 @@ impl App {
             Action::ReviewStart | Action::ReviewDecide | Action::ReviewApprove => {
                 return self.review_action(action);
             }
+            Action::ToggleFollow => {
+                self.following = !self.following;
+                let msg = if self.following {
+                    "following the chair on the agenda (f stops)"
+                } else {
+                    "not following the chair (f follows again)"
+                };
+                self.flash(Level::Info, msg);
+            }
             Action::StagePrev | Action::StageNext => self.open_stage_dialog(action),
             Action::WhatIf => {
                 if self.screen == Screen::Readiness {
@@ -1331,6 +1347,54 @@ impl App {
         self.readiness.follow(self.data.candidates.len(), page);
         self.problems
             .follow(self.data.register.diagnostics.len(), page);
+    }
+
+    /// The chair of the open review looks at agenda item `item`: noted,
+    /// and when following, selected here too (shown on the Review screen).
+    /// Whether anything changed.
+    pub fn follow_chair(&mut self, item: &str, by: &str) -> bool {
+        self.chair_on = Some(item.to_owned());
+        if !self.following || self.chair_focus().is_some() {
+            return true;
+        }
+        let Some(Ok(view)) = &self.review.agenda else {
+            return true;
+        };
+        if let Some(at) = view.agenda.items.iter().position(|i| i.item == item) {
+            self.review.agenda_cursor.selected = at;
+            let len = view.agenda.items.len();
+            self.review.agenda_cursor.follow(len, self.page);
+            if self.screen == Screen::Review && self.review.agenda_shown {
+                self.flash(
+                    Level::Info,
+                    format!(
+                        "following the chair, {}: {} (f stops)",
+                        crate::text::sanitize(by),
+                        crate::text::sanitize(item)
+                    ),
+                );
+            }
+        }
+        true
+    }
+
+    /// Where this session's user is on the agenda, when they chair the
+    /// open review and are looking at it.
+    pub fn chair_focus(&self) -> Option<crate::tui::session::Focus> {
+        let who = self.who.as_ref()?;
+        let Some(Ok(view)) = &self.review.agenda else {
+            return None;
+        };
+        let chair = view.chair.as_ref()?;
+        if !chair.email.eq_ignore_ascii_case(&who.email) || !self.review.agenda_shown {
+            return None;
+        }
+        let item = view.agenda.items.get(self.review.agenda_cursor.selected)?;
+        Some(crate::tui::session::Focus {
+            email: chair.email.clone(),
+            name: chair.name.clone(),
+            item: item.item.clone(),
+        })
     }
 
     /// Whether `act` is refused here (editing is off, or the signed-in

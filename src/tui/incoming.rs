@@ -25,6 +25,14 @@ pub enum Incoming {
     Event(Event),
     /// Leave the loop (after any save in progress), because of this signal.
     Stop(i32),
+    /// The chair of the open review, `by` (their name), looks at agenda
+    /// item `item`: a session that follows the chair goes there too.
+    Focus {
+        /// The agenda item (a use case's id or a proposal's branch).
+        item: String,
+        /// The chair's name.
+        by: String,
+    },
     /// The branch moved to commit `head` (full hex id), as `notice` words
     /// it: show the register at that commit, keeping the selection.
     Moved {
@@ -49,6 +57,7 @@ enum Fed {
     Resize(u16, u16),
     Stop(i32),
     Moved(String, String),
+    Focus(String, String),
 }
 
 /// The pushing end of a [`ByteInput`]; cheap to clone, usable from any
@@ -73,6 +82,13 @@ impl ByteSender {
     pub fn moved(&self, head: &str, notice: &str) -> bool {
         self.tx
             .send(Fed::Moved(head.to_owned(), notice.to_owned()))
+            .is_ok()
+    }
+
+    /// Tells the session that the review's chair, `by`, looks at `item`.
+    pub fn focus(&self, item: &str, by: &str) -> bool {
+        self.tx
+            .send(Fed::Focus(item.to_owned(), by.to_owned()))
             .is_ok()
     }
 
@@ -121,6 +137,7 @@ impl ByteInput {
             Fed::Resize(w, h) => self.queue.push_back(Incoming::Event(Event::Resize(w, h))),
             Fed::Stop(sig) => self.queue.push_back(Incoming::Stop(sig)),
             Fed::Moved(head, notice) => self.queue.push_back(Incoming::Moved { head, notice }),
+            Fed::Focus(item, by) => self.queue.push_back(Incoming::Focus { item, by }),
         }
     }
 

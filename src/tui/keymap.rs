@@ -69,6 +69,8 @@ pub enum Action {
     ReviewDecide,
     /// Approve the selected item's pending decision.
     ReviewApprove,
+    /// Follow the review's chair on the agenda, or stop following.
+    ToggleFollow,
     /// Create a use case.
     NewUseCase,
     /// Submit the dialog or accept the filter.
@@ -317,6 +319,13 @@ pub static BINDINGS: &[Binding] = &[
         Action::ReviewApprove,
         "approve the selected item's pending decision (not your own)",
         "approve"
+    ),
+    b!(
+        Review,
+        [ch('f')],
+        Action::ToggleFollow,
+        "follow the review's chair on the agenda (over `ripen serve`), or stop",
+        "follow"
     ),
     b!(
         Global,

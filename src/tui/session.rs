@@ -56,10 +56,33 @@ impl SaveGuard {
 
 /// The newest register loaded for several sessions at once (the SSH
 /// server loads it once per commit and hands it to every session).
+/// With it, where the chair of the open review is on the agenda, for the
+/// sessions that follow the chair.
 #[derive(Clone, Default)]
-pub struct SharedData(Arc<Mutex<Option<Data>>>);
+pub struct SharedData(Arc<Mutex<Option<Data>>>, Arc<Mutex<Option<Focus>>>);
+
+/// Where the chair of the open review is on the agenda.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Focus {
+    /// The chair's email.
+    pub email: String,
+    /// The chair's name.
+    pub name: String,
+    /// The agenda item they look at.
+    pub item: String,
+}
 
 impl SharedData {
+    /// Says where the chair is on the agenda.
+    pub fn set_focus(&self, focus: Focus) {
+        *self.1.lock().unwrap_or_else(|e| e.into_inner()) = Some(focus);
+    }
+
+    /// Where the chair is on the agenda, if they said.
+    pub fn focus(&self) -> Option<Focus> {
+        self.1.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// Publishes `data` as the newest.
     pub fn publish(&self, data: Data) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(data);
@@ -319,8 +342,26 @@ impl<T: Screen, I: InputSource> Session<T, I> {
             }
             Some(Incoming::Event(ev)) => self.handle(ev)?,
             Some(Incoming::Moved { head, notice }) => self.moved(&head, notice),
+            Some(Incoming::Focus { item, by }) => {
+                if self.app.follow_chair(&item, &by) {
+                    self.redraw = true;
+                }
+            }
         }
+        self.lead();
         Ok(None)
+    }
+
+    /// When this session's user chairs the open review, tells the others
+    /// where they are on the agenda.
+    fn lead(&mut self) {
+        let Some(shared) = &self.shared else { return };
+        let Some(focus) = self.app.chair_focus() else {
+            return;
+        };
+        if shared.focus().as_ref() != Some(&focus) {
+            shared.set_focus(focus);
+        }
     }
 
     /// The branch moved: show the register at the new commit (shared, or

@@ -204,8 +204,20 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             return;
         }
     };
+    let chair = match (&view.chair, &app.chair_on, app.who.is_some()) {
+        (Some(c), Some(on), true) => format!(
+            " · chair {} on {}{}",
+            safe(&c.name),
+            safe(on),
+            if app.following { " (following)" } else { "" }
+        ),
+        _ => String::new(),
+    };
     let title = match &view.open {
-        Some(q) => format!(" review {q} (open) · agenda as of {} ", view.agenda.as_of),
+        Some(q) => format!(
+            " review {q} (open) · agenda as of {}{chair} ",
+            view.agenda.as_of
+        ),
         None => format!(" agenda as of {} (no review open) ", view.agenda.as_of),
     };
     let block = Block::bordered().title(Line::styled(title, theme.focus()));
