@@ -439,3 +439,83 @@ fn decisions_need_an_open_review_and_a_known_item() {
     assert!(err.contains("OWNER|YYYY-MM-DD|WHAT"), "{err}");
     drop(dir);
 }
+
+#[test]
+fn accepting_a_proposal_in_the_review_is_one_merge_commit_that_records_the_decision() {
+    let (dir, state) = repo_with_shipped_state();
+    let root = dir.path();
+    be(root, "Team Lead", "team@example.com");
+    // A team proposes a change on a branch.
+    git(root, &["checkout", "-q", "-b", "team/faq-notes"]);
+    let rel = "use-cases/customer-faq.ron";
+    let text = std::fs::read_to_string(state.join(rel)).unwrap();
+    let changed = text.replacen("    notes: \"", "    notes: \"Q4 evaluation attached. ", 1);
+    assert_ne!(text, changed);
+    std::fs::write(state.join(rel), changed).unwrap();
+    git(
+        root,
+        &["commit", "-qam", "customer-faq: note the Q4 evaluation"],
+    );
+    git(root, &["checkout", "-q", "master"]);
+    be(root, "Eleanor Whitfield", "eleanor@example.com");
+
+    ok(&state, &["review", "start", "2026-Q4"]);
+    let before = commits(root);
+    let agenda = ok(&state, &["review", "agenda"]);
+    assert!(agenda.contains("team/faq-notes"), "{agenda}");
+    let out = ok(
+        &state,
+        &[
+            "review",
+            "decide",
+            "team/faq-notes",
+            "accept",
+            "--because",
+            "The evaluation note is right",
+        ],
+    );
+    assert!(out.contains("merge"), "{out}");
+    // One commit on the main line: the merge, with both parents, which
+    // carries the proposal's change and the record of the decision.
+    let first_parent = git(root, &["rev-list", "--first-parent", "--count", "HEAD"]);
+    let first_parent: usize = String::from_utf8_lossy(&first_parent.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    let parents = git(root, &["log", "-1", "--format=%P"]);
+    assert_eq!(
+        String::from_utf8_lossy(&parents.stdout)
+            .split_whitespace()
+            .count(),
+        2,
+        "a merge commit"
+    );
+    let mainline_before = git(root, &["rev-list", "--first-parent", "--count", "HEAD~1"]);
+    let mainline_before: usize = String::from_utf8_lossy(&mainline_before.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(first_parent, mainline_before + 1);
+    assert_eq!(
+        commits(root),
+        before + 2,
+        "the merge and the proposal's own commit"
+    );
+    let changed = git(root, &["diff", "--name-only", "HEAD~1", "HEAD"]);
+    let changed = String::from_utf8_lossy(&changed.stdout);
+    assert!(
+        changed.contains("state/use-cases/customer-faq.ron"),
+        "{changed}"
+    );
+    assert!(changed.contains("state/reviews/2026-Q4.ron"), "{changed}");
+    let record = std::fs::read_to_string(state.join("reviews/2026-Q4.ron")).unwrap();
+    assert!(record.contains("The evaluation note is right"), "{record}");
+    assert!(record.contains("decision: Accept"), "{record}");
+    assert_eq!(head_author(root), "eleanor@example.com");
+    let status = git(root, &["status", "--porcelain"]);
+    assert_eq!(
+        String::from_utf8_lossy(&status.stdout),
+        "",
+        "clean after the merge"
+    );
+}

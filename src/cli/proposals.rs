@@ -99,6 +99,7 @@ pub(super) fn run(cli: &Cli, today: Date, env: &Env, args: &ProposalsArgs) -> Ou
                 allow_other_files: *allow_other_files,
                 override_reason: override_reason.clone(),
                 author: None,
+                also: None,
             };
             accept(cli, today, env, branch, tip.as_deref(), &options, *yes)
         }

@@ -278,6 +278,23 @@ pub struct AcceptOptions {
     /// Who the merge commit is authored by; `None`: the repository's
     /// configured identity (always the committer).
     pub author: Option<super::sign::Identity>,
+    /// One more file the merge commit writes (a review's record of the
+    /// decision to accept), so that the decision and the merge are one
+    /// commit.
+    pub also: Option<AlsoWrite>,
+}
+
+/// A file written by the merge commit besides the proposal's changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlsoWrite {
+    /// The file, relative to the state directory.
+    pub rel: String,
+    /// What it holds at HEAD (compare-and-swap); `None`: it must not exist.
+    pub expected: Option<Vec<u8>>,
+    /// Its new content.
+    pub new: Vec<u8>,
+    /// Lines appended to the merge commit's message.
+    pub note: String,
 }
 
 /// A move into FineTune that readiness does not support.
@@ -1241,6 +1258,78 @@ struct Plan {
     updates: Vec<FileUpdate>,
 }
 
+/// `plan` with `also` written by the merge commit too: refused when the
+/// proposal changes that file itself, or HEAD's copy is not what was
+/// expected.
+fn with_also(
+    repo: &Repository,
+    state_rel: &str,
+    mut plan: Plan,
+    also: Option<&AlsoWrite>,
+) -> Result<Plan, AcceptError> {
+    let Some(also) = also else {
+        return Ok(plan);
+    };
+    let repo_rel = if state_rel.is_empty() {
+        also.rel.clone()
+    } else {
+        format!("{state_rel}/{}", also.rel)
+    };
+    let branch = plan.preview.branch.clone();
+    if plan.updates.iter().any(|u| u.repo_rel == repo_rel) {
+        return Err(AcceptError::Unsupported {
+            branch,
+            what: format!(
+                "changes {repo_rel}, which the decision records; accept it outside the review"
+            ),
+        });
+    }
+    let head_tree = repo.find_commit(plan.preview.head)?.tree()?;
+    let old = head_tree
+        .get_path(Path::new(&repo_rel))
+        .ok()
+        .map(|e| e.id());
+    let old_bytes = match old {
+        Some(id) => Some(repo.find_blob(id)?.content().to_vec()),
+        None => None,
+    };
+    if old_bytes != also.expected {
+        return Err(AcceptError::Uncommitted {
+            state: state_display(state_rel),
+            paths: vec![format!(
+                "{repo_rel} (changed since the decision was prepared)"
+            )],
+        });
+    }
+    let blob = repo.blob(&also.new)?;
+    let mut index = git2::Index::new()?;
+    index.read_tree(&repo.find_tree(plan.tree)?)?;
+    index.add(&git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o100644,
+        uid: 0,
+        gid: 0,
+        file_size: also.new.len() as u32,
+        id: blob,
+        flags: 0,
+        flags_extended: 0,
+        path: repo_rel.clone().into_bytes(),
+    })?;
+    plan.tree = index.write_tree_to(repo)?;
+    plan.updates.push(FileUpdate {
+        repo_rel: repo_rel.clone(),
+        old,
+        new: Some((blob, 0o100644)),
+    });
+    plan.preview.files.push(repo_rel);
+    let message = plan.preview.message.trim_end().to_owned();
+    plan.preview.message = format!("{message}\n\n{}\n", also.note.trim());
+    Ok(plan)
+}
+
 /// The reference a branch name given by the user resolves to.
 fn resolve(repo: &Repository, branch: &str) -> Result<String, AcceptError> {
     let candidates = if branch.starts_with("refs/") {
@@ -1681,6 +1770,7 @@ pub fn accept_observed(
         options,
         (as_of, today),
     )?;
+    let plan = with_also(repo, state_rel, plan, options.also.as_ref())?;
     let dirty = uncommitted(repo, state_rel)?;
     if !dirty.is_empty() {
         return Err(AcceptError::Uncommitted {

@@ -441,7 +441,8 @@ pub struct Decided {
     pub decision: Decision,
     /// The commit.
     pub saved: Saved,
-    /// For an accepted proposal: the merge commit.
+    /// For an accepted proposal: the merge commit, which is `saved`'s: the
+    /// decision and the merge are one commit.
     pub merged: Option<Oid>,
 }
 
@@ -470,8 +471,8 @@ impl Decided {
             status_words(&self.decision),
             self.saved.describe()
         );
-        if let Some(m) = self.merged {
-            s.push_str(&format!("; merged as {}", crate::git::short_id(m)));
+        if self.merged.is_some() {
+            s.push_str(" (the proposal's merge, which records the decision)");
         }
         s
     }
@@ -746,12 +747,21 @@ pub fn decide(ctx: &Context, args: &Decide) -> Result<Decided, OpError> {
         }
     };
     let message = with_actions(message, &d);
-    let saved = commit_files(ctx, &files, &message, head)?;
-    let merged = if d.decision == DecisionKind::Accept && d.status == DecisionStatus::Applied {
-        Some(merge_proposal(ctx, item, d.readiness_override.clone())?)
-    } else {
-        None
-    };
+    // Accepting is the merge commit itself, which records the decision too.
+    let (saved, merged) =
+        if d.decision == DecisionKind::Accept && d.status == DecisionStatus::Applied {
+            let record = crate::git::proposals::AlsoWrite {
+                rel: rec.rel.clone(),
+                expected: Some(rec.bytes.clone()),
+                new: text.clone().into_bytes(),
+                note: message,
+            };
+            let saved = merge_proposal(ctx, item, d.readiness_override.clone(), record)?;
+            let commit = saved.commit;
+            (saved, Some(commit))
+        } else {
+            (commit_files(ctx, &files, &message, head)?, None)
+        };
     Ok(Decided {
         quarter: q,
         decision: d,
@@ -813,7 +823,12 @@ fn accept_check(ctx: &Context, branch: &str, force: bool) -> Result<Option<Strin
 }
 
 /// Merges an accepted proposal at its current tip.
-fn merge_proposal(ctx: &Context, branch: &str, why: Option<String>) -> Result<Oid, OpError> {
+fn merge_proposal(
+    ctx: &Context,
+    branch: &str,
+    why: Option<String>,
+    record: crate::git::proposals::AlsoWrite,
+) -> Result<Saved, OpError> {
     let listing = crate::git::proposals::scan(&ctx.state_dir, ctx.as_of, ctx.today)?;
     let p = listing
         .proposals
@@ -821,7 +836,7 @@ fn merge_proposal(ctx: &Context, branch: &str, why: Option<String>) -> Result<Oi
         .find(|p| p.branch == branch)
         .ok_or_else(|| {
             OpError::Refused(format!(
-                "the decision is recorded, but proposal {} is no longer open: nothing was merged",
+                "proposal {} is no longer open: nothing was recorded or merged",
                 sanitize(branch)
             ))
         })?;
@@ -833,10 +848,23 @@ fn merge_proposal(ctx: &Context, branch: &str, why: Option<String>) -> Result<Oi
             Some(why.unwrap_or_else(|| "accepted in the quarterly review".to_owned()))
         },
         author: None,
+        also: Some(record),
     };
     let done = super::accept::accept(ctx, branch, p.tip, &options)?;
     let crate::git::proposals::Accepted::Merged { commit } = done.how;
-    Ok(commit)
+    let located = crate::git::locate(&ctx.state_dir)?;
+    let summary = located
+        .repo
+        .find_commit(commit)
+        .ok()
+        .and_then(|c| c.summary().ok().flatten().map(str::to_owned))
+        .unwrap_or_default();
+    Ok(Saved {
+        commit,
+        branch: format!("refs/heads/{}", done.into),
+        summary,
+        proposed: false,
+    })
 }
 
 /// An approval recorded.
@@ -848,7 +876,8 @@ pub struct Approved {
     pub decision: Decision,
     /// The commit.
     pub saved: Saved,
-    /// For an accepted proposal completed by this approval: the merge.
+    /// For an accepted proposal completed by this approval: the merge
+    /// commit, which is `saved`'s (it records the approval too).
     pub merged: Option<Oid>,
 }
 
@@ -969,12 +998,20 @@ pub fn approve(ctx: &Context, item: &str, because: &str) -> Result<Approved, OpE
             because.trim()
         ),
     };
-    let saved = commit_files(ctx, &files, &message, head)?;
-    let merged = if d.decision == DecisionKind::Accept && d.status == DecisionStatus::Applied {
-        Some(merge_proposal(ctx, item, d.readiness_override.clone())?)
-    } else {
-        None
-    };
+    let (saved, merged) =
+        if d.decision == DecisionKind::Accept && d.status == DecisionStatus::Applied {
+            let record = crate::git::proposals::AlsoWrite {
+                rel: rec.rel.clone(),
+                expected: Some(rec.bytes.clone()),
+                new: text.clone().into_bytes(),
+                note: message,
+            };
+            let saved = merge_proposal(ctx, item, d.readiness_override.clone(), record)?;
+            let commit = saved.commit;
+            (saved, Some(commit))
+        } else {
+            (commit_files(ctx, &files, &message, head)?, None)
+        };
     Ok(Approved {
         quarter: q,
         decision: d,

@@ -2138,6 +2138,7 @@ impl App {
                             allow_other_files: *other_files,
                             override_reason,
                             author: None,
+                            also: None,
                         },
                     };
                     self.dialog = None;
