@@ -324,7 +324,7 @@ pub static BINDINGS: &[Binding] = &[
         Review,
         [ch('f')],
         Action::ToggleFollow,
-        "follow the review's chair on the agenda (over `ripen serve`), or stop",
+        "follow the review's chair on the agenda (over ripen serve), or stop",
         "follow"
     ),
     b!(
