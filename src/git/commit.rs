@@ -414,6 +414,22 @@ fn sweep_stale_locks(git_dir: &Path) {
 /// One blob to set in a tree: its path split at `/`, its id and its mode.
 type TreeEntrySpec<'p> = (Vec<&'p str>, Oid, i32);
 
+/// The tree `base` with one blob set at `repo_rel` (a `/`-separated path
+/// from the repository's root), with `mode`; nothing else changes.
+pub(crate) fn tree_with_file(
+    repo: &Repository,
+    base: &Tree<'_>,
+    repo_rel: &str,
+    blob: Oid,
+    mode: i32,
+) -> Result<Oid, git2::Error> {
+    tree_with(
+        repo,
+        Some(base),
+        &[(repo_rel.split('/').collect(), blob, mode)],
+    )
+}
+
 /// The tree `base` with each blob set at its path, building each changed
 /// folder once however many files change in it.
 fn tree_with(

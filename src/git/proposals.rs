@@ -1302,23 +1302,8 @@ fn with_also(
         });
     }
     let blob = repo.blob(&also.new)?;
-    let mut index = git2::Index::new()?;
-    index.read_tree(&repo.find_tree(plan.tree)?)?;
-    index.add(&git2::IndexEntry {
-        ctime: git2::IndexTime::new(0, 0),
-        mtime: git2::IndexTime::new(0, 0),
-        dev: 0,
-        ino: 0,
-        mode: 0o100644,
-        uid: 0,
-        gid: 0,
-        file_size: also.new.len() as u32,
-        id: blob,
-        flags: 0,
-        flags_extended: 0,
-        path: repo_rel.clone().into_bytes(),
-    })?;
-    plan.tree = index.write_tree_to(repo)?;
+    let merged = repo.find_tree(plan.tree)?;
+    plan.tree = super::commit::tree_with_file(repo, &merged, &repo_rel, blob, 0o100644)?;
     plan.updates.push(FileUpdate {
         repo_rel: repo_rel.clone(),
         old,

@@ -107,24 +107,8 @@ pub fn propose_file(
         ));
     }
     let blob = repo.blob(new)?;
-    let mut index = git2::Index::new()?;
-    index.read_tree(&tree)?;
-    let mode = old.as_ref().map_or(0o100644, |e| e.filemode() as u32);
-    index.add(&git2::IndexEntry {
-        ctime: git2::IndexTime::new(0, 0),
-        mtime: git2::IndexTime::new(0, 0),
-        dev: 0,
-        ino: 0,
-        mode,
-        uid: 0,
-        gid: 0,
-        file_size: new.len() as u32,
-        id: blob,
-        flags: 0,
-        flags_extended: 0,
-        path: path.clone().into_bytes(),
-    })?;
-    let tree_id = index.write_tree_to(repo)?;
+    let mode = old.as_ref().map_or(0o100644, |e| e.filemode());
+    let tree_id = super::commit::tree_with_file(repo, &tree, &path, blob, mode)?;
     let new_tree = repo.find_tree(tree_id)?;
     let id = super::sign::write_commit(
         repo,

@@ -712,18 +712,8 @@ pub fn decide(ctx: &Context, args: &Decide) -> Result<Decided, OpError> {
     } else {
         None
     };
-    let mut files = vec![FileWrite {
-        rel: &rec.rel,
-        expected: Some(&rec.bytes),
-        new: text.as_bytes(),
-    }];
     let message = match &change {
         Some(c) => {
-            files.push(FileWrite {
-                rel: &c.rel,
-                expected: Some(&c.expected),
-                new: c.text.as_bytes(),
-            });
             format!("{}\n{decided_line}\n", c.message.trim_end())
         }
         None => {
@@ -747,27 +737,52 @@ pub fn decide(ctx: &Context, args: &Decide) -> Result<Decided, OpError> {
         }
     };
     let message = with_actions(message, &d);
-    // Accepting is the merge commit itself, which records the decision too.
-    let (saved, merged) =
-        if d.decision == DecisionKind::Accept && d.status == DecisionStatus::Applied {
-            let record = crate::git::proposals::AlsoWrite {
-                rel: rec.rel.clone(),
-                expected: Some(rec.bytes.clone()),
-                new: text.clone().into_bytes(),
-                note: message,
-            };
-            let saved = merge_proposal(ctx, item, d.readiness_override.clone(), record)?;
-            let commit = saved.commit;
-            (saved, Some(commit))
-        } else {
-            (commit_files(ctx, &files, &message, head)?, None)
-        };
+    let (saved, merged) = land(ctx, rec, &text, change.as_ref(), message, &d, head)?;
     Ok(Decided {
         quarter: q,
         decision: d,
         saved,
         merged,
     })
+}
+
+/// Lands a decision (or an approval) in one commit: the review's record
+/// `text`, with the use-case `change` it makes if any; an applied accept is
+/// the proposal's merge commit, which writes the record too. Returns the
+/// commit, and for an accept the merge (the same commit).
+fn land(
+    ctx: &Context,
+    rec: &Record,
+    text: &str,
+    change: Option<&UseCaseChange>,
+    message: String,
+    d: &Decision,
+    head: Option<Oid>,
+) -> Result<(Saved, Option<Oid>), OpError> {
+    if d.decision == DecisionKind::Accept && d.status == DecisionStatus::Applied {
+        let record = crate::git::proposals::AlsoWrite {
+            rel: rec.rel.clone(),
+            expected: Some(rec.bytes.clone()),
+            new: text.as_bytes().to_vec(),
+            note: message,
+        };
+        let saved = merge_proposal(ctx, &d.item, d.readiness_override.clone(), record)?;
+        let commit = saved.commit;
+        return Ok((saved, Some(commit)));
+    }
+    let mut files = vec![FileWrite {
+        rel: &rec.rel,
+        expected: Some(&rec.bytes),
+        new: text.as_bytes(),
+    }];
+    if let Some(c) = change {
+        files.push(FileWrite {
+            rel: &c.rel,
+            expected: Some(&c.expected),
+            new: c.text.as_bytes(),
+        });
+    }
+    Ok((commit_files(ctx, &files, &message, head)?, None))
 }
 
 fn with_actions(mut message: String, d: &Decision) -> String {
@@ -977,18 +992,8 @@ pub fn approve(ctx: &Context, item: &str, because: &str) -> Result<Approved, OpE
         d.approvals_needed,
         d.by
     );
-    let mut files = vec![FileWrite {
-        rel: &rec.rel,
-        expected: Some(&rec.bytes),
-        new: text.as_bytes(),
-    }];
     let message = match &change {
         Some(c) => {
-            files.push(FileWrite {
-                rel: &c.rel,
-                expected: Some(&c.expected),
-                new: c.text.as_bytes(),
-            });
             format!("{}\n{approved_line}\n", c.message.trim_end())
         }
         None => format!(
@@ -998,20 +1003,7 @@ pub fn approve(ctx: &Context, item: &str, because: &str) -> Result<Approved, OpE
             because.trim()
         ),
     };
-    let (saved, merged) =
-        if d.decision == DecisionKind::Accept && d.status == DecisionStatus::Applied {
-            let record = crate::git::proposals::AlsoWrite {
-                rel: rec.rel.clone(),
-                expected: Some(rec.bytes.clone()),
-                new: text.clone().into_bytes(),
-                note: message,
-            };
-            let saved = merge_proposal(ctx, item, d.readiness_override.clone(), record)?;
-            let commit = saved.commit;
-            (saved, Some(commit))
-        } else {
-            (commit_files(ctx, &files, &message, head)?, None)
-        };
+    let (saved, merged) = land(ctx, rec, &text, change.as_ref(), message, &d, head)?;
     Ok(Approved {
         quarter: q,
         decision: d,

@@ -237,14 +237,12 @@ const LEAVE: &[u8] = b"\x1b[?2004l\x1b[?25h\x1b[?1049l";
 
 impl Conn {
     fn refuse(&self, session: &mut Session, channel: ChannelId, why: &str) {
-        let handle = session.handle();
-        let text = format!("ripen serve: {why}\r\n");
-        tokio::spawn(async move {
-            let _ = handle.extended_data(channel, 1, text.into_bytes()).await;
-            let _ = handle.exit_status_request(channel, 1).await;
-            let _ = handle.eof(channel).await;
-            let _ = handle.close(channel).await;
-        });
+        let (status, exit) = tokio::sync::oneshot::channel();
+        let out = out_task(session.handle(), channel, exit);
+        let _ = out
+            .tx
+            .send((1, format!("ripen serve: {why}\r\n").into_bytes()));
+        let _ = status.send(1);
     }
 
     fn start_ui(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), String> {
