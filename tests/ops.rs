@@ -550,3 +550,123 @@ fn a_proposal_is_previewed_then_accepted_and_described() {
     assert_eq!(repo.head("%P").split(' ').nth(1), Some(tip.as_str()));
     assert_eq!(stage_of(&repo, "ready-one"), "Evaluate");
 }
+
+/// A context acting for a Proposer named `who`.
+fn proposer(repo: &Repo, who: &str) -> Context {
+    let mut ctx = repo.ctx();
+    ctx.act_as(&ripen::access::Principal {
+        name: who.to_owned(),
+        email: format!("{who}@example.com"),
+        role: Role::Proposer,
+        keys: Vec::new(),
+    });
+    ctx
+}
+
+#[test]
+fn proposers_racing_on_one_use_case_each_get_their_own_branch_and_main_stays() {
+    let repo = Repo::new();
+    let main = repo.head("%H");
+    let file = repo.read("use-cases/ready-one.ron");
+    // Many rounds of two proposers of the same use case at once: every
+    // proposal lands on a branch of its own, none overwrites another, and
+    // main, the index and the working tree never move.
+    for round in 0..25 {
+        let stages = [Stage::FineTune, Stage::Identify];
+        let saved: Vec<change::Saved> = std::thread::scope(|s| {
+            let handles: Vec<_> = stages
+                .iter()
+                .map(|&to| {
+                    let ctx = proposer(&repo, "pat");
+                    s.spawn(move || {
+                        change::move_stage(&ctx, "ready-one", to, "race", true)
+                            .unwrap()
+                            .saved
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(saved.iter().all(|s| s.proposed), "round {round}");
+        assert_ne!(saved[0].branch, saved[1].branch, "round {round}");
+        let r = git2::Repository::open(repo.root()).unwrap();
+        for (s, to) in saved.iter().zip(stages) {
+            let tip = r
+                .find_reference(&s.branch)
+                .unwrap()
+                .peel_to_commit()
+                .unwrap();
+            assert_eq!(
+                tip.id(),
+                s.commit,
+                "round {round}: the branch holds its commit"
+            );
+            assert_eq!(tip.parent_id(0).unwrap().to_string(), main);
+            let blob = tip
+                .tree()
+                .unwrap()
+                .get_path(Path::new("state/use-cases/ready-one.ron"))
+                .unwrap()
+                .to_object(&r)
+                .unwrap()
+                .peel_to_blob()
+                .unwrap();
+            let text = String::from_utf8_lossy(blob.content()).into_owned();
+            assert!(
+                text.contains(&format!("stage: {to:?},")),
+                "round {round}: {} holds its own change",
+                s.branch
+            );
+        }
+    }
+    assert_eq!(repo.head("%H"), main);
+    assert_eq!(repo.read("use-cases/ready-one.ron"), file);
+    assert_eq!(git(repo.root(), &["status", "--porcelain"]), "");
+    let branches = git(repo.root(), &["branch", "--list", "propose/*"]);
+    assert_eq!(branches.lines().count(), 50, "{branches}");
+}
+
+#[test]
+fn an_accept_that_also_writes_a_record_is_refused_when_the_record_moved() {
+    let repo = Repo::new();
+    let root = repo.root();
+    // A proposal branch, and a review record on main.
+    git(root, &["checkout", "-q", "-b", "team/x"]);
+    let text = repo
+        .read("use-cases/unready.ron")
+        .replacen("Operations", "Field Operations", 1);
+    std::fs::write(repo.state.join("use-cases/unready.ron"), text).unwrap();
+    git(root, &["commit", "-qam", "unready: team"]);
+    git(root, &["checkout", "-q", "main"]);
+    std::fs::create_dir_all(repo.state.join("reviews")).unwrap();
+    std::fs::write(repo.state.join("reviews/2026-Q2.ron"), "v1").unwrap();
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "record"]);
+    let head = repo.head("%H");
+    let tip = git2::Oid::from_str(&git(root, &["rev-parse", "team/x"])).unwrap();
+    let options = |expected: &str| ripen::git::proposals::AcceptOptions {
+        also: Some(ripen::git::proposals::AlsoWrite {
+            rel: "reviews/2026-Q2.ron".to_owned(),
+            expected: Some(expected.as_bytes().to_vec()),
+            new: b"v2".to_vec(),
+            note: "Review 2026-Q2: team/x accepted.".to_owned(),
+        }),
+        ..Default::default()
+    };
+    // Someone changed the record since the decision was prepared: nothing.
+    let err = accept::accept(&repo.ctx(), "team/x", tip, &options("v0")).unwrap_err();
+    assert!(err.to_string().contains("reviews/2026-Q2.ron"), "{err}");
+    assert_eq!(repo.head("%H"), head);
+    assert_eq!(repo.read("reviews/2026-Q2.ron"), "v1");
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
+    // As prepared: one merge commit carries the proposal and the record.
+    accept::accept(&repo.ctx(), "team/x", tip, &options("v1")).unwrap();
+    assert_eq!(repo.head("%P"), format!("{head} {tip}"));
+    assert_eq!(repo.read("reviews/2026-Q2.ron"), "v2");
+    assert!(
+        repo.read("use-cases/unready.ron")
+            .contains("Field Operations")
+    );
+    assert!(repo.head("%B").contains("Review 2026-Q2: team/x accepted."));
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
+}

@@ -461,6 +461,10 @@ fn accepting_a_proposal_in_the_review_is_one_merge_commit_that_records_the_decis
 
     ok(&state, &["review", "start", "2026-Q4"]);
     let before = commits(root);
+    let head_before = git(root, &["rev-parse", "HEAD"]);
+    let head_before = String::from_utf8_lossy(&head_before.stdout)
+        .trim()
+        .to_owned();
     let agenda = ok(&state, &["review", "agenda"]);
     assert!(agenda.contains("team/faq-notes"), "{agenda}");
     let out = ok(
@@ -475,27 +479,16 @@ fn accepting_a_proposal_in_the_review_is_one_merge_commit_that_records_the_decis
         ],
     );
     assert!(out.contains("merge"), "{out}");
-    // One commit on the main line: the merge, with both parents, which
-    // carries the proposal's change and the record of the decision.
-    let first_parent = git(root, &["rev-list", "--first-parent", "--count", "HEAD"]);
-    let first_parent: usize = String::from_utf8_lossy(&first_parent.stdout)
-        .trim()
-        .parse()
-        .unwrap();
+    // One commit on the main line: the merge, whose first parent is the
+    // commit before the decision, and which carries the proposal's change
+    // and the record of the decision.
     let parents = git(root, &["log", "-1", "--format=%P"]);
-    assert_eq!(
-        String::from_utf8_lossy(&parents.stdout)
-            .split_whitespace()
-            .count(),
-        2,
-        "a merge commit"
-    );
-    let mainline_before = git(root, &["rev-list", "--first-parent", "--count", "HEAD~1"]);
-    let mainline_before: usize = String::from_utf8_lossy(&mainline_before.stdout)
-        .trim()
-        .parse()
-        .unwrap();
-    assert_eq!(first_parent, mainline_before + 1);
+    let parents: Vec<String> = String::from_utf8_lossy(&parents.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(parents.len(), 2, "a merge commit");
+    assert_eq!(parents[0], head_before, "no other commit on the main line");
     assert_eq!(
         commits(root),
         before + 2,
