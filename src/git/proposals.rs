@@ -1909,14 +1909,16 @@ fn remove_created(dirs: &[PathBuf]) {
 }
 
 /// An exclusive advisory lock (`flock`) on the `.git` folder, held while
-/// accepting; released when dropped or when the process ends.
-struct ExclusiveAccept {
+/// accepting or creating a proposal's branch; released when dropped or
+/// when the process ends.
+pub(crate) struct ExclusiveAccept {
     _dir: fs::File,
 }
 
 impl ExclusiveAccept {
+    /// Waits for the lock on `git_dir`, then holds it.
     #[cfg(unix)]
-    fn take(git_dir: &Path) -> io::Result<ExclusiveAccept> {
+    pub(crate) fn take(git_dir: &Path) -> io::Result<ExclusiveAccept> {
         use std::os::fd::AsRawFd;
         let dir = fs::File::open(git_dir)?;
         loop {
@@ -1932,8 +1934,9 @@ impl ExclusiveAccept {
         }
     }
 
+    /// Opens `git_dir` (no advisory locks on this system).
     #[cfg(not(unix))]
-    fn take(git_dir: &Path) -> io::Result<ExclusiveAccept> {
+    pub(crate) fn take(git_dir: &Path) -> io::Result<ExclusiveAccept> {
         fs::File::open(git_dir).map(|dir| ExclusiveAccept { _dir: dir })
     }
 }

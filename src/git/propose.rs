@@ -9,7 +9,8 @@
 //!
 //! Compare-and-swap as every write: the file at the parent must still hold
 //! what the change was prepared from, and the branch is created only if no
-//! branch of that name exists (a name that is taken gets a number).
+//! branch of that name exists (a name that is taken, or being created by
+//! another proposal at that instant, gets a number).
 
 use git2::Oid;
 
@@ -119,6 +120,11 @@ pub fn propose_file(
         &[&parent],
         options,
     )?;
+    // libgit2 checks that a branch name is free before it takes the
+    // reference's lock, so two proposals at once could both "create" the
+    // same branch, the second overwriting the first: names are chosen and
+    // taken under the lock accepting holds.
+    let _exclusive = super::proposals::ExclusiveAccept::take(repo.path())?;
     let first = format!("refs/heads/{name}");
     for n in 1..1000 {
         let candidate = if n == 1 {
@@ -133,7 +139,11 @@ pub fn propose_file(
                     branch: candidate,
                 });
             }
-            Err(e) if e.code() == git2::ErrorCode::Exists => continue,
+            // Taken, or being taken this instant by another proposal
+            // (its lock file is there): try the next name.
+            Err(e) if matches!(e.code(), git2::ErrorCode::Exists | git2::ErrorCode::Locked) => {
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
     }
