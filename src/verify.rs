@@ -73,7 +73,8 @@ pub struct Facts<'a> {
     pub signature: Option<&'a [u8]>,
     /// The bytes the signature covers (the commit without its `gpgsig`).
     pub signed: &'a [u8],
-    /// The state-directory paths it changes (relative to the state directory).
+    /// The entries of the state directory it changes: files by name,
+    /// folders by name and a slash (`use-cases/`).
     pub touched: Vec<String>,
     /// Whether it is on the main line (first parents of the range's tip).
     pub on_main: bool,
