@@ -1407,11 +1407,12 @@ fn plan(
         let mut merged = repo.merge_commits(&head, &tip, None)?;
         if merged.has_conflicts() {
             let mut paths = Vec::new();
+            let mut seen = std::collections::HashSet::new();
             for c in merged.conflicts()? {
                 let c = c?;
                 for e in [c.our, c.their, c.ancestor].into_iter().flatten() {
                     let p = String::from_utf8_lossy(&e.path).into_owned();
-                    if !paths.contains(&p) {
+                    if seen.insert(p.clone()) {
                         paths.push(p);
                     }
                 }
@@ -2014,11 +2015,10 @@ pub fn merge_message(branch: &str, into: &str, tip: &Oid, d: &RegisterDiff) -> S
     // The first change of each use case (and of the policy and settings).
     let phrases = change_phrases(d);
     let mut firsts: Vec<&String> = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for p in &phrases {
         let key = p.split(':').next().unwrap_or(p);
-        if !seen.contains(&key) {
-            seen.push(key);
+        if seen.insert(key) {
             firsts.push(p);
         }
     }
