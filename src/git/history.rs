@@ -739,27 +739,36 @@ pub fn file_history(
 /// [`file_history`], skipping with `index` the commits that did not touch
 /// the followed file when it lies in the index's folder. The result is the
 /// same with or without the index.
+///
+/// Along a line of history (the usual case: every commit the walk visits
+/// has one parent, or is a merge the index steps over) the walk goes from
+/// child to parent itself, and a commit the index knows did not touch the
+/// file costs no object read at all. Only at a merge whose parents must
+/// all be followed does it hand over to a revision walk from that merge.
 fn walk(
     repo: &Repository,
     start: Oid,
     path: &str,
-    mut index: Option<&mut ChangeIndex>,
+    index: Option<&mut ChangeIndex>,
 ) -> Result<Vec<HistoryEntry>, git2::Error> {
-    let mut walker = Walker {
-        repo,
-        parsed: HashMap::new(),
-    };
     let odb = repo.odb()?;
-    let mut trees = Trees::new(&odb);
-    let mut walk = repo.revwalk()?;
-    walk.push(start)?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
-
+    let start_tree = repo.find_commit(start)?.tree()?;
+    let mut w = Walk {
+        repo,
+        walker: Walker {
+            repo,
+            parsed: HashMap::new(),
+        },
+        odb: &odb,
+        trees: Trees::new(&odb),
+        index,
+        tracked: HashMap::new(),
+        shallow: shallow_boundaries(repo),
+        out: Vec::new(),
+    };
     // The path to look at in each commit still to be visited, set by the
     // first child that reached it (children come before parents).
-    let mut tracked: HashMap<Oid, Tracked> = HashMap::new();
-    let start_tree = repo.find_commit(start)?.tree()?;
-    tracked.insert(
+    w.tracked.insert(
         start,
         Tracked {
             blob: blob_at(&start_tree, path),
@@ -767,48 +776,104 @@ fn walk(
         },
     );
 
-    let shallow = shallow_boundaries(repo);
-    let mut out = Vec::new();
-    for oid in walk {
+    // Down the line while it is one.
+    let mut at = start;
+    loop {
+        let Some(here) = w.tracked.remove(&at) else {
+            break;
+        };
+        if let Some(here) = w.visit(at, here, true)? {
+            w.tracked.insert(at, here); // a merge: the revision walk takes it
+            break;
+        }
+        let mut next = w.tracked.keys();
+        match (next.next(), next.next()) {
+            (Some(&parent), None) => at = parent,
+            _ => break,
+        }
+    }
+    if w.tracked.is_empty() {
+        return Ok(w.out);
+    }
+
+    let mut revwalk = repo.revwalk()?;
+    for oid in w.tracked.keys() {
+        revwalk.push(*oid)?;
+    }
+    revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+    for oid in revwalk {
         let oid = oid?;
-        let Some(here) = tracked.remove(&oid) else {
+        let Some(here) = w.tracked.remove(&oid) else {
             continue; // pruned: no listed path leads here
         };
+        w.visit(oid, here, false)?;
+    }
+    Ok(w.out)
+}
+
+/// One walk's state: what it follows in the commits still to visit, and
+/// what it found.
+struct Walk<'r, 'o, 'i> {
+    repo: &'r Repository,
+    walker: Walker<'r>,
+    odb: &'o git2::Odb<'o>,
+    trees: Trees<'o>,
+    index: Option<&'i mut ChangeIndex>,
+    tracked: HashMap<Oid, Tracked>,
+    shallow: Vec<Oid>,
+    out: Vec<HistoryEntry>,
+}
+
+impl Walk<'_, '_, '_> {
+    /// Visits commit `oid`, where the walk looks at `here`: lists it when
+    /// it changed the file, and passes `here` on to the parents to follow.
+    /// With `linear`, a merge whose parents must all be followed is not
+    /// visited but handed back, for a revision walk to order its history.
+    fn visit(
+        &mut self,
+        oid: Oid,
+        here: Tracked,
+        linear: bool,
+    ) -> Result<Option<Tracked>, git2::Error> {
+        let repo = self.repo;
         // Known to the index, untouched: on without reading the commit
         // (unless a shallow clone cuts the history there).
-        if let Some(ix) = index.as_deref() {
+        if let Some(ix) = self.index.as_deref() {
             let (dir, name) = split_dir(&here.path);
             if dir == ix.dir
-                && !shallow.contains(&oid)
+                && !self.shallow.contains(&oid)
                 && let Some(first) = ix.skip(oid, name.as_bytes())
             {
-                tracked.entry(first).or_insert(here);
-                continue;
+                self.tracked.entry(first).or_insert(here);
+                return Ok(None);
             }
         }
         let commit = repo.find_commit(oid)?;
-        if let Some(ix) = index.as_deref_mut() {
+        if let Some(ix) = self.index.as_deref_mut() {
             let (dir, name) = split_dir(&here.path);
             if dir == ix.dir
                 && commit.parent_count() > 0
-                && let Some(false) = ix.touches(&mut trees, &commit, name.as_bytes())
+                && let Some(false) = ix.touches(&mut self.trees, &commit, name.as_bytes())
             {
                 // The same blob in every parent: followed down the first.
                 let first = commit.parent_id(0)?;
-                tracked.entry(first).or_insert(here);
-                continue;
+                self.tracked.entry(first).or_insert(here);
+                return Ok(None);
             }
         }
         let parents: Vec<git2::Commit<'_>> = commit.parents().collect();
         let parent_blobs: Vec<Option<Oid>> = parents
             .iter()
-            .map(|p| blob_at_id(&odb, p.tree_id(), &here.path))
+            .map(|p| blob_at_id(self.odb, p.tree_id(), &here.path))
             .collect();
 
         // A parent with the same blob: not listed, and followed alone.
         if let Some(k) = parent_blobs.iter().position(|b| *b == here.blob) {
-            tracked.entry(parents[k].id()).or_insert(here);
-            continue;
+            self.tracked.entry(parents[k].id()).or_insert(here);
+            return Ok(None);
+        }
+        if linear && parents.len() > 1 {
+            return Ok(Some(here));
         }
 
         let tree = commit.tree()?;
@@ -824,18 +889,21 @@ fn walk(
             };
             if let (None, Some(blob)) = (old.blob, here.blob)
                 && let Some(source) =
-                    walker.rename_source(&parent_trees[k], &tree, &here.path, blob)
+                    self.walker
+                        .rename_source(&parent_trees[k], &tree, &here.path, blob)
             {
                 old.blob = blob_at(&parent_trees[k], &source);
                 old.path = Rc::from(source);
             }
-            tracked.entry(parent.id()).or_insert_with(|| old.clone());
+            self.tracked
+                .entry(parent.id())
+                .or_insert_with(|| old.clone());
             olds.push(old);
         }
         if here.blob.is_none() && olds.iter().all(|o| o.blob.is_none()) {
-            continue; // never held the file (a root commit without it)
+            return Ok(None); // never held the file (a root commit without it)
         }
-        let changes = if parents.is_empty() && shallow.contains(&oid) {
+        let changes = if parents.is_empty() && self.shallow.contains(&oid) {
             // Not the creator: the clone's history is cut here.
             vec![FieldChange::new(
                 diff::SHALLOW_BOUNDARY,
@@ -843,10 +911,10 @@ fn walk(
                 FieldValue::Name(id_of(&here.path).to_owned()),
             )]
         } else {
-            walker.changes(olds.first(), &here)
+            self.walker.changes(olds.first(), &here)
         };
         let author = commit.author();
-        out.push(HistoryEntry {
+        self.out.push(HistoryEntry {
             commit: oid.to_string(),
             author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
             email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
@@ -861,8 +929,8 @@ fn walk(
                 .unwrap_or_default(),
             changes,
         });
+        Ok(None)
     }
-    Ok(out)
 }
 
 #[cfg(test)]
