@@ -778,10 +778,7 @@ fn walk(
 
     // Down the line while it is one.
     let mut at = start;
-    loop {
-        let Some(here) = w.tracked.remove(&at) else {
-            break;
-        };
+    while let Some(here) = w.tracked.remove(&at) {
         if let Some(here) = w.visit(at, here, true)? {
             w.tracked.insert(at, here); // a merge: the revision walk takes it
             break;
