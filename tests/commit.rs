@@ -11,13 +11,13 @@
 //! the repository is exactly as before (HEAD, every ref, the index file's
 //! bytes, every working-tree file, and the files at the top of `.git`).
 
-mod repo_state;
+mod support;
 
-use repo_state::Observed;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
+use support::observe::Observed;
 
 use git2::{
     ConfigLevel, Delta, Diff, IndexAddOption, ObjectType, Oid, Patch, Repository,
@@ -212,7 +212,7 @@ impl Fixture {
 
     /// Everything a refusal must leave alone.
     fn observe(&self) -> Observed {
-        repo_state::observe(&self.repo, &self.root)
+        support::observe::observe(&self.repo, &self.root)
     }
 }
 

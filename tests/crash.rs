@@ -7,14 +7,16 @@
 //! journal or temporary file is left, and the change is there entirely or
 //! not at all.
 
-mod terminal;
+mod support;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use ripen::git::commit::Step;
-use terminal::{BIN, git, repo_with_shipped_state, ripen_env as ripen};
+use support::data::repo_with_shipped_state;
+use support::repo::git;
+use support::run::{BIN, ripen_env as ripen};
 
 const FILE: &str = "use-cases/contract-review.ron";
 const SAMPLE: &str = concat!(
@@ -88,9 +90,9 @@ fn assert_status_clean(dir: &Path, label: &str) {
 
 #[test]
 fn a_kill_at_any_step_of_a_commit_is_finished_or_dropped_by_the_next_run() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_kill_at_any_step_of_a_commit_is_finished_or_dropped_by_the_next_run",
-        &[terminal::Need::Git],
+        &[support::need::Need::Git],
     ) {
         return;
     }

@@ -4,11 +4,14 @@
 //! advance (`p`), with the git identity switched between approvers as
 //! people would take turns at one terminal.
 
-mod terminal;
+mod support;
 
 use std::path::Path;
 
-use terminal::{Need, Tmux, git, machine_has, repo_with_shipped_state, shell_command};
+use support::data::repo_with_shipped_state;
+use support::need::{Need, machine_has};
+use support::repo::git;
+use support::tmux::{Tmux, shell_command};
 
 fn be(root: &Path, name: &str, email: &str) {
     git(root, &["config", "user.name", name]);

@@ -1,15 +1,16 @@
 //! End to end: the real binary in a real terminal (tmux at 80x24), driven
 //! with keys and read back with `capture-pane`, as a person would use it.
 
-mod terminal;
+mod support;
 
-use terminal::{Tmux, repo_with_shipped_state, shell_command};
+use support::data::repo_with_shipped_state;
+use support::tmux::{Tmux, shell_command};
 
 #[test]
 fn a_review_session_navigates_filters_helps_and_quits_cleanly() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_review_session_navigates_filters_helps_and_quits_cleanly",
-        &[terminal::Need::Tmux],
+        &[support::need::Need::Tmux],
     ) {
         return;
     }
@@ -60,9 +61,9 @@ fn a_review_session_navigates_filters_helps_and_quits_cleanly() {
 
 #[test]
 fn a_stage_move_commits_one_file_from_the_terminal() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_stage_move_commits_one_file_from_the_terminal",
-        &[terminal::Need::Tmux],
+        &[support::need::Need::Tmux],
     ) {
         return;
     }
@@ -112,9 +113,9 @@ fn a_stage_move_commits_one_file_from_the_terminal() {
 
 #[test]
 fn a_small_terminal_gets_a_clear_message_and_resizing_recovers() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_small_terminal_gets_a_clear_message_and_resizing_recovers",
-        &[terminal::Need::Tmux],
+        &[support::need::Need::Tmux],
     ) {
         return;
     }
@@ -161,9 +162,9 @@ fn propose(dir: &std::path::Path) -> git2::Oid {
 
 #[test]
 fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_proposal_is_reviewed_and_accepted_from_the_proposals_screen",
-        &[terminal::Need::Tmux],
+        &[support::need::Need::Tmux],
     ) {
         return;
     }
@@ -242,7 +243,7 @@ fn export_to_a_terminal_shows_control_characters_escaped() {
     std::fs::write(&file, hostile).unwrap();
     let command = format!(
         "sh -c '{} --state {} export csv --columns id,title; echo exported-$?; sleep 600'",
-        terminal::BIN,
+        support::run::BIN,
         state.display()
     );
     let t = Tmux::start("export", &command, 120, 30);

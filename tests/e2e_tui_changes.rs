@@ -3,11 +3,13 @@
 //! quoted path with a space), and keys that must not act while the
 //! terminal is too small.
 
-mod terminal;
+mod support;
 
 use std::path::Path;
 
-use terminal::{BIN, Tmux, repo_with_shipped_state};
+use support::data::repo_with_shipped_state;
+use support::run::BIN;
+use support::tmux::Tmux;
 
 /// Runs ripen on `state` through a script (in `dir`, outside the
 /// repository) that sets `EDITOR` to `editor` (written as is into the

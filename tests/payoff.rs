@@ -3,12 +3,13 @@
 //! measurements; the quarterly report compares them with the prompting
 //! baseline (history gives the change date) and flags what underdelivers.
 
-mod terminal;
+mod support;
 
 use std::path::Path;
 use std::process::Command;
 
-use terminal::{repo_with_shipped_state, ripen_env};
+use support::data::repo_with_shipped_state;
+use support::run::ripen_env;
 
 /// Commits everything under `state/` at `date` (noon UTC) with `message`.
 fn commit_at(root: &Path, date: &str, message: &str) {

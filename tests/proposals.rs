@@ -11,13 +11,13 @@
 //! bytes, every working-tree file, and the files at the top of `.git`).
 
 mod common_tui;
-mod repo_state;
+mod support;
 
-use repo_state::Observed;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Once;
+use support::observe::Observed;
 
 use git2::{
     ConfigLevel, IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature, StatusOptions,
@@ -318,7 +318,7 @@ impl Fixture {
 
     /// Everything a refusal must leave alone.
     fn observe(&self) -> Observed {
-        repo_state::observe(&self.repo, &self.root)
+        support::observe::observe(&self.repo, &self.root)
     }
 }
 

@@ -5,12 +5,14 @@
 //! are open and then accepted, the tag's message and the report's decisions
 //! section, and the next agenda's action items.
 
-mod terminal;
+mod support;
 
 use std::path::Path;
 
 use serde_json::Value;
-use terminal::{git, repo_with_shipped_state, ripen_env};
+use support::data::repo_with_shipped_state;
+use support::repo::git;
+use support::run::ripen_env;
 
 fn ripen(state: &Path, args: &[&str]) -> (i32, String, String) {
     let out = ripen_env(state, args, &[]);
