@@ -16,11 +16,13 @@
 //! Regenerate with `INSTA_UPDATE=always cargo test --test cli_snapshots`
 //! and read `git diff tests/snapshots` before committing.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
 
-use git2::{Repository, Signature, Time};
+use std::fs;
+use std::path::PathBuf;
+
+use git2::Repository;
+use support::data::edit;
 
 const AS_OF: &str = "2026-10-15";
 
@@ -32,70 +34,21 @@ const EDITED: &str = "customer-faq";
 struct Fixture {
     /// The repository's work tree (holds `state/`).
     dir: tempfile::TempDir,
-    /// A home whose `.gitconfig` holds the identity ripen commits as.
-    home: tempfile::TempDir,
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
-
-/// Replaces `from` (which must occur) by `to` in the file at `path`.
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} holds no {from:?}", path.display());
-    fs::write(path, text.replacen(from, to, 1)).unwrap();
-}
-
-fn signature() -> Signature<'static> {
-    // 2026-06-30 12:00 UTC.
-    Signature::new(
-        "Register Keeper",
-        "keeper@example.com",
-        &Time::new(1_782_820_800, 0),
-    )
-    .unwrap()
-}
-
-/// Commits the whole work tree on HEAD, as `git add -A && git commit`.
+/// Commits the whole work tree on HEAD, as `git add -A && git commit`, by
+/// the default identity on 2026-06-30 at noon UTC.
 fn commit_all(repo: &Repository, message: &str) {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    // Deleted files too.
-    index.update_all(["*"], None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let parent = repo.head().ok().map(|h| h.peel_to_commit().unwrap());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    let sig = signature();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap();
+    support::repo::commit_all(repo, message, &support::repo::keeper());
 }
 
 impl Fixture {
     fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let home = tempfile::tempdir().unwrap();
-        fs::write(
-            home.path().join(".gitconfig"),
-            "[user]\n\tname = Register Keeper\n\temail = keeper@example.com\n",
-        )
-        .unwrap();
-        let f = Fixture { dir, home };
-        let repo = Repository::init(f.dir.path()).unwrap();
-        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("state");
-        copy_dir(&shipped, &f.state());
+        let f = Fixture {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let repo = support::repo::init(f.dir.path());
+        support::data::copy_shipped(f.dir.path());
         commit_all(&repo, "The register as shipped");
 
         f.ok(&["review", "close", "2026-Q3"]);
@@ -137,29 +90,8 @@ impl Fixture {
 
     /// Runs `ripen` in the repository; returns (exit code, stdout, stderr).
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-            .current_dir(self.dir.path())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env_remove("RIPEN_STATE")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("XDG_CONFIG_HOME")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", self.home.path())
-            .env("GIT_AUTHOR_NAME", "Register Keeper")
-            .env("GIT_AUTHOR_EMAIL", "keeper@example.com")
-            .env("GIT_AUTHOR_DATE", "2026-06-30T12:00:00+00:00")
-            .env("GIT_COMMITTER_NAME", "Register Keeper")
-            .env("GIT_COMMITTER_EMAIL", "keeper@example.com")
-            .env("GIT_COMMITTER_DATE", "2026-06-30T12:00:00+00:00")
-            .output()
-            .expect("run ripen");
-        (
-            out.status.code().expect("ripen was killed by a signal"),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let run = support::run::ripen(args).cwd(self.dir.path()).run();
+        (run.code, run.stdout, run.stderr)
     }
 
     fn ok(&self, args: &[&str]) -> String {
