@@ -79,20 +79,23 @@ pub fn commit_paths(repo: &Repository, paths: &[&str], message: &str, sig: &Sign
     commit_index(repo, &mut index, message, sig)
 }
 
-/// Writes `bytes` to `rel` in the working tree (folders created), stages
-/// that one file and commits it on HEAD as `sig`.
-pub fn commit_file(
+/// Writes each of `files` (path from the working tree's root, content)
+/// into the working tree (folders created), stages them and commits the
+/// index on HEAD as `sig`.
+pub fn commit_files(
     repo: &Repository,
-    rel: &str,
-    bytes: impl AsRef<[u8]>,
+    files: &[(&str, &str)],
     message: &str,
     sig: &Signature<'_>,
 ) -> Oid {
-    let path = repo.workdir().unwrap().join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, bytes).unwrap();
+    let root = repo.workdir().unwrap().to_path_buf();
     let mut index = repo.index().unwrap();
-    index.add_path(Path::new(rel)).unwrap();
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        index.add_path(Path::new(rel)).unwrap();
+    }
     commit_index(repo, &mut index, message, sig)
 }
 
@@ -143,4 +146,70 @@ pub fn git_ok(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Returns the tree `base` with `path` (split at `/`) set to `blob` with
+/// its mode, or removed when `None`, writing the trees on the way; `None`
+/// when the result is empty. Builds history without a working tree.
+pub fn put(
+    repo: &Repository,
+    base: Option<&git2::Tree<'_>>,
+    path: &[&str],
+    blob: Option<(Oid, i32)>,
+) -> Option<Oid> {
+    let mut b = repo.treebuilder(base).unwrap();
+    if let [name] = path {
+        match blob {
+            Some((id, mode)) => {
+                b.insert(name, id, mode).unwrap();
+            }
+            None => {
+                let _ = b.remove(name);
+            }
+        }
+    } else {
+        let sub = base
+            .and_then(|t| t.get_name(path[0]))
+            .map(|e| repo.find_tree(e.id()).unwrap());
+        match put(repo, sub.as_ref(), &path[1..], blob) {
+            Some(id) => {
+                b.insert(path[0], id, 0o040000).unwrap();
+            }
+            None => {
+                let _ = b.remove(path[0]);
+            }
+        }
+    }
+    (!b.is_empty()).then(|| b.write().unwrap())
+}
+
+/// The id of the empty tree, written.
+pub fn empty_tree(repo: &Repository) -> Oid {
+    repo.treebuilder(None).unwrap().write().unwrap()
+}
+
+/// Hides every configuration file outside the repository from libgit2.
+///
+/// libgit2 reads `HOME`, `XDG_CONFIG_HOME` and friends once, when it is
+/// first initialised, so changing those variables inside a running test
+/// binary would not reliably take effect (and would race between tests).
+/// Instead the global, XDG, system and program-data search paths are pointed
+/// at an empty directory before any test touches git. Every test calls this
+/// first; `Once` makes the others wait until it is done.
+pub fn hermetic() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let empty = tempfile::tempdir().expect("temp dir").keep();
+        for level in [
+            git2::ConfigLevel::Global,
+            git2::ConfigLevel::XDG,
+            git2::ConfigLevel::System,
+            git2::ConfigLevel::ProgramData,
+        ] {
+            // SAFETY: runs once, before any other libgit2 call in this
+            // process (every test calls `hermetic` first and waits on ONCE).
+            unsafe { git2::opts::set_search_path(level, empty.as_path()) }
+                .expect("set search path");
+        }
+    });
 }
