@@ -45,19 +45,50 @@ pub struct Ripen {
     cmd: Command,
 }
 
-/// `ripen ARGS` in a hermetic environment (see the module's documentation);
-/// add to it with [`Ripen`]'s methods, then [`Ripen::run`] it.
-pub fn ripen(args: &[&str]) -> Ripen {
-    let mut cmd = Command::new(BIN);
+/// A fresh home folder whose `.gitconfig` names `name <email>` and makes
+/// `main` the first branch of a new repository, as a newcomer's machine
+/// might be set up.
+pub fn home_as(name: &str, email: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join(".gitconfig"),
+        format!("[user]\n\tname = {name}\n\temail = {email}\n[init]\n\tdefaultBranch = main\n"),
+    )
+    .unwrap();
+    home
+}
+
+/// `PATH` with the binary's folder first, as after `cargo install`, for
+/// commands run through a shell as a user types them.
+pub fn path_with_ripen() -> std::ffi::OsString {
+    let bin = Path::new(BIN).parent().unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![bin.to_path_buf()];
+    paths.extend(std::env::split_paths(&path));
+    std::env::join_paths(paths).unwrap()
+}
+
+/// Makes `cmd`'s environment hermetic: none of the caller's variables
+/// that could change what ripen or git does, `home` as `HOME`, no system
+/// git configuration, no colour. Identity and dates are left to the
+/// caller (see [`ripen`]).
+pub fn hermetic<'c>(cmd: &'c mut Command, home: &Path) -> &'c mut Command {
     for (key, _) in std::env::vars_os() {
         if leaks(&key) {
             cmd.env_remove(key);
         }
     }
-    cmd.args(args)
-        .env("NO_COLOR", "1")
-        .env("HOME", home())
+    cmd.env("NO_COLOR", "1")
+        .env("HOME", home)
         .env("GIT_CONFIG_NOSYSTEM", "1")
+}
+
+/// `ripen ARGS` in a hermetic environment (see the module's documentation);
+/// add to it with [`Ripen`]'s methods, then [`Ripen::run`] it.
+pub fn ripen(args: &[&str]) -> Ripen {
+    let mut cmd = Command::new(BIN);
+    hermetic(&mut cmd, home())
+        .args(args)
         .env("GIT_AUTHOR_NAME", NAME)
         .env("GIT_AUTHOR_EMAIL", EMAIL)
         .env("GIT_AUTHOR_DATE", DATE)
