@@ -131,33 +131,16 @@ fn a_small_terminal_gets_a_clear_message_and_resizing_recovers() {
 /// A team's branch that moves claims-triage to FineTune, on top of HEAD.
 fn propose(dir: &std::path::Path) -> git2::Oid {
     let repo = git2::Repository::open(dir).unwrap();
-    let head = repo.head().unwrap().peel_to_commit().unwrap();
     let path = "state/use-cases/claims-triage.ron";
     let text = std::fs::read_to_string(dir.join(path)).unwrap();
     let changed = text.replace("stage: Collect,", "stage: FineTune,");
-    let blob = repo.blob(changed.as_bytes()).unwrap();
-    let mut index = git2::Index::new().unwrap();
-    index.read_tree(&head.tree().unwrap()).unwrap();
-    let mut entry = index.get_path(std::path::Path::new(path), 0).unwrap();
-    entry.id = blob;
-    entry.file_size = changed.len() as u32;
-    index.add(&entry).unwrap();
-    let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
-    let sig = git2::Signature::new(
-        "Claims Team",
-        "claims@example.com",
-        &git2::Time::new(1_760_100_000, 0),
-    )
-    .unwrap();
-    repo.commit(
-        Some("refs/heads/proposal/claims"),
-        &sig,
-        &sig,
+    support::repo::commit_on_branch(
+        &repo,
+        "proposal/claims",
+        &[(path, changed.as_bytes())],
         "claims-triage: stage Collect -> FineTune",
-        &tree,
-        &[&head],
+        &support::repo::signature("Claims Team", "claims@example.com", 1_760_100_000),
     )
-    .unwrap()
 }
 
 #[test]

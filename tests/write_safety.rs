@@ -151,32 +151,11 @@ fn a_hand_edit_after_the_commit_landed_is_kept_and_named() {
 
 /// The shipped register with some files out of canonical form, committed.
 fn repo_with_unformatted_files() -> (tempfile::TempDir, PathBuf, Vec<String>) {
-    let (dir, state) = repo_with_shipped_state();
-    let mut changed = Vec::new();
-    for e in std::fs::read_dir(state.join("use-cases")).unwrap().take(3) {
-        let path = e.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, text.replace("\n    ", "\n      ")).unwrap();
-        changed.push(format!(
-            "use-cases/{}",
-            path.file_name().unwrap().to_string_lossy()
-        ));
-    }
-    changed.sort();
-    git_ok(dir.path(), &["add", "-A"]);
-    git_ok(
-        dir.path(),
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-qm",
-            "unformatted",
-        ],
-    );
-    (dir, state, changed)
+    support::data::repo_with_unformatted_files(&[
+        "claims-triage.ron",
+        "clinical-coding.ron",
+        "code-review-assistant.ron",
+    ])
 }
 
 #[test]

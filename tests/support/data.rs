@@ -53,6 +53,40 @@ pub fn repo_with_shipped_state() -> (tempfile::TempDir, PathBuf) {
     (dir, state)
 }
 
+/// A repository made by [`repo_with_shipped_state`] whose use cases
+/// `names` (those that exist; at least two must) are indented off the
+/// canonical form and committed so, by "T <t@example.com>" through git.
+/// Returns the folder, its `state/` and the files changed
+/// (`use-cases/NAME`), in the order given.
+pub fn repo_with_unformatted_files(names: &[&str]) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+    let (dir, state) = repo_with_shipped_state();
+    let mut changed = Vec::new();
+    for name in names {
+        let path = state.join("use-cases").join(name);
+        if !path.exists() {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, text.replace("\n    ", "\n      ")).unwrap();
+        changed.push(format!("use-cases/{name}"));
+    }
+    assert!(changed.len() >= 2, "the shipped register has these files");
+    repo::git_ok(dir.path(), &["add", "-A"]);
+    repo::git_ok(
+        dir.path(),
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-qm",
+            "unformatted",
+        ],
+    );
+    (dir, state, changed)
+}
+
 /// Replaces the first `from` (which must occur) by `to` in the file at
 /// `path`.
 pub fn edit(path: &Path, from: &str, to: &str) {

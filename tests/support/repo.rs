@@ -123,6 +123,12 @@ pub fn switch(repo: &Repository, name: &str) {
 /// Runs the `git` command in `dir`, with no system configuration and fixed
 /// dates, so that its commits are reproducible.
 pub fn git(dir: &Path, args: &[&str]) -> Output {
+    git_dated(dir, args, "2026-10-01T12:00:00Z")
+}
+
+/// Runs the `git` command in `dir` as [`git`] does, with `date` (as git's
+/// environment writes it) as the author and committer date.
+pub fn git_dated(dir: &Path, args: &[&str], date: &str) -> Output {
     Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -131,8 +137,8 @@ pub fn git(dir: &Path, args: &[&str]) -> Output {
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE")
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_DATE", "2026-10-01T12:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2026-10-01T12:00:00Z")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
         .output()
         .expect("git is needed for these tests")
 }
@@ -212,4 +218,42 @@ pub fn hermetic() {
                 .expect("set search path");
         }
     });
+}
+
+/// Commits on branch `branch` (created or moved) a child of HEAD's commit
+/// whose tree is HEAD's with each of `files` (path from the root, content)
+/// written, without touching the working tree or the index: what another
+/// person's branch brings. Returns the new commit.
+pub fn commit_on_branch(
+    repo: &Repository,
+    branch: &str,
+    files: &[(&str, &[u8])],
+    message: &str,
+    sig: &Signature<'_>,
+) -> Oid {
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let mut tree_id = head.tree_id();
+    for (path, content) in files {
+        let blob = repo.blob(content).unwrap();
+        let base = repo.find_tree(tree_id).unwrap();
+        let parts: Vec<&str> = path.split('/').collect();
+        tree_id = put(repo, Some(&base), &parts, Some((blob, 0o100644))).unwrap();
+    }
+    let tree = repo.find_tree(tree_id).unwrap();
+    repo.commit(
+        Some(&format!("refs/heads/{branch}")),
+        sig,
+        sig,
+        message,
+        &tree,
+        &[&head],
+    )
+    .unwrap()
+}
+
+/// The bytes of `path` (from the root) in HEAD's tree.
+pub fn head_blob(repo: &Repository, path: &str) -> Vec<u8> {
+    let tree = repo.head().unwrap().peel_to_tree().unwrap();
+    let entry = tree.get_path(Path::new(path)).unwrap();
+    repo.find_blob(entry.id()).unwrap().content().to_vec()
 }
