@@ -1,6 +1,9 @@
 //! What a user reads on the command line, snapshot-tested: the text output
-//! of `list`, `ready`, `validate`, `history`, `diff`, `review list` and the
-//! quarterly report (Markdown and JSON), from the real binary.
+//! of `list`, `ready` (all, `--all`, one use case), `validate`, `history`,
+//! `diff`, `review list`, `review agenda`, `verify`, `proposals`,
+//! `proposals accept` (preview and refusal), `move`, `new`, `fmt --check`
+//! and `fmt`, and the quarterly report (Markdown and JSON), from the real
+//! binary. `what-if` has its own snapshots in `tests/whatif.rs`.
 //!
 //! The register is a copy of the shipped `state/` in a temporary git
 //! repository with a fixed identity and fixed dates (the environment for
@@ -12,6 +15,9 @@
 //! temporary folder, commit ids and the date of ripen's own commits (made
 //! at the time of the run), so a snapshot changes only when what the user
 //! reads changes.
+//!
+//! The repository's first branch is `main` whatever the machine's git
+//! configuration says, and its commits are made at fixed times.
 //!
 //! Regenerate with `INSTA_UPDATE=always cargo test --test cli_snapshots`
 //! and read `git diff tests/snapshots` before committing.
@@ -132,6 +138,8 @@ impl Fixture {
         let mut ids = Vec::new();
         let mut walk = repo.revwalk().unwrap();
         walk.push_head().unwrap();
+        // Other branches (proposals) too.
+        walk.push_glob("refs/heads/*").unwrap();
         for id in walk {
             ids.push(id.unwrap());
         }
@@ -189,6 +197,16 @@ fn command_line_output() {
         &["report", "--format", "json", "--as-of", AS_OF],
     );
     snapshot(&f, "review_list", &["review", "list", "--as-of", AS_OF]);
+    // One use case's verdict explained, as `ripen ready ID` shows it: the
+    // moved one (now evaluated) and the one with new evidence.
+    snapshot(&f, "ready_one_moved", &["ready", MOVED, "--as-of", AS_OF]);
+    snapshot(&f, "ready_one_edited", &["ready", EDITED, "--as-of", AS_OF]);
+    snapshot(&f, "ready_all", &["ready", "--all", "--as-of", AS_OF]);
+    snapshot(&f, "history_edited", &["history", EDITED]);
+    snapshot(&f, "review_agenda", &["review", "agenda", "--as-of", AS_OF]);
+    // No commit is signed and there is no access.ron: each change to the
+    // register is named with its author and why it breaks the rules.
+    snapshot(&f, "verify_unsigned", &["verify"]);
 
     // A file with a mistake: where and what, and the rest still listed.
     let faq = f.state().join("use-cases").join(format!("{EDITED}.ron"));
@@ -249,4 +267,84 @@ fn command_line_output() {
         "report_markdown_every_section",
         &["report", "--as-of", AS_OF],
     );
+
+    // Two teams' branches: `proposals` lists them, `proposals accept`
+    // without `--yes` says what accepting would do, or why it is refused.
+    let repo = Repository::open(f.dir.path()).unwrap();
+    for (id, branch, who, email) in [
+        (
+            "contract-review",
+            "proposal/contract-finetune",
+            "Legal Team",
+            "legal@example.com",
+        ),
+        (
+            "claims-triage",
+            "proposal/claims-finetune",
+            "Claims Team",
+            "claims@example.com",
+        ),
+    ] {
+        let path = format!("state/use-cases/{id}.ron");
+        let text = fs::read_to_string(f.dir.path().join(&path)).unwrap();
+        support::repo::commit_on_branch(
+            &repo,
+            branch,
+            &[(
+                &path,
+                text.replace("stage: Collect,", "stage: FineTune,")
+                    .as_bytes(),
+            )],
+            &format!("{id}: stage Collect -> FineTune"),
+            // 2026-10-11 12:00 UTC.
+            &support::repo::signature(who, email, 1_791_720_000),
+        );
+    }
+    snapshot(&f, "proposals", &["proposals", "--as-of", AS_OF]);
+    snapshot(
+        &f,
+        "proposals_accept_preview",
+        &[
+            "proposals",
+            "accept",
+            "proposal/contract-finetune",
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    snapshot(
+        &f,
+        "proposals_accept_refused",
+        &[
+            "proposals",
+            "accept",
+            "proposal/claims-finetune",
+            "--as-of",
+            AS_OF,
+        ],
+    );
+
+    // What a write prints: a stage move, a new use case.
+    snapshot(
+        &f,
+        "move",
+        &[
+            "move",
+            "contract-review",
+            "Evaluate",
+            "--because",
+            "The fine-tuned model is ready to measure",
+        ],
+    );
+    snapshot(&f, "new", &["new", "expense-audit"]);
+
+    // A file edited by hand off the canonical form: `fmt --check` names it
+    // and changes nothing, `fmt` rewrites it.
+    edit(
+        &cases.join("hr-policy-qa.ron"),
+        "    stage: ",
+        "      stage: ",
+    );
+    snapshot(&f, "fmt_check", &["fmt", "--check"]);
+    snapshot(&f, "fmt", &["fmt"]);
 }

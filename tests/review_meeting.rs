@@ -458,7 +458,7 @@ fn accepting_a_proposal_in_the_review_is_one_merge_commit_that_records_the_decis
         root,
         &["commit", "-qam", "customer-faq: note the Q4 evaluation"],
     );
-    git(root, &["checkout", "-q", "master"]);
+    git(root, &["checkout", "-q", "main"]);
     be(root, "Eleanor Whitfield", "eleanor@example.com");
 
     ok(&state, &["review", "start", "2026-Q4"]);

@@ -26,10 +26,13 @@ pub fn keeper() -> Signature<'static> {
     signature(NAME, EMAIL, T0)
 }
 
-/// A new repository at `dir` (created if needed) with no identity of its
-/// own.
+/// A new repository at `dir` (created if needed) whose first branch is
+/// `main` whatever the machine's git configuration says, with no identity
+/// of its own.
 pub fn init(dir: &Path) -> Repository {
-    Repository::init(dir).unwrap()
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main");
+    Repository::init_opts(dir, &opts).unwrap()
 }
 
 /// A new repository at `dir` whose configuration names `name <email>` as
