@@ -907,7 +907,7 @@ fn every_output_ends_quietly_when_its_reader_has_gone() {
         &["export", "csv"][..],
     ] {
         for _ in 0..10 {
-            let mut child = support::run::ripen(&args)
+            let mut child = support::run::ripen(args)
                 .cwd(tmp.path())
                 .command()
                 .stdin(Stdio::null())
@@ -942,7 +942,7 @@ fn output_that_cannot_be_written_ends_ripen_with_one_line_and_code_2() {
             .write(true)
             .open("/dev/full")
             .unwrap();
-        let out = support::run::ripen(&args)
+        let out = support::run::ripen(args)
             .cwd(tmp.path())
             .command()
             .stdin(Stdio::null())
