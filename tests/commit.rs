@@ -20,7 +20,7 @@ use support::observe::Observed;
 
 use git2::{
     Delta, Diff, ObjectType, Oid, Patch, Repository, RepositoryInitOptions, Signature, Status,
-    StatusOptions, Time,
+    StatusOptions,
 };
 use ripen::change::{self, Edit};
 use ripen::git::commit::{
@@ -40,12 +40,11 @@ const JUSTIFICATION: &str = "Enough labelled tickets to start collecting.";
 
 /// The author of the commits the tests make themselves, at a fixed time.
 fn seed_signature(seconds_later: i64) -> Signature<'static> {
-    Signature::new(
+    support::repo::signature(
         "Seed Author",
         "seed@example.com",
-        &Time::new(1_700_000_000 + seconds_later, 0),
+        1_700_000_000 + seconds_later,
     )
-    .unwrap()
 }
 
 fn scaffold(title: &str) -> UseCase {

@@ -596,12 +596,7 @@ fn propose_titles(dir: &Path, state: &Path) -> (git2::Oid, Vec<Vec<u8>>) {
         new.push(changed.into_bytes());
     }
     let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
-    let sig = git2::Signature::new(
-        "Tia Titles",
-        "tia@example.com",
-        &git2::Time::new(1_760_100_000, 0),
-    )
-    .unwrap();
+    let sig = support::repo::signature("Tia Titles", "tia@example.com", 1_760_100_000);
     let tip = repo
         .commit(
             Some(&format!("refs/heads/{BRANCH}")),

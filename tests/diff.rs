@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 use support::run::Run;
 
-use git2::{Oid, Repository, Signature, Time};
+use git2::{Oid, Repository, Signature};
 use ripen::diff::{self, FieldChange, FieldValue, Status};
 use ripen::model::{
     Approach, Confidence, Criterion, Date, Measurement, Method, Period, Policy, Profile, Risk,
@@ -675,7 +675,7 @@ fn json_shape() {
 // ---------------------------------------------------------------------------
 
 fn sig(secs: i64) -> Signature<'static> {
-    Signature::new("Dana Diff", "dana@example.com", &Time::new(secs, 0)).unwrap()
+    support::repo::signature("Dana Diff", "dana@example.com", secs)
 }
 
 /// Writes `files` (path, content) into the working tree and commits them

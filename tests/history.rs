@@ -886,14 +886,7 @@ fn cli_shows_the_whole_message_justification_override_and_trailers() {
 fn a_shallow_clone_boundary_is_not_shown_as_the_creator() {
     let src = tempfile::tempdir().unwrap();
     let repo = Repository::init(src.path()).unwrap();
-    let sig = |n: i64| {
-        Signature::new(
-            "Ada",
-            "ada@example.com",
-            &Time::new(1_760_000_000 + n * 60, 0),
-        )
-        .unwrap()
-    };
+    let sig = |n: i64| support::repo::signature("Ada", "ada@example.com", 1_760_000_000 + n * 60);
     let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-good");
     let case = std::fs::read_to_string(good.join("invoice-triage.ron")).unwrap();
     let mut parent: Option<Oid> = None;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use support::observe::Observed;
 
 use git2::{
-    IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature, StatusOptions, Time,
+    IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature, StatusOptions,
     build::CheckoutBuilder,
 };
 use ripen::diff::{FieldChange, FieldValue, Status};
@@ -276,7 +276,7 @@ fn allow_other() -> AcceptOptions {
 }
 
 fn signature(who: Who, minute: i64) -> Signature<'static> {
-    Signature::new(who.0, who.1, &Time::new(T0 + minute * 60, 0)).unwrap()
+    support::repo::signature(who.0, who.1, T0 + minute * 60)
 }
 
 fn name(s: &str) -> FieldValue {

@@ -78,8 +78,7 @@ impl Repo {
                 Some(put(repo, base.as_ref(), &parts, blob).unwrap_or_else(|| empty_tree(repo)));
         }
         let tree = repo.find_tree(tree_id.unwrap()).unwrap();
-        let sig =
-            Signature::new("Ada Author", "ada@example.com", &Time::new(noon(day), 0)).unwrap();
+        let sig = support::repo::signature("Ada Author", "ada@example.com", noon(day));
         let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
         let id = repo
             .commit(None, &sig, &sig, message, &tree, &parents)
@@ -609,12 +608,7 @@ fn now_is_the_clock_never_a_commit_date() {
     // would bring): "now" stays today, so nothing turns stale by it.
     let tree = s.r.repo.head().unwrap().peel_to_tree().unwrap();
     let parent = s.r.repo.head().unwrap().peel_to_commit().unwrap();
-    let future = Signature::new(
-        "Mallory",
-        "m@example.com",
-        &git2::Time::new(4_070_908_800, 0),
-    )
-    .unwrap();
+    let future = support::repo::signature("Mallory", "m@example.com", 4_070_908_800);
     let id =
         s.r.repo
             .commit(

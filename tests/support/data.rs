@@ -87,6 +87,17 @@ pub fn repo_with_unformatted_files(names: &[&str]) -> (tempfile::TempDir, PathBu
     (dir, state, changed)
 }
 
+/// The stage the use case `id` has in the state directory `state`, as
+/// its file spells it (`Collect`).
+pub fn stage_of(state: &Path, id: &str) -> String {
+    let text = fs::read_to_string(state.join(format!("use-cases/{id}.ron"))).unwrap();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("stage: "))
+        .unwrap()
+        .trim_end_matches(',')
+        .to_owned()
+}
+
 /// Replaces the first `from` (which must occur) by `to` in the file at
 /// `path`.
 pub fn edit(path: &Path, from: &str, to: &str) {

@@ -146,6 +146,13 @@ pub fn git_dated(dir: &Path, args: &[&str], date: &str) -> Output {
         .expect("git is needed for these tests")
 }
 
+/// Makes `name <email>` the identity of the repository at `root` through
+/// `git config`, as people taking turns at one terminal would.
+pub fn be(root: &Path, name: &str, email: &str) {
+    git(root, &["config", "user.name", name]);
+    git(root, &["config", "user.email", email]);
+}
+
 /// Runs [`git`] and expects it to succeed; returns its standard output.
 pub fn git_ok(dir: &Path, args: &[&str]) -> String {
     let out = git(dir, args);
