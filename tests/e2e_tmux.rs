@@ -4,13 +4,14 @@
 mod support;
 
 use support::data::repo_with_shipped_state;
+use support::need::{Need, machine_has};
 use support::tmux::{Tmux, shell_command};
 
 #[test]
 fn a_review_session_navigates_filters_helps_and_quits_cleanly() {
-    if !support::need::machine_has(
+    if !machine_has(
         "a_review_session_navigates_filters_helps_and_quits_cleanly",
-        &[support::need::Need::Tmux],
+        &[Need::Tmux],
     ) {
         return;
     }
@@ -61,9 +62,9 @@ fn a_review_session_navigates_filters_helps_and_quits_cleanly() {
 
 #[test]
 fn a_stage_move_commits_one_file_from_the_terminal() {
-    if !support::need::machine_has(
+    if !machine_has(
         "a_stage_move_commits_one_file_from_the_terminal",
-        &[support::need::Need::Tmux],
+        &[Need::Tmux],
     ) {
         return;
     }
@@ -113,9 +114,9 @@ fn a_stage_move_commits_one_file_from_the_terminal() {
 
 #[test]
 fn a_small_terminal_gets_a_clear_message_and_resizing_recovers() {
-    if !support::need::machine_has(
+    if !machine_has(
         "a_small_terminal_gets_a_clear_message_and_resizing_recovers",
-        &[support::need::Need::Tmux],
+        &[Need::Tmux],
     ) {
         return;
     }
@@ -145,9 +146,9 @@ fn propose(dir: &std::path::Path) -> git2::Oid {
 
 #[test]
 fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
-    if !support::need::machine_has(
+    if !machine_has(
         "a_proposal_is_reviewed_and_accepted_from_the_proposals_screen",
-        &[support::need::Need::Tmux],
+        &[Need::Tmux],
     ) {
         return;
     }
@@ -213,6 +214,12 @@ fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
 
 #[test]
 fn export_to_a_terminal_shows_control_characters_escaped() {
+    if !machine_has(
+        "export_to_a_terminal_shows_control_characters_escaped",
+        &[Need::Tmux],
+    ) {
+        return;
+    }
     let (_dir, state) = repo_with_shipped_state();
     let file = state.join("use-cases/claims-triage.ron");
     let text = std::fs::read_to_string(&file).unwrap();
