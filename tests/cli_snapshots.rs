@@ -1,9 +1,10 @@
 //! What a user reads on the command line, snapshot-tested: the text output
 //! of `list`, `ready` (all, `--all`, one use case), `validate`, `history`,
 //! `diff`, `review list`, `review agenda`, `verify`, `proposals`,
-//! `proposals accept` (preview and refusal), `move`, `new`, `fmt --check`
-//! and `fmt`, and the quarterly report (Markdown and JSON), from the real
-//! binary. `what-if` has its own snapshots in `tests/whatif.rs`.
+//! `proposals accept` (preview and refusal), `move`, `new`, `fmt --check`,
+//! `fmt` and `import --dry-run`, and the quarterly report (Markdown and
+//! JSON), from the real binary. `what-if` has its own snapshots in
+//! `tests/whatif.rs`.
 //!
 //! The register is a copy of the shipped `state/` in a temporary git
 //! repository with a fixed identity and fixed dates (the environment for
@@ -347,4 +348,30 @@ fn command_line_output() {
     );
     snapshot(&f, "fmt_check", &["fmt", "--check"]);
     snapshot(&f, "fmt", &["fmt"]);
+
+    // An import previewed: what it would create, skip and why; nothing
+    // written.
+    let sheet = f.dir.path().join("omb-2025-sample.csv");
+    fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/omb-2025-sample.csv"
+        ),
+        &sheet,
+    )
+    .unwrap();
+    snapshot(
+        &f,
+        "import_dry_run",
+        &[
+            "import",
+            "omb-2025-sample.csv",
+            "--preset",
+            "omb-2025",
+            "--dry-run",
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    fs::remove_file(&sheet).unwrap();
 }
