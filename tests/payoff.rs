@@ -8,7 +8,7 @@ mod support;
 use std::path::Path;
 
 use support::data::repo_with_shipped_state;
-use support::repo::{git_dated, git_ok};
+use support::repo::{git_dated, rev_parse};
 use support::run::ripen_env;
 
 /// Commits everything under `state/` at `date` (noon UTC) with `message`.
@@ -24,10 +24,6 @@ fn commit_at(root: &Path, date: &str, message: &str) {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-}
-
-fn rev_parse(root: &Path, rev: &str) -> String {
-    git_ok(root, &["rev-parse", rev]).trim().to_owned()
 }
 
 fn edit(path: &Path, from: &str, to: &str) {

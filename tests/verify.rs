@@ -12,7 +12,7 @@ use std::process::Command;
 use serde_json::Value;
 use support::data::repo_with_shipped_state;
 use support::need::{Need, machine_has};
-use support::repo::git;
+use support::repo::{git, rev_parse};
 use support::run::ripen_env;
 
 /// Makes an Ed25519 key pair `dir/name` (no passphrase); returns the
@@ -68,9 +68,7 @@ fn touch_notes(state: &Path, id: &str, text: &str) {
 }
 
 fn head(root: &Path) -> String {
-    String::from_utf8_lossy(&git(root, &["rev-parse", "HEAD"]).stdout)
-        .trim()
-        .to_owned()
+    rev_parse(root, "HEAD")
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use support::data::repo_with_shipped_state;
-use support::repo::{git, git_ok};
+use support::repo::{git, git_ok, rev_parse};
 use support::run::{BIN, ripen_env};
 
 const FILE: &str = "use-cases/contract-review.ron";
@@ -31,7 +31,7 @@ fn ripen(state: &Path, args: &[&str]) -> Output {
 }
 
 fn head(dir: &Path) -> String {
-    git_ok(dir, &["rev-parse", "HEAD"]).trim().to_owned()
+    rev_parse(dir, "HEAD")
 }
 
 fn stderr(out: &Output) -> String {

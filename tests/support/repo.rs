@@ -267,3 +267,9 @@ pub fn head_blob(repo: &Repository, path: &str) -> Vec<u8> {
     let entry = tree.get_path(Path::new(path)).unwrap();
     repo.find_blob(entry.id()).unwrap().content().to_vec()
 }
+
+/// The commit id `rev` names in the repository at `dir`, through
+/// `git rev-parse` (which must succeed).
+pub fn rev_parse(dir: &Path, rev: &str) -> String {
+    git_ok(dir, &["rev-parse", rev]).trim().to_owned()
+}
