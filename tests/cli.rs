@@ -5,89 +5,30 @@
 //! readiness pass a fixed `--as-of` (or rely on register.ron's `as_of`) so
 //! that nothing depends on today's date.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use git2::{Repository, Signature, Time};
+use git2::{Repository, Signature};
 use serde_json::Value;
+use support::data::{Case, default_policy_text, register_text, write_case, write_register};
+use support::repo::{EMAIL, NAME};
+use support::run::Run;
 
 // ---------------------------------------------------------------------------
 // Running the binary
 // ---------------------------------------------------------------------------
 
-/// What one run of `ripen` produced.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    raw_stdout: Vec<u8>,
-    raw_stderr: Vec<u8>,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
-    }
-
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code, code,
-            "exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-}
-
-/// A home folder whose `.gitconfig` holds a fixed identity.
-fn test_home() -> &'static Path {
-    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    HOME.get_or_init(|| {
-        let home = tempfile::tempdir().unwrap();
-        fs::write(
-            home.path().join(".gitconfig"),
-            "[user]\n\tname = Register Keeper\n\temail = keeper@example.com\n",
-        )
-        .unwrap();
-        home
-    })
-    .path()
-}
-
 /// Runs `ripen` in `cwd` with `args`, optionally with `RIPEN_STATE` set.
 fn ripen_env(cwd: &Path, args: &[&str], ripen_state: Option<&Path>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ripen"));
-    cmd.current_dir(cwd)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("RIPEN_STATE")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env("GIT_AUTHOR_NAME", "Register Keeper")
-        .env("GIT_AUTHOR_EMAIL", "keeper@example.com")
-        .env("GIT_AUTHOR_DATE", "2026-06-30T12:00:00+00:00")
-        .env("GIT_COMMITTER_NAME", "Register Keeper")
-        .env("GIT_COMMITTER_EMAIL", "keeper@example.com")
-        .env("GIT_COMMITTER_DATE", "2026-06-30T12:00:00+00:00")
-        // libgit2 reads the identity from the home's .gitconfig, whoever
-        // runs the tests.
-        .env("HOME", test_home())
-        .env_remove("XDG_CONFIG_HOME")
-        .env("GIT_CONFIG_NOSYSTEM", "1");
-    if let Some(s) = ripen_state {
-        cmd.env("RIPEN_STATE", s);
+    let run = support::run::ripen(args).cwd(cwd);
+    match ripen_state {
+        Some(s) => run.env("RIPEN_STATE", s),
+        None => run,
     }
-    let out = cmd.output().expect("run ripen");
-    Run {
-        code: out.status.code().expect("ripen was killed by a signal"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        raw_stdout: out.stdout,
-        raw_stderr: out.stderr,
-    }
+    .run()
 }
 
 fn ripen(cwd: &Path, args: &[&str]) -> Run {
@@ -140,138 +81,6 @@ fn tree_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 /// The evaluation date of most tests.
 const AS_OF: &str = "2026-06-30";
 
-/// A use case, written out as canonical RON by [`Case::ron`].
-#[derive(Clone)]
-struct Case {
-    title: String,
-    team: String,
-    stage: &'static str,
-    approach: String,
-    specificity: &'static str,
-    daily_volume: u64,
-    curated_examples: u64,
-    ml_expertise: bool,
-    budget_usd: u64,
-    can_wait_weeks: bool,
-    needs_consistency: bool,
-    target_accuracy: Option<f64>,
-    /// (date, accuracy)
-    measurements: Vec<(&'static str, f64)>,
-    /// (date, value, confidence)
-    roi: Vec<(&'static str, u64, &'static str)>,
-}
-
-impl Case {
-    /// A prompting use case that passes every default gate at [`AS_OF`].
-    fn ready(title: &str) -> Case {
-        Case {
-            title: title.to_owned(),
-            team: "Operations".to_owned(),
-            stage: "Collect",
-            approach: r#"Prompting(technique: FewShot, model: "gpt-4o")"#.to_owned(),
-            specificity: "Narrow",
-            daily_volume: 2000,
-            curated_examples: 5000,
-            ml_expertise: true,
-            budget_usd: 50000,
-            can_wait_weeks: true,
-            needs_consistency: false,
-            target_accuracy: Some(0.9),
-            measurements: vec![
-                ("2026-02-01", 0.8),
-                ("2026-04-01", 0.81),
-                ("2026-06-01", 0.815),
-            ],
-            roi: vec![("2026-03-01", 40000, "Measured")],
-        }
-    }
-
-    fn ron(&self) -> String {
-        let f = |v: f64| format!("{v:?}");
-        let mut out = String::new();
-        out.push_str("UseCase(\n");
-        out += &format!("    title: {:?},\n", self.title);
-        out += "    summary: \"Drafts and checks one kind of document.\",\n";
-        out += "    owner: \"owner@example.com\",\n";
-        out += &format!("    team: {:?},\n", self.team);
-        out += &format!("    stage: {},\n", self.stage);
-        out += &format!("    approach: {},\n", self.approach);
-        out += "    risk: Limited,\n";
-        out += "    profile: (\n";
-        out += &format!("        specificity: {},\n", self.specificity);
-        out += &format!("        daily_volume: {},\n", self.daily_volume);
-        out += &format!("        curated_examples: {},\n", self.curated_examples);
-        out += &format!("        ml_expertise: {},\n", self.ml_expertise);
-        out += &format!("        budget_usd: {},\n", self.budget_usd);
-        out += &format!("        can_wait_weeks: {},\n", self.can_wait_weeks);
-        out += &format!("        needs_consistency: {},\n", self.needs_consistency);
-        out += "    ),\n";
-        out += "    targets: (\n";
-        match self.target_accuracy {
-            Some(a) => out += &format!("        accuracy: Some({}),\n", f(a)),
-            None => out += "        accuracy: None,\n",
-        }
-        out += "        p95_latency_ms: None,\n";
-        out += "        cost_per_1k_usd: None,\n";
-        out += "    ),\n";
-        if self.measurements.is_empty() {
-            out += "    measurements: [],\n";
-        } else {
-            out += "    measurements: [\n";
-            for (date, acc) in &self.measurements {
-                out += &format!(
-                    "        (date: \"{date}\", accuracy: {}, consistency: 0.8, p95_latency_ms: 900, cost_per_1k_usd: 2.5, satisfaction: 4.0, source: \"eval/{date}\"),\n",
-                    f(*acc)
-                );
-            }
-            out += "    ],\n";
-        }
-        if self.roi.is_empty() {
-            out += "    roi: [],\n";
-        } else {
-            out += "    roi: [\n";
-            for (date, value, confidence) in &self.roi {
-                out += &format!(
-                    "        (date: \"{date}\", kind: TimeSaved, value_usd: {value}, period: Quarter, evidence: \"finance/{date}.md\", confidence: {confidence}),\n"
-                );
-            }
-            out += "    ],\n";
-        }
-        out += "    notes: \"\",\n";
-        out += ")\n";
-        out
-    }
-}
-
-fn default_policy_text() -> String {
-    ripen::model::canonical::policy(&ripen::model::Policy::default())
-}
-
-fn register_text(as_of: Option<&str>) -> String {
-    let mut s = String::from(
-        "Register(\n    name: \"Test Register\",\n    schema: 1,\n    fiscal_year_start_month: 1,\n    currency: \"USD\",\n",
-    );
-    if let Some(d) = as_of {
-        s += &format!("    as_of: Some(\"{d}\"),\n");
-    }
-    s += ")\n";
-    s
-}
-
-/// Writes a register with these use cases into `dir` (created if needed).
-fn write_register(dir: &Path, as_of: Option<&str>, cases: &[(&str, &Case)]) {
-    fs::create_dir_all(dir.join("use-cases")).unwrap();
-    fs::write(dir.join("register.ron"), register_text(as_of)).unwrap();
-    fs::write(dir.join("policy.ron"), default_policy_text()).unwrap();
-    for (id, case) in cases {
-        write_case(dir, id, case);
-    }
-}
-
-fn write_case(dir: &Path, id: &str, case: &Case) {
-    fs::write(dir.join("use-cases").join(format!("{id}.ron")), case.ron()).unwrap();
-}
-
 /// The portfolio most tests read, at [`AS_OF`]:
 /// - `zeta`: ready, 90,000 measured ROI
 /// - `alpha`: ready, 40,000 measured ROI
@@ -315,28 +124,12 @@ fn portfolio_dir() -> tempfile::TempDir {
 // ---------------------------------------------------------------------------
 
 fn signature() -> Signature<'static> {
-    Signature::new(
-        "Register Keeper",
-        "keeper@example.com",
-        &Time::new(1_700_000_000, 0),
-    )
-    .unwrap()
+    support::repo::signature(NAME, EMAIL, 1_700_000_000)
 }
 
-/// Stages every change of the working tree (additions and removals) and commits.
+/// Commits every change of the working tree, removals too, on HEAD.
 fn commit_all(repo: &Repository, message: &str) -> git2::Oid {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.update_all(["*"], None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    let sig = signature();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap()
+    support::repo::commit_all(repo, message, &signature())
 }
 
 // ---------------------------------------------------------------------------
@@ -1074,11 +867,9 @@ fn a_reader_that_stops_early_ends_ripen_quietly() {
     for n in 0..80 {
         write_case(&state, &format!("case-{n}"), &Case::ready("Bulk"));
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .current_dir(tmp.path())
-        .args(["ready", "--all", "--format", "json", "--as-of", AS_OF])
-        .env("NO_COLOR", "1")
-        .env_remove("RIPEN_STATE")
+    let mut child = support::run::ripen(&["ready", "--all", "--format", "json", "--as-of", AS_OF])
+        .cwd(tmp.path())
+        .command()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1116,11 +907,9 @@ fn every_output_ends_quietly_when_its_reader_has_gone() {
         &["export", "csv"][..],
     ] {
         for _ in 0..10 {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_ripen"))
-                .current_dir(tmp.path())
-                .args(args)
-                .env("NO_COLOR", "1")
-                .env_remove("RIPEN_STATE")
+            let mut child = support::run::ripen(args)
+                .cwd(tmp.path())
+                .command()
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -1153,11 +942,9 @@ fn output_that_cannot_be_written_ends_ripen_with_one_line_and_code_2() {
             .write(true)
             .open("/dev/full")
             .unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-            .current_dir(tmp.path())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env_remove("RIPEN_STATE")
+        let out = support::run::ripen(args)
+            .cwd(tmp.path())
+            .command()
             .stdin(Stdio::null())
             .stdout(full)
             .stderr(Stdio::piped())
@@ -1655,17 +1442,7 @@ fn the_shipped_register_has_candidates_and_watch_flags() {
 
 /// A copy of the shipped register in `tmp/state`.
 fn shipped_copy(tmp: &Path) -> PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("state");
-    let to = tmp.join("state");
-    fs::create_dir_all(to.join("use-cases")).unwrap();
-    for rel in ["register.ron", "policy.ron"] {
-        fs::copy(from.join(rel), to.join(rel)).unwrap();
-    }
-    for e in fs::read_dir(from.join("use-cases")).unwrap() {
-        let e = e.unwrap();
-        fs::copy(e.path(), to.join("use-cases").join(e.file_name())).unwrap();
-    }
-    to
+    support::data::copy_shipped(tmp)
 }
 
 #[test]

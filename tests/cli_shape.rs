@@ -2,28 +2,15 @@
 //! accepts, and the shell completions and manual pages generated from the
 //! same definitions cover every command.
 
+mod support;
+
 use std::process::Command;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use support::run::Run;
 
-fn ripen(args: &[&str]) -> Out {
+fn ripen(args: &[&str]) -> Run {
     let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .current_dir(tmp.path())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("RIPEN_STATE")
-        .output()
-        .unwrap();
-    Out {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    support::run::ripen(args).cwd(tmp.path()).run()
 }
 
 /// The long options a command's help lists.

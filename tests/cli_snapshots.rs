@@ -1,6 +1,10 @@
 //! What a user reads on the command line, snapshot-tested: the text output
-//! of `list`, `ready`, `validate`, `history`, `diff`, `review list` and the
-//! quarterly report (Markdown and JSON), from the real binary.
+//! of `list`, `ready` (all, `--all`, one use case), `validate`, `history`,
+//! `diff`, `review list`, `review agenda`, `verify`, `proposals`,
+//! `proposals accept` (preview and refusal), `move`, `new`, `fmt --check`,
+//! `fmt` and `import --dry-run`, and the quarterly report (Markdown and
+//! JSON), from the real binary. `what-if` has its own snapshots in
+//! `tests/whatif.rs`.
 //!
 //! The register is a copy of the shipped `state/` in a temporary git
 //! repository with a fixed identity and fixed dates (the environment for
@@ -13,14 +17,19 @@
 //! at the time of the run), so a snapshot changes only when what the user
 //! reads changes.
 //!
+//! The repository's first branch is `main` whatever the machine's git
+//! configuration says, and its commits are made at fixed times.
+//!
 //! Regenerate with `INSTA_UPDATE=always cargo test --test cli_snapshots`
 //! and read `git diff tests/snapshots` before committing.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
 
-use git2::{Repository, Signature, Time};
+use std::fs;
+use std::path::PathBuf;
+
+use git2::Repository;
+use support::data::edit;
 
 const AS_OF: &str = "2026-10-15";
 
@@ -32,70 +41,21 @@ const EDITED: &str = "customer-faq";
 struct Fixture {
     /// The repository's work tree (holds `state/`).
     dir: tempfile::TempDir,
-    /// A home whose `.gitconfig` holds the identity ripen commits as.
-    home: tempfile::TempDir,
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
-
-/// Replaces `from` (which must occur) by `to` in the file at `path`.
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} holds no {from:?}", path.display());
-    fs::write(path, text.replacen(from, to, 1)).unwrap();
-}
-
-fn signature() -> Signature<'static> {
-    // 2026-06-30 12:00 UTC.
-    Signature::new(
-        "Register Keeper",
-        "keeper@example.com",
-        &Time::new(1_782_820_800, 0),
-    )
-    .unwrap()
-}
-
-/// Commits the whole work tree on HEAD, as `git add -A && git commit`.
+/// Commits the whole work tree on HEAD, as `git add -A && git commit`, by
+/// the default identity on 2026-06-30 at noon UTC.
 fn commit_all(repo: &Repository, message: &str) {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    // Deleted files too.
-    index.update_all(["*"], None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let parent = repo.head().ok().map(|h| h.peel_to_commit().unwrap());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    let sig = signature();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap();
+    support::repo::commit_all(repo, message, &support::repo::keeper());
 }
 
 impl Fixture {
     fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let home = tempfile::tempdir().unwrap();
-        fs::write(
-            home.path().join(".gitconfig"),
-            "[user]\n\tname = Register Keeper\n\temail = keeper@example.com\n",
-        )
-        .unwrap();
-        let f = Fixture { dir, home };
-        let repo = Repository::init(f.dir.path()).unwrap();
-        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("state");
-        copy_dir(&shipped, &f.state());
+        let f = Fixture {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let repo = support::repo::init(f.dir.path());
+        support::data::copy_shipped(f.dir.path());
         commit_all(&repo, "The register as shipped");
 
         f.ok(&["review", "close", "2026-Q3"]);
@@ -137,29 +97,8 @@ impl Fixture {
 
     /// Runs `ripen` in the repository; returns (exit code, stdout, stderr).
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-            .current_dir(self.dir.path())
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env_remove("RIPEN_STATE")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .env_remove("XDG_CONFIG_HOME")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", self.home.path())
-            .env("GIT_AUTHOR_NAME", "Register Keeper")
-            .env("GIT_AUTHOR_EMAIL", "keeper@example.com")
-            .env("GIT_AUTHOR_DATE", "2026-06-30T12:00:00+00:00")
-            .env("GIT_COMMITTER_NAME", "Register Keeper")
-            .env("GIT_COMMITTER_EMAIL", "keeper@example.com")
-            .env("GIT_COMMITTER_DATE", "2026-06-30T12:00:00+00:00")
-            .output()
-            .expect("run ripen");
-        (
-            out.status.code().expect("ripen was killed by a signal"),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let run = support::run::ripen(args).cwd(self.dir.path()).run();
+        (run.code, run.stdout, run.stderr)
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -200,6 +139,8 @@ impl Fixture {
         let mut ids = Vec::new();
         let mut walk = repo.revwalk().unwrap();
         walk.push_head().unwrap();
+        // Other branches (proposals) too.
+        walk.push_glob("refs/heads/*").unwrap();
         for id in walk {
             ids.push(id.unwrap());
         }
@@ -257,6 +198,16 @@ fn command_line_output() {
         &["report", "--format", "json", "--as-of", AS_OF],
     );
     snapshot(&f, "review_list", &["review", "list", "--as-of", AS_OF]);
+    // One use case's verdict explained, as `ripen ready ID` shows it: the
+    // moved one (now evaluated) and the one with new evidence.
+    snapshot(&f, "ready_one_moved", &["ready", MOVED, "--as-of", AS_OF]);
+    snapshot(&f, "ready_one_edited", &["ready", EDITED, "--as-of", AS_OF]);
+    snapshot(&f, "ready_all", &["ready", "--all", "--as-of", AS_OF]);
+    snapshot(&f, "history_edited", &["history", EDITED]);
+    snapshot(&f, "review_agenda", &["review", "agenda", "--as-of", AS_OF]);
+    // No commit is signed and there is no access.ron: each change to the
+    // register is named with its author and why it breaks the rules.
+    snapshot(&f, "verify_unsigned", &["verify"]);
 
     // A file with a mistake: where and what, and the rest still listed.
     let faq = f.state().join("use-cases").join(format!("{EDITED}.ron"));
@@ -317,4 +268,110 @@ fn command_line_output() {
         "report_markdown_every_section",
         &["report", "--as-of", AS_OF],
     );
+
+    // Two teams' branches: `proposals` lists them, `proposals accept`
+    // without `--yes` says what accepting would do, or why it is refused.
+    let repo = Repository::open(f.dir.path()).unwrap();
+    for (id, branch, who, email) in [
+        (
+            "contract-review",
+            "proposal/contract-finetune",
+            "Legal Team",
+            "legal@example.com",
+        ),
+        (
+            "claims-triage",
+            "proposal/claims-finetune",
+            "Claims Team",
+            "claims@example.com",
+        ),
+    ] {
+        let path = format!("state/use-cases/{id}.ron");
+        let text = fs::read_to_string(f.dir.path().join(&path)).unwrap();
+        support::repo::commit_on_branch(
+            &repo,
+            branch,
+            &[(
+                &path,
+                text.replace("stage: Collect,", "stage: FineTune,")
+                    .as_bytes(),
+            )],
+            &format!("{id}: stage Collect -> FineTune"),
+            // 2026-10-11 12:00 UTC.
+            &support::repo::signature(who, email, 1_791_720_000),
+        );
+    }
+    snapshot(&f, "proposals", &["proposals", "--as-of", AS_OF]);
+    snapshot(
+        &f,
+        "proposals_accept_preview",
+        &[
+            "proposals",
+            "accept",
+            "proposal/contract-finetune",
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    snapshot(
+        &f,
+        "proposals_accept_refused",
+        &[
+            "proposals",
+            "accept",
+            "proposal/claims-finetune",
+            "--as-of",
+            AS_OF,
+        ],
+    );
+
+    // What a write prints: a stage move, a new use case.
+    snapshot(
+        &f,
+        "move",
+        &[
+            "move",
+            "contract-review",
+            "Evaluate",
+            "--because",
+            "The fine-tuned model is ready to measure",
+        ],
+    );
+    snapshot(&f, "new", &["new", "expense-audit"]);
+
+    // A file edited by hand off the canonical form: `fmt --check` names it
+    // and changes nothing, `fmt` rewrites it.
+    edit(
+        &cases.join("hr-policy-qa.ron"),
+        "    stage: ",
+        "      stage: ",
+    );
+    snapshot(&f, "fmt_check", &["fmt", "--check"]);
+    snapshot(&f, "fmt", &["fmt"]);
+
+    // An import previewed: what it would create, skip and why; nothing
+    // written.
+    let sheet = f.dir.path().join("omb-2025-sample.csv");
+    fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/omb-2025-sample.csv"
+        ),
+        &sheet,
+    )
+    .unwrap();
+    snapshot(
+        &f,
+        "import_dry_run",
+        &[
+            "import",
+            "omb-2025-sample.csv",
+            "--preset",
+            "omb-2025",
+            "--dry-run",
+            "--as-of",
+            AS_OF,
+        ],
+    );
+    fs::remove_file(&sheet).unwrap();
 }

@@ -11,17 +11,16 @@
 //! the repository is exactly as before (HEAD, every ref, the index file's
 //! bytes, every working-tree file, and the files at the top of `.git`).
 
-mod repo_state;
+mod support;
 
-use repo_state::Observed;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use support::observe::Observed;
 
 use git2::{
-    ConfigLevel, Delta, Diff, IndexAddOption, ObjectType, Oid, Patch, Repository,
-    RepositoryInitOptions, Signature, Status, StatusOptions, Time,
+    Delta, Diff, ObjectType, Oid, Patch, Repository, RepositoryInitOptions, Signature, Status,
+    StatusOptions,
 };
 use ripen::change::{self, Edit};
 use ripen::git::commit::{
@@ -30,6 +29,7 @@ use ripen::git::commit::{
 };
 use ripen::model::{Date, Policy, Settings, Stage, UseCase, canonical};
 use ripen::register::{self, Register};
+use support::repo::hermetic;
 
 const NAME: &str = "Rita Register";
 const EMAIL: &str = "rita@example.com";
@@ -38,40 +38,13 @@ const B: &str = "state/use-cases/b.ron";
 const A_REL: &str = "use-cases/a.ron";
 const JUSTIFICATION: &str = "Enough labelled tickets to start collecting.";
 
-/// Hides every configuration file outside the repository from libgit2.
-///
-/// libgit2 reads `HOME`, `XDG_CONFIG_HOME` and friends once, when it is
-/// first initialised, so changing those variables inside a running test
-/// binary would not reliably take effect (and would race between tests).
-/// Instead the global, XDG, system and program-data search paths are pointed
-/// at an empty directory before any test touches git. Every test calls this
-/// first; `Once` makes the others wait until it is done.
-fn hermetic() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let empty = tempfile::tempdir().expect("temp dir").keep();
-        for level in [
-            ConfigLevel::Global,
-            ConfigLevel::XDG,
-            ConfigLevel::System,
-            ConfigLevel::ProgramData,
-        ] {
-            // SAFETY: runs once, before any other libgit2 call in this
-            // process (every test calls `hermetic` first and waits on ONCE).
-            unsafe { git2::opts::set_search_path(level, empty.as_path()) }
-                .expect("set search path");
-        }
-    });
-}
-
 /// The author of the commits the tests make themselves, at a fixed time.
 fn seed_signature(seconds_later: i64) -> Signature<'static> {
-    Signature::new(
+    support::repo::signature(
         "Seed Author",
         "seed@example.com",
-        &Time::new(1_700_000_000 + seconds_later, 0),
+        1_700_000_000 + seconds_later,
     )
-    .unwrap()
 }
 
 fn scaffold(title: &str) -> UseCase {
@@ -152,16 +125,8 @@ impl Fixture {
 
     /// Stages everything and commits it on HEAD with a fixed signature.
     fn commit_all(&self, message: &str, seconds_later: i64) -> Oid {
-        let mut index = self.repo.index().unwrap();
-        index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-        index.write().unwrap();
-        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
         let sig = seed_signature(seconds_later);
-        let parent = self.repo.head().ok().map(|h| h.peel_to_commit().unwrap());
-        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-        self.repo
-            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-            .unwrap()
+        support::repo::commit_paths(&self.repo, &["*"], message, &sig)
     }
 
     fn head(&self) -> Oid {
@@ -212,7 +177,7 @@ impl Fixture {
 
     /// Everything a refusal must leave alone.
     fn observe(&self) -> Observed {
-        repo_state::observe(&self.repo, &self.root)
+        support::observe::observe(&self.repo, &self.root)
     }
 }
 

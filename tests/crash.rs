@@ -7,14 +7,16 @@
 //! journal or temporary file is left, and the change is there entirely or
 //! not at all.
 
-mod terminal;
+mod support;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use ripen::git::commit::Step;
-use terminal::{BIN, git, repo_with_shipped_state, ripen_env as ripen};
+use support::data::repo_with_shipped_state;
+use support::repo::git;
+use support::run::{BIN, ripen_env as ripen};
 
 const FILE: &str = "use-cases/contract-review.ron";
 const SAMPLE: &str = concat!(
@@ -88,9 +90,9 @@ fn assert_status_clean(dir: &Path, label: &str) {
 
 #[test]
 fn a_kill_at_any_step_of_a_commit_is_finished_or_dropped_by_the_next_run() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_kill_at_any_step_of_a_commit_is_finished_or_dropped_by_the_next_run",
-        &[terminal::Need::Git],
+        &[support::need::Need::Git],
     ) {
         return;
     }
@@ -213,35 +215,11 @@ fn assert_consistent_import(dir: &Path, state: &Path, label: &str) {
 /// The shipped register with three files rewritten out of canonical form
 /// (and committed so).
 fn repo_with_unformatted_files() -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
-    let (dir, state) = repo_with_shipped_state();
-    let names = ["contract-review.ron", "kb-search.ron", "ticket-triage.ron"];
-    let mut changed = Vec::new();
-    for name in names {
-        let path = state.join("use-cases").join(name);
-        if !path.exists() {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, text.replace("\n    ", "\n      ")).unwrap();
-        changed.push(format!("use-cases/{name}"));
-    }
-    assert!(changed.len() >= 2, "the shipped register has these files");
-    let add = git(dir.path(), &["add", "-A"]);
-    assert!(add.status.success());
-    let commit = git(
-        dir.path(),
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-qm",
-            "unformatted",
-        ],
-    );
-    assert!(commit.status.success());
-    (dir, state, changed)
+    support::data::repo_with_unformatted_files(&[
+        "contract-review.ron",
+        "kb-search.ron",
+        "ticket-triage.ron",
+    ])
 }
 
 #[test]
@@ -618,12 +596,7 @@ fn propose_titles(dir: &Path, state: &Path) -> (git2::Oid, Vec<Vec<u8>>) {
         new.push(changed.into_bytes());
     }
     let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
-    let sig = git2::Signature::new(
-        "Tia Titles",
-        "tia@example.com",
-        &git2::Time::new(1_760_100_000, 0),
-    )
-    .unwrap();
+    let sig = support::repo::signature("Tia Titles", "tia@example.com", 1_760_100_000);
     let tip = repo
         .commit(
             Some(&format!("refs/heads/{BRANCH}")),
@@ -924,37 +897,28 @@ fn two_accepts_of_one_proposal_at_once_leave_one_consistent_result() {
 /// use cases to `title`.
 fn propose_retitle(dir: &Path, branch: &str, title: &str) -> git2::Oid {
     let repo = git2::Repository::open(dir).unwrap();
-    let head = repo.head().unwrap().peel_to_commit().unwrap();
-    let mut index = git2::Index::new().unwrap();
-    index.read_tree(&head.tree().unwrap()).unwrap();
-    for rel in &PROPOSED[..2] {
-        let path = format!("state/{rel}");
-        let mut entry = index.get_path(Path::new(&path), 0).unwrap();
-        let blob = repo.find_blob(entry.id).unwrap();
-        let text = std::str::from_utf8(blob.content()).unwrap();
-        let start = text.find("title: \"").unwrap() + 8;
-        let end = start + text[start..].find('"').unwrap();
-        let changed = format!("{}{title}{}", &text[..start], &text[end..]);
-        entry.id = repo.blob(changed.as_bytes()).unwrap();
-        entry.file_size = changed.len() as u32;
-        index.add(&entry).unwrap();
-    }
-    let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
-    let sig = git2::Signature::new(
-        "Tia Titles",
-        "tia@example.com",
-        &git2::Time::new(1_760_100_000, 0),
-    )
-    .unwrap();
-    repo.commit(
-        Some(&format!("refs/heads/{branch}")),
-        &sig,
-        &sig,
+    let files: Vec<(String, String)> = PROPOSED[..2]
+        .iter()
+        .map(|rel| {
+            let path = format!("state/{rel}");
+            let text = String::from_utf8(support::repo::head_blob(&repo, &path)).unwrap();
+            let start = text.find("title: \"").unwrap() + 8;
+            let end = start + text[start..].find('"').unwrap();
+            let changed = format!("{}{title}{}", &text[..start], &text[end..]);
+            (path, changed)
+        })
+        .collect();
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_bytes()))
+        .collect();
+    support::repo::commit_on_branch(
+        &repo,
+        branch,
+        &files,
         title,
-        &tree,
-        &[&head],
+        &support::repo::signature("Tia Titles", "tia@example.com", 1_760_100_000),
     )
-    .unwrap()
 }
 
 /// An editor saving a file (write a new file, rename it over) at a moment

@@ -1,9 +1,10 @@
 //! `ripen demo`: the generated repositories, read back with git2 and the
 //! library, and the command as a user runs it.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 
 use git2::{ObjectType, Oid, Repository, StatusOptions};
 use ripen::demo::{self, History, Plan};
@@ -23,12 +24,7 @@ fn midnight(d: Date) -> i64 {
 }
 
 fn ripen(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("RIPEN_STATE")
-        .output()
-        .unwrap()
+    support::run::ripen(args).output()
 }
 
 /// The register at revision `rev` of `repo`, evaluated at `today`.

@@ -1,11 +1,13 @@
 //! The semantic diff: `ripen::diff` on registers built in memory, and
 //! `ripen diff` run on real git repositories.
 
+mod support;
+
 use std::fs;
 use std::path::Path;
-use std::process::Command;
+use support::run::Run;
 
-use git2::{Oid, Repository, Signature, Time};
+use git2::{Oid, Repository, Signature};
 use ripen::diff::{self, FieldChange, FieldValue, Status};
 use ripen::model::{
     Approach, Confidence, Criterion, Date, Measurement, Method, Period, Policy, Profile, Risk,
@@ -673,64 +675,20 @@ fn json_shape() {
 // ---------------------------------------------------------------------------
 
 fn sig(secs: i64) -> Signature<'static> {
-    Signature::new("Dana Diff", "dana@example.com", &Time::new(secs, 0)).unwrap()
+    support::repo::signature("Dana Diff", "dana@example.com", secs)
 }
 
 /// Writes `files` (path, content) into the working tree and commits them
 /// all (plus everything committed before) on HEAD.
 fn commit_files(repo: &Repository, files: &[(&str, &str)], message: &str, secs: i64) -> Oid {
-    let root = repo.workdir().unwrap().to_path_buf();
-    let mut index = repo.index().unwrap();
-    for (path, text) in files {
-        let full = root.join(path);
-        fs::create_dir_all(full.parent().unwrap()).unwrap();
-        fs::write(&full, text).unwrap();
-        index.add_path(Path::new(path)).unwrap();
-    }
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let parents: Vec<git2::Commit<'_>> = repo
-        .head()
-        .ok()
-        .and_then(|h| h.peel_to_commit().ok())
-        .into_iter()
-        .collect();
-    let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(
-        Some("HEAD"),
-        &sig(secs),
-        &sig(secs),
-        message,
-        &tree,
-        &parent_refs,
-    )
-    .unwrap()
+    support::repo::commit_files(repo, files, message, &sig(secs))
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ripen(dir: &Path, args: &[&str]) -> Out {
-    let state = dir.join("state");
-    let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .current_dir(dir)
-        .args(args)
-        .arg("--state")
-        .arg(&state)
-        .env("NO_COLOR", "1")
-        .env_remove("RIPEN_STATE")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .output()
-        .unwrap();
-    Out {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+fn ripen(dir: &Path, args: &[&str]) -> Run {
+    support::run::ripen(args)
+        .cwd(dir)
+        .state(&dir.join("state"))
+        .run()
 }
 
 fn settings_text() -> String {

@@ -22,6 +22,8 @@
 //! `RIPEN_DOCS=overwrite cargo test --test docs`, read `git diff docs
 //! README.md`, and put back the `...` and `[..]` that stand for what varies.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -132,29 +134,8 @@ fn matches(expected: &[String], actual: &[&str]) -> bool {
 
 fn home() -> &'static Path {
     static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    HOME.get_or_init(|| {
-        let home = tempfile::tempdir().unwrap();
-        fs::write(
-            home.path().join(".gitconfig"),
-            "[user]\n\tname = Eleanor Whitfield\n\temail = eleanor.whitfield@example.com\n[init]\n\tdefaultBranch = main\n",
-        )
-        .unwrap();
-        home
-    })
-    .path()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), target).unwrap();
-        }
-    }
+    HOME.get_or_init(|| support::run::home_as("Eleanor Whitfield", "eleanor.whitfield@example.com"))
+        .path()
 }
 
 /// A fresh sandbox of the given kind; returns it and the folder to start in.
@@ -164,25 +145,14 @@ fn sandbox(kind: &str) -> (tempfile::TempDir, PathBuf) {
     match kind {
         "empty" => {}
         "shipped" => {
-            copy_dir(
-                &Path::new(env!("CARGO_MANIFEST_DIR")).join("state"),
-                &root.join("state"),
-            );
-            let repo = git2::Repository::init(&root).unwrap();
-            let mut index = repo.index().unwrap();
-            index
-                .add_all(["state"], git2::IndexAddOption::DEFAULT, None)
-                .unwrap();
-            index.write().unwrap();
-            let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-            let sig = git2::Signature::new(
+            support::data::copy_shipped(&root);
+            let repo = support::repo::init(&root);
+            let sig = support::repo::signature(
                 "Eleanor Whitfield",
                 "eleanor.whitfield@example.com",
-                &git2::Time::new(1_760_000_000, 0),
-            )
-            .unwrap();
-            repo.commit(Some("HEAD"), &sig, &sig, "Register", &tree, &[])
-                .unwrap();
+                1_760_000_000,
+            );
+            support::repo::commit_paths(&repo, &["state"], "Register", &sig);
         }
         "demo" => {
             let out = run(&root, "ripen demo demo --no-tui");
@@ -196,24 +166,14 @@ fn sandbox(kind: &str) -> (tempfile::TempDir, PathBuf) {
 
 /// Runs `cmd` in `cwd` as a user would; returns standard output, then
 /// standard error.
-fn run(cwd: &Path, cmd: &str) -> String {
-    let bin = Path::new(env!("CARGO_BIN_EXE_ripen")).parent().unwrap();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut paths = vec![bin.to_path_buf()];
-    paths.extend(std::env::split_paths(&path));
-    let out = Command::new("sh")
+fn run(cwd: &Path, cmd_line: &str) -> String {
+    let mut cmd = Command::new("sh");
+    let out = support::run::hermetic(&mut cmd, home())
         .current_dir(cwd)
         .arg("-c")
-        .arg(cmd)
-        .env("PATH", std::env::join_paths(paths).unwrap())
-        .env("HOME", home())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("NO_COLOR", "1")
+        .arg(cmd_line)
+        .env("PATH", support::run::path_with_ripen())
         .env("TZ", "UTC")
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("RIPEN_STATE")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
         .env_remove("VISUAL")
         .env_remove("EDITOR")
         .output()

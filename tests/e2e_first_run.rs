@@ -5,11 +5,13 @@
 //! the justification in History), the demo (accepting a proposal), and the
 //! quarterly report.
 
-mod terminal;
+mod support;
 
 use std::path::Path;
 
-use terminal::{BIN, Need, Tmux, machine_has};
+use support::need::{Need, machine_has};
+use support::run::BIN;
+use support::tmux::Tmux;
 
 /// A shell at 80x24 in `dir`, with a git identity in its own home.
 fn shell(dir: &Path, home: &Path) -> Tmux {

@@ -4,25 +4,12 @@
 //! advance (`p`), with the git identity switched between approvers as
 //! people would take turns at one terminal.
 
-mod terminal;
+mod support;
 
-use std::path::Path;
-
-use terminal::{Need, Tmux, git, machine_has, repo_with_shipped_state, shell_command};
-
-fn be(root: &Path, name: &str, email: &str) {
-    git(root, &["config", "user.name", name]);
-    git(root, &["config", "user.email", email]);
-}
-
-fn stage_of(state: &Path, id: &str) -> String {
-    let text = std::fs::read_to_string(state.join(format!("use-cases/{id}.ron"))).unwrap();
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("stage: "))
-        .unwrap()
-        .trim_end_matches(',')
-        .to_owned()
-}
+use support::data::{repo_with_shipped_state, stage_of};
+use support::need::{Need, machine_has};
+use support::repo::{be, git};
+use support::tmux::{Tmux, shell_command};
 
 #[test]
 fn a_review_through_the_review_screen() {

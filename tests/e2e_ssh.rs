@@ -3,13 +3,15 @@
 //! machine's SSH configuration), `ssh -tt` into ripen inside tmux at 80x24.
 //! Needs root (sshd's privilege separation) and OpenSSH; `.ci/run` installs it.
 
-mod terminal;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use terminal::{BIN, Tmux, repo_with_shipped_state};
+use support::data::repo_with_shipped_state;
+use support::run::BIN;
+use support::tmux::Tmux;
 
 /// A private sshd, stopped by its process id when dropped.
 struct Sshd {
@@ -145,12 +147,12 @@ fn leftovers(state: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn a_review_over_ssh_moves_a_stage_and_commits() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_review_over_ssh_moves_a_stage_and_commits",
         &[
-            terminal::Need::Root,
-            terminal::Need::Sshd,
-            terminal::Need::Tmux,
+            support::need::Need::Root,
+            support::need::Need::Sshd,
+            support::need::Need::Tmux,
         ],
     ) {
         return;
@@ -205,12 +207,12 @@ fn a_review_over_ssh_moves_a_stage_and_commits() {
 
 #[test]
 fn a_dropped_connection_ends_ripen_and_leaves_nothing_half_done() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_dropped_connection_ends_ripen_and_leaves_nothing_half_done",
         &[
-            terminal::Need::Root,
-            terminal::Need::Sshd,
-            terminal::Need::Tmux,
+            support::need::Need::Root,
+            support::need::Need::Sshd,
+            support::need::Need::Tmux,
         ],
     ) {
         return;
@@ -297,12 +299,12 @@ impl Sshd {
 
 #[test]
 fn a_forced_command_acts_as_the_principal_of_access_ron() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_forced_command_acts_as_the_principal_of_access_ron",
         &[
-            terminal::Need::Root,
-            terminal::Need::Sshd,
-            terminal::Need::Tmux,
+            support::need::Need::Root,
+            support::need::Need::Sshd,
+            support::need::Need::Tmux,
         ],
     ) {
         return;
@@ -319,12 +321,12 @@ fn a_forced_command_acts_as_the_principal_of_access_ron() {
     )
     .unwrap();
     assert!(
-        terminal::git(dir.path(), &["add", "state/access.ron"])
+        support::repo::git(dir.path(), &["add", "state/access.ron"])
             .status
             .success()
     );
     assert!(
-        terminal::git(dir.path(), &["commit", "-q", "-m", "Access"])
+        support::repo::git(dir.path(), &["commit", "-q", "-m", "Access"])
             .status
             .success()
     );
@@ -336,7 +338,7 @@ fn a_forced_command_acts_as_the_principal_of_access_ron() {
 
     // The client's command runs as Pat, with ripen's output and exit code.
     let remote = sshd.exec(&["list", "--format", "json"]);
-    let local = terminal::ripen_env(&state, &["list", "--format", "json"], &[]);
+    let local = support::run::ripen_env(&state, &["list", "--format", "json"], &[]);
     assert!(remote.status.success(), "{remote:?}");
     assert_eq!(remote.stdout, local.stdout);
     // A Proposer's change becomes a branch; main is untouched.

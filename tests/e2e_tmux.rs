@@ -1,15 +1,17 @@
 //! End to end: the real binary in a real terminal (tmux at 80x24), driven
 //! with keys and read back with `capture-pane`, as a person would use it.
 
-mod terminal;
+mod support;
 
-use terminal::{Tmux, repo_with_shipped_state, shell_command};
+use support::data::repo_with_shipped_state;
+use support::need::{Need, machine_has};
+use support::tmux::{Tmux, shell_command};
 
 #[test]
 fn a_review_session_navigates_filters_helps_and_quits_cleanly() {
-    if !terminal::machine_has(
+    if !machine_has(
         "a_review_session_navigates_filters_helps_and_quits_cleanly",
-        &[terminal::Need::Tmux],
+        &[Need::Tmux],
     ) {
         return;
     }
@@ -60,9 +62,9 @@ fn a_review_session_navigates_filters_helps_and_quits_cleanly() {
 
 #[test]
 fn a_stage_move_commits_one_file_from_the_terminal() {
-    if !terminal::machine_has(
+    if !machine_has(
         "a_stage_move_commits_one_file_from_the_terminal",
-        &[terminal::Need::Tmux],
+        &[Need::Tmux],
     ) {
         return;
     }
@@ -112,9 +114,9 @@ fn a_stage_move_commits_one_file_from_the_terminal() {
 
 #[test]
 fn a_small_terminal_gets_a_clear_message_and_resizing_recovers() {
-    if !terminal::machine_has(
+    if !machine_has(
         "a_small_terminal_gets_a_clear_message_and_resizing_recovers",
-        &[terminal::Need::Tmux],
+        &[Need::Tmux],
     ) {
         return;
     }
@@ -130,40 +132,23 @@ fn a_small_terminal_gets_a_clear_message_and_resizing_recovers() {
 /// A team's branch that moves claims-triage to FineTune, on top of HEAD.
 fn propose(dir: &std::path::Path) -> git2::Oid {
     let repo = git2::Repository::open(dir).unwrap();
-    let head = repo.head().unwrap().peel_to_commit().unwrap();
     let path = "state/use-cases/claims-triage.ron";
     let text = std::fs::read_to_string(dir.join(path)).unwrap();
     let changed = text.replace("stage: Collect,", "stage: FineTune,");
-    let blob = repo.blob(changed.as_bytes()).unwrap();
-    let mut index = git2::Index::new().unwrap();
-    index.read_tree(&head.tree().unwrap()).unwrap();
-    let mut entry = index.get_path(std::path::Path::new(path), 0).unwrap();
-    entry.id = blob;
-    entry.file_size = changed.len() as u32;
-    index.add(&entry).unwrap();
-    let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
-    let sig = git2::Signature::new(
-        "Claims Team",
-        "claims@example.com",
-        &git2::Time::new(1_760_100_000, 0),
-    )
-    .unwrap();
-    repo.commit(
-        Some("refs/heads/proposal/claims"),
-        &sig,
-        &sig,
+    support::repo::commit_on_branch(
+        &repo,
+        "proposal/claims",
+        &[(path, changed.as_bytes())],
         "claims-triage: stage Collect -> FineTune",
-        &tree,
-        &[&head],
+        &support::repo::signature("Claims Team", "claims@example.com", 1_760_100_000),
     )
-    .unwrap()
 }
 
 #[test]
 fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
-    if !terminal::machine_has(
+    if !machine_has(
         "a_proposal_is_reviewed_and_accepted_from_the_proposals_screen",
-        &[terminal::Need::Tmux],
+        &[Need::Tmux],
     ) {
         return;
     }
@@ -229,6 +214,12 @@ fn a_proposal_is_reviewed_and_accepted_from_the_proposals_screen() {
 
 #[test]
 fn export_to_a_terminal_shows_control_characters_escaped() {
+    if !machine_has(
+        "export_to_a_terminal_shows_control_characters_escaped",
+        &[Need::Tmux],
+    ) {
+        return;
+    }
     let (_dir, state) = repo_with_shipped_state();
     let file = state.join("use-cases/claims-triage.ron");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -242,7 +233,7 @@ fn export_to_a_terminal_shows_control_characters_escaped() {
     std::fs::write(&file, hostile).unwrap();
     let command = format!(
         "sh -c '{} --state {} export csv --columns id,title; echo exported-$?; sleep 600'",
-        terminal::BIN,
+        support::run::BIN,
         state.display()
     );
     let t = Tmux::start("export", &command, 120, 30);

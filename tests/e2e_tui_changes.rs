@@ -3,11 +3,14 @@
 //! quoted path with a space), and keys that must not act while the
 //! terminal is too small.
 
-mod terminal;
+mod support;
 
 use std::path::Path;
 
-use terminal::{BIN, Tmux, repo_with_shipped_state};
+use support::data::repo_with_shipped_state;
+use support::need::{Need, machine_has};
+use support::run::BIN;
+use support::tmux::Tmux;
 
 /// Runs ripen on `state` through a script (in `dir`, outside the
 /// repository) that sets `EDITOR` to `editor` (written as is into the
@@ -54,6 +57,12 @@ fn changed_paths(dir: &Path) -> Vec<String> {
 
 #[test]
 fn n_creates_a_use_case_in_one_commit_and_selects_it() {
+    if !machine_has(
+        "n_creates_a_use_case_in_one_commit_and_selects_it",
+        &[Need::Tmux],
+    ) {
+        return;
+    }
     let (dir, state) = repo_with_shipped_state();
     let tools = tempfile::tempdir().unwrap();
     let t = Tmux::start("new", &command(tools.path(), &state, "true"), 80, 24);
@@ -92,6 +101,12 @@ fn n_creates_a_use_case_in_one_commit_and_selects_it() {
 
 #[test]
 fn an_edit_in_the_editor_is_committed_with_its_justification() {
+    if !machine_has(
+        "an_edit_in_the_editor_is_committed_with_its_justification",
+        &[Need::Tmux],
+    ) {
+        return;
+    }
     let (dir, state) = repo_with_shipped_state();
     // An editor at a path with a space, given quoted with an argument, as
     // git accepts it: it rewrites the notes of the file it is given last.
@@ -153,6 +168,12 @@ fn an_edit_in_the_editor_is_committed_with_its_justification() {
 
 #[test]
 fn keys_do_nothing_while_the_terminal_is_too_small() {
+    if !machine_has(
+        "keys_do_nothing_while_the_terminal_is_too_small",
+        &[Need::Tmux],
+    ) {
+        return;
+    }
     let (dir, state) = repo_with_shipped_state();
     let tools = tempfile::tempdir().unwrap();
     let t = Tmux::start("blind", &command(tools.path(), &state, "true"), 70, 24);
@@ -172,6 +193,12 @@ fn keys_do_nothing_while_the_terminal_is_too_small() {
 
 #[test]
 fn enter_on_a_problem_opens_the_editor_at_its_line_then_reloads() {
+    if !machine_has(
+        "enter_on_a_problem_opens_the_editor_at_its_line_then_reloads",
+        &[Need::Tmux],
+    ) {
+        return;
+    }
     let (dir, state) = repo_with_shipped_state();
     let file = state.join("use-cases/kb-search.ron");
     let text = std::fs::read_to_string(&file).unwrap();

@@ -3,9 +3,10 @@
 //! terms; `ripen export csv` with its columns, quoting and exact text; and
 //! the command line's `--output`, `--columns` and `--rev`.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ripen::export;
 use ripen::import::{self, Mapping, Plan, Preset};
@@ -78,20 +79,11 @@ impl Fixture {
     }
 
     fn ripen(&self, args: &[&str]) -> (i32, Vec<u8>, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-            .current_dir(&self.root)
-            .args(args)
-            .env("NO_COLOR", "1")
+        let run = support::run::ripen(args)
+            .cwd(&self.root)
             .env("HOME", &self.root)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env_remove("RIPEN_STATE")
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap(),
-            out.stdout,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+            .run();
+        (run.code, run.raw_stdout, run.stderr)
     }
 }
 
@@ -380,18 +372,8 @@ fn every_csv_column_is_documented() {
 /// Commits everything in `dir` with a fixed signature and time.
 fn commit_all(dir: &Path, message: &str) {
     let repo = git2::Repository::open(dir).unwrap();
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig =
-        git2::Signature::new("T", "t@example.com", &git2::Time::new(1_767_225_600, 0)).unwrap();
-    let parent = repo.head().ok().map(|h| h.peel_to_commit().unwrap());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap();
+    let sig = support::repo::signature("T", "t@example.com", 1_767_225_600);
+    support::repo::commit_paths(&repo, &["*"], message, &sig);
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! every hint ripen prints ("Next: ..." and the commands an error advises)
 //! run as pasted into a shell.
 
+mod support;
+
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -51,33 +53,15 @@ impl Run {
 /// there, whoever runs the tests), shared by every run of this process.
 fn home() -> &'static Path {
     static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    HOME.get_or_init(|| {
-        let home = tempfile::tempdir().unwrap();
-        fs::write(
-            home.path().join(".gitconfig"),
-            "[user]\n\tname = Ada Newcomer\n\temail = ada@example.com\n[init]\n\tdefaultBranch = main\n",
-        )
-        .unwrap();
-        home
-    })
-    .path()
+    HOME.get_or_init(|| support::run::home_as("Ada Newcomer", "ada@example.com"))
+        .path()
 }
 
 /// A fixed identity and date, and the binary's folder first on PATH, as
 /// after `cargo install`.
 fn setup(cmd: &mut Command) {
-    let bin = Path::new(env!("CARGO_BIN_EXE_ripen")).parent().unwrap();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut paths = vec![bin.to_path_buf()];
-    paths.extend(std::env::split_paths(&path));
-    cmd.env("PATH", std::env::join_paths(paths).unwrap())
-        .env("NO_COLOR", "1")
-        .env("HOME", home())
-        .env_remove("XDG_CONFIG_HOME")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("RIPEN_STATE")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
+    support::run::hermetic(cmd, home())
+        .env("PATH", support::run::path_with_ripen())
         .env("GIT_AUTHOR_NAME", "Ada Newcomer")
         .env("GIT_AUTHOR_EMAIL", "ada@example.com")
         .env("GIT_AUTHOR_DATE", "2026-06-30T12:00:00+00:00")

@@ -2,13 +2,14 @@
 //! A change must fail with a clear message and leave everything as it was.
 //! Needs root to mount the tmpfs, as CI has.
 
-mod terminal;
+mod support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use terminal::BIN;
+use support::data::shipped_repo_at as register_repo;
+use support::run::BIN;
 
 /// A small tmpfs, unmounted when dropped (also when the test fails).
 struct Tmpfs {
@@ -36,42 +37,6 @@ impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg(&self.path).status();
     }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
-/// A repository holding the shipped register at `root`, committed once.
-fn register_repo(root: &Path) -> git2::Oid {
-    let state = root.join("state");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("state"), &state);
-    let repo = git2::Repository::init(root).unwrap();
-    let mut cfg = repo.config().unwrap();
-    cfg.set_str("user.name", "Review Lead").unwrap();
-    cfg.set_str("user.email", "lead@example.com").unwrap();
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["state"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::new(
-        "Review Lead",
-        "lead@example.com",
-        &git2::Time::new(1_760_000_000, 0),
-    )
-    .unwrap();
-    repo.commit(Some("HEAD"), &sig, &sig, "Register", &tree, &[])
-        .unwrap()
 }
 
 /// Runs `ripen move` and checks that it failed with `needle` in its message
@@ -121,9 +86,9 @@ fn refused_and_unchanged(root: &Path, head: git2::Oid, needle: &str) {
 
 #[test]
 fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_change_on_a_full_disk_fails_cleanly_and_changes_nothing",
-        &[terminal::Need::Root],
+        &[support::need::Need::Root],
     ) {
         return;
     }
@@ -143,9 +108,9 @@ fn a_change_on_a_full_disk_fails_cleanly_and_changes_nothing() {
 
 #[test]
 fn a_change_on_a_read_only_file_system_fails_cleanly_and_changes_nothing() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_change_on_a_read_only_file_system_fails_cleanly_and_changes_nothing",
-        &[terminal::Need::Root],
+        &[support::need::Need::Root],
     ) {
         return;
     }

@@ -3,10 +3,12 @@
 //! times, trees written directly, so nothing depends on the user's git
 //! configuration).
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
-use git2::{Oid, Repository, Signature, Time, Tree};
+use git2::{Oid, Repository, Signature, Time};
 use ripen::diff::{FieldChange, FieldValue};
 use ripen::git::history::{HistoryEntry, file_history, use_case_history};
 use ripen::model::{
@@ -14,6 +16,8 @@ use ripen::model::{
     Stage, UseCase, UseCaseId, canonical,
 };
 use serde_json::{Value, json};
+use support::repo::{empty_tree, put};
+use support::run::Run;
 
 const A: &str = "state/use-cases/a.ron";
 const B: &str = "state/use-cases/b.ron";
@@ -35,40 +39,6 @@ struct Who(&'static str, &'static str, i32);
 
 const ALICE: Who = Who("Alice Archer", "alice@example.com", 0);
 const BOB: Who = Who("Bob Baker", "bob@example.com", 120);
-
-/// Returns `base` with `path` set to `blob`, or removed when `None`; `None`
-/// when the result is empty.
-fn put(
-    repo: &Repository,
-    base: Option<&Tree<'_>>,
-    path: &[&str],
-    blob: Option<Oid>,
-) -> Option<Oid> {
-    let mut b = repo.treebuilder(base).unwrap();
-    if let [name] = path {
-        match blob {
-            Some(id) => {
-                b.insert(name, id, 0o100644).unwrap();
-            }
-            None => {
-                let _ = b.remove(name);
-            }
-        }
-    } else {
-        let sub = base
-            .and_then(|t| t.get_name(path[0]))
-            .map(|e| repo.find_tree(e.id()).unwrap());
-        match put(repo, sub.as_ref(), &path[1..], blob) {
-            Some(id) => {
-                b.insert(path[0], id, 0o040000).unwrap();
-            }
-            None => {
-                let _ = b.remove(path[0]);
-            }
-        }
-    }
-    (!b.is_empty()).then(|| b.write().unwrap())
-}
 
 impl Repo {
     fn new() -> Repo {
@@ -97,16 +67,16 @@ impl Repo {
             .first()
             .map(|p| repo.find_commit(*p).unwrap().tree_id());
         for (path, content) in files {
-            let blob = content.as_ref().map(|c| repo.blob(c.as_bytes()).unwrap());
+            let blob = content
+                .as_ref()
+                .map(|c| (repo.blob(c.as_bytes()).unwrap(), 0o100644));
             let base = tree_id.map(|id| repo.find_tree(id).unwrap());
             let parts: Vec<&str> = path.split('/').collect();
             tree_id = put(repo, base.as_ref(), &parts, blob);
         }
         let tree = match tree_id {
             Some(id) => repo.find_tree(id).unwrap(),
-            None => repo
-                .find_tree(repo.treebuilder(None).unwrap().write().unwrap())
-                .unwrap(),
+            None => repo.find_tree(empty_tree(repo)).unwrap(),
         };
         let time = Time::new(T0 + minute * 60, who.2);
         let sig = Signature::new(who.0, who.1, &time).unwrap();
@@ -732,29 +702,11 @@ fn a_damaged_history_index_is_ignored_and_rebuilt() {
     assert_eq!(use_case_history(&state, &id, "HEAD").unwrap(), expected);
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ripen(root: &Path, args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .current_dir(root)
-        .args(args)
-        .arg("--state")
-        .arg(root.join("state"))
-        .env("NO_COLOR", "1")
-        .env_remove("RIPEN_STATE")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .output()
-        .unwrap();
-    Out {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+fn ripen(root: &Path, args: &[&str]) -> Run {
+    support::run::ripen(args)
+        .cwd(root)
+        .state(&root.join("state"))
+        .run()
 }
 
 #[test]
@@ -935,14 +887,7 @@ fn cli_shows_the_whole_message_justification_override_and_trailers() {
 fn a_shallow_clone_boundary_is_not_shown_as_the_creator() {
     let src = tempfile::tempdir().unwrap();
     let repo = Repository::init(src.path()).unwrap();
-    let sig = |n: i64| {
-        Signature::new(
-            "Ada",
-            "ada@example.com",
-            &Time::new(1_760_000_000 + n * 60, 0),
-        )
-        .unwrap()
-    };
+    let sig = |n: i64| support::repo::signature("Ada", "ada@example.com", 1_760_000_000 + n * 60);
     let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-good");
     let case = std::fs::read_to_string(good.join("invoice-triage.ron")).unwrap();
     let mut parent: Option<Oid> = None;
@@ -1026,13 +971,10 @@ fn a_shallow_clone_boundary_is_not_shown_as_the_creator() {
     let full = use_case_history(&src.path().join("state"), &id, "HEAD").unwrap();
     assert_eq!(full[2].changes[0].describe(), "created as invoice-triage");
     // The command line says so.
-    let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .arg("--state")
-        .arg(&state)
-        .args(["history", "invoice-triage"])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let out = support::run::ripen(&[])
+        .state(&state)
+        .args(&["history", "invoice-triage"])
+        .output();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("shallow clone: earlier history of invoice-triage is not here"),

@@ -9,13 +9,13 @@
 //! withheld contacts, a row without a name, and every value of
 //! `development_stage`, `is_high_impact` and `classification`.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Once;
 
-use git2::{ConfigLevel, IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature, Time};
+use git2::{Oid, Repository, RepositoryInitOptions};
 use ripen::git::commit::{self, ChangeError, FileWrite};
 use ripen::import::{self, Action, ImportError, Mapping, Plan, Preset, block};
 use ripen::model::{
@@ -24,6 +24,8 @@ use ripen::model::{
 use ripen::readiness::{self, Verdict};
 use ripen::register::{self, Register, Snapshot};
 use ripen::store;
+use support::repo::hermetic;
+use support::run::Run;
 
 const SAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -42,26 +44,6 @@ fn today() -> Date {
 // ---------------------------------------------------------------------------
 // Registers in temporary folders
 // ---------------------------------------------------------------------------
-
-/// libgit2 reads the global configuration once per process: point it at an
-/// empty folder before any test touches git.
-fn hermetic() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let empty = tempfile::tempdir().expect("temp dir").keep();
-        for level in [
-            ConfigLevel::Global,
-            ConfigLevel::XDG,
-            ConfigLevel::System,
-            ConfigLevel::ProgramData,
-        ] {
-            // SAFETY: runs once, before any other libgit2 call of this
-            // process (every test that uses git calls `hermetic` first).
-            unsafe { git2::opts::set_search_path(level, empty.as_path()) }
-                .expect("set search path");
-        }
-    });
-}
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -117,21 +99,12 @@ impl Fixture {
     }
 
     fn commit_all(&self, message: &str, seconds_later: i64) -> Oid {
-        let repo = self.repo();
-        let mut index = repo.index().unwrap();
-        index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-        index.write().unwrap();
-        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-        let sig = Signature::new(
+        let sig = support::repo::signature(
             "Seed Author",
             "seed@example.com",
-            &Time::new(1_700_000_000 + seconds_later, 0),
-        )
-        .unwrap();
-        let parent = repo.head().ok().map(|h| h.peel_to_commit().unwrap());
-        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-            .unwrap()
+            1_700_000_000 + seconds_later,
+        );
+        support::repo::commit_paths(&self.repo(), &["*"], message, &sig)
     }
 
     fn head(&self) -> Oid {
@@ -187,40 +160,11 @@ impl Fixture {
     fn ripen(&self, args: &[&str]) -> Run {
         let home = self.root.join(".home");
         fs::create_dir_all(&home).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-            .current_dir(&self.root)
-            .args(args)
-            .env("NO_COLOR", "1")
+        support::run::ripen(args)
+            .cwd(&self.root)
             .env("HOME", &home)
             .env("XDG_CONFIG_HOME", &home)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env_remove("RIPEN_STATE")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .output()
-            .expect("run ripen");
-        Run {
-            code: out.status.code().expect("killed by a signal"),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code, code,
-            "exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
-        self
+            .run()
     }
 }
 

@@ -3,12 +3,13 @@
 //! suggest `git init`, and change nothing. Needs root to hand the files to
 //! another user, as CI has.
 
-mod terminal;
+mod support;
 
 use std::os::unix::fs::MetadataExt;
 use std::process::Command;
 
-use terminal::{BIN, repo_with_shipped_state};
+use support::data::repo_with_shipped_state;
+use support::run::BIN;
 
 fn chown_tree(path: &std::path::Path, uid: u32) {
     let status = Command::new("chown")
@@ -21,9 +22,9 @@ fn chown_tree(path: &std::path::Path, uid: u32) {
 
 #[test]
 fn a_repository_of_another_user_is_refused_with_the_safe_directory_hint() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "a_repository_of_another_user_is_refused_with_the_safe_directory_hint",
-        &[terminal::Need::Root],
+        &[support::need::Need::Root],
     ) {
         return;
     }

@@ -3,12 +3,13 @@
 //! measurements; the quarterly report compares them with the prompting
 //! baseline (history gives the change date) and flags what underdelivers.
 
-mod terminal;
+mod support;
 
 use std::path::Path;
-use std::process::Command;
 
-use terminal::{repo_with_shipped_state, ripen_env};
+use support::data::repo_with_shipped_state;
+use support::repo::{git_dated, rev_parse};
+use support::run::ripen_env;
 
 /// Commits everything under `state/` at `date` (noon UTC) with `message`.
 fn commit_at(root: &Path, date: &str, message: &str) {
@@ -16,31 +17,13 @@ fn commit_at(root: &Path, date: &str, message: &str) {
         vec!["add", "-A", "state"],
         vec!["commit", "-q", "-m", message],
     ] {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(&args)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_DATE", format!("{date}T12:00:00Z"))
-            .env("GIT_COMMITTER_DATE", format!("{date}T12:00:00Z"))
-            .output()
-            .unwrap();
+        let out = git_dated(root, &args, &format!("{date}T12:00:00Z"));
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
-}
-
-fn rev_parse(root: &Path, rev: &str) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["rev-parse", rev])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 fn edit(path: &Path, from: &str, to: &str) {

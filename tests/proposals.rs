@@ -11,23 +11,23 @@
 //! bytes, every working-tree file, and the files at the top of `.git`).
 
 mod common_tui;
-mod repo_state;
+mod support;
 
-use repo_state::Observed;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Once;
+use support::observe::Observed;
 
 use git2::{
-    ConfigLevel, IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature, StatusOptions,
-    Time, Tree, build::CheckoutBuilder,
+    IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature, StatusOptions,
+    build::CheckoutBuilder,
 };
 use ripen::diff::{FieldChange, FieldValue, Status};
 use ripen::git::proposals::{self, AcceptError, AcceptOptions, Accepted, Proposal};
 use ripen::model::{Date, Policy, Settings, Stage, UseCase, canonical};
 use ripen::register::Severity;
 use serde_json::{Value, json};
+use support::repo::{hermetic, put};
+use support::run::Run;
 
 const NAME: &str = "Rita Register";
 const EMAIL: &str = "rita@example.com";
@@ -35,26 +35,6 @@ const T0: i64 = 1_700_000_000;
 const CLAIMS: &str = "state/use-cases/claims-triage.ron";
 const INVOICES: &str = "state/use-cases/invoices.ron";
 const BRANCH: &str = "team/claims-update";
-
-/// Hides every configuration file outside the repository from libgit2, once,
-/// before any test touches git (see tests/commit.rs for why this way).
-fn hermetic() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let empty = tempfile::tempdir().expect("temp dir").keep();
-        for level in [
-            ConfigLevel::Global,
-            ConfigLevel::XDG,
-            ConfigLevel::System,
-            ConfigLevel::ProgramData,
-        ] {
-            // SAFETY: runs once, before any other libgit2 call in this
-            // process (every test calls `hermetic` first and waits on ONCE).
-            unsafe { git2::opts::set_search_path(level, empty.as_path()) }
-                .expect("set search path");
-        }
-    });
-}
 
 fn as_of() -> Date {
     Date::parse("2026-10-15").unwrap()
@@ -78,40 +58,6 @@ fn case(title: &str) -> UseCase {
 
 fn text(u: &UseCase) -> String {
     canonical::use_case(u)
-}
-
-/// Returns `base` with `path` set to `blob` (with `mode`), or removed when
-/// `None`; `None` when the result is empty.
-fn put(
-    repo: &Repository,
-    base: Option<&Tree<'_>>,
-    path: &[&str],
-    blob: Option<(Oid, i32)>,
-) -> Option<Oid> {
-    let mut b = repo.treebuilder(base).unwrap();
-    if let [name] = path {
-        match blob {
-            Some((id, mode)) => {
-                b.insert(name, id, mode).unwrap();
-            }
-            None => {
-                let _ = b.remove(name);
-            }
-        }
-    } else {
-        let sub = base
-            .and_then(|t| t.get_name(path[0]))
-            .map(|e| repo.find_tree(e.id()).unwrap());
-        match put(repo, sub.as_ref(), &path[1..], blob) {
-            Some(id) => {
-                b.insert(path[0], id, 0o040000).unwrap();
-            }
-            None => {
-                let _ = b.remove(path[0]);
-            }
-        }
-    }
-    (!b.is_empty()).then(|| b.write().unwrap())
 }
 
 /// A file of a commit: its path, and its content and mode (`None` to delete).
@@ -318,7 +264,7 @@ impl Fixture {
 
     /// Everything a refusal must leave alone.
     fn observe(&self) -> Observed {
-        repo_state::observe(&self.repo, &self.root)
+        support::observe::observe(&self.repo, &self.root)
     }
 }
 
@@ -330,7 +276,7 @@ fn allow_other() -> AcceptOptions {
 }
 
 fn signature(who: Who, minute: i64) -> Signature<'static> {
-    Signature::new(who.0, who.1, &Time::new(T0 + minute * 60, 0)).unwrap()
+    support::repo::signature(who.0, who.1, T0 + minute * 60)
 }
 
 fn name(s: &str) -> FieldValue {
@@ -1107,33 +1053,14 @@ fn a_link_elsewhere_under_state_is_refused_unwritten() {
 
 // ------------------------------------------------------------ the binary
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ripen(root: &Path, args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .current_dir(root)
-        .args(args)
-        .arg("--state")
-        .arg(root.join("state"))
-        .args(["--as-of", "2026-10-15"])
-        .env("NO_COLOR", "1")
+fn ripen(root: &Path, args: &[&str]) -> Run {
+    support::run::ripen(args)
+        .cwd(root)
+        .state(&root.join("state"))
+        .args(&["--as-of", "2026-10-15"])
         .env("HOME", root)
         .env("XDG_CONFIG_HOME", root)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("RIPEN_STATE")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .output()
-        .unwrap();
-    Out {
-        code: out.status.code().unwrap(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+        .run()
 }
 
 #[test]

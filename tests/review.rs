@@ -3,10 +3,11 @@
 //! real repositories built commit by commit with git2 (fixed signatures
 //! and times, a repository-local identity, trees written directly).
 
-use std::path::Path;
-use std::process::Command;
+mod support;
 
-use git2::{Oid, Repository, Signature, Time, Tree};
+use std::path::Path;
+
+use git2::{Oid, Repository, Signature, Time};
 use ripen::diff::FieldValue;
 use ripen::git::review::{self, CloseOptions, Quarter, ReviewError};
 use ripen::model::{
@@ -16,6 +17,8 @@ use ripen::model::{
 use ripen::readiness::Verdict;
 use ripen::report::quarterly::{self, Direction, Movement};
 use serde_json::Value;
+use support::repo::{empty_tree, put};
+use support::run::Run;
 
 // ---------------------------------------------------------------------------
 // Building repositories
@@ -24,28 +27,6 @@ use serde_json::Value;
 struct Repo {
     dir: tempfile::TempDir,
     repo: Repository,
-}
-
-/// `base` with `path` set to `blob`, or removed when `None`.
-fn put(repo: &Repository, base: Option<&Tree<'_>>, path: &[&str], blob: Option<Oid>) -> Oid {
-    let mut b = repo.treebuilder(base).unwrap();
-    if let [name] = path {
-        match blob {
-            Some(id) => {
-                b.insert(name, id, 0o100644).unwrap();
-            }
-            None => {
-                let _ = b.remove(name);
-            }
-        }
-    } else {
-        let sub = base
-            .and_then(|t| t.get_name(path[0]))
-            .map(|e| repo.find_tree(e.id()).unwrap());
-        let id = put(repo, sub.as_ref(), &path[1..], blob);
-        b.insert(path[0], id, 0o040000).unwrap();
-    }
-    b.write().unwrap()
 }
 
 /// Seconds since the epoch at noon UTC of `d`.
@@ -87,15 +68,17 @@ impl Repo {
             .map(|id| repo.find_commit(id).unwrap());
         let mut tree_id = parent.as_ref().map(|p| p.tree_id());
         for (path, content) in files {
-            let blob = content.as_ref().map(|c| repo.blob(c.as_bytes()).unwrap());
+            let blob = content
+                .as_ref()
+                .map(|c| (repo.blob(c.as_bytes()).unwrap(), 0o100644));
             let base = tree_id.map(|id| repo.find_tree(id).unwrap());
             let full = format!("state/{path}");
             let parts: Vec<&str> = full.split('/').collect();
-            tree_id = Some(put(repo, base.as_ref(), &parts, blob));
+            tree_id =
+                Some(put(repo, base.as_ref(), &parts, blob).unwrap_or_else(|| empty_tree(repo)));
         }
         let tree = repo.find_tree(tree_id.unwrap()).unwrap();
-        let sig =
-            Signature::new("Ada Author", "ada@example.com", &Time::new(noon(day), 0)).unwrap();
+        let sig = support::repo::signature("Ada Author", "ada@example.com", noon(day));
         let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
         let id = repo
             .commit(None, &sig, &sig, message, &tree, &parents)
@@ -625,12 +608,7 @@ fn now_is_the_clock_never_a_commit_date() {
     // would bring): "now" stays today, so nothing turns stale by it.
     let tree = s.r.repo.head().unwrap().peel_to_tree().unwrap();
     let parent = s.r.repo.head().unwrap().peel_to_commit().unwrap();
-    let future = Signature::new(
-        "Mallory",
-        "m@example.com",
-        &git2::Time::new(4_070_908_800, 0),
-    )
-    .unwrap();
+    let future = support::repo::signature("Mallory", "m@example.com", 4_070_908_800);
     let id =
         s.r.repo
             .commit(
@@ -1056,29 +1034,8 @@ fn markdown_has_the_sections_and_no_control_characters() {
 // The binary
 // ---------------------------------------------------------------------------
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn ripen(cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> Out {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ripen"));
-    cmd.current_dir(cwd)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("RIPEN_STATE")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+fn ripen(cwd: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
+    support::run::ripen(args).cwd(cwd).envs(env).run()
 }
 
 #[test]

@@ -5,12 +5,14 @@
 //! are open and then accepted, the tag's message and the report's decisions
 //! section, and the next agenda's action items.
 
-mod terminal;
+mod support;
 
 use std::path::Path;
 
 use serde_json::Value;
-use terminal::{git, repo_with_shipped_state, ripen_env};
+use support::data::{repo_with_shipped_state, stage_of};
+use support::repo::{be, git};
+use support::run::ripen_env;
 
 fn ripen(state: &Path, args: &[&str]) -> (i32, String, String) {
     let out = ripen_env(state, args, &[]);
@@ -33,11 +35,6 @@ fn refused(state: &Path, args: &[&str]) -> String {
     err
 }
 
-fn be(root: &Path, name: &str, email: &str) {
-    git(root, &["config", "user.name", name]);
-    git(root, &["config", "user.email", email]);
-}
-
 fn head_files(root: &Path) -> Vec<String> {
     let out = git(root, &["show", "--name-only", "--format=", "HEAD"]);
     String::from_utf8_lossy(&out.stdout)
@@ -55,15 +52,6 @@ fn head_author(root: &Path) -> String {
 fn commits(root: &Path) -> usize {
     let out = git(root, &["rev-list", "--count", "HEAD"]);
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-}
-
-fn stage_of(state: &Path, id: &str) -> String {
-    let text = std::fs::read_to_string(state.join(format!("use-cases/{id}.ron"))).unwrap();
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("stage: "))
-        .unwrap()
-        .trim_end_matches(',')
-        .to_owned()
 }
 
 /// The shipped register with an approval rule: High-risk advances and
@@ -456,7 +444,7 @@ fn accepting_a_proposal_in_the_review_is_one_merge_commit_that_records_the_decis
         root,
         &["commit", "-qam", "customer-faq: note the Q4 evaluation"],
     );
-    git(root, &["checkout", "-q", "master"]);
+    git(root, &["checkout", "-q", "main"]);
     be(root, "Eleanor Whitfield", "eleanor@example.com");
 
     ok(&state, &["review", "start", "2026-Q4"]);

@@ -3,13 +3,16 @@
 //! a real repository whose `access.ron` lists who may do what. Needs the
 //! OpenSSH client and tmux, not root: the server is ripen's own.
 
-mod terminal;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use terminal::{BIN, Need, Tmux, machine_has, repo_with_shipped_state};
+use support::data::repo_with_shipped_state;
+use support::need::{Need, machine_has};
+use support::run::BIN;
+use support::tmux::Tmux;
 
 /// The principals every test's register lists: (key name, name, email, role).
 const PEOPLE: &[(&str, &str, &str, &str)] = &[
@@ -66,9 +69,9 @@ impl Served {
             format!("Access(\n    principals: [\n{principals}    ],\n)\n"),
         )
         .unwrap();
-        let out = terminal::git(dir.path(), &["add", "state/access.ron"]);
+        let out = support::repo::git(dir.path(), &["add", "state/access.ron"]);
         assert!(out.status.success());
-        let out = terminal::git(dir.path(), &["commit", "-q", "-m", "Who may do what"]);
+        let out = support::repo::git(dir.path(), &["commit", "-q", "-m", "Who may do what"]);
         assert!(out.status.success(), "{out:?}");
         let mut served = Served {
             dir,
@@ -405,7 +408,7 @@ fn a_proposers_change_becomes_a_branch_that_proposals_lists() {
         .unwrap();
     assert_eq!(tip.author().email().unwrap(), "pat@example.com");
     assert_eq!(tip.parent_id(0).unwrap(), head);
-    let local = terminal::ripen_env(&s.state, &["proposals"], &[]);
+    let local = support::run::ripen_env(&s.state, &["proposals"], &[]);
     assert!(
         text(&local.stdout).contains("propose/pat/claims-triage"),
         "{local:?}"
@@ -437,7 +440,7 @@ fn json_over_ssh_is_the_same_as_locally_and_nothing_but_ripen_runs() {
     }
     let s = Served::start(&[]);
     let remote = s.ssh("vic", &["list", "--format", "json"]);
-    let local = terminal::ripen_env(&s.state, &["list", "--format", "json"], &[]);
+    let local = support::run::ripen_env(&s.state, &["list", "--format", "json"], &[]);
     assert!(remote.status.success(), "{remote:?}");
     assert_eq!(text(&remote.stdout), text(&local.stdout));
 
@@ -671,7 +674,7 @@ fn sigterm_during_a_save_lets_it_finish_then_stops() {
     assert!(status.success(), "the server stops cleanly: {status:?}");
     // The save finished: the working tree holds the commit, nothing is left
     // half done for the next run to recover.
-    let out = terminal::git(s.dir.path(), &["status", "--porcelain"]);
+    let out = support::repo::git(s.dir.path(), &["status", "--porcelain"]);
     assert_eq!(text(&out.stdout), "", "clean working tree and index");
     assert!(text(&s.file("contract-review")).contains("stage: FineTune"));
     let journal = s.dir.path().join(".git/ripen");

@@ -2,12 +2,14 @@
 //! shutdown): ripen finishes the save it started, restores the terminal and
 //! exits; nothing is half written and no lock is left.
 
-mod terminal;
+mod support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use terminal::{BIN, Tmux, repo_with_shipped_state};
+use support::data::repo_with_shipped_state;
+use support::run::BIN;
+use support::tmux::Tmux;
 
 fn signal_during_save(signal: &str, expected_exit: i32) {
     let (dir, state) = repo_with_shipped_state();
@@ -64,9 +66,9 @@ fn signal_during_save(signal: &str, expected_exit: i32) {
 
 #[test]
 fn sigterm_during_a_save_finishes_the_save_then_exits() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "sigterm_during_a_save_finishes_the_save_then_exits",
-        &[terminal::Need::Tmux, terminal::Need::Pkill],
+        &[support::need::Need::Tmux, support::need::Need::Pkill],
     ) {
         return;
     }
@@ -75,9 +77,9 @@ fn sigterm_during_a_save_finishes_the_save_then_exits() {
 
 #[test]
 fn sighup_during_a_save_finishes_the_save_then_exits() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "sighup_during_a_save_finishes_the_save_then_exits",
-        &[terminal::Need::Tmux, terminal::Need::Pkill],
+        &[support::need::Need::Tmux, support::need::Need::Pkill],
     ) {
         return;
     }

@@ -5,7 +5,7 @@
 //! middle of a save. Standard error is on the same dead terminal, as in
 //! every real session, or a file that must stay free of panics.
 
-mod terminal;
+mod support;
 
 use std::io::{Read, Write};
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -13,7 +13,8 @@ use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use terminal::{BIN, repo_with_shipped_state};
+use support::data::repo_with_shipped_state;
+use support::run::BIN;
 
 /// How many times a case repeats in one run: a race between the
 /// terminal's end and ripen's last draw or read shows only now and then.

@@ -2,35 +2,14 @@
 //! file holds never reaches a terminal raw, and a spreadsheet never runs a
 //! cell as a formula. The real binary, real files, real repositories.
 
-use std::path::Path;
-use std::process::Command;
+mod support;
 
-/// What one run of `ripen` produced.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    raw_stdout: Vec<u8>,
-    raw_stderr: Vec<u8>,
-}
+use std::path::Path;
+
+use support::run::Run;
 
 fn ripen(cwd: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
-        .current_dir(cwd)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("RIPEN_STATE")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .output()
-        .expect("run ripen");
-    Run {
-        code: out.status.code().expect("ripen was killed by a signal"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        raw_stdout: out.stdout,
-        raw_stderr: out.stderr,
-    }
+    support::run::ripen(args).cwd(cwd).run()
 }
 
 /// Whether `bytes` hold a character that must never reach a terminal raw
@@ -103,26 +82,15 @@ fn fmt_names_a_nan_where_it_is_instead_of_an_internal_error() {
 /// `- `, and one made-up row with `=`, `@` and `+`).
 fn imported_formulas() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let repo = git2::Repository::init(dir.path()).unwrap();
-    let mut config = repo.config().unwrap();
-    config.set_str("user.name", "Ingrid Import").unwrap();
-    config.set_str("user.email", "ingrid@example.com").unwrap();
+    let repo = support::repo::init_as(dir.path(), "Ingrid Import", "ingrid@example.com");
     let state = dir.path().join("state");
     std::fs::create_dir_all(state.join("use-cases")).unwrap();
     let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus-good");
     for f in ["register.ron", "policy.ron"] {
         std::fs::copy(good.join(f), state.join(f)).unwrap();
     }
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["state"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig =
-        git2::Signature::new("T", "t@example.com", &git2::Time::new(1_767_225_600, 0)).unwrap();
-    repo.commit(Some("HEAD"), &sig, &sig, "Register", &tree, &[])
-        .unwrap();
+    let sig = support::repo::signature("T", "t@example.com", 1_767_225_600);
+    support::repo::commit_paths(&repo, &["state"], "Register", &sig);
     let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/omb-2025-formulas.csv");
     let run = ripen(
         dir.path(),

@@ -4,13 +4,16 @@
 //! changing the policy, each reported as it should be; and the allowed
 //! signers file when the register has no `access.ron`.
 
-mod terminal;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use terminal::{Need, git, machine_has, repo_with_shipped_state, ripen_env};
+use support::data::repo_with_shipped_state;
+use support::need::{Need, machine_has};
+use support::repo::{git, rev_parse};
+use support::run::ripen_env;
 
 /// Makes an Ed25519 key pair `dir/name` (no passphrase); returns the
 /// private key's path and the public key's line.
@@ -65,9 +68,7 @@ fn touch_notes(state: &Path, id: &str, text: &str) {
 }
 
 fn head(root: &Path) -> String {
-    String::from_utf8_lossy(&git(root, &["rev-parse", "HEAD"]).stdout)
-        .trim()
-        .to_owned()
+    rev_parse(root, "HEAD")
 }
 
 #[test]

@@ -2,11 +2,13 @@
 //! reads it (text and JSON, snapshot-tested), and `--write`, which commits
 //! the changed `policy.ron` as one commit in a real repository, or nothing.
 
-mod terminal;
+mod support;
 
 use std::path::Path;
 
-use terminal::{git, repo_with_shipped_state, ripen_env};
+use support::data::repo_with_shipped_state;
+use support::repo::git;
+use support::run::ripen_env;
 
 const AS_OF: &str = "2026-10-15";
 

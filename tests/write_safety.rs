@@ -4,14 +4,16 @@
 //! register, import limits, git's filters, repositories ripen cannot read,
 //! and the repository's signing and hooks.
 
-mod terminal;
+mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use terminal::{BIN, git, repo_with_shipped_state, ripen_env};
+use support::data::repo_with_shipped_state;
+use support::repo::{git, git_ok, rev_parse};
+use support::run::{BIN, ripen_env};
 
 const FILE: &str = "use-cases/contract-review.ron";
 const SAMPLE: &str = concat!(
@@ -28,18 +30,8 @@ fn ripen(state: &Path, args: &[&str]) -> Output {
     ripen_env(state, args, &[])
 }
 
-fn git_ok(dir: &Path, args: &[&str]) -> String {
-    let out = git(dir, args);
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn head(dir: &Path) -> String {
-    git_ok(dir, &["rev-parse", "HEAD"]).trim().to_owned()
+    rev_parse(dir, "HEAD")
 }
 
 fn stderr(out: &Output) -> String {
@@ -159,32 +151,11 @@ fn a_hand_edit_after_the_commit_landed_is_kept_and_named() {
 
 /// The shipped register with some files out of canonical form, committed.
 fn repo_with_unformatted_files() -> (tempfile::TempDir, PathBuf, Vec<String>) {
-    let (dir, state) = repo_with_shipped_state();
-    let mut changed = Vec::new();
-    for e in std::fs::read_dir(state.join("use-cases")).unwrap().take(3) {
-        let path = e.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, text.replace("\n    ", "\n      ")).unwrap();
-        changed.push(format!(
-            "use-cases/{}",
-            path.file_name().unwrap().to_string_lossy()
-        ));
-    }
-    changed.sort();
-    git_ok(dir.path(), &["add", "-A"]);
-    git_ok(
-        dir.path(),
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-qm",
-            "unformatted",
-        ],
-    );
-    (dir, state, changed)
+    support::data::repo_with_unformatted_files(&[
+        "claims-triage.ron",
+        "clinical-coding.ron",
+        "code-review-assistant.ron",
+    ])
 }
 
 #[test]
@@ -666,7 +637,7 @@ fn a_missing_use_cases_folder_is_an_error() {
 // Case 8: the repository's signing and hooks -----------------------------------
 
 fn ssh_signing_repo() -> Option<(tempfile::TempDir, PathBuf, tempfile::TempDir)> {
-    if !terminal::machine_has("signing with an ssh key", &[terminal::Need::SshKeygen]) {
+    if !support::need::machine_has("signing with an ssh key", &[support::need::Need::SshKeygen]) {
         return None;
     }
     let keys = tempfile::tempdir().unwrap();
@@ -819,9 +790,9 @@ fn hooks_see_exactly_the_commit_and_may_edit_its_message() {
 /// the test in a private GNUPGHOME; git verifies the commit.
 #[test]
 fn commits_are_signed_with_openpgp_when_the_repository_asks() {
-    if !terminal::machine_has(
+    if !support::need::machine_has(
         "commits_are_signed_with_openpgp_when_the_repository_asks",
-        &[terminal::Need::Gpg],
+        &[support::need::Need::Gpg],
     ) {
         return;
     }

@@ -1,7 +1,6 @@
 //! Everything a refused change must leave alone, observed so that a test can
 //! compare the repository before and after: HEAD, every ref, the index file's
 //! bytes, `.git`'s top level and the whole working tree.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fs;
