@@ -328,6 +328,23 @@ impl Cursor {
         }
         self.offset = self.offset.min(len.saturating_sub(height));
     }
+
+    /// Keeps the selection valid for `len` items and in sight in a window
+    /// of `height` items, moving the window only when the selection is
+    /// outside it (what a view does with the height it really has).
+    pub fn reveal(&mut self, len: usize, height: usize) {
+        if len == 0 {
+            *self = Cursor::default();
+            return;
+        }
+        self.selected = self.selected.min(len - 1);
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+    }
 }
 
 /// The position of a pane of text that may be longer than its area.

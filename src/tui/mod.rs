@@ -1,8 +1,8 @@
 //! The terminal UI: a thin shell over the library, in the Elm style.
 //!
 //! [`app`] holds the one state and its update function, [`keymap`] the one
-//! keybinding registry, [`views`] draw the state, [`widgets`] and [`theme`]
-//! help them. [`session`] is the runtime of one user's UI on any terminal
+//! keybinding registry, [`views`] draw the state, [`list`] (the one
+//! selectable list), [`widgets`] and [`theme`] help them. [`session`] is the runtime of one user's UI on any terminal
 //! (input from [`incoming`], loads on a [`worker`]); this module performs
 //! effects (commit, accept, external editor) through the library, and runs
 //! the local front end: the process's own terminal, restored on quit,
@@ -14,6 +14,7 @@ pub mod incoming;
 #[cfg(unix)]
 mod input;
 pub mod keymap;
+pub mod list;
 pub mod policy_editor;
 pub mod session;
 pub mod terminal;

@@ -2,12 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use crate::model::Stage;
 use crate::tui::app::App;
+use crate::tui::list::SelectableList;
 use crate::tui::theme::{Theme, verdict_label};
 use crate::tui::widgets::{fit as cut, safe};
 
@@ -37,44 +37,50 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             per_page -= 1;
         }
         let width = inner.width.saturating_sub(2) as usize;
-        let mut lines: Vec<Line<'_>> = Vec::new();
-        for (pos, &i) in items.iter().enumerate().skip(cursor.offset).take(per_page) {
-            let row = &app.data.rows[i];
-            let selected = focused && pos == cursor.selected;
-            let base = if selected {
-                theme.selected()
-            } else {
-                Style::new()
-            };
-            // One selection on the screen: the marker only where the focus is.
-            let marker = if selected { "▶ " } else { "  " };
-            lines.push(Line::from(vec![
-                Span::styled(marker, base),
-                Span::styled(cut(&safe(&row.title), width), base),
-            ]));
-            // Watch flags lead the second line: they matter more than the team.
-            let flags: String = row
-                .flags
-                .iter()
-                .map(|f| format!("!{} ", f.label()))
-                .collect();
-            let team_room = width.saturating_sub(flags.chars().count());
-            lines.push(Line::from(vec![
-                Span::raw("  "),
-                Span::styled(flags.clone(), theme.flag()),
-                Span::styled(cut(&safe(&row.team), team_room), theme.muted()),
-            ]));
-            lines.push(Line::from(vec![
-                Span::raw("  "),
-                Span::styled(verdict_label(row.verdict), theme.verdict(row.verdict)),
-            ]));
-        }
+        let cards_height = (per_page * 3).min(rows) as u16;
+        let [cards, rest] =
+            Layout::vertical([Constraint::Length(cards_height), Constraint::Fill(1)]).areas(inner);
+        // One selection on the screen: the marker only where the focus is.
+        let cursor = SelectableList::new(cursor, items.len())
+            .rows_per_item(3)
+            .focused(focused)
+            .unfitted()
+            .draw(frame, cards, theme, |item| {
+                let row = &app.data.rows[items[item.pos]];
+                // Watch flags lead the second line: they matter more than the team.
+                let flags: String = row
+                    .flags
+                    .iter()
+                    .map(|f| format!("!{} ", f.label()))
+                    .collect();
+                let team_room = width.saturating_sub(flags.chars().count());
+                vec![
+                    Line::from(vec![
+                        item.marker(),
+                        Span::styled(cut(&safe(&row.title), width), item.base),
+                    ]),
+                    Line::from(vec![
+                        Span::raw("  "),
+                        Span::styled(flags, theme.flag()),
+                        Span::styled(cut(&safe(&row.team), team_room), theme.muted()),
+                    ]),
+                    Line::from(vec![
+                        Span::raw("  "),
+                        Span::styled(verdict_label(row.verdict), theme.verdict(row.verdict)),
+                    ]),
+                ]
+            });
         if items.is_empty() {
-            lines.push(Line::styled("  (none)", theme.muted()));
+            frame.render_widget(
+                Paragraph::new(Line::styled("  (none)", theme.muted())),
+                inner,
+            );
         } else if cursor.offset + per_page < items.len() {
             let more = items.len() - cursor.offset - per_page;
-            lines.push(Line::styled(format!("  … {more} more"), theme.muted()));
+            frame.render_widget(
+                Paragraph::new(Line::styled(format!("  … {more} more"), theme.muted())),
+                rest,
+            );
         }
-        frame.render_widget(Paragraph::new(lines), inner);
     }
 }

@@ -2,7 +2,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Tabs, Wrap};
@@ -12,6 +11,7 @@ use crate::readiness;
 use crate::register::Entry;
 use crate::report;
 use crate::tui::app::{App, Tab};
+use crate::tui::list::SelectableList;
 use crate::tui::theme::{Theme, verdict_label};
 use crate::tui::widgets::{change_parts, checklist, fit_line, safe, scrolled};
 
@@ -430,34 +430,17 @@ fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &
     let block = Block::bordered().title(format!(" {} commit(s), newest first ", h.entries.len()));
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
-    let mut cursor = h.cursor;
-    cursor.follow(h.entries.len(), inner.height as usize);
-    let lines: Vec<Line<'_>> = h
-        .entries
-        .iter()
-        .enumerate()
-        .skip(cursor.offset)
-        .take(inner.height as usize)
-        .map(|(pos, e)| {
-            let selected = pos == h.cursor.selected;
-            let base = if selected {
-                theme.selected()
-            } else {
-                Style::new()
-            };
-            fit_line(
-                Line::from(vec![
-                    Span::styled(if selected { "▶ " } else { "  " }, base),
-                    Span::styled(format!("{} ", e.short_id()), theme.focus().patch(base)),
-                    Span::styled(format!("{} ", e.time.format("%Y-%m-%d")), base),
-                    Span::styled(format!("{:<16} ", safe(&e.author)), base),
-                    Span::styled(safe(&e.summary), base),
-                ]),
-                inner.width as usize,
-            )
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    SelectableList::new(h.cursor, h.entries.len()).draw(frame, inner, theme, |item| {
+        let e = &h.entries[item.pos];
+        let base = item.base;
+        vec![Line::from(vec![
+            item.marker(),
+            Span::styled(format!("{} ", e.short_id()), theme.focus().patch(base)),
+            Span::styled(format!("{} ", e.time.format("%Y-%m-%d")), base),
+            Span::styled(format!("{:<16} ", safe(&e.author)), base),
+            Span::styled(safe(&e.summary), base),
+        ])]
+    });
     let Some(e) = h.entries.get(h.cursor.selected) else {
         return;
     };

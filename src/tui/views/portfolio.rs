@@ -2,7 +2,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
@@ -10,6 +9,7 @@ use crate::model::Risk;
 use crate::readiness::Flag;
 use crate::report::ListRow;
 use crate::tui::app::{App, QuickFilter, SortColumn};
+use crate::tui::list::Item;
 use crate::tui::theme::{Theme, verdict_label};
 use crate::tui::widgets::{highlighted_fit, safe};
 
@@ -226,14 +226,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             let i = p.visible[pos];
             let r = &app.data.rows[i];
             let hl = &p.highlights[pos];
-            let selected = pos == p.cursor.selected;
-            let base = if selected {
-                theme.selected()
-            } else {
-                Style::new()
-            };
-            let marker = if selected { "▶ " } else { "  " };
-            let mut title = vec![Span::styled(marker, base)];
+            let item = Item::new(pos, pos == p.cursor.selected, theme);
+            let base = item.base;
+            let mut title = vec![item.marker()];
             title.extend(highlighted_fit(
                 &r.title,
                 &hl.title,

@@ -2,14 +2,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::register::Severity;
 use crate::tui::app::App;
+use crate::tui::list::SelectableList;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{count, fit_line, safe, scrolled};
+use crate::tui::widgets::{count, safe, scrolled};
 
 /// Draws the problems screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -63,45 +63,26 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         );
     }
     // The list is shorter than a page (the problem in full takes rows):
-    // follow the selection with the real height, so it is never hidden.
-    let mut cursor = app.problems;
-    cursor.follow(reg.diagnostics.len(), inner.height as usize);
-    let width = inner.width as usize;
-    let lines: Vec<Line<'_>> = reg
-        .diagnostics
-        .iter()
-        .enumerate()
-        .skip(cursor.offset)
-        .take(inner.height as usize)
-        .map(|(pos, d)| {
-            let selected = pos == cursor.selected;
-            let base = if selected {
-                theme.selected()
-            } else {
-                Style::new()
-            };
-            let mark = match d.severity {
-                Severity::Error => "✗ error",
-                Severity::Warning => "! warning",
-            };
-            fit_line(
-                Line::from(vec![
-                    Span::styled(if selected { "▶ " } else { "  " }, base),
-                    Span::styled(mark, theme.severity(d.severity).patch(base)),
-                    Span::styled(
-                        format!(
-                            " {}:{}:{}: {}",
-                            safe(&d.file),
-                            d.line,
-                            d.column,
-                            safe(&d.message)
-                        ),
-                        base,
-                    ),
-                ]),
-                width,
-            )
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    // the list follows the selection with the real height.
+    SelectableList::new(app.problems, reg.diagnostics.len()).draw(frame, inner, theme, |item| {
+        let d = &reg.diagnostics[item.pos];
+        let mark = match d.severity {
+            Severity::Error => "✗ error",
+            Severity::Warning => "! warning",
+        };
+        vec![Line::from(vec![
+            item.marker(),
+            Span::styled(mark, theme.severity(d.severity).patch(item.base)),
+            Span::styled(
+                format!(
+                    " {}:{}:{}: {}",
+                    safe(&d.file),
+                    d.line,
+                    d.column,
+                    safe(&d.message)
+                ),
+                item.base,
+            ),
+        ])]
+    });
 }

@@ -2,15 +2,15 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::diff::{RegisterDiff, Status};
 use crate::register::Severity;
 use crate::tui::app::App;
+use crate::tui::list::SelectableList;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{count, fit_line, safe, scrolled};
+use crate::tui::widgets::{count, safe, scrolled};
 
 /// Lines describing a semantic diff: one header per changed use case, then
 /// its field changes; settings and policy changes last.
@@ -112,63 +112,58 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let list_height = (p.list.len() as u16 * 2).min(inner.height / 2).max(2);
     let [list_area, detail_area] =
         Layout::vertical([Constraint::Length(list_height), Constraint::Fill(1)]).areas(inner);
-    // Two rows a proposal: follow the selection with the real height.
-    let mut cursor = p.cursor;
-    cursor.follow(p.list.len(), usize::from(list_height / 2).max(1));
-    let mut lines = Vec::new();
-    for (pos, prop) in p.list.iter().enumerate().skip(cursor.offset) {
-        let selected = pos == p.cursor.selected;
-        let base = if selected {
-            theme.selected()
-        } else {
-            Style::new()
-        };
-        let valid = if prop.valid {
-            Span::styled("✓ valid", theme.pass(true).patch(base))
-        } else {
-            Span::styled(
-                format!("✗ {}", count(prop.errors(), "error", "errors")),
-                theme.severity(Severity::Error).patch(base),
-            )
-        };
-        let merge = if prop.mergeable {
-            Span::styled(" · merges cleanly", base)
-        } else {
-            Span::styled(" · CONFLICTS", theme.severity(Severity::Error).patch(base))
-        };
-        let mut head = vec![
-            Span::styled(if selected { "▶ " } else { "  " }, base),
-            Span::styled(safe(&prop.branch), base.patch(theme.header())),
-            Span::styled("  ", base),
-            valid,
-            merge,
-        ];
-        if !prop.other_files.is_empty() {
-            head.push(Span::styled(
-                format!(
-                    " · ⚠ {} NOT REGISTER FILES",
-                    count(prop.other_files.len(), "file", "files").to_uppercase()
-                ),
-                theme.severity(Severity::Warning).patch(base),
-            ));
-        }
-        lines.push(Line::from(head));
-        lines.push(Line::from(vec![
-            Span::raw("    "),
-            Span::styled(
-                format!(
-                    "{} · {} · {}",
-                    count(prop.commits, "commit", "commits"),
-                    prop.last_commit_time.format("%Y-%m-%d %H:%M"),
-                    safe(&prop.authors.join(", "))
-                ),
-                theme.muted(),
-            ),
-        ]));
-    }
-    let width = list_area.width as usize;
-    let lines: Vec<Line<'static>> = lines.into_iter().map(|l| fit_line(l, width)).collect();
-    frame.render_widget(Paragraph::new(lines), list_area);
+    // Two rows a proposal, the list following the selection with the
+    // real height.
+    SelectableList::new(p.cursor, p.list.len())
+        .rows_per_item(2)
+        .draw(frame, list_area, theme, |item| {
+            let prop = &p.list[item.pos];
+            let base = item.base;
+            let valid = if prop.valid {
+                Span::styled("✓ valid", theme.pass(true).patch(base))
+            } else {
+                Span::styled(
+                    format!("✗ {}", count(prop.errors(), "error", "errors")),
+                    theme.severity(Severity::Error).patch(base),
+                )
+            };
+            let merge = if prop.mergeable {
+                Span::styled(" · merges cleanly", base)
+            } else {
+                Span::styled(" · CONFLICTS", theme.severity(Severity::Error).patch(base))
+            };
+            let mut head = vec![
+                item.marker(),
+                Span::styled(safe(&prop.branch), base.patch(theme.header())),
+                Span::styled("  ", base),
+                valid,
+                merge,
+            ];
+            if !prop.other_files.is_empty() {
+                head.push(Span::styled(
+                    format!(
+                        " · ⚠ {} NOT REGISTER FILES",
+                        count(prop.other_files.len(), "file", "files").to_uppercase()
+                    ),
+                    theme.severity(Severity::Warning).patch(base),
+                ));
+            }
+            vec![
+                Line::from(head),
+                Line::from(vec![
+                    Span::raw("    "),
+                    Span::styled(
+                        format!(
+                            "{} · {} · {}",
+                            count(prop.commits, "commit", "commits"),
+                            prop.last_commit_time.format("%Y-%m-%d %H:%M"),
+                            safe(&prop.authors.join(", "))
+                        ),
+                        theme.muted(),
+                    ),
+                ]),
+            ]
+        });
 
     let Some(prop) = p.list.get(p.cursor.selected) else {
         return;

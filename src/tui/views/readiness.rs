@@ -2,11 +2,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::tui::app::App;
+use crate::tui::list::SelectableList;
 use crate::tui::theme::{Theme, verdict_label};
 use crate::tui::widgets::{checklist, highlighted_fit, safe, scrolled};
 
@@ -21,62 +21,52 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     ));
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
-    let cursor = app.readiness;
-    let mut lines = Vec::new();
-    for (pos, &i) in d
-        .candidates
-        .iter()
-        .enumerate()
-        .skip(cursor.offset)
-        .take(inner.height as usize)
-    {
-        let selected = pos == cursor.selected;
-        let base = if selected {
-            theme.selected()
-        } else {
-            Style::new()
-        };
-        let a = &d.assessments[i];
-        // Under the policy being edited, a candidate whose verdict flips
-        // shows its new verdict's initial, highlighted.
-        let flip = app
-            .policy_editor
-            .as_ref()
-            .and_then(|ed| ed.flips(d.rows[i].id.as_str()));
-        let shown = flip.map_or(a.verdict, |f| f.after);
-        let mark = if flip.is_some() {
-            theme
-                .focus()
-                .add_modifier(ratatui::style::Modifier::REVERSED)
-        } else {
-            theme.verdict(a.verdict)
-        };
-        lines.push(Line::from(vec![
-            Span::styled(if selected { "▶ " } else { "  " }, base),
-            Span::styled(format!("{:>2}. ", pos + 1), base),
-            Span::styled(
-                verdict_label(shown)
-                    .chars()
-                    .next()
-                    .unwrap_or(' ')
-                    .to_string(),
-                mark.patch(base),
-            ),
-            Span::styled(" ", base),
-        ]));
-        let room = (inner.width as usize).saturating_sub(8);
-        if let Some(line) = lines.last_mut() {
-            line.spans
-                .extend(highlighted_fit(&d.rows[i].title, &[], base, base, room));
-        }
-    }
+    let room = (inner.width as usize).saturating_sub(8);
+    let cursor = SelectableList::new(app.readiness, d.candidates.len())
+        .unfitted()
+        .draw(frame, inner, theme, |item| {
+            let i = d.candidates[item.pos];
+            let base = item.base;
+            let a = &d.assessments[i];
+            // Under the policy being edited, a candidate whose verdict flips
+            // shows its new verdict's initial, highlighted.
+            let flip = app
+                .policy_editor
+                .as_ref()
+                .and_then(|ed| ed.flips(d.rows[i].id.as_str()));
+            let shown = flip.map_or(a.verdict, |f| f.after);
+            let mark = if flip.is_some() {
+                theme
+                    .focus()
+                    .add_modifier(ratatui::style::Modifier::REVERSED)
+            } else {
+                theme.verdict(a.verdict)
+            };
+            let mut spans = vec![
+                item.marker(),
+                Span::styled(format!("{:>2}. ", item.pos + 1), base),
+                Span::styled(
+                    verdict_label(shown)
+                        .chars()
+                        .next()
+                        .unwrap_or(' ')
+                        .to_string(),
+                    mark.patch(base),
+                ),
+                Span::styled(" ", base),
+            ];
+            spans.extend(highlighted_fit(&d.rows[i].title, &[], base, base, room));
+            vec![Line::from(spans)]
+        });
     if d.candidates.is_empty() {
-        lines.push(Line::styled(
-            format!("No candidates at {}.", d.register.as_of),
-            theme.muted(),
-        ));
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("No candidates at {}.", d.register.as_of),
+                theme.muted(),
+            )),
+            inner,
+        );
     }
-    frame.render_widget(Paragraph::new(lines), inner);
 
     if let Some(ed) = &app.policy_editor {
         super::policy_editor::draw(frame, panel_area, ed, theme);

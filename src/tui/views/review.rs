@@ -3,13 +3,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Wrap};
 
 use crate::tui::app::App;
+use crate::tui::list::{Item, SelectableList};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{fit_line, safe, scrolled};
+use crate::tui::widgets::{safe, scrolled};
 
 /// Draws the review screen.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -27,33 +27,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new("Loading…").style(theme.muted()), inner);
         return;
     }
-    let lines: Vec<Line<'_>> = r
-        .tags
-        .iter()
-        .enumerate()
-        .skip(r.cursor.offset)
-        .take(inner.height as usize)
-        .map(|(pos, t)| {
-            let selected = pos == r.cursor.selected;
-            let base = if selected {
-                theme.selected()
-            } else {
-                Style::new()
-            };
-            fit_line(
-                Line::from(vec![
-                    Span::styled(if selected { "▶ " } else { "  " }, base),
-                    Span::styled(
-                        safe(t.name.strip_prefix("review/").unwrap_or(&t.name)),
-                        base,
-                    ),
-                    Span::styled(format!(" {}", t.time.format("%Y-%m-%d")), theme.muted()),
-                ]),
-                inner.width as usize,
-            )
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    SelectableList::new(r.cursor, r.tags.len()).draw(frame, inner, theme, |item| {
+        let t = &r.tags[item.pos];
+        vec![Line::from(vec![
+            item.marker(),
+            Span::styled(
+                safe(t.name.strip_prefix("review/").unwrap_or(&t.name)),
+                item.base,
+            ),
+            Span::styled(format!(" {}", t.time.format("%Y-%m-%d")), theme.muted()),
+        ])]
+    });
 
     let block = Block::bordered().title(Line::styled(
         match r.tags.get(r.cursor.selected) {
@@ -254,16 +238,10 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             theme.header(),
         ));
         for (n, i) in items {
-            let selected = n == r.agenda_cursor.selected;
+            let item = Item::new(n, n == r.agenda_cursor.selected, theme);
             let mut spans = vec![
-                Span::styled(
-                    format!("{} {}  ", if selected { "▶" } else { " " }, safe(&i.item)),
-                    if selected {
-                        theme.selected()
-                    } else {
-                        Style::new()
-                    },
-                ),
+                item.marker(),
+                Span::styled(format!("{}  ", safe(&i.item)), item.base),
                 Span::styled(safe(&i.note), theme.muted()),
             ];
             if view.open.is_some() {
