@@ -15,7 +15,7 @@ pub mod incoming;
 mod input;
 pub mod keymap;
 pub mod list;
-pub mod policy_editor;
+pub mod screens;
 pub mod session;
 pub mod terminal;
 pub mod theme;

@@ -1,16 +1,148 @@
-//! The proposals screen: branches that propose changes to the register.
+//! The proposals screen: branches that propose changes to the register,
+//! loaded on demand; Enter shows what the selected one changes, `a`
+//! accepts it (after a dialog).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use super::{Component, Ctx, View, is_movement, step_of};
 use crate::diff::{RegisterDiff, Status};
+use crate::git::proposals::Proposal;
 use crate::register::Severity;
-use crate::tui::app::App;
+use crate::tui::app::{Cursor, Data, Dialog, Effect, Level, Load, Scroll};
+use crate::tui::keymap::{Action, Scope};
 use crate::tui::list::SelectableList;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{count, safe, scrolled};
+use tui_input::Input;
+
+/// The Proposals screen's content, loaded on demand.
+#[derive(Debug, Default)]
+pub struct Proposals {
+    /// Whether the list was loaded (since the last reload).
+    pub loaded: bool,
+    /// Branches proposing changes.
+    pub list: Vec<Proposal>,
+    /// Why there is no list, if loading failed.
+    pub error: Option<String>,
+    /// The selected proposal.
+    pub cursor: Cursor,
+    /// Whether the selected proposal's changes are shown (and scroll).
+    pub open: bool,
+    /// The changes pane's position.
+    pub scroll: Scroll,
+}
+
+impl Proposals {
+    /// Stores the loaded proposals (or why they could not be loaded).
+    pub fn loaded(&mut self, result: Result<Vec<Proposal>, String>, page: usize) {
+        let (list, error) = match result {
+            Ok(l) => (l, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        let len = list.len();
+        self.loaded = true;
+        self.list = list;
+        self.error = error;
+        self.cursor.follow(len, page);
+    }
+
+    /// `a`: the dialog that accepts the selected proposal.
+    fn accept_dialog(&self, ctx: &mut Ctx<'_>) {
+        if ctx.refused(crate::access::Act::Accept) {
+            return;
+        }
+        let Some(p) = self.list.get(self.cursor.selected) else {
+            ctx.flash(Level::Info, "no proposal selected");
+            return;
+        };
+        let mut summary = vec![format!(
+            "{} commit(s) by {}",
+            p.commits,
+            p.authors.join(", ")
+        )];
+        if !p.valid {
+            summary.push(format!(
+                "it does not validate ({} error(s)): accepting will be refused",
+                p.errors()
+            ));
+        }
+        if !p.mergeable {
+            summary.push("it conflicts with HEAD: accepting will be refused".to_owned());
+        }
+        for f in &p.other_files {
+            summary.push(format!("ALSO CHANGES {}", f.describe()));
+        }
+        for u in p
+            .changes
+            .use_cases
+            .iter()
+            .filter(|u| u.status != crate::diff::Status::Unchanged)
+        {
+            summary.push(format!("{} {}", u.status.label(), u.id));
+        }
+        ctx.dialog = Some(Dialog::Accept {
+            branch: p.branch.clone(),
+            tip: p.tip,
+            summary,
+            other_files: !p.other_files.is_empty(),
+            confirming: p.overrides.is_empty(),
+            overrides: p
+                .overrides
+                .iter()
+                .map(|o| format!("{} moves to FineTune although {}", o.id, o.why))
+                .collect(),
+            reason: Input::default(),
+            error: None,
+        });
+    }
+}
+
+impl Component for Proposals {
+    fn scopes(&self) -> Vec<Scope> {
+        vec![Scope::Proposals, Scope::Open, Scope::List, Scope::Global]
+    }
+
+    fn update(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Vec<Effect> {
+        match action {
+            a if is_movement(a) && self.open => {
+                self.scroll.apply(a, ctx.page);
+            }
+            a if is_movement(a) => {
+                let before = self.cursor.selected;
+                // Two rows a proposal.
+                let rows = (ctx.page / 2).max(1);
+                self.cursor
+                    .step(step_of(a, ctx.page), self.list.len(), rows);
+                if self.cursor.selected != before {
+                    self.scroll = Scroll::default();
+                }
+            }
+            Action::Open => {
+                self.open = !self.open;
+                self.scroll = Scroll::default();
+            }
+            Action::Accept => self.accept_dialog(ctx),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn reloaded(&mut self, _before: &Data, _now: &Data, _page: usize) {
+        // New commits may have landed: the list loads again on demand.
+        self.loaded = false;
+    }
+
+    fn pending_load(&self, _data: &Data) -> Option<Load> {
+        (!self.loaded).then_some(Load::Proposals)
+    }
+
+    fn draw(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+        draw(self, frame, area, view);
+    }
+}
 
 /// Lines describing a semantic diff: one header per changed use case, then
 /// its field changes; settings and policy changes last.
@@ -70,8 +202,8 @@ fn change_line(c: &crate::diff::FieldChange) -> String {
 }
 
 /// Draws the proposals screen.
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let p = &app.proposals;
+fn draw(p: &Proposals, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+    let theme = view.theme;
     let block = Block::bordered().title(Line::styled(
         format!(
             " Proposals · {} ",
