@@ -122,3 +122,85 @@ impl SelectableList {
         cursor
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    /// The rows a list of `len` items draws in a `height`-row area from
+    /// `cursor`, each item `rows` rows, and the cursor as drawn.
+    fn drawn(cursor: Cursor, len: usize, rows: usize, height: u16) -> (Vec<String>, Cursor) {
+        let mut terminal = Terminal::new(TestBackend::new(12, height)).unwrap();
+        let mut out = Cursor::default();
+        terminal
+            .draw(|f| {
+                out = SelectableList::new(cursor, len).rows_per_item(rows).draw(
+                    f,
+                    f.area(),
+                    &Theme::new(true),
+                    |item| {
+                        (0..rows)
+                            .map(|r| {
+                                let lead = if r == 0 { item.marker() } else { "  ".into() };
+                                Line::from(vec![lead, format!("{}.{r}", item.pos).into()])
+                            })
+                            .collect()
+                    },
+                )
+            })
+            .unwrap();
+        let buf = terminal.backend().buffer();
+        let lines = (0..height)
+            .map(|y| {
+                (0..12)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect();
+        (lines, out)
+    }
+
+    #[test]
+    fn a_selection_below_the_room_left_scrolls_into_sight() {
+        // The update followed with a page of 8; the list got 3 rows.
+        let cursor = Cursor {
+            selected: 6,
+            offset: 0,
+        };
+        let (lines, at) = drawn(cursor, 10, 1, 3);
+        assert_eq!(lines, ["  4.0", "  5.0", "▶ 6.0"]);
+        assert_eq!(at.offset, 4);
+    }
+
+    #[test]
+    fn a_visible_selection_keeps_the_window_where_it_was() {
+        let cursor = Cursor {
+            selected: 3,
+            offset: 2,
+        };
+        let (lines, at) = drawn(cursor, 10, 1, 4);
+        assert_eq!(lines, ["  2.0", "▶ 3.0", "  4.0", "  5.0"]);
+        assert_eq!(at, cursor);
+    }
+
+    #[test]
+    fn items_of_several_rows_show_the_last_in_part() {
+        let (lines, _) = drawn(Cursor::default(), 5, 2, 5);
+        assert_eq!(lines, ["▶ 0.0", "  0.1", "  1.0", "  1.1", "  2.0"]);
+    }
+
+    #[test]
+    fn an_empty_list_draws_nothing_and_resets_the_cursor() {
+        let cursor = Cursor {
+            selected: 4,
+            offset: 2,
+        };
+        let (lines, at) = drawn(cursor, 0, 1, 2);
+        assert_eq!(lines, ["", ""]);
+        assert_eq!(at, Cursor::default());
+    }
+}
