@@ -12,9 +12,9 @@
 //! returns come back here for the runtime.
 
 use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
-use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
+/// The dialogs' types, where the runtime and the tests reach them.
+pub use super::dialog::{Dialog, Field, FormKind};
 use super::keymap::{self, Action, Scope};
 use super::screens::board::{self, Board};
 use super::screens::detail::{Detail, History};
@@ -24,17 +24,16 @@ use super::screens::proposals::Proposals;
 use super::screens::readiness::Readiness;
 use super::screens::review::Review;
 use super::screens::{Component, Ctx, Go};
-use crate::change::{self, Edit};
-use crate::form::{self, FieldKind, FieldSpec};
 use crate::git::RepoStatus;
-use crate::model::Stage;
 use crate::readiness::Assessment;
 use std::sync::Arc;
 
 use crate::register::{Entry, Register};
 use crate::report::{self, ListRow, Selection, Summary};
 
+/// The detail screen's tabs, where the tests reach them.
 pub use super::screens::detail::Tab;
+/// The portfolio's sort columns, quick filters and match highlights.
 pub use super::screens::portfolio::{Highlight, QuickFilter, SortColumn};
 
 /// The smallest terminal the layout is designed for.
@@ -255,145 +254,6 @@ impl Scroll {
         self.height.set(height);
         self.offset.min(max)
     }
-}
-
-/// A form field: a text input or a choice.
-pub struct Field {
-    /// What the field accepts.
-    pub spec: FieldSpec,
-    /// The text typed (for choices: the chosen name).
-    pub input: Input,
-}
-
-impl Field {
-    /// The field's current problem, if any, in `ctx`.
-    pub fn error(&self, ctx: &form::Context) -> Option<String> {
-        form::check_in(self.spec.kind, self.input.value(), ctx).err()
-    }
-
-    /// A warning about the field's value (a date readiness will not see).
-    pub fn warning(&self, ctx: &form::Context) -> Option<String> {
-        form::warning(self.spec.kind, self.input.value(), ctx)
-    }
-}
-
-/// What a form adds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormKind {
-    /// A measurement.
-    Measurement,
-    /// ROI evidence.
-    Roi,
-    /// A new use case (id, title, owner, team).
-    UseCase,
-}
-
-/// A dialog over the current screen.
-pub enum Dialog {
-    /// Moving a use case to another stage.
-    Stage {
-        /// Which use case (register index).
-        index: usize,
-        /// The target stage.
-        to: Stage,
-        /// The justification typed.
-        justification: Input,
-        /// Set when the move overrides readiness: why.
-        override_reason: Option<String>,
-        /// Whether the override confirmation is showing.
-        confirming: bool,
-        /// The last failure, shown in the dialog.
-        error: Option<String>,
-    },
-    /// Adding a measurement or ROI evidence.
-    Form {
-        /// Which use case (register index).
-        index: usize,
-        /// What is added.
-        kind: FormKind,
-        /// The fields.
-        fields: Vec<Field>,
-        /// The focused field.
-        focus: usize,
-        /// The last failure, shown in the form.
-        error: Option<String>,
-    },
-    /// Creating a use case: its id, title, owner and team.
-    New {
-        /// The fields ([`form::NEW_USE_CASE`]).
-        fields: Vec<Field>,
-        /// The focused field.
-        focus: usize,
-        /// The last failure, shown in the form.
-        error: Option<String>,
-    },
-    /// Accepting a proposal, awaiting confirmation.
-    Accept {
-        /// The branch.
-        branch: String,
-        /// Its tip when listed: accepting refuses if it moved since.
-        tip: git2::Oid,
-        /// What accepting does, one line per item.
-        summary: Vec<String>,
-        /// Whether the proposal changes files other than register files
-        /// (each named in the summary): confirming accepts them too.
-        other_files: bool,
-        /// The moves into FineTune that override readiness, as lines; when
-        /// there are any, a reason is typed and confirmed, as for `>`.
-        overrides: Vec<String>,
-        /// The override reason typed.
-        reason: Input,
-        /// Whether the override confirmation is showing (or, without
-        /// overrides, always: the dialog is a yes/no question).
-        confirming: bool,
-        /// The last failure, shown in the dialog.
-        error: Option<String>,
-    },
-    /// An external edit is valid: why was it made? Committed with the
-    /// justification, as a stage move is.
-    Justify {
-        /// Which use case (register index).
-        index: usize,
-        /// The edited use case.
-        use_case: Box<crate::model::UseCase>,
-        /// The edited copy, kept until the commit lands.
-        copy: std::path::PathBuf,
-        /// The use case the copy was made from, and its file's bytes: the
-        /// edit replaces the whole file, so it is committed only over
-        /// exactly what it was made from (never over a change made since).
-        base: Box<(crate::model::UseCase, Vec<u8>)>,
-        /// The fields the edit changes.
-        fields: Vec<&'static str>,
-        /// The justification typed.
-        justification: Input,
-        /// Set when the edit moves it into FineTune although not ready: why.
-        override_reason: Option<String>,
-        /// Whether the override confirmation is showing.
-        confirming: bool,
-        /// The last failure, shown in the dialog.
-        error: Option<String>,
-    },
-    /// A decision (or, with `decision` `None`, an approval) on an agenda
-    /// item of the open review, with its rationale.
-    Review {
-        /// The agenda item.
-        item: String,
-        /// The decision (←/→ choose it); `None`: approving.
-        decision: Option<crate::model::review::DecisionKind>,
-        /// The rationale typed.
-        because: Input,
-        /// The last failure, shown in the dialog.
-        error: Option<String>,
-    },
-    /// An external edit produced a file with errors.
-    EditFailed {
-        /// Which use case (register index).
-        index: usize,
-        /// The edited copy.
-        edited: std::path::PathBuf,
-        /// Its diagnostics, as lines.
-        problems: Vec<String>,
-    },
 }
 
 /// How a flash message is shown.
@@ -695,24 +555,7 @@ impl App {
     /// The active keymap scopes, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
         if let Some(d) = &self.dialog {
-            return match d {
-                Dialog::Stage {
-                    confirming: true, ..
-                }
-                | Dialog::Justify {
-                    confirming: true, ..
-                }
-                | Dialog::Accept {
-                    confirming: true, ..
-                }
-                | Dialog::EditFailed { .. } => vec![Scope::Confirm],
-                Dialog::Stage { .. } | Dialog::Justify { .. } | Dialog::Accept { .. } => {
-                    vec![Scope::Prompt]
-                }
-                Dialog::Form { .. } | Dialog::New { .. } | Dialog::Review { .. } => {
-                    vec![Scope::Dialog]
-                }
-            };
+            return d.scopes();
         }
         if self.help {
             return vec![Scope::List, Scope::Global];
@@ -773,45 +616,7 @@ impl App {
     /// Keys no binding claims go to the focused text input, if any.
     fn type_into(&mut self, ev: &Event) {
         if let Some(dialog) = &mut self.dialog {
-            match dialog {
-                Dialog::Stage {
-                    justification,
-                    confirming: false,
-                    error,
-                    ..
-                }
-                | Dialog::Justify {
-                    justification,
-                    confirming: false,
-                    error,
-                    ..
-                } => {
-                    justification.handle_event(ev);
-                    *error = None;
-                }
-                Dialog::Accept {
-                    reason,
-                    confirming: false,
-                    error,
-                    ..
-                }
-                | Dialog::Review {
-                    because: reason,
-                    error,
-                    ..
-                } => {
-                    reason.handle_event(ev);
-                    *error = None;
-                }
-                Dialog::Form { fields, focus, .. } | Dialog::New { fields, focus, .. } => {
-                    if let Some(f) = fields.get_mut(*focus)
-                        && !matches!(f.spec.kind, FieldKind::Choice(_))
-                    {
-                        f.input.handle_event(ev);
-                    }
-                }
-                _ => {}
-            }
+            dialog.type_into(ev);
             return;
         }
         let screen = self.screen;
@@ -1095,15 +900,11 @@ impl App {
         // New commits may have landed: what came from git is loaded again
         // on demand, keeping the selections.
         self.epoch += 1;
-        let dialog_id = match &self.dialog {
-            Some(
-                Dialog::Stage { index, .. }
-                | Dialog::Form { index, .. }
-                | Dialog::Justify { index, .. }
-                | Dialog::EditFailed { index, .. },
-            ) => Some(self.entry(*index).id.clone()),
-            Some(Dialog::Accept { .. } | Dialog::New { .. } | Dialog::Review { .. }) | None => None,
-        };
+        let dialog_id = self
+            .dialog
+            .as_ref()
+            .and_then(Dialog::index)
+            .map(|i| self.entry(i).id.clone());
         // Register indices change when use cases are added or removed: the
         // screens keep their selected use case by id, not by position.
         let before = std::mem::replace(&mut self.data, data);
@@ -1117,16 +918,11 @@ impl App {
         }
         if let Some(id) = dialog_id {
             match self.data.register.use_cases.iter().position(|e| e.id == id) {
-                Some(new) => match &mut self.dialog {
-                    Some(
-                        Dialog::Stage { index, .. }
-                        | Dialog::Form { index, .. }
-                        | Dialog::Justify { index, .. }
-                        | Dialog::EditFailed { index, .. },
-                    ) => *index = new,
-                    Some(Dialog::Accept { .. } | Dialog::New { .. } | Dialog::Review { .. })
-                    | None => {}
-                },
+                Some(new) => {
+                    if let Some(index) = self.dialog.as_mut().and_then(Dialog::index_mut) {
+                        *index = new;
+                    }
+                }
                 None => {
                     self.dialog = None;
                     self.flash(
@@ -1154,82 +950,27 @@ impl App {
         let Some(i) = self.editable_selection() else {
             return;
         };
-        let u = &self.entry(i).use_case;
-        let to = if action == Action::StageNext {
-            u.stage.next()
-        } else {
-            u.stage.previous()
-        };
-        let Some(to) = to else {
-            let msg = format!(
-                "{} is already the {} stage",
-                u.stage.name(),
-                if action == Action::StageNext {
-                    "last"
-                } else {
-                    "first"
-                }
-            );
-            self.flash(Level::Info, msg);
-            return;
-        };
-        let override_reason = change::override_needed(u, to, &self.data.assessments[i]);
-        self.dialog = Some(Dialog::Stage {
-            index: i,
-            to,
-            justification: Input::default(),
-            override_reason,
-            confirming: false,
-            error: None,
-        });
+        match Dialog::stage(&self.data, i, action) {
+            Ok(d) => self.dialog = Some(d),
+            Err(msg) => self.flash(Level::Info, msg),
+        }
     }
 
     fn open_form(&mut self, kind: FormKind) {
         let Some(i) = self.editable_selection() else {
             return;
         };
-        let specs = match kind {
-            FormKind::Measurement => form::MEASUREMENT,
-            FormKind::Roi => form::ROI,
-            FormKind::UseCase => form::NEW_USE_CASE,
-        };
-        // Today, not the as-of date: a measurement is taken now, and a
-        // pinned as-of date would hide it from readiness (the form warns).
-        let as_of = self.data.today.to_string();
-        let fields = specs
-            .iter()
-            .map(|spec| {
-                let initial = match spec.kind {
-                    FieldKind::Date => as_of.clone(),
-                    FieldKind::Choice(options) => options[0].to_owned(),
-                    _ => String::new(),
-                };
-                Field {
-                    spec: *spec,
-                    input: Input::new(initial),
-                }
-            })
-            .collect();
-        self.dialog = Some(Dialog::Form {
-            index: i,
-            kind,
-            fields,
-            focus: 0,
-            error: None,
-        });
+        self.dialog = Some(Dialog::form(&self.data, i, kind));
     }
 
-    fn commit_request(&self, i: usize, applied: change::Applied) -> CommitRequest {
-        let e = self.entry(i);
-        CommitRequest {
-            rel: e.rel.clone(),
-            expected: Some(e.original.clone()),
-            text: applied.text,
-            message: applied.message,
-            head: self.data.repo.head,
+    fn open_new_form(&mut self) {
+        if self.refused(crate::access::Act::ChangeUseCase) {
+            return;
         }
+        self.dialog = Some(Dialog::new_use_case());
     }
 
+    /// Keys while a dialog is open: quitting, or the dialog's own.
     fn update_dialog(&mut self, action: Action) -> Vec<Effect> {
         let Some(dialog) = self.dialog.as_mut() else {
             return Vec::new();
@@ -1238,278 +979,25 @@ impl App {
             self.quit = true;
             return Vec::new();
         }
-        match dialog {
-            Dialog::Review {
-                item,
-                decision,
-                because,
-                error,
-            } => match action {
-                Action::Back => self.dialog = None,
-                Action::Left | Action::Right => {
-                    if let Some(d) = decision {
-                        use crate::model::review::DecisionKind as K;
-                        let n = K::ALL.len();
-                        let i = K::ALL.iter().position(|k| k == d).unwrap_or(0);
-                        let step = if action == Action::Left { n - 1 } else { 1 };
-                        *d = K::ALL[(i + step) % n];
-                    }
-                }
-                Action::Submit => {
-                    let why = because.value().trim().to_owned();
-                    if why.is_empty() {
-                        *error = Some("type a one-line rationale first".to_owned());
-                        return Vec::new();
-                    }
-                    let step = match decision {
-                        Some(d) => ReviewStep::Decide {
-                            item: item.clone(),
-                            decision: *d,
-                            because: why,
-                        },
-                        None => ReviewStep::Approve {
-                            item: item.clone(),
-                            because: why,
-                        },
-                    };
-                    self.dialog = None;
-                    return vec![Effect::Review(step)];
-                }
-                _ => {}
-            },
-            Dialog::Stage {
-                index,
-                to,
-                justification,
-                override_reason,
-                confirming,
-                error,
-            } => {
-                let (index, to) = (*index, *to);
-                match action {
-                    Action::Back if !*confirming => self.dialog = None,
-                    Action::No => *confirming = false,
-                    Action::Submit if !*confirming => {
-                        if justification.value().trim().is_empty() {
-                            *error = Some("type a one-line justification first".to_owned());
-                        } else if override_reason.is_some() {
-                            *confirming = true;
-                        } else {
-                            return self.submit_stage(index, to);
-                        }
-                    }
-                    Action::Yes if *confirming => return self.submit_stage(index, to),
-                    _ => {}
-                }
-            }
-            Dialog::New {
-                fields,
-                focus,
-                error,
-            } => match action {
-                Action::Back => self.dialog = None,
-                Action::NextField | Action::PrevField | Action::Left | Action::Right => {
-                    move_in_form(fields, focus, action);
-                }
-                Action::Submit => {
-                    let values: Vec<String> =
-                        fields.iter().map(|f| f.input.value().to_owned()).collect();
-                    let ctx = form_context(&self.data, FormKind::UseCase);
-                    if let Some((at, msg)) = form::first_error_in(form::NEW_USE_CASE, &values, &ctx)
-                    {
-                        *focus = at;
-                        *error = Some(format!("{}: {msg}", form::NEW_USE_CASE[at].name));
-                        return Vec::new();
-                    }
-                    return self.submit_new(&values);
-                }
-                _ => {}
-            },
-            Dialog::Form {
-                index,
-                kind,
-                fields,
-                focus,
-                error,
-            } => match action {
-                Action::Back => self.dialog = None,
-                Action::NextField | Action::PrevField | Action::Left | Action::Right => {
-                    move_in_form(fields, focus, action);
-                }
-                Action::Submit => {
-                    let values: Vec<String> =
-                        fields.iter().map(|f| f.input.value().to_owned()).collect();
-                    let specs: Vec<FieldSpec> = fields.iter().map(|f| f.spec).collect();
-                    let ctx = form_context(&self.data, *kind);
-                    if let Some((at, msg)) = form::first_error_in(&specs, &values, &ctx) {
-                        *focus = at;
-                        *error = Some(format!("{}: {msg}", specs[at].name));
-                        return Vec::new();
-                    }
-                    let edit = match kind {
-                        FormKind::Measurement => {
-                            form::measurement(&values).map(Edit::AddMeasurement)
-                        }
-                        FormKind::Roi => form::roi(&values).map(Edit::AddRoi),
-                        FormKind::UseCase => return Vec::new(),
-                    };
-                    let index = *index;
-                    match edit {
-                        Ok(edit) => return self.submit_edit(index, edit, ""),
-                        Err((at, msg)) => {
-                            *focus = at;
-                            *error = Some(msg);
-                        }
-                    }
-                }
-                _ => {}
-            },
-            Dialog::Justify {
-                index,
-                justification,
-                override_reason,
-                confirming,
-                error,
-                copy,
-                ..
-            } => {
-                let index = *index;
-                match action {
-                    Action::Back if !*confirming => {
-                        let msg =
-                            format!("not committed; your edited copy is at {}", copy.display());
-                        self.dialog = None;
-                        self.flash(Level::Info, msg);
-                    }
-                    Action::No => *confirming = false,
-                    Action::Submit if !*confirming => {
-                        if justification.value().trim().is_empty() {
-                            *error = Some("type a one-line justification first".to_owned());
-                        } else if override_reason.is_some() {
-                            *confirming = true;
-                        } else {
-                            return self.submit_justified(index);
-                        }
-                    }
-                    Action::Yes if *confirming => return self.submit_justified(index),
-                    _ => {}
-                }
-            }
-            Dialog::Accept {
-                branch,
-                tip,
-                other_files,
-                overrides,
-                reason,
-                confirming,
-                error,
-                ..
-            } => match action {
-                Action::Back if !*confirming => self.dialog = None,
-                Action::Submit if !*confirming => {
-                    if reason.value().trim().is_empty() {
-                        *error = Some("type the reason for the override first".to_owned());
-                    } else {
-                        *confirming = true;
-                    }
-                }
-                Action::Yes if *confirming => {
-                    let override_reason =
-                        (!overrides.is_empty()).then(|| reason.value().trim().to_owned());
-                    let effect = Effect::Accept {
-                        branch: branch.clone(),
-                        tip: *tip,
-                        options: crate::git::proposals::AcceptOptions {
-                            allow_other_files: *other_files,
-                            override_reason,
-                            author: None,
-                            also: None,
-                        },
-                    };
-                    self.dialog = None;
-                    return vec![effect];
-                }
-                // With an override, `n` goes back to the reason, as for `>`.
-                Action::No if !overrides.is_empty() => *confirming = false,
-                Action::No => self.dialog = None,
-                _ => {}
-            },
-            Dialog::EditFailed { index, edited, .. } => match action {
-                Action::Yes => {
-                    let effect = Effect::Edit {
-                        index: *index,
-                        edited: Some(edited.clone()),
-                    };
-                    self.dialog = None;
-                    return vec![effect];
-                }
-                Action::No => {
-                    let msg = format!(
-                        "kept the file as it was; your edited copy is at {}",
-                        edited.display()
-                    );
-                    self.dialog = None;
-                    self.flash(Level::Info, msg);
-                }
-                _ => {}
-            },
+        let reply = dialog.update(action, &self.data);
+        if reply.close {
+            self.dialog = None;
         }
-        Vec::new()
-    }
-
-    fn submit_stage(&mut self, index: usize, to: Stage) -> Vec<Effect> {
-        let (justification, reason) = match &self.dialog {
-            Some(Dialog::Stage {
-                justification,
-                override_reason,
-                ..
-            }) => (justification.value().to_owned(), override_reason.clone()),
-            _ => return Vec::new(),
-        };
-        let e = self.entry(index);
-        match change::apply(
-            &e.id,
-            &e.use_case,
-            Edit::MoveStage(to),
-            &justification,
-            reason.as_deref(),
-        ) {
-            Ok(applied) => vec![Effect::Commit(self.commit_request(index, applied))],
-            Err(err) => {
-                self.set_dialog_error(err.to_string());
-                Vec::new()
-            }
+        if reply.flash.is_some() {
+            self.flash = reply.flash;
         }
-    }
-
-    fn submit_edit(&mut self, index: usize, edit: Edit, justification: &str) -> Vec<Effect> {
-        let e = self.entry(index);
-        match change::apply(&e.id, &e.use_case, edit, justification, None) {
-            Ok(applied) => vec![Effect::Commit(self.commit_request(index, applied))],
-            Err(err) => {
-                self.set_dialog_error(err.to_string());
-                Vec::new()
-            }
-        }
+        reply.effects
     }
 
     /// Shows a failure inside the open dialog (its input is kept), or in
     /// the status bar when none is open.
     pub fn set_dialog_error(&mut self, msg: String) {
-        match &mut self.dialog {
-            Some(
-                Dialog::Stage {
-                    error, confirming, ..
-                }
-                | Dialog::Justify {
-                    error, confirming, ..
-                },
-            ) => {
-                *confirming = false;
-                *error = Some(msg);
-            }
-            Some(Dialog::Form { error, .. } | Dialog::New { error, .. }) => *error = Some(msg),
-            _ => self.flash(Level::Error, msg),
+        let unshown = match &mut self.dialog {
+            Some(d) => d.set_error(msg),
+            None => Err(msg),
+        };
+        if let Err(msg) = unshown {
+            self.flash(Level::Error, msg);
         }
     }
 
@@ -1530,8 +1018,6 @@ impl App {
         }
     }
 
-    /// Keys while the policy editor is open.
-
     /// The outcome of committing the policy editor's policy: closes the
     /// editor, or keeps it open with the failure shown.
     pub fn policy_committed(&mut self, result: Result<String, String>) {
@@ -1545,7 +1031,6 @@ impl App {
     }
 
     /// Opens the dialog for an edited file with errors.
-
     pub fn edit_failed(&mut self, index: usize, edited: std::path::PathBuf, problems: Vec<String>) {
         self.dialog = Some(Dialog::EditFailed {
             index,
@@ -1563,105 +1048,19 @@ impl App {
         use_case: crate::model::UseCase,
         copy: std::path::PathBuf,
     ) -> Vec<Effect> {
-        let e = self.entry(index);
-        let fields = change::changed_fields(&e.use_case, &use_case);
-        if fields.is_empty() {
-            self.flash(Level::Info, "no change: nothing to commit");
-            return Vec::new();
+        match Dialog::justify(&self.data, index, use_case, copy) {
+            Ok(d) => self.dialog = Some(d),
+            Err(msg) => self.flash(Level::Info, msg),
         }
-        let override_reason =
-            change::override_needed(&e.use_case, use_case.stage, &self.data.assessments[index]);
-        self.dialog = Some(Dialog::Justify {
-            index,
-            use_case: Box::new(use_case),
-            copy,
-            base: Box::new((e.use_case.clone(), e.original.clone())),
-            fields,
-            justification: Input::default(),
-            override_reason,
-            confirming: false,
-            error: None,
-        });
         Vec::new()
     }
 
-    fn submit_justified(&mut self, index: usize) -> Vec<Effect> {
-        let Some(Dialog::Justify {
-            use_case,
-            justification,
-            override_reason,
-            base,
-            ..
-        }) = &self.dialog
-        else {
-            return Vec::new();
-        };
-        let (use_case, justification, reason) = (
-            use_case.clone(),
-            justification.value().to_owned(),
-            override_reason.clone(),
-        );
-        let (before, original) = (base.0.clone(), base.1.clone());
-        let e = self.entry(index);
-        match change::apply(
-            &e.id,
-            &before,
-            Edit::Replace(use_case),
-            &justification,
-            reason.as_deref(),
-        ) {
-            Ok(applied) => {
-                let mut req = self.commit_request(index, applied);
-                req.expected = Some(original);
-                vec![Effect::Commit(req)]
-            }
-            Err(err) => {
-                self.set_dialog_error(err.to_string());
-                Vec::new()
-            }
-        }
-    }
-
     /// The form context of the open form (for views and tests).
-    pub fn form_context(&self) -> form::Context {
-        let kind = match &self.dialog {
-            Some(Dialog::Form { kind, .. }) => *kind,
-            _ => FormKind::UseCase,
-        };
-        form_context(&self.data, kind)
-    }
-
-    fn open_new_form(&mut self) {
-        if self.refused(crate::access::Act::ChangeUseCase) {
-            return;
+    pub fn form_context(&self) -> crate::form::Context {
+        match &self.dialog {
+            Some(d) => d.form_context(&self.data),
+            None => super::dialog::form_context(&self.data, FormKind::UseCase),
         }
-        let fields = form::NEW_USE_CASE
-            .iter()
-            .map(|spec| Field {
-                spec: *spec,
-                input: Input::default(),
-            })
-            .collect();
-        self.dialog = Some(Dialog::New {
-            fields,
-            focus: 0,
-            error: None,
-        });
-    }
-
-    fn submit_new(&mut self, values: &[String]) -> Vec<Effect> {
-        let id = match crate::model::UseCaseId::new(values[0].trim()) {
-            Ok(id) => id,
-            Err(_) => return Vec::new(),
-        };
-        let applied = change::create(&id, &values[1], &values[2], &values[3]);
-        vec![Effect::Commit(CommitRequest {
-            rel: change::use_case_rel(&id),
-            expected: None,
-            text: applied.text,
-            message: applied.message,
-            head: self.data.repo.head,
-        })]
     }
 
     /// Selects use case `id`: on the Board in its stage's column, else on
@@ -1683,61 +1082,5 @@ impl App {
         }
         self.screen = Screen::Portfolio;
         self.portfolio.select(&self.data, self.page, i);
-    }
-}
-/// The context a form of `kind` is checked in: today, the pinned as-of
-/// date, the ids taken.
-fn form_context(data: &Data, kind: FormKind) -> form::Context {
-    form::Context {
-        today: Some(data.today),
-        pinned_as_of: data.pinned.then_some(data.register.as_of),
-        records: match kind {
-            FormKind::Measurement => "measurements",
-            FormKind::Roi => "ROI evidence",
-            FormKind::UseCase => "entries",
-        },
-        // Ids of files that failed to load are taken too: their file exists.
-        taken: data
-            .register
-            .use_cases
-            .iter()
-            .map(|e| e.id.to_string())
-            .chain(data.register.diagnostics.iter().filter_map(|d| {
-                let rel = data.register.rel_of(&d.file)?;
-                let stem = rel.strip_prefix("use-cases/")?.strip_suffix(".ron")?;
-                Some(stem.to_owned())
-            }))
-            .collect(),
-    }
-}
-
-/// Tab, Shift-Tab and the arrows in a form: the focus, or the choice.
-fn move_in_form(fields: &mut [Field], focus: &mut usize, action: Action) {
-    match action {
-        Action::NextField => *focus = (*focus + 1) % fields.len(),
-        Action::PrevField => *focus = (*focus + fields.len() - 1) % fields.len(),
-        Action::Left | Action::Right => {
-            let f = &mut fields[*focus];
-            if let FieldKind::Choice(options) = f.spec.kind {
-                let at = options
-                    .iter()
-                    .position(|o| *o == f.input.value())
-                    .unwrap_or(0);
-                let next = if action == Action::Right {
-                    (at + 1) % options.len()
-                } else {
-                    (at + options.len() - 1) % options.len()
-                };
-                f.input = Input::new(options[next].to_owned());
-            } else {
-                let code = if action == Action::Left {
-                    ratatui::crossterm::event::KeyCode::Left
-                } else {
-                    ratatui::crossterm::event::KeyCode::Right
-                };
-                f.input.handle_event(&Event::Key(KeyEvent::from(code)));
-            }
-        }
-        _ => {}
     }
 }

@@ -5,7 +5,6 @@
 //! (the tabs, the status bar, help and dialogs over the screen) and has
 //! the current screen's component ([`super::screens`]) draw the body.
 
-mod dialog;
 mod help;
 
 use ratatui::Frame;
@@ -59,7 +58,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         help::draw(frame, body, app, theme);
     }
     if let Some(d) = &app.dialog {
-        dialog::draw(frame, body, app, d, theme);
+        super::dialog::draw(frame, body, &app.data, d, theme);
     }
 }
 
