@@ -415,50 +415,6 @@ pub struct App {
     pub epoch: u64,
 }
 
-/// Calls `$f` with the component of screen `$screen` of `$app` (mutably)
-/// and a [`Ctx`] over the app's data: the one place a screen is chosen.
-macro_rules! with_screen {
-    ($app:expr, $screen:expr, |$c:ident, $ctx:ident| $body:expr) => {{
-        let app = &mut *$app;
-        let mut $ctx = Ctx::new(&app.data, app.page, app.who.as_ref());
-        let out = match $screen {
-            Screen::Portfolio => {
-                let $c: &mut dyn Component = &mut app.portfolio;
-                $body
-            }
-            Screen::Board => {
-                let $c: &mut dyn Component = &mut app.board;
-                $body
-            }
-            Screen::Readiness => {
-                let $c: &mut dyn Component = &mut app.readiness;
-                $body
-            }
-            Screen::Detail => {
-                let $c: &mut dyn Component = &mut app.detail;
-                $body
-            }
-            Screen::Problems => {
-                let $c: &mut dyn Component = &mut app.problems;
-                $body
-            }
-            Screen::Proposals => {
-                let $c: &mut dyn Component = &mut app.proposals;
-                $body
-            }
-            Screen::Review => {
-                let $c: &mut dyn Component = &mut app.review;
-                $body
-            }
-        };
-        let Ctx {
-            flash, dialog, go, ..
-        } = $ctx;
-        app.asked(flash, dialog, go);
-        out
-    }};
-}
-
 impl App {
     /// A new UI state over loaded data.
     pub fn new(data: Data) -> App {
@@ -532,9 +488,41 @@ impl App {
         }
     }
 
+    /// The component of `screen`, to change it, and a [`Ctx`] over the
+    /// data for it.
+    fn split(&mut self, screen: Screen) -> (&mut dyn Component, Ctx<'_>) {
+        let ctx = Ctx::new(&self.data, self.page, self.who.as_ref());
+        let component: &mut dyn Component = match screen {
+            Screen::Portfolio => &mut self.portfolio,
+            Screen::Board => &mut self.board,
+            Screen::Readiness => &mut self.readiness,
+            Screen::Detail => &mut self.detail,
+            Screen::Problems => &mut self.problems,
+            Screen::Proposals => &mut self.proposals,
+            Screen::Review => &mut self.review,
+        };
+        (component, ctx)
+    }
+
+    /// Runs `f` on the component of `screen`, then applies what it asked
+    /// for through the [`Ctx`].
+    fn with_screen<R>(
+        &mut self,
+        screen: Screen,
+        f: impl FnOnce(&mut dyn Component, &mut Ctx<'_>) -> R,
+    ) -> R {
+        let (component, mut ctx) = self.split(screen);
+        let out = f(component, &mut ctx);
+        let Ctx {
+            flash, dialog, go, ..
+        } = ctx;
+        self.asked(flash, dialog, go);
+        out
+    }
+
     /// Hands `action` to the component of `screen`.
     fn dispatch(&mut self, screen: Screen, action: Action) -> Vec<Effect> {
-        with_screen!(self, screen, |c, ctx| c.update(action, &mut ctx))
+        self.with_screen(screen, |c, ctx| c.update(action, ctx))
     }
 
     /// The entry at register index `i`.
@@ -619,8 +607,7 @@ impl App {
             dialog.type_into(ev);
             return;
         }
-        let screen = self.screen;
-        with_screen!(self, screen, |c, ctx| c.type_into(ev, &mut ctx));
+        self.with_screen(self.screen, |c, ctx| c.type_into(ev, ctx));
     }
 
     /// Applies one action: a dialog's or help's if one is open, else the
