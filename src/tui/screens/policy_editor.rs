@@ -10,13 +10,14 @@ use tui_input::backend::crossterm::EventHandler;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::model::{Policy, canonical};
 use crate::report::Summary;
-use crate::tui::app::{Data, Effect};
+use crate::tui::app::{Cursor, Data, Effect};
+use crate::tui::list::SelectableList;
 use crate::tui::theme::{Theme, verdict_label};
 use crate::tui::widgets::{fit, safe};
 use crate::whatif::{self, Flip, Setting};
@@ -188,44 +189,35 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, ed: &PolicyEditor, theme: &Theme)
         Constraint::Fill(1),
     ])
     .areas(inner);
-    // The focused field stays in view when the fields do not all fit.
-    let shown = usize::from(fields_area.height).max(1);
-    let skip = ed.focus.saturating_sub(shown - 1);
+    // The focused field stays in view when the fields do not all fit; it
+    // is marked unless the justification has the focus.
     let width = usize::from(fields_area.width);
-    let lines: Vec<Line> = ed
-        .fields
-        .iter()
-        .enumerate()
-        .skip(skip)
-        .take(shown)
-        .map(|(i, (key, input, was))| {
-            let focused = i == ed.focus && !ed.justifying;
+    let focus = Cursor {
+        selected: ed.focus,
+        offset: 0,
+    };
+    SelectableList::new(focus, ed.fields.len())
+        .focused(!ed.justifying)
+        .unfitted()
+        .draw(frame, fields_area, theme, |item| {
+            let (key, input, was) = &ed.fields[item.pos];
             let changed = input.value().trim() != was;
-            let base = if focused {
-                theme.selected()
-            } else {
-                Style::new()
-            };
             let value = if changed {
                 format!("{} (was {})", input.value(), was)
             } else {
                 input.value().to_owned()
             };
             let style = if changed {
-                base.patch(theme.focus()).add_modifier(Modifier::BOLD)
+                item.base.patch(theme.focus()).add_modifier(Modifier::BOLD)
             } else {
-                base
+                item.base
             };
-            Line::from(vec![
-                Span::styled(
-                    format!("{} {:<36} ", if focused { "▶" } else { " " }, key),
-                    base,
-                ),
+            vec![Line::from(vec![
+                item.marker(),
+                Span::styled(format!("{key:<36} "), item.base),
                 Span::styled(fit(&safe(&value), width.saturating_sub(40)), style),
-            ])
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), fields_area);
+            ])]
+        });
 
     let mut lines = vec![Line::from("")];
     if ed.justifying {
