@@ -1619,3 +1619,23 @@ fn format_characters_are_escaped_so_columns_never_shift() {
         }
     }
 }
+
+#[test]
+fn a_long_message_never_hides_the_selected_card() {
+    // The Collect column has 7 cards; the last is selected. A message
+    // that wraps over many rows takes room from the board: the column
+    // scrolls so that the selected card still shows.
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "2lG");
+    assert_eq!(app.board.cursors[1].selected, 6);
+    let selected = app.data.rows[app.selected().unwrap()].title.clone();
+    app.flash(
+        ripen::tui::app::Level::Error,
+        "the commit was refused by the repository's hooks: ".repeat(12),
+    );
+    let t = render(&app, 80, 24, true);
+    let marked: Vec<String> = lines(&t).into_iter().filter(|l| l.contains('▶')).collect();
+    assert_eq!(marked.len(), 1, "{}", screen_text(&t));
+    let shown: String = selected.chars().take(8).collect();
+    assert!(marked[0].contains(&shown), "{}", screen_text(&t));
+}
