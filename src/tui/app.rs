@@ -403,8 +403,6 @@ pub struct App {
     /// Whether the Review screen follows the chair of the open review on
     /// the agenda (sessions of `ripen serve`; `f` toggles).
     pub following: bool,
-    /// The agenda item the chair looks at, as last heard.
-    pub chair_on: Option<String>,
     /// Who is signed in (from `access.ron`), shown in the status bar; their
     /// role decides what the UI offers. `None`: the local user.
     pub who: Option<crate::access::Principal>,
@@ -438,7 +436,6 @@ impl App {
             quit: false,
             who: None,
             following: true,
-            chair_on: None,
             busy: None,
             epoch: 0,
         }
@@ -730,7 +727,7 @@ impl App {
     /// and when following, selected here too (shown on the Review screen).
     /// Whether anything changed.
     pub fn follow_chair(&mut self, item: &str, by: &str) -> bool {
-        self.chair_on = Some(item.to_owned());
+        self.review.chair_on = Some(item.to_owned());
         if !self.following || self.chair_focus().is_some() {
             return true;
         }

@@ -100,8 +100,6 @@ pub struct View<'a> {
     pub who: Option<&'a crate::access::Principal>,
     /// Whether the Review screen follows the chair on the agenda.
     pub following: bool,
-    /// The agenda item the chair looks at, as last heard.
-    pub chair_on: Option<&'a str>,
     /// Whether help or a dialog covers the screen (no text cursor shows).
     pub covered: bool,
 }

@@ -39,6 +39,9 @@ pub struct Review {
     pub agenda: Option<Result<Box<AgendaView>, String>>,
     /// The selected agenda item.
     pub agenda_cursor: Cursor,
+    /// The agenda item the chair of the open review looks at, as last
+    /// heard (sessions of `ripen serve`).
+    pub chair_on: Option<String>,
 }
 
 impl Review {
@@ -355,7 +358,7 @@ fn draw_agenda(r: &Review, frame: &mut Frame<'_>, area: Rect, v: &View<'_>) {
             return;
         }
     };
-    let chair = match (&view.chair, v.chair_on, v.who.is_some()) {
+    let chair = match (&view.chair, &r.chair_on, v.who.is_some()) {
         (Some(c), Some(on), true) => format!(
             " · chair {} on {}{}",
             safe(&c.name),

@@ -49,7 +49,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
         theme,
         who: app.who.as_ref(),
         following: app.following,
-        chair_on: app.chair_on.as_deref(),
         covered: app.help || app.dialog.is_some(),
     };
     app.component(app.screen).draw(frame, body, &view);
