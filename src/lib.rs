@@ -47,7 +47,12 @@
 //! - [`testhooks`]: fault injection for the crash and signal tests, read by the shells.
 //! - [`cli`] and [`tui`]: the command line and the terminal UI, thin peers
 //!   over the above: they parse input, call [`ops`] (or the core, for
-//!   reading), and render its outcomes with its wording. The UI's runtime
+//!   reading), and render its outcomes with its wording. The UI is
+//!   Elm-style: keys become actions through one keymap ([`tui::keymap`]),
+//!   [`tui::app`] holds the global state and routes each action to the
+//!   current screen, one component per screen ([`tui::screens`]: state,
+//!   update and view together) and one for the dialogs ([`tui::dialog`]);
+//!   every list is drawn by one helper ([`tui::list`]). The UI's runtime
 //!   ([`tui::session`]) runs one user's UI on any terminal (a ratatui
 //!   backend and an input source, [`tui::incoming`]), with loads on worker
 //!   threads ([`tui::worker`]); the process's own terminal is one.

@@ -31,7 +31,7 @@ fn detail_app(id: &str, h: u16, tab: Tab) -> App {
     let mut app = app_with(shipped(), h);
     select_in_portfolio(&mut app, id);
     press(&mut app, KeyCode::Enter);
-    while app.tab != tab {
+    while app.detail.tab != tab {
         type_str(&mut app, "l");
     }
     assert_eq!(app.screen, Screen::Detail);
@@ -110,7 +110,11 @@ fn a_full_board_column_shows_whole_cards_and_how_many_more() {
             })
             .unwrap_or(0);
         // Every card shown has its verdict; the rest are counted.
-        assert_eq!(verdicts + hidden + app.board[1].offset, 7, "{column:#?}");
+        assert_eq!(
+            verdicts + hidden + app.board.cursors[1].offset,
+            7,
+            "{column:#?}"
+        );
         assert_eq!(hidden > 0, more, "{column:#?}");
     }
     // The last card, selected, is shown whole.
@@ -141,7 +145,7 @@ fn policy_editor_shows_the_flips_as_a_threshold_is_typed() {
     let mut app = app_with(shipped(), 40);
     type_str(&mut app, "3");
     type_str(&mut app, "w");
-    assert!(app.policy_editor.is_some());
+    assert!(app.readiness.editor.is_some());
     // The second field is min_daily_volume (1000): make it 1500.
     press(&mut app, KeyCode::Down);
     for _ in 0..4 {
@@ -177,7 +181,7 @@ fn policy_editor_shows_the_flips_as_a_threshold_is_typed() {
     // Esc leaves the justification, Esc again discards.
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Esc);
-    assert!(app.policy_editor.is_none());
+    assert!(app.readiness.editor.is_none());
     assert_eq!(app.screen, Screen::Readiness);
 }
 
@@ -188,7 +192,7 @@ fn detail_tabs() {
             let mut app = detail_app("claims-triage", h, tab);
             if tab == Tab::History {
                 // The runtime loads the history when the tab shows.
-                assert_eq!(app.pending_load(), app.detail.map(Load::History));
+                assert_eq!(app.pending_load(), app.detail.index.map(Load::History));
                 app.history_loaded("claims-triage".to_owned(), Ok(sample_history()));
                 assert_eq!(app.pending_load(), None);
             }
@@ -765,7 +769,7 @@ fn hostile_text_is_shown_escaped_on_every_screen() {
     let mut app = app_with(data(), 40);
     press(&mut app, KeyCode::Enter);
     type_str(&mut app, "h");
-    assert_eq!(app.tab, Tab::History);
+    assert_eq!(app.detail.tab, Tab::History);
     let mut history = sample_history();
     history[0].author = HOSTILE_TEAM.to_owned();
     history[0].email = "\u{1b}[8m@example.com".to_owned();
@@ -1614,4 +1618,24 @@ fn format_characters_are_escaped_so_columns_never_shift() {
             }
         }
     }
+}
+
+#[test]
+fn a_long_message_never_hides_the_selected_card() {
+    // The Collect column has 7 cards; the last is selected. A message
+    // that wraps over many rows takes room from the board: the column
+    // scrolls so that the selected card still shows.
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "2lG");
+    assert_eq!(app.board.cursors[1].selected, 6);
+    let selected = app.data.rows[app.selected().unwrap()].title.clone();
+    app.flash(
+        ripen::tui::app::Level::Error,
+        "the commit was refused by the repository's hooks: ".repeat(12),
+    );
+    let t = render(&app, 80, 24, true);
+    let marked: Vec<String> = lines(&t).into_iter().filter(|l| l.contains('▶')).collect();
+    assert_eq!(marked.len(), 1, "{}", screen_text(&t));
+    let shown: String = selected.chars().take(8).collect();
+    assert!(marked[0].contains(&shown), "{}", screen_text(&t));
 }

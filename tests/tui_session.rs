@@ -158,9 +158,9 @@ fn a_whole_session_takes_bytes_and_draws_frames_until_quit() {
     let shown = screen(&s);
     assert!(shown.contains("Board"), "{shown}");
     assert!(s.frames() >= 3, "a frame per key: {}", s.frames());
-    assert_eq!(s.app.board_column, 0);
+    assert_eq!(s.app.board.column, 0);
     assert_eq!(
-        s.app.board[0].selected, 1,
+        s.app.board.cursors[0].selected, 1,
         "the split Down arrow moved once"
     );
 }

@@ -150,7 +150,7 @@ fn tab_and_numbers_switch_screens() {
     // Tab onto Detail opens the use case selected on Readiness.
     press(&mut app, KeyCode::Tab);
     assert_eq!(app.screen, Screen::Detail);
-    assert_eq!(app.detail, app.data.candidates.first().copied());
+    assert_eq!(app.detail.index, app.data.candidates.first().copied());
     press(&mut app, KeyCode::Tab);
     assert_eq!(app.screen, Screen::Problems);
     press(&mut app, KeyCode::Tab);
@@ -175,7 +175,7 @@ fn tab_and_numbers_switch_screens() {
     }
     type_str(&mut app, "jj4");
     assert_eq!(app.screen, Screen::Detail);
-    assert_eq!(app.detail, app.portfolio.visible.get(2).copied());
+    assert_eq!(app.detail.index, app.portfolio.visible.get(2).copied());
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn enter_opens_detail_and_esc_returns_to_where_it_came_from() {
     select_in_portfolio(&mut app, "claims-triage");
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Detail);
-    assert_eq!(app.detail, Some(index_of(&app, "claims-triage")));
+    assert_eq!(app.detail.index, Some(index_of(&app, "claims-triage")));
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Portfolio);
     assert_eq!(selected_id(&app).as_deref(), Some("claims-triage"));
@@ -226,13 +226,13 @@ fn enter_opens_detail_and_esc_returns_to_where_it_came_from() {
     assert_eq!(selected_id(&app).as_deref(), Some("customer-faq"));
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Board);
-    assert_eq!(app.board_column, 1);
+    assert_eq!(app.board.column, 1);
 
     // From the readiness list: the second candidate.
     type_str(&mut app, "3j");
     let second = app.data.candidates[1];
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.detail, Some(second));
+    assert_eq!(app.detail.index, Some(second));
     // Switching tabs inside Detail does not forget where to go back to.
     type_str(&mut app, "ll");
     press(&mut app, KeyCode::Esc);
@@ -248,27 +248,27 @@ fn enter_opens_detail_and_esc_returns_to_where_it_came_from() {
 fn h_and_l_move_between_board_columns() {
     let mut app = app();
     type_str(&mut app, "2");
-    assert_eq!(app.board_column, 0);
+    assert_eq!(app.board.column, 0);
     assert_eq!(selected_id(&app).as_deref(), Some("kb-search"));
     type_str(&mut app, "l");
-    assert_eq!(app.board_column, 1);
+    assert_eq!(app.board.column, 1);
     assert_eq!(selected_id(&app).as_deref(), Some("contract-review"));
     press(&mut app, KeyCode::Right);
-    assert_eq!(app.board_column, 2);
+    assert_eq!(app.board.column, 2);
     type_str(&mut app, "hh");
-    assert_eq!(app.board_column, 0);
+    assert_eq!(app.board.column, 0);
     type_str(&mut app, "h");
-    assert_eq!(app.board_column, 4, "h wraps to Retired");
+    assert_eq!(app.board.column, 4, "h wraps to Retired");
     type_str(&mut app, "l");
-    assert_eq!(app.board_column, 0);
+    assert_eq!(app.board.column, 0);
     // Each column keeps its own selection.
     type_str(&mut app, "jl");
     assert_eq!(selected_id(&app).as_deref(), Some("contract-review"));
     type_str(&mut app, "h");
-    assert_eq!(app.board[0].selected, 1);
+    assert_eq!(app.board.cursors[0].selected, 1);
     // j stops at the column's last card.
     type_str(&mut app, "jjjjj");
-    assert_eq!(app.board[0].selected, 2);
+    assert_eq!(app.board.cursors[0].selected, 2);
     assert_eq!(app.board_items(0).len(), 3);
 }
 
@@ -276,11 +276,11 @@ fn h_and_l_move_between_board_columns() {
 fn h_and_l_change_detail_tabs() {
     let mut app = app();
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.tab, Tab::Overview);
+    assert_eq!(app.detail.tab, Tab::Overview);
     let mut seen = Vec::new();
     for _ in 0..5 {
         type_str(&mut app, "l");
-        seen.push(app.tab);
+        seen.push(app.detail.tab);
     }
     assert_eq!(
         seen,
@@ -293,14 +293,14 @@ fn h_and_l_change_detail_tabs() {
         ]
     );
     type_str(&mut app, "h");
-    assert_eq!(app.tab, Tab::History);
+    assert_eq!(app.detail.tab, Tab::History);
     press(&mut app, KeyCode::Left);
-    assert_eq!(app.tab, Tab::Readiness);
+    assert_eq!(app.detail.tab, Tab::Readiness);
     // The tab is kept when another use case is opened.
     press(&mut app, KeyCode::Esc);
     type_str(&mut app, "j");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.tab, Tab::Readiness);
+    assert_eq!(app.detail.tab, Tab::Readiness);
 }
 
 #[test]
@@ -308,13 +308,13 @@ fn j_and_k_scroll_the_detail_and_reset_on_another_tab() {
     let mut app = app();
     press(&mut app, KeyCode::Enter);
     type_str(&mut app, "jjj");
-    assert_eq!(app.detail_scroll.offset, 3);
+    assert_eq!(app.detail.scroll.offset, 3);
     type_str(&mut app, "k");
-    assert_eq!(app.detail_scroll.offset, 2);
+    assert_eq!(app.detail.scroll.offset, 2);
     type_str(&mut app, "kkkk");
-    assert_eq!(app.detail_scroll.offset, 0);
+    assert_eq!(app.detail.scroll.offset, 0);
     type_str(&mut app, "jl");
-    assert_eq!(app.detail_scroll.offset, 0);
+    assert_eq!(app.detail.scroll.offset, 0);
 }
 
 #[test]
@@ -324,27 +324,30 @@ fn history_is_requested_when_its_tab_shows_and_its_commits_are_selectable() {
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.pending_load(), None, "only the History tab loads it");
     type_str(&mut app, "llll");
-    assert_eq!(app.tab, Tab::History);
+    assert_eq!(app.detail.tab, Tab::History);
     let i = index_of(&app, "claims-triage");
     assert_eq!(app.pending_load(), Some(Load::History(i)));
     app.history_loaded("claims-triage".to_owned(), Ok(sample_history()));
     assert_eq!(app.pending_load(), None);
     type_str(&mut app, "jj");
-    assert_eq!(app.history.cursor.selected, 2);
+    assert_eq!(app.detail.history.cursor.selected, 2);
     type_str(&mut app, "j");
-    assert_eq!(app.history.cursor.selected, 2, "the oldest commit is last");
+    assert_eq!(
+        app.detail.history.cursor.selected, 2,
+        "the oldest commit is last"
+    );
     // Another use case needs its own history.
     press(&mut app, KeyCode::Esc);
     type_str(&mut app, "j");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(app.tab, Tab::History);
-    assert_eq!(app.pending_load(), app.detail.map(Load::History));
+    assert_eq!(app.detail.tab, Tab::History);
+    assert_eq!(app.pending_load(), app.detail.index.map(Load::History));
     // A reload drops the loaded history: there may be new commits.
     select_in_portfolio_after_esc(&mut app, "claims-triage");
     app.history_loaded("claims-triage".to_owned(), Ok(sample_history()));
     assert_eq!(app.pending_load(), None);
     app.reload(shipped());
-    assert_eq!(app.pending_load(), app.detail.map(Load::History));
+    assert_eq!(app.pending_load(), app.detail.index.map(Load::History));
 }
 
 fn select_in_portfolio_after_esc(app: &mut App, id: &str) {
@@ -475,7 +478,7 @@ fn enter_keeps_the_filter_and_leaves_typing() {
     assert_eq!(app.portfolio.filter.value(), "cust");
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.screen, Screen::Detail);
-    assert_eq!(app.detail, Some(narrowed[1]));
+    assert_eq!(app.detail.index, Some(narrowed[1]));
     // Esc goes back to the filtered table; a second Esc clears the filter.
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.portfolio.visible, narrowed);
@@ -893,7 +896,7 @@ fn the_stage_dialog_works_from_board_readiness_and_detail() {
     press(&mut app, KeyCode::Enter);
     type_str(&mut app, "lll>");
     assert_eq!(app.screen, Screen::Detail);
-    assert_eq!(Some(stage_dialog(&app).0), app.detail);
+    assert_eq!(Some(stage_dialog(&app).0), app.detail.index);
     // Problems has no selection.
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Esc);
@@ -975,7 +978,7 @@ fn a_reload_keeps_every_list_on_its_selected_use_case() {
     type_str(&mut app, "3Gk");
     let ranked = selected_id(&app).unwrap();
     let claims = index_of(&app, "claims-triage");
-    assert!(app.data.candidates[..app.readiness.selected].contains(&claims));
+    assert!(app.data.candidates[..app.readiness.cursor.selected].contains(&claims));
     app.reload(without_claims());
     assert_eq!(selected_id(&app), Some(ranked), "readiness");
     type_str(&mut app, "2");
@@ -1003,7 +1006,7 @@ fn a_reload_keeps_detail_on_its_use_case_or_goes_back() {
     register.use_cases.retain(|e| e.id.as_str() != "kb-search");
     app.reload(Data::new(register, repo(), None));
     assert_eq!(app.screen, Screen::Portfolio);
-    assert_eq!(app.detail, None);
+    assert_eq!(app.detail.index, None);
 }
 
 fn select_detail_from_portfolio(app: &mut App, id: &str) {
@@ -1481,7 +1484,7 @@ fn after_a_move_the_board_focuses_the_moved_use_case() {
     register.use_cases[i].use_case = parse_use_case(&req.text).unwrap();
     app.reload(Data::new(register, repo(), None));
     app.committed(Ok("committed".to_owned()));
-    assert_eq!(app.board_column, 0, "Identify");
+    assert_eq!(app.board.column, 0, "Identify");
     assert_eq!(selected_id(&app).as_deref(), Some("claims-triage"));
 }
 

@@ -1,20 +1,29 @@
 //! The terminal UI: a thin shell over the library, in the Elm style.
 //!
-//! [`app`] holds the one state and its update function, [`keymap`] the one
-//! keybinding registry, [`views`] draw the state, [`widgets`] and [`theme`]
-//! help them. [`session`] is the runtime of one user's UI on any terminal
-//! (input from [`incoming`], loads on a [`worker`]); this module performs
-//! effects (commit, accept, external editor) through the library, and runs
-//! the local front end: the process's own terminal, restored on quit,
-//! error, panic, SIGTERM and SIGHUP.
+//! Keys become actions through [`keymap`], the one keybinding registry.
+//! [`app`] holds the global state (the data, the current screen, help,
+//! dialogs, the status bar) and its update function, which routes each
+//! action to a component: one per screen in [`screens`] (each with its
+//! state, update and view together) and [`dialog`] for the dialogs over
+//! them. Work with the outside world comes back as effects. [`views`]
+//! draws what the screens share (tabs, status bar, help) and has the
+//! current screen draw itself; [`list`] is the one selectable list,
+//! [`widgets`] and [`theme`] help the views. [`session`] is the runtime of
+//! one user's UI on any terminal (input from [`incoming`], loads on a
+//! [`worker`]); this module performs effects (commit, accept, external
+//! editor) through the library, and runs the local front end: the
+//! process's own terminal, restored on quit, error, panic, SIGTERM and
+//! SIGHUP.
 
 pub mod app;
 pub mod decode;
+pub mod dialog;
 pub mod incoming;
 #[cfg(unix)]
 mod input;
 pub mod keymap;
-pub mod policy_editor;
+pub mod list;
+pub mod screens;
 pub mod session;
 pub mod terminal;
 pub mod theme;

@@ -1,18 +1,11 @@
 //! Views: functions that draw the application state, and nothing else.
 //!
 //! A view reads [`App`] and writes to the frame; it never loads files, runs
-//! git or evaluates readiness.
+//! git or evaluates readiness. This module draws what every screen shares
+//! (the tabs, the status bar, help and dialogs over the screen) and has
+//! the current screen's component ([`super::screens`]) draw the body.
 
-mod board;
-mod detail;
-mod dialog;
 mod help;
-mod policy_editor;
-pub mod portfolio;
-mod problems;
-mod proposals;
-mod readiness;
-mod review;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -22,6 +15,7 @@ use ratatui::widgets::{Clear, Paragraph, Tabs, Wrap};
 
 use super::app::{App, Level, Screen};
 use super::keymap;
+use super::screens::View;
 use super::theme::Theme;
 use super::widgets::{count, fit, safe};
 
@@ -50,21 +44,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     ])
     .areas(area);
     draw_tabs(frame, tabs, app, theme);
-    match app.screen {
-        Screen::Portfolio => portfolio::draw(frame, body, app, theme),
-        Screen::Board => board::draw(frame, body, app, theme),
-        Screen::Readiness => readiness::draw(frame, body, app, theme),
-        Screen::Detail => detail::draw(frame, body, app, theme),
-        Screen::Problems => problems::draw(frame, body, app, theme),
-        Screen::Proposals => proposals::draw(frame, body, app, theme),
-        Screen::Review => review::draw(frame, body, app, theme),
-    }
+    let view = View {
+        data: &app.data,
+        theme,
+        who: app.who.as_ref(),
+        following: app.following,
+        covered: app.help || app.dialog.is_some(),
+    };
+    app.component(app.screen).draw(frame, body, &view);
     draw_status(frame, status, app, theme);
     if app.help {
         help::draw(frame, body, app, theme);
     }
     if let Some(d) = &app.dialog {
-        dialog::draw(frame, body, app, d, theme);
+        super::dialog::draw(frame, body, &app.data, d, theme);
     }
 }
 

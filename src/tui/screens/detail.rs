@@ -1,31 +1,208 @@
-//! The detail screen: one use case, in tabs.
+//! The detail screen: one use case, in tabs (h/l); the History tab
+//! lists the commits that changed its file, loaded on demand.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Tabs, Wrap};
 
+use super::{Component, Ctx, Go, View, find, is_movement, step_of};
+use crate::git::history::HistoryEntry;
 use crate::model::{UseCase, canonical};
 use crate::readiness;
 use crate::register::Entry;
 use crate::report;
-use crate::tui::app::{App, Tab};
+use crate::tui::app::{Cursor, Data, Effect, Load, Screen, Scroll};
+use crate::tui::keymap::{Action, Scope};
+use crate::tui::list::SelectableList;
 use crate::tui::theme::{Theme, verdict_label};
 use crate::tui::widgets::{change_parts, checklist, fit_line, safe, scrolled};
 
+/// The tabs of the detail screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Every field.
+    Overview,
+    /// Charts of the measurements.
+    Metrics,
+    /// ROI evidence and totals.
+    Roi,
+    /// The readiness checklist.
+    Readiness,
+    /// The file's git history.
+    History,
+}
+
+impl Tab {
+    /// All tabs in order.
+    pub const ALL: [Tab; 5] = [
+        Tab::Overview,
+        Tab::Metrics,
+        Tab::Roi,
+        Tab::Readiness,
+        Tab::History,
+    ];
+
+    /// The tab title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Metrics => "Metrics",
+            Tab::Roi => "ROI",
+            Tab::Readiness => "Readiness",
+            Tab::History => "History",
+        }
+    }
+}
+
+/// The history of the use case shown in Detail, loaded on demand.
+#[derive(Debug, Default)]
+pub struct History {
+    /// Whose history this is (the use-case id), once loaded.
+    pub id: Option<String>,
+    /// Commits that changed the file, newest first.
+    pub entries: Vec<HistoryEntry>,
+    /// Why there is no history, if loading failed.
+    pub error: Option<String>,
+    /// The selected commit.
+    pub cursor: Cursor,
+    /// The selected commit's pane (message and changes).
+    pub body: Scroll,
+    /// Each commit's signature state, by full id, as `ripen verify` words it.
+    pub signatures: std::collections::HashMap<String, crate::verify::State>,
+}
+
+impl History {
+    /// The history of use case `id` as loaded (or why it could not be).
+    pub fn loaded(id: String, result: Result<Vec<HistoryEntry>, String>) -> History {
+        let (entries, error) = match result {
+            Ok(e) => (e, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        History {
+            id: Some(id),
+            entries,
+            error,
+            ..History::default()
+        }
+    }
+}
+
+/// The Detail screen's state.
+#[derive(Debug)]
+pub struct Detail {
+    /// The use case shown (register index).
+    pub index: Option<usize>,
+    /// The screen to return to.
+    pub back_to: Screen,
+    /// The tab shown.
+    pub tab: Tab,
+    /// The position of the Overview, ROI and Readiness tabs.
+    pub scroll: Scroll,
+    /// The History tab's content.
+    pub history: History,
+}
+
+impl Default for Detail {
+    fn default() -> Detail {
+        Detail {
+            index: None,
+            back_to: Screen::Portfolio,
+            tab: Tab::Overview,
+            scroll: Scroll::default(),
+            history: History::default(),
+        }
+    }
+}
+
+impl Detail {
+    /// Shows use case `i`, opened from screen `from` (which Esc returns
+    /// to, unless it is Detail itself).
+    pub fn open(&mut self, i: usize, from: Screen) {
+        if from != Screen::Detail {
+            self.back_to = from;
+        }
+        if self.index != Some(i) {
+            self.scroll = Scroll::default();
+        }
+        self.index = Some(i);
+    }
+}
+
+impl Component for Detail {
+    fn scopes(&self) -> Vec<Scope> {
+        vec![Scope::Detail, Scope::Selected, Scope::List, Scope::Global]
+    }
+
+    fn update(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Vec<Effect> {
+        let history = self.tab == Tab::History;
+        match action {
+            Action::Left | Action::Right => {
+                let delta = if action == Action::Left { 4 } else { 1 };
+                let i = Tab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+                self.tab = Tab::ALL[(i + delta) % 5];
+                self.scroll = Scroll::default();
+            }
+            Action::PageUp | Action::PageDown if history => {
+                self.history.body.apply(action, ctx.page);
+            }
+            a if is_movement(a) && history => {
+                let h = &mut self.history;
+                let before = h.cursor.selected;
+                // The commits take at most half the pane, their changes the rest.
+                let rows = (ctx.page / 2).max(1);
+                h.cursor.step(step_of(a, ctx.page), h.entries.len(), rows);
+                if h.cursor.selected != before {
+                    h.body = Scroll::default();
+                }
+            }
+            a if is_movement(a) => {
+                self.scroll.apply(a, ctx.page);
+            }
+            Action::Back => ctx.go = Some(Go::Back),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn selected(&self, _data: &Data) -> Option<usize> {
+        self.index
+    }
+
+    fn reloaded(&mut self, before: &Data, now: &Data, _page: usize) {
+        // New commits may have landed: the history loads again on demand.
+        self.history = History::default();
+        let id = self.index.map(|i| before.register.use_cases[i].id.clone());
+        self.index = id.and_then(|id| find(now, &id));
+    }
+
+    fn pending_load(&self, data: &Data) -> Option<Load> {
+        if self.tab != Tab::History {
+            return None;
+        }
+        let i = self.index?;
+        let wanted = data.register.use_cases[i].id.as_str();
+        (self.history.id.as_deref() != Some(wanted)).then_some(Load::History(i))
+    }
+
+    fn draw(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+        draw(self, frame, area, view);
+    }
+}
+
 /// Draws the detail screen.
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let Some(i) = app.detail else {
+fn draw(d: &Detail, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+    let (data, theme) = (view.data, view.theme);
+    let Some(i) = d.index else {
         frame.render_widget(
             Paragraph::new("No use case selected. Esc goes back.").block(Block::bordered()),
             area,
         );
         return;
     };
-    let entry = app.entry(i);
-    let a = &app.data.assessments[i];
+    let entry = &data.register.use_cases[i];
+    let a = &data.assessments[i];
     // A long title gives way first, with an ellipsis: the id and the
     // verdict always show.
     let tail = vec![
@@ -51,7 +228,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(block, area);
     let [tabs_area, body] =
         Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(inner);
-    let selected = Tab::ALL.iter().position(|t| *t == app.tab);
+    let selected = Tab::ALL.iter().position(|t| *t == d.tab);
     frame.render_widget(
         Tabs::new(Tab::ALL.map(|t| t.title()))
             .select(selected)
@@ -59,21 +236,21 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             .divider("│"),
         tabs_area,
     );
-    match app.tab {
+    match d.tab {
         Tab::Overview => {
-            let lines = overview(app, entry, theme);
-            scrolled(frame, area, body, lines, &app.detail_scroll, theme);
+            let lines = overview(data, entry, theme);
+            scrolled(frame, area, body, lines, &d.scroll, theme);
         }
-        Tab::Metrics => metrics(frame, body, &entry.use_case, app, theme),
+        Tab::Metrics => metrics(frame, body, &entry.use_case, data, theme),
         Tab::Roi => {
-            let lines = roi(app, &entry.use_case, theme);
-            scrolled(frame, area, body, lines, &app.detail_scroll, theme);
+            let lines = roi(data, i, &entry.use_case, theme);
+            scrolled(frame, area, body, lines, &d.scroll, theme);
         }
         Tab::Readiness => {
-            let lines = checklist(a, &app.data.currency(), theme);
-            scrolled(frame, area, body, lines, &app.detail_scroll, theme);
+            let lines = checklist(a, &data.currency(), theme);
+            scrolled(frame, area, body, lines, &d.scroll, theme);
         }
-        Tab::History => history(frame, body, app, entry, theme),
+        Tab::History => history(&d.history, frame, body, data, entry, theme),
     }
 }
 
@@ -88,12 +265,12 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or("—".to_owned(), |v| v.to_string())
 }
 
-fn overview(app: &App, entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
+fn overview(data: &Data, entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
     let u = &entry.use_case;
     let p = &u.profile;
     let mut lines = vec![
         field("id", safe(entry.id.as_str()), theme),
-        field("file", safe(&app.data.register.display(&entry.rel)), theme),
+        field("file", safe(&data.register.display(&entry.rel)), theme),
         field("title", safe(&u.title), theme),
         field("summary", safe(&u.summary), theme),
         field("owner", safe(&u.owner), theme),
@@ -106,7 +283,7 @@ fn overview(app: &App, entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
         field("  daily_volume", p.daily_volume.to_string(), theme),
         field("  curated_examples", p.curated_examples.to_string(), theme),
         field("  ml_expertise", p.ml_expertise.to_string(), theme),
-        field("  budget_usd", money(app, p.budget_usd), theme),
+        field("  budget_usd", money(data, p.budget_usd), theme),
         field("  can_wait_weeks", p.can_wait_weeks.to_string(), theme),
         field(
             "  needs_consistency",
@@ -143,7 +320,7 @@ fn overview(app: &App, entry: &Entry, theme: &Theme) -> Vec<Line<'static>> {
             "  {}  {:?}  {} per {:?}  {:?}  {}",
             r.date,
             r.kind,
-            money(app, r.value_usd),
+            money(data, r.value_usd),
             r.period,
             r.confidence,
             safe(&r.evidence)
@@ -162,8 +339,8 @@ fn day(d: crate::model::Date) -> f64 {
     f64::from(d.0.num_days_from_ce())
 }
 
-fn metrics(frame: &mut Frame<'_>, area: Rect, u: &UseCase, app: &App, theme: &Theme) {
-    let ms = readiness::measurements_until(u, app.data.register.as_of);
+fn metrics(frame: &mut Frame<'_>, area: Rect, u: &UseCase, data: &Data, theme: &Theme) {
+    let ms = readiness::measurements_until(u, data.register.as_of);
     if ms.is_empty() {
         frame.render_widget(
             Paragraph::new("No measurements yet; m adds one.").style(theme.muted()),
@@ -313,19 +490,18 @@ fn small_chart(
 }
 
 /// An amount in the register's currency, with separators.
-fn money(app: &App, amount: u64) -> String {
-    report::money(&app.data.currency(), amount)
+fn money(data: &Data, amount: u64) -> String {
+    report::money(&data.currency(), amount)
 }
 
-fn roi(app: &App, u: &UseCase, theme: &Theme) -> Vec<Line<'static>> {
+fn roi(data: &Data, index: usize, u: &UseCase, theme: &Theme) -> Vec<Line<'static>> {
     if u.roi.is_empty() {
         return vec![Line::styled(
             "No ROI evidence yet; o adds some.",
             theme.muted(),
         )];
     }
-    let fiscal = app
-        .data
+    let fiscal = data
         .register
         .settings
         .as_ref()
@@ -336,7 +512,7 @@ fn roi(app: &App, u: &UseCase, theme: &Theme) -> Vec<Line<'static>> {
     let width = u
         .roi
         .iter()
-        .map(|r| money(app, r.value_usd).chars().count())
+        .map(|r| money(data, r.value_usd).chars().count())
         .max()
         .unwrap_or(0);
     let mut lines = vec![Line::styled(
@@ -350,7 +526,7 @@ fn roi(app: &App, u: &UseCase, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::from(vec![
             Span::raw(format!("{}  ", r.date)),
             Span::raw(format!("{:<13} ", format!("{:?}", r.kind))),
-            Span::raw(format!("{:>width$} ", money(app, r.value_usd))),
+            Span::raw(format!("{:>width$} ", money(data, r.value_usd))),
             Span::styled(
                 format!("per {:<8} ", format!("{:?}", r.period)),
                 theme.muted(),
@@ -371,15 +547,15 @@ fn roi(app: &App, u: &UseCase, theme: &Theme) -> Vec<Line<'static>> {
         .quarters
         .iter()
         .chain(&totals.years)
-        .map(|t| money(app, t.measured).chars().count())
+        .map(|t| money(data, t.measured).chars().count())
         .max()
         .unwrap_or(0);
     let total_line = |t: &report::PeriodTotal| {
         Line::from(format!(
             "  {:<12} {:>w$} / {}",
             t.label,
-            money(app, t.measured),
-            money(app, t.estimated)
+            money(data, t.measured),
+            money(data, t.estimated)
         ))
     };
     lines.extend(totals.quarters.iter().map(total_line));
@@ -387,16 +563,19 @@ fn roi(app: &App, u: &UseCase, theme: &Theme) -> Vec<Line<'static>> {
     lines.extend(totals.years.iter().map(total_line));
     lines.push(Line::from(vec![
         Span::styled("Measured in the last 365 days: ", theme.muted()),
-        Span::raw(money(
-            app,
-            app.data.assessments[app.detail.unwrap_or(0)].measured_roi_last_year,
-        )),
+        Span::raw(money(data, data.assessments[index].measured_roi_last_year)),
     ]));
     lines
 }
 
-fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &Theme) {
-    let h = &app.history;
+fn history(
+    h: &History,
+    frame: &mut Frame<'_>,
+    area: Rect,
+    data: &Data,
+    entry: &Entry,
+    theme: &Theme,
+) {
     if h.id.as_deref() != Some(entry.id.as_str()) {
         frame.render_widget(
             Paragraph::new("Loading history…").style(theme.muted()),
@@ -417,7 +596,7 @@ fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &
         frame.render_widget(
             Paragraph::new(format!(
                 "{} has no commits yet: it exists only in the working tree.",
-                safe(&app.data.register.display(&entry.rel))
+                safe(&data.register.display(&entry.rel))
             ))
             .style(theme.muted()),
             area,
@@ -430,34 +609,17 @@ fn history(frame: &mut Frame<'_>, area: Rect, app: &App, entry: &Entry, theme: &
     let block = Block::bordered().title(format!(" {} commit(s), newest first ", h.entries.len()));
     let inner = block.inner(list_area);
     frame.render_widget(block, list_area);
-    let mut cursor = h.cursor;
-    cursor.follow(h.entries.len(), inner.height as usize);
-    let lines: Vec<Line<'_>> = h
-        .entries
-        .iter()
-        .enumerate()
-        .skip(cursor.offset)
-        .take(inner.height as usize)
-        .map(|(pos, e)| {
-            let selected = pos == h.cursor.selected;
-            let base = if selected {
-                theme.selected()
-            } else {
-                Style::new()
-            };
-            fit_line(
-                Line::from(vec![
-                    Span::styled(if selected { "▶ " } else { "  " }, base),
-                    Span::styled(format!("{} ", e.short_id()), theme.focus().patch(base)),
-                    Span::styled(format!("{} ", e.time.format("%Y-%m-%d")), base),
-                    Span::styled(format!("{:<16} ", safe(&e.author)), base),
-                    Span::styled(safe(&e.summary), base),
-                ]),
-                inner.width as usize,
-            )
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    SelectableList::new(h.cursor, h.entries.len()).draw(frame, inner, theme, |item| {
+        let e = &h.entries[item.pos];
+        let base = item.base;
+        vec![Line::from(vec![
+            item.marker(),
+            Span::styled(format!("{} ", e.short_id()), theme.focus().patch(base)),
+            Span::styled(format!("{} ", e.time.format("%Y-%m-%d")), base),
+            Span::styled(format!("{:<16} ", safe(&e.author)), base),
+            Span::styled(safe(&e.summary), base),
+        ])]
+    });
     let Some(e) = h.entries.get(h.cursor.selected) else {
         return;
     };

@@ -1,14 +1,25 @@
 //! The policy editor of the Readiness screen (`w`): the policy's fields
 //! beside the candidates; change one and see at once which verdicts flip
 //! (through [`crate::whatif`]), then commit with a justification or discard.
+//! Its view sits beside the candidates: the policy's fields, the verdict
+//! counts before and after, and every flip.
 
 use ratatui::crossterm::event::Event;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::app::{Data, Effect};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
 use crate::model::{Policy, canonical};
 use crate::report::Summary;
+use crate::tui::app::{Cursor, Data, Effect};
+use crate::tui::list::SelectableList;
+use crate::tui::theme::{Theme, verdict_label};
+use crate::tui::widgets::{fit, safe};
 use crate::whatif::{self, Flip, Setting};
 
 /// The register under the edited policy.
@@ -160,4 +171,99 @@ impl PolicyEditor {
             head: data.repo.head,
         }))
     }
+}
+
+/// Draws the editor in `area`.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, ed: &PolicyEditor, theme: &Theme) {
+    let title = if ed.justifying {
+        " What if · why? (Enter commits, Esc goes back) "
+    } else {
+        " What if · Enter commits, Esc discards "
+    };
+    let block = Block::bordered().title(Line::styled(title, theme.focus()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows = ed.fields.len() as u16;
+    let [fields_area, rest] = Layout::vertical([
+        Constraint::Length(rows.min(inner.height.saturating_sub(8).max(inner.height / 2))),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    // The focused field stays in view when the fields do not all fit; it
+    // is marked unless the justification has the focus.
+    let width = usize::from(fields_area.width);
+    let focus = Cursor {
+        selected: ed.focus,
+        offset: 0,
+    };
+    SelectableList::new(focus, ed.fields.len())
+        .focused(!ed.justifying)
+        .unfitted()
+        .draw(frame, fields_area, theme, |item| {
+            let (key, input, was) = &ed.fields[item.pos];
+            let changed = input.value().trim() != was;
+            let value = if changed {
+                format!("{} (was {})", input.value(), was)
+            } else {
+                input.value().to_owned()
+            };
+            let style = if changed {
+                item.base.patch(theme.focus()).add_modifier(Modifier::BOLD)
+            } else {
+                item.base
+            };
+            vec![Line::from(vec![
+                item.marker(),
+                Span::styled(format!("{key:<36} "), item.base),
+                Span::styled(fit(&safe(&value), width.saturating_sub(40)), style),
+            ])]
+        });
+
+    let mut lines = vec![Line::from("")];
+    if ed.justifying {
+        lines.push(Line::from(vec![
+            Span::styled("Why: ", theme.header()),
+            Span::raw(safe(ed.because.value())),
+            Span::styled("█", theme.focus()),
+        ]));
+        lines.push(Line::from(""));
+    }
+    match &ed.preview {
+        Err(msg) => lines.push(Line::styled(safe(msg), theme.flag())),
+        Ok(p) => {
+            let (b, a) = (&p.before, &p.after);
+            let count = |name: &str, x: usize, y: usize| {
+                let style = if x == y {
+                    theme.muted()
+                } else {
+                    theme.focus().add_modifier(Modifier::BOLD)
+                };
+                Span::styled(format!("{name} {x} -> {y}   "), style)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} flip(s)   ", p.flips.len()), theme.header()),
+                count("ready", b.ready, a.ready),
+                count("almost", b.almost, a.almost),
+                count("not-yet", b.not_yet, a.not_yet),
+            ]));
+            for f in &p.flips {
+                let moved: Vec<String> = f
+                    .criteria
+                    .iter()
+                    .map(|c| format!("{} {}->{}", c.name, c.before.label(), c.after.label()))
+                    .collect();
+                lines.push(Line::from(vec![
+                    Span::styled(verdict_label(f.before), theme.verdict(f.before)),
+                    Span::raw(" -> "),
+                    Span::styled(
+                        verdict_label(f.after),
+                        theme.verdict(f.after).add_modifier(Modifier::BOLD),
+                    ),
+                    Span::raw(format!("  {}", safe(&f.id))),
+                    Span::styled(format!("  {}", moved.join(", ")), theme.muted()),
+                ]));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rest);
 }

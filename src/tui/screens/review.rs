@@ -1,21 +1,191 @@
 //! The review screen: HEAD against a quarterly review tag, or (`a`) the
-//! review's agenda with the decisions made so far.
+//! review's agenda with the decisions made so far; `s`, `d` and `p`
+//! start the review, decide and approve on the agenda.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph, Wrap};
 
-use crate::tui::app::App;
-use crate::tui::theme::Theme;
-use crate::tui::widgets::{fit_line, safe, scrolled};
+use super::{Component, Ctx, View, is_movement, step_of};
+use crate::git::review::ReviewTag;
+use crate::ops::meeting::AgendaView;
+use crate::report::quarterly::QuarterlyReport;
+use crate::tui::app::{Cursor, Data, Dialog, Effect, Level, Load, ReviewStep, Scroll};
+use crate::tui::keymap::{Action, Scope};
+use crate::tui::list::{Item, SelectableList};
+use crate::tui::widgets::{safe, scrolled};
+
+/// The Review screen's content, loaded on demand.
+#[derive(Debug, Default)]
+pub struct Review {
+    /// Whether the review tags were loaded (since the last reload).
+    pub loaded: bool,
+    /// Review tags, newest first.
+    pub tags: Vec<ReviewTag>,
+    /// Why there are no tags, if loading failed.
+    pub error: Option<String>,
+    /// The selected tag: the report compares HEAD with it.
+    pub cursor: Cursor,
+    /// The tag the report below is for.
+    pub report_for: Option<String>,
+    /// The report, or why it could not be built.
+    pub report: Option<Result<QuarterlyReport, String>>,
+    /// The report pane's position.
+    pub scroll: Scroll,
+    /// Whether the main pane shows the agenda instead of the report.
+    pub agenda_shown: bool,
+    /// The agenda, or why it could not be built.
+    pub agenda: Option<Result<Box<AgendaView>, String>>,
+    /// The selected agenda item.
+    pub agenda_cursor: Cursor,
+    /// The agenda item the chair of the open review looks at, as last
+    /// heard (sessions of `ripen serve`).
+    pub chair_on: Option<String>,
+}
+
+impl Review {
+    /// Stores the loaded review tags (or why they could not be loaded).
+    pub fn tags_loaded(&mut self, result: Result<Vec<ReviewTag>, String>, page: usize) {
+        let (tags, error) = match result {
+            Ok(t) => (t, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        let len = tags.len();
+        self.loaded = true;
+        self.tags = tags;
+        self.error = error;
+        self.cursor.follow(len, page);
+    }
+
+    /// Selects agenda item `item`, if the agenda has it; whether it does.
+    pub fn select_item(&mut self, item: &str, page: usize) -> bool {
+        let Some(Ok(view)) = &self.agenda else {
+            return false;
+        };
+        let Some(at) = view.agenda.items.iter().position(|i| i.item == item) else {
+            return false;
+        };
+        self.agenda_cursor.selected = at;
+        let len = view.agenda.items.len();
+        self.agenda_cursor.follow(len, page);
+        true
+    }
+
+    /// `s`, `d` and `p`: they act on the agenda.
+    fn act(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Vec<Effect> {
+        if let Some(why) = &ctx.data.read_only {
+            let msg = format!("editing is off: {why}");
+            ctx.flash(Level::Error, msg);
+            return Vec::new();
+        }
+        if !self.agenda_shown {
+            ctx.flash(Level::Error, "press a to show the agenda first");
+            return Vec::new();
+        }
+        let Some(Ok(view)) = &self.agenda else {
+            return Vec::new();
+        };
+        if action == Action::ReviewStart {
+            if let Some(q) = &view.open {
+                let msg = format!("review {q} is open already");
+                ctx.flash(Level::Error, msg);
+                return Vec::new();
+            }
+            let fiscal = 1;
+            let (year, q) = crate::report::fiscal_quarter(view.agenda.as_of, fiscal);
+            return vec![Effect::Review(ReviewStep::Start(format!("{year:04}-Q{q}")))];
+        }
+        if view.open.is_none() {
+            ctx.flash(Level::Error, "no review is open: press s to start one");
+            return Vec::new();
+        }
+        let Some(item) = view.agenda.items.get(self.agenda_cursor.selected) else {
+            return Vec::new();
+        };
+        use crate::model::review::{DecisionKind, ItemKind};
+        let decision = (action == Action::ReviewDecide).then_some(match item.kind {
+            ItemKind::Ready => DecisionKind::Advance,
+            ItemKind::Proposal => DecisionKind::Accept,
+            _ => DecisionKind::Hold,
+        });
+        ctx.dialog = Some(Dialog::Review {
+            item: item.item.clone(),
+            decision,
+            because: tui_input::Input::default(),
+            error: None,
+        });
+        Vec::new()
+    }
+}
+
+impl Component for Review {
+    fn scopes(&self) -> Vec<Scope> {
+        vec![Scope::Review, Scope::List, Scope::Global]
+    }
+
+    fn update(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Vec<Effect> {
+        match action {
+            Action::PageUp | Action::PageDown => {
+                self.scroll.apply(action, ctx.page);
+            }
+            a if is_movement(a) && self.agenda_shown => {
+                let len = match &self.agenda {
+                    Some(Ok(v)) => v.agenda.items.len(),
+                    _ => 0,
+                };
+                self.agenda_cursor.step(step_of(a, ctx.page), len, ctx.page);
+            }
+            a if is_movement(a) => {
+                let before = self.cursor.selected;
+                self.cursor
+                    .step(step_of(a, ctx.page), self.tags.len(), ctx.page);
+                if self.cursor.selected != before {
+                    self.scroll = Scroll::default();
+                }
+            }
+            Action::ToggleAgenda => {
+                self.agenda_shown = !self.agenda_shown;
+                self.scroll = Scroll::default();
+            }
+            Action::ReviewStart | Action::ReviewDecide | Action::ReviewApprove => {
+                return self.act(action, ctx);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn reloaded(&mut self, _before: &Data, _now: &Data, _page: usize) {
+        // New commits may have landed: tags, report and agenda load again
+        // on demand, keeping the selections.
+        self.loaded = false;
+        self.report_for = None;
+        self.agenda = None;
+    }
+
+    fn pending_load(&self, _data: &Data) -> Option<Load> {
+        if self.agenda_shown {
+            return self.agenda.is_none().then_some(Load::Agenda);
+        }
+        if !self.loaded {
+            return Some(Load::ReviewTags);
+        }
+        let tag = self.tags.get(self.cursor.selected)?;
+        (self.report_for.as_deref() != Some(tag.name.as_str()))
+            .then(|| Load::Report(tag.name.clone()))
+    }
+
+    fn draw(&self, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+        draw(self, frame, area, view);
+    }
+}
 
 /// Draws the review screen.
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let r = &app.review;
+fn draw(r: &Review, frame: &mut Frame<'_>, area: Rect, view: &View<'_>) {
+    let theme = view.theme;
     if r.agenda_shown {
-        draw_agenda(frame, area, app, theme);
+        draw_agenda(r, frame, area, view);
         return;
     }
     let [list_area, main] =
@@ -27,33 +197,17 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new("Loading…").style(theme.muted()), inner);
         return;
     }
-    let lines: Vec<Line<'_>> = r
-        .tags
-        .iter()
-        .enumerate()
-        .skip(r.cursor.offset)
-        .take(inner.height as usize)
-        .map(|(pos, t)| {
-            let selected = pos == r.cursor.selected;
-            let base = if selected {
-                theme.selected()
-            } else {
-                Style::new()
-            };
-            fit_line(
-                Line::from(vec![
-                    Span::styled(if selected { "▶ " } else { "  " }, base),
-                    Span::styled(
-                        safe(t.name.strip_prefix("review/").unwrap_or(&t.name)),
-                        base,
-                    ),
-                    Span::styled(format!(" {}", t.time.format("%Y-%m-%d")), theme.muted()),
-                ]),
-                inner.width as usize,
-            )
-        })
-        .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    SelectableList::new(r.cursor, r.tags.len()).draw(frame, inner, theme, |item| {
+        let t = &r.tags[item.pos];
+        vec![Line::from(vec![
+            item.marker(),
+            Span::styled(
+                safe(t.name.strip_prefix("review/").unwrap_or(&t.name)),
+                item.base,
+            ),
+            Span::styled(format!(" {}", t.time.format("%Y-%m-%d")), theme.muted()),
+        ])]
+    });
 
     let block = Block::bordered().title(Line::styled(
         match r.tags.get(r.cursor.selected) {
@@ -182,9 +336,9 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
 
 /// The agenda: each group's items with where they stand in the open
 /// review, then the last review's action items.
-fn draw_agenda(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+fn draw_agenda(r: &Review, frame: &mut Frame<'_>, area: Rect, v: &View<'_>) {
     use crate::model::review::ItemKind;
-    let r = &app.review;
+    let theme = v.theme;
     let view = match &r.agenda {
         Some(Ok(v)) => v,
         other => {
@@ -204,12 +358,12 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             return;
         }
     };
-    let chair = match (&view.chair, &app.chair_on, app.who.is_some()) {
+    let chair = match (&view.chair, &r.chair_on, v.who.is_some()) {
         (Some(c), Some(on), true) => format!(
             " · chair {} on {}{}",
             safe(&c.name),
             safe(on),
-            if app.following { " (following)" } else { "" }
+            if v.following { " (following)" } else { "" }
         ),
         _ => String::new(),
     };
@@ -254,16 +408,10 @@ fn draw_agenda(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             theme.header(),
         ));
         for (n, i) in items {
-            let selected = n == r.agenda_cursor.selected;
+            let item = Item::new(n, n == r.agenda_cursor.selected, theme);
             let mut spans = vec![
-                Span::styled(
-                    format!("{} {}  ", if selected { "▶" } else { " " }, safe(&i.item)),
-                    if selected {
-                        theme.selected()
-                    } else {
-                        Style::new()
-                    },
-                ),
+                item.marker(),
+                Span::styled(format!("{}  ", safe(&i.item)), item.base),
                 Span::styled(safe(&i.note), theme.muted()),
             ];
             if view.open.is_some() {
