@@ -183,6 +183,8 @@ fn keys_do_nothing_while_the_terminal_is_too_small() {
     t.keys(&["g", ">"]);
     t.text("blind");
     t.keys(&["Enter"]);
+    // Every key read (and ignored) while small, before the terminal grows.
+    t.wait_for("8 keys ignored");
     t.run(&["resize-window", "-t", "0", "-x", "80", "-y", "24"]);
     let s = t.wait_for("Portfolio · 20 of 20");
     assert!(!s.contains("Move "), "no dialog opened:\n{s}");

@@ -291,6 +291,25 @@ fn too_small() {
     assert!(screen_text(&t).contains("too small"));
 }
 
+#[test]
+fn the_too_small_screen_counts_the_keys_it_ignores() {
+    let mut app = app_with(shipped(), 24);
+    app.handle_event(&ratatui::crossterm::event::Event::Resize(70, 24));
+    let t = render(&app, 70, 24, true);
+    assert!(!screen_text(&t).contains("ignored"), "{}", screen_text(&t));
+    type_str(&mut app, "g>");
+    press(&mut app, KeyCode::Enter);
+    let text = screen_text(&render(&app, 70, 24, true));
+    assert!(text.contains("3 keys ignored"), "{text}");
+    assert!(app.dialog.is_none(), "no key acted");
+    // Large enough again: the count starts over.
+    app.handle_event(&ratatui::crossterm::event::Event::Resize(80, 24));
+    app.handle_event(&ratatui::crossterm::event::Event::Resize(70, 24));
+    press(&mut app, KeyCode::Char('j'));
+    let text = screen_text(&render(&app, 70, 24, true));
+    assert!(text.contains("1 key ignored"), "{text}");
+}
+
 // ---------------------------------------------------------------------------
 // Registers that are empty or broken.
 

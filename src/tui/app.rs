@@ -411,6 +411,10 @@ pub struct App {
     /// The data's generation: one more at every [`App::reload`], so that a
     /// load started before can tell it would bring old news.
     pub epoch: u64,
+    /// Keys ignored while the terminal is too small, since it last was
+    /// large enough: the too-small screen counts them, so that typing into
+    /// it is seen to do nothing.
+    pub ignored_keys: usize,
 }
 
 impl App {
@@ -437,6 +441,7 @@ impl App {
             who: None,
             following: true,
             busy: None,
+            ignored_keys: 0,
             epoch: 0,
         }
     }
@@ -556,6 +561,8 @@ impl App {
                 // anything the user cannot see. Only quitting works.
                 if keymap::resolve(key, &[Scope::Global]) == Some(Action::Quit) {
                     self.quit = true;
+                } else {
+                    self.ignored_keys += 1;
                 }
                 Vec::new()
             }
@@ -577,6 +584,9 @@ impl App {
     pub fn resize_to(&mut self, width: u16, height: u16) {
         self.size.0 = width;
         self.resize(height);
+        if !self.too_small() {
+            self.ignored_keys = 0;
+        }
     }
 
     /// Sets the page size from the terminal height.

@@ -25,7 +25,7 @@ pub use super::app::MIN_SIZE;
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        too_small(frame, area);
+        too_small(frame, area, app.ignored_keys);
         return;
     }
     // A message longer than the line wraps: the status grows (up to a
@@ -61,9 +61,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     }
 }
 
-fn too_small(frame: &mut Frame<'_>, area: Rect) {
+fn too_small(frame: &mut Frame<'_>, area: Rect, ignored: usize) {
     frame.render_widget(Clear, area);
-    let text = vec![
+    let mut text = vec![
         Line::from(format!(
             "terminal too small (need {}x{})",
             MIN_SIZE.0, MIN_SIZE.1
@@ -73,12 +73,19 @@ fn too_small(frame: &mut Frame<'_>, area: Rect) {
             area.width, area.height
         )),
     ];
-    let y = area.height.saturating_sub(2) / 2;
+    if ignored > 0 {
+        text.push(Line::from(format!(
+            "{} ignored",
+            count(ignored, "key", "keys")
+        )));
+    }
+    let rows = text.len() as u16;
+    let y = area.height.saturating_sub(rows) / 2;
     let rect = Rect::new(
         area.x,
         area.y + y,
         area.width,
-        area.height.saturating_sub(y).min(2),
+        area.height.saturating_sub(y).min(rows),
     );
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), rect);
 }
