@@ -1025,6 +1025,32 @@ fn a_long_commit_scrolls_in_the_history_tab() {
     );
 }
 
+#[test]
+fn a_grown_terminal_fills_the_history_list_again() {
+    let mut app = detail_app("claims-triage", 24, Tab::History);
+    let one = sample_history().remove(0);
+    let history: Vec<_> = (0..30)
+        .map(|i| {
+            let mut e = one.clone();
+            e.commit = format!("{i:02}{}", &one.commit[2..]);
+            e.summary = format!("Change number {i:02}");
+            e
+        })
+        .collect();
+    app.history_loaded("claims-triage".to_owned(), Ok(history));
+    type_str(&mut app, "G");
+    let t = render(&app, 80, 24, true);
+    assert!(screen_text(&t).contains("▶ 29"), "{}", screen_text(&t));
+    app.handle_event(&ratatui::crossterm::event::Event::Resize(80, 60));
+    let text = screen_text(&render(&app, 80, 60, true));
+    let shown = (0..30)
+        .filter(|i| text.contains(&format!("Change number {i:02}")))
+        .count();
+    // The list takes half of the pane: every row of it holds a commit.
+    assert!(shown >= 20, "{shown} commits shown:\n{text}");
+    assert!(text.contains("▶ 29"), "the selection stays:\n{text}");
+}
+
 // ---------------------------------------------------------------------------
 // Dialogs.
 

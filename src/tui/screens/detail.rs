@@ -135,6 +135,11 @@ impl Component for Detail {
         vec![Scope::Detail, Scope::Selected, Scope::List, Scope::Global]
     }
 
+    fn follow(&mut self, _data: &Data, page: usize) {
+        let h = &mut self.history;
+        h.cursor.follow(h.entries.len(), (page / 2).max(1));
+    }
+
     fn update(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Vec<Effect> {
         let history = self.tab == Tab::History;
         match action {

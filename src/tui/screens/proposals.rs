@@ -105,6 +105,10 @@ impl Component for Proposals {
         vec![Scope::Proposals, Scope::Open, Scope::List, Scope::Global]
     }
 
+    fn follow(&mut self, _data: &Data, page: usize) {
+        self.cursor.follow(self.list.len(), (page / 2).max(1));
+    }
+
     fn update(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Vec<Effect> {
         match action {
             a if is_movement(a) && self.open => {

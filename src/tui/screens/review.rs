@@ -124,6 +124,15 @@ impl Component for Review {
         vec![Scope::Review, Scope::List, Scope::Global]
     }
 
+    fn follow(&mut self, _data: &Data, page: usize) {
+        self.cursor.follow(self.tags.len(), page);
+        let len = match &self.agenda {
+            Some(Ok(v)) => v.agenda.items.len(),
+            _ => 0,
+        };
+        self.agenda_cursor.follow(len, page);
+    }
+
     fn update(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Vec<Effect> {
         match action {
             Action::PageUp | Action::PageDown => {
