@@ -855,7 +855,7 @@ fn check_file(
         }
         // In HEAD but gone from the working tree: an uncommitted deletion
         // that writing the file would silently undo.
-        (Some(_), None) => return Err(ChangeError::Uncommitted(display)),
+        (Some(_), None) => return Err(busy_or(ChangeError::Uncommitted(display))),
         (None, _) => {}
     }
     let clean = match index.get_path(Path::new(&p.repo_rel), 0) {
@@ -869,7 +869,9 @@ fn check_file(
         None => head_blob.is_none(),
     };
     if !clean {
-        return Err(ChangeError::Staged(display));
+        // Between moving the branch and updating the index, another
+        // ripen's save looks like a staged change: say what it is.
+        return Err(busy_or(ChangeError::Staged(display)));
     }
     p.staged = index.get_path(Path::new(&p.repo_rel), 0).map(|e| e.id);
     // Keep the mode HEAD has (an executable file stays executable).
