@@ -1830,3 +1830,38 @@ fn the_id_of_a_file_that_failed_to_load_is_taken_too() {
     type_str(&mut app, "nhalf-written");
     assert!(field_error(&app, 0).unwrap().contains("taken"));
 }
+
+/// A reload (after a decision of one's own, or anyone's commit) loads the
+/// agenda again; meanwhile, and after, the selection stays on its item.
+#[test]
+fn a_reload_keeps_the_selected_agenda_item() {
+    let view = |app: &ripen::tui::app::App| {
+        let agenda = ripen::agenda::build(ripen::agenda::Inputs {
+            now: &app.data.register,
+            previous: None,
+            proposals: &[],
+            last_review: None,
+        });
+        Box::new(ripen::ops::meeting::AgendaView {
+            agenda,
+            open: None,
+            chair: None,
+            decisions: Vec::new(),
+            since: None,
+            warnings: Vec::new(),
+        })
+    };
+    let mut app = app_with(shipped(), 24);
+    type_str(&mut app, "7a");
+    let loaded = view(&app);
+    assert!(loaded.agenda.items.len() > 2);
+    app.agenda_loaded(Ok(loaded));
+    type_str(&mut app, "jj");
+    assert_eq!(app.review.agenda_cursor.selected, 2);
+    app.reload(shipped());
+    assert_eq!(app.pending_load(), Some(Load::Agenda));
+    assert_eq!(app.review.agenda_cursor.selected, 2, "kept while loading");
+    let again = view(&app);
+    app.agenda_loaded(Ok(again));
+    assert_eq!(app.review.agenda_cursor.selected, 2, "kept once loaded");
+}

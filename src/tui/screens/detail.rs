@@ -136,8 +136,11 @@ impl Component for Detail {
     }
 
     fn follow(&mut self, _data: &Data, page: usize) {
+        // Only over a loaded history: one loading again keeps its place.
         let h = &mut self.history;
-        h.cursor.follow(h.entries.len(), (page / 2).max(1));
+        if h.id.is_some() {
+            h.cursor.follow(h.entries.len(), (page / 2).max(1));
+        }
     }
 
     fn update(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Vec<Effect> {

@@ -106,7 +106,10 @@ impl Component for Proposals {
     }
 
     fn follow(&mut self, _data: &Data, page: usize) {
-        self.cursor.follow(self.list.len(), (page / 2).max(1));
+        // Only over what is loaded: a list loading again keeps its place.
+        if self.loaded {
+            self.cursor.follow(self.list.len(), (page / 2).max(1));
+        }
     }
 
     fn update(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Vec<Effect> {

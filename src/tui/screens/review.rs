@@ -125,12 +125,13 @@ impl Component for Review {
     }
 
     fn follow(&mut self, _data: &Data, page: usize) {
-        self.cursor.follow(self.tags.len(), page);
-        let len = match &self.agenda {
-            Some(Ok(v)) => v.agenda.items.len(),
-            _ => 0,
-        };
-        self.agenda_cursor.follow(len, page);
+        // Only over what is loaded: a list loading again keeps its place.
+        if self.loaded {
+            self.cursor.follow(self.tags.len(), page);
+        }
+        if let Some(Ok(v)) = &self.agenda {
+            self.agenda_cursor.follow(v.agenda.items.len(), page);
+        }
     }
 
     fn update(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Vec<Effect> {
