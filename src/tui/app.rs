@@ -1938,7 +1938,7 @@ impl App {
         let e = self.entry(i);
         CommitRequest {
             rel: e.rel.clone(),
-            expected: Some(e.original.clone()),
+            expected: Some(e.original.to_vec()),
             text: applied.text,
             message: applied.message,
             head: self.data.repo.head,
@@ -2311,7 +2311,7 @@ impl App {
             index,
             use_case: Box::new(use_case),
             copy,
-            base: Box::new((e.use_case.clone(), e.original.clone())),
+            base: Box::new((e.use_case.clone(), e.original.to_vec())),
             fields,
             justification: Input::default(),
             override_reason,
