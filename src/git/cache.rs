@@ -36,6 +36,7 @@ use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use git2::{ObjectType, Oid, Repository};
@@ -43,7 +44,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::economics::Overrides;
 use crate::model::{
-    Approach, Date, Measurement, Profile, Risk, RoiEntry, Source, Stage, Targets, UseCase,
+    Approach, Confidence, Date, Measurement, Period, Profile, Risk, RoiEntry, RoiKind, Source,
+    Stage, Targets, UseCase,
 };
 use crate::register::{
     self, Content, Diagnostic, MAX_FILE_BYTES, Original, Preparsed, Register, SETTINGS_FILE,
@@ -58,7 +60,7 @@ pub const DIR: &str = "ripen-cache";
 pub const FILE: &str = "parse-cache-v2";
 
 const MAGIC: &[u8] = b"ripen parse cache\n";
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The stat data git keeps for one index entry, and its blob.
 #[derive(Clone, Copy)]
@@ -97,10 +99,17 @@ pub fn load_working_tree(
     });
     let folder = dir.join(USE_CASES_DIR);
     let vouched: Mutex<HashMap<String, (Oid, Preparsed)>> = Mutex::new(HashMap::new());
+    let undecodable = AtomicBool::new(false);
     let known = |name: &str, meta: &fs::Metadata| -> Option<Vec<u8>> {
         let cache = usable?;
         let stat = ctx.unchanged(name, meta)?;
-        let record = cache.record(&stat.blob)?;
+        let Some(record) = cache.record(&stat.blob) else {
+            // Held but unreadable: the cache is rewritten.
+            if cache.records.contains_key(&stat.blob) {
+                undecodable.store(true, Ordering::Relaxed);
+            }
+            return None;
+        };
         let blob = stat.blob;
         let (source, path) = (blobs.clone(), folder.join(name));
         let preparsed = Preparsed {
@@ -139,7 +148,8 @@ pub fn load_working_tree(
         }
     });
     let used: HashSet<Oid> = ids.iter().flatten().copied().collect();
-    let current = cached.is_some_and(|(as_of, blobs)| as_of == reg.as_of && blobs == used);
+    let current = !undecodable.into_inner()
+        && cached.is_some_and(|(as_of, blobs)| as_of == reg.as_of && blobs == used);
     if !current {
         let entries: Vec<_> = reg
             .use_cases
@@ -350,12 +360,117 @@ struct UseCaseDef {
     risk: Risk,
     profile: Profile,
     targets: Targets,
+    #[serde(with = "measurements")]
     measurements: Vec<Measurement>,
+    #[serde(with = "roi")]
     roi: Vec<RoiEntry>,
     notes: String,
     source: Option<Source>,
     economics: Option<Overrides>,
     baseline_until: Option<Date>,
+}
+
+/// A date as its day number (chrono's days from the common era), which
+/// reads back without parsing text.
+mod days {
+    use chrono::{Datelike, NaiveDate};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::model::Date;
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i32(d.0.num_days_from_ce())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let n = i32::deserialize(d)?;
+        NaiveDate::from_num_days_from_ce_opt(n)
+            .map(Date)
+            .ok_or_else(|| serde::de::Error::custom("day number out of range"))
+    }
+}
+
+/// [`Measurement`] as the cache stores it (its date as a day number).
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Measurement")]
+struct MeasurementDef {
+    #[serde(with = "days")]
+    date: Date,
+    accuracy: f64,
+    consistency: f64,
+    p95_latency_ms: u32,
+    cost_per_1k_usd: f64,
+    satisfaction: f64,
+    source: String,
+}
+
+/// [`RoiEntry`] as the cache stores it (its date as a day number).
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "RoiEntry")]
+struct RoiEntryDef {
+    #[serde(with = "days")]
+    date: Date,
+    kind: RoiKind,
+    value_usd: u64,
+    period: Period,
+    evidence: String,
+    confidence: Confidence,
+}
+
+/// Measurements through [`MeasurementDef`].
+mod measurements {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::MeasurementDef;
+    use crate::model::Measurement;
+
+    struct Ref<'a>(&'a Measurement);
+
+    impl Serialize for Ref<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            MeasurementDef::serialize(self.0, s)
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Owned(#[serde(with = "MeasurementDef")] Measurement);
+
+    pub fn serialize<S: Serializer>(v: &[Measurement], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(Ref))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Measurement>, D::Error> {
+        let v = Vec::<Owned>::deserialize(d)?;
+        Ok(v.into_iter().map(|o| o.0).collect())
+    }
+}
+
+/// ROI entries through [`RoiEntryDef`].
+mod roi {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::RoiEntryDef;
+    use crate::model::RoiEntry;
+
+    struct Ref<'a>(&'a RoiEntry);
+
+    impl Serialize for Ref<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            RoiEntryDef::serialize(self.0, s)
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Owned(#[serde(with = "RoiEntryDef")] RoiEntry);
+
+    pub fn serialize<S: Serializer>(v: &[RoiEntry], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(Ref))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<RoiEntry>, D::Error> {
+        let v = Vec::<Owned>::deserialize(d)?;
+        Ok(v.into_iter().map(|o| o.0).collect())
+    }
 }
 
 /// One diagnostic of a cached file, without the file's name.
