@@ -175,6 +175,14 @@ fn issue_table(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("ripen_list", |b| b.iter(|| ripen(repo, &["list"])));
     g.bench_function("ui_first_frame", |b| b.iter(|| first_frame(repo, &theme)));
+    // Its parts: the register through the warm parse cache, and the
+    // repository's state shown beside it (branch, HEAD, whether dirty).
+    g.bench_function("ui_first_frame_load", |b| {
+        b.iter(|| load_cached(&repo.state))
+    });
+    g.bench_function("ui_first_frame_status", |b| {
+        b.iter(|| git::status(&repo.state))
+    });
     g.measurement_time(Duration::from_secs(60));
     g.bench_function("ripen_history_20k_commits", |b| {
         b.iter(|| ripen(repo, &["history", "uc-00042", "--format", "json"]))
