@@ -470,3 +470,50 @@ fn a_use_case_from_the_cache_gives_the_bytes_it_was_loaded_from() {
     let repo = Repository::open(&demo.root).unwrap();
     assert!(repo.statuses(None).unwrap().is_empty(), "not committed");
 }
+
+/// The date the diagnostics are kept at can come from `register.ron`:
+/// changing it there (without `--as-of`) is seen as changing the flag is.
+#[test]
+fn the_as_of_date_of_register_ron_decides_which_diagnostics_are_kept() {
+    let demo = Demo::new("100");
+    let settings = demo.state().join("register.ron");
+    let original = fs::read_to_string(&settings).unwrap();
+    let pinned = |date: &str| {
+        let text = original.replacen(
+            "    currency: \"USD\",\n",
+            &format!("    currency: \"USD\",\n    as_of: \"{date}\",\n"),
+            1,
+        );
+        assert_ne!(text, original, "register.ron has no currency line");
+        fs::write(&settings, text).unwrap();
+    };
+    let run = |uncached: bool| {
+        let state = demo.state();
+        let state = state.to_str().unwrap();
+        let mut all = String::new();
+        for args in [
+            &["--state", state, "list"][..],
+            &["--state", state, "validate"],
+        ] {
+            if uncached {
+                let _ = fs::remove_file(demo.cache());
+            }
+            let out = demo.run_in(&demo.root, args);
+            all.push_str(&String::from_utf8_lossy(&out.stdout));
+            all.push_str(&stderr(&out));
+        }
+        all
+    };
+    pinned("2026-06-30");
+    let june = run(true);
+    assert_eq!(run(false), june, "cold");
+    assert_eq!(run(false), june, "warm");
+    pinned("2026-03-31");
+    let march = run(true);
+    assert_ne!(march, june);
+    pinned("2026-06-30");
+    run(false); // the cache holds June
+    pinned("2026-03-31");
+    assert_eq!(run(false), march, "a cache of June at March");
+    assert_eq!(run(false), march, "a cache of March");
+}
