@@ -395,6 +395,17 @@ fn diagnostics_kept_at_one_as_of_date_are_not_shown_at_another() {
     assert_eq!(demo.outputs_at("2026-03-31"), march, "a cache of June");
     assert_eq!(demo.outputs_at("2026-03-31"), march, "a cache of March");
     assert_eq!(demo.outputs_at("2026-06-30"), june, "June again");
+
+    // Later dates, after every entry: what was found at one holds at the
+    // other but for the date itself, which the summary names.
+    let january = demo.outputs_uncached_at("2027-01-31");
+    let february = demo.outputs_uncached_at("2027-02-28");
+    assert_eq!(demo.outputs_at("2027-01-31"), january, "a cache of June");
+    assert_eq!(
+        demo.outputs_at("2027-02-28"),
+        february,
+        "a cache of January"
+    );
 }
 
 #[test]

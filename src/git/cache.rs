@@ -11,8 +11,12 @@
 //!
 //! The cache maps a blob id to what the file loads to: its parsed use case
 //! and its diagnostics, in a compact binary form (postcard), at one as-of
-//! date (validation depends on the bytes and that date alone; a cache of
-//! another date is not used, and is rewritten). It keeps no file's bytes:
+//! date. Validation depends on the bytes and that date alone, and on the
+//! date only through entries dated after it: at another date a cached use
+//! case is taken only when none of its measurements or ROI entries is
+//! dated after the earlier of the two (see
+//! [`crate::validate::same_findings_at`]), and the cache is rewritten at
+//! the new date. It keeps no file's bytes:
 //! a use case loaded from it fetches them from the repository's object
 //! database only when asked for (to edit the file, or as the expected
 //! content of a write's compare-and-swap), so listing a register reads
@@ -88,11 +92,12 @@ pub fn load_working_tree(
             today,
         ));
     };
-    // The diagnostics kept are those at one date: a cache of another date
-    // is not used (and is rewritten).
+    // The diagnostics kept are those at the cache's date: at another, a
+    // use case is taken only if validation finds the same at both (and
+    // the cache is rewritten at the new date).
     let as_of = as_of(dir, explicit_as_of, today);
     let cache = read_cache(&ctx.cache_path);
-    let usable = cache.as_ref().filter(|c| c.as_of == as_of);
+    let usable = cache.as_ref();
     let blobs = Arc::new(Blobs {
         git_dir: ctx.git_dir.clone(),
         repo: Mutex::new(None),
@@ -110,11 +115,14 @@ pub fn load_working_tree(
             }
             return None;
         };
+        if !crate::validate::same_findings_at(&record.use_case, cache.as_of, as_of) {
+            return None;
+        }
         let blob = stat.blob;
         let (source, path) = (blobs.clone(), folder.join(name));
         let preparsed = Preparsed {
             use_case: record.use_case,
-            as_of: cache.as_of,
+            as_of,
             diagnostics: record.diagnostics.into_iter().map(Found::into).collect(),
             original: Original::lazy(move || source.fetch(blob, &path)),
         };
