@@ -69,9 +69,10 @@ fn ripen(repo: &Repo, args: &[&str]) {
     assert!(status.success(), "ripen {args:?}");
 }
 
-/// Loads the register and draws the UI's first frame (120x40).
+/// Loads the register as the UI does (the parse cache warm after the
+/// first iteration) and draws the UI's first frame (120x40).
 fn first_frame(repo: &Repo, theme: &Theme) {
-    let reg = load(&repo.state);
+    let reg = load_cached(&repo.state);
     let mut app = App::new(Data::new(reg, git::status(&repo.state), None));
     app.resize(40);
     let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -80,6 +81,12 @@ fn first_frame(repo: &Repo, theme: &Theme) {
 
 fn load(state: &Path) -> register::Register {
     register::load(&store::snapshot(state).unwrap(), None, today())
+}
+
+/// [`load`] through the repository's parse cache, as commands and the UI
+/// load the working tree.
+fn load_cached(state: &Path) -> register::Register {
+    git::cache::load_working_tree(state, None, today()).unwrap()
 }
 
 /// A register of one use case of nearly 1 MiB whose measurements are
@@ -114,6 +121,10 @@ fn loading(c: &mut Criterion) {
     for (name, repo) in [("worktree_1k", small()), ("worktree_10k", large())] {
         g.bench_function(name, |b| b.iter(|| load(&repo.state)));
     }
+    // The same with the parse cache warm (written by the first iteration).
+    g.bench_function("worktree_10k_cached", |b| {
+        b.iter(|| load_cached(&large().state))
+    });
     g.bench_function("revision_10k", |b| {
         b.iter(|| {
             let snap = git::snapshot_at(&large().state, "HEAD").unwrap();
@@ -164,6 +175,14 @@ fn issue_table(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("ripen_list", |b| b.iter(|| ripen(repo, &["list"])));
     g.bench_function("ui_first_frame", |b| b.iter(|| first_frame(repo, &theme)));
+    // Its parts: the register through the warm parse cache, and the
+    // repository's state shown beside it (branch, HEAD, whether dirty).
+    g.bench_function("ui_first_frame_load", |b| {
+        b.iter(|| load_cached(&repo.state))
+    });
+    g.bench_function("ui_first_frame_status", |b| {
+        b.iter(|| git::status(&repo.state))
+    });
     g.measurement_time(Duration::from_secs(60));
     g.bench_function("ripen_history_20k_commits", |b| {
         b.iter(|| ripen(repo, &["history", "uc-00042", "--format", "json"]))

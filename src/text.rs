@@ -18,6 +18,10 @@ use std::borrow::Cow;
 /// U+034F). None of them should print as nothing, or as a line break, in
 /// a column of a table.
 pub fn is_unsafe(c: char) -> bool {
+    // Below U+00A0 only the controls are unsafe (most text is there).
+    if c < '\u{a0}' {
+        return c.is_control();
+    }
     c.is_control()
         || matches!(
             c,

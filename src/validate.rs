@@ -174,6 +174,21 @@ fn placeholders(c: &mut Checker, u: &UseCase) {
 }
 
 /// Checks one use case against the rules of `docs/schema.md`.
+/// Whether [`use_case`] finds exactly the same for `u` at dates `a` and
+/// `b`. It depends on the date only through the measurements and ROI
+/// entries dated after it (warned about, naming the date), so it does when
+/// none is dated after the earlier of the two. Keep this in step with
+/// every use of the date below: a cache of findings relies on it.
+pub fn same_findings_at(u: &UseCase, a: Date, b: Date) -> bool {
+    let earlier = a.min(b);
+    a == b
+        || u.measurements
+            .iter()
+            .map(|m| m.date)
+            .chain(u.roi.iter().map(|r| r.date))
+            .all(|d| d <= earlier)
+}
+
 pub fn use_case(u: &UseCase, as_of: Date) -> Vec<Finding> {
     let mut c = Checker {
         findings: Vec::new(),
@@ -356,4 +371,49 @@ pub fn policy(p: &Policy) -> Vec<Finding> {
         }
     }
     c.findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Measurement, RoiEntry};
+
+    #[test]
+    fn findings_are_the_same_at_two_dates_exactly_when_said() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        let mut u = UseCase::scaffold("Invoice triage", "ada@example.com", "Finance");
+        u.measurements.push(Measurement {
+            date: d("2026-03-31"),
+            accuracy: 0.8,
+            consistency: 0.7,
+            p95_latency_ms: 900,
+            cost_per_1k_usd: 2.0,
+            satisfaction: 4.0,
+            source: "eval".to_owned(),
+        });
+        u.roi.push(RoiEntry {
+            date: d("2026-05-31"),
+            kind: crate::model::RoiKind::CostSaving,
+            value_usd: 1000,
+            period: crate::model::Period::Month,
+            evidence: "dashboard".to_owned(),
+            confidence: crate::model::Confidence::Measured,
+        });
+        let dates = [
+            "2026-01-01",
+            "2026-03-30",
+            "2026-03-31",
+            "2026-04-01",
+            "2026-05-31",
+            "2026-06-01",
+            "2027-01-01",
+        ];
+        for a in dates {
+            for b in dates {
+                let (a, b) = (d(a), d(b));
+                let same = use_case(&u, a) == use_case(&u, b);
+                assert_eq!(same_findings_at(&u, a, b), same, "{a} and {b}");
+            }
+        }
+    }
 }

@@ -348,7 +348,7 @@ fn move_a(fx: &Fixture, to: Stage) -> (Vec<u8>, String, String) {
         None,
     )
     .unwrap();
-    (entry.original.clone(), applied.text, applied.message)
+    (entry.original.to_vec(), applied.text, applied.message)
 }
 
 fn change<'a>(fx: &'a Fixture, loaded: &'a [u8], new: &'a str, msg: &'a str) -> FileChange<'a> {

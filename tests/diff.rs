@@ -108,7 +108,7 @@ fn register_with(
         .map(|(id, u)| Entry {
             id: UseCaseId::new(id).unwrap(),
             rel: format!("use-cases/{id}.ron"),
-            original: canonical::use_case(&u).into_bytes(),
+            original: canonical::use_case(&u).into_bytes().into(),
             use_case: u,
         })
         .collect();

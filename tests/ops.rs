@@ -363,7 +363,7 @@ fn a_prepared_change_is_refused_as_stale_when_the_branch_moved() {
     .unwrap();
     let prepared = change::Prepared {
         rel: e.rel.clone(),
-        expected: Some(e.original.clone()),
+        expected: Some(e.original.to_vec()),
         text: applied.text,
         message: applied.message,
         head: Some(git2::Oid::from_str(&repo.head("%H")).unwrap()),

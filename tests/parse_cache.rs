@@ -1,7 +1,9 @@
-//! The parse cache (`.git/ripen-cache/parse-cache-v1`): `ripen list` and `ripen
+//! The parse cache (`.git/ripen-cache/parse-cache-v2`): `ripen list` and `ripen
 //! validate` on real repositories made by `ripen demo`, with and without the
-//! cache, after edits git's stat data can and cannot see, with a damaged
-//! cache and with a git directory ripen cannot write to.
+//! cache, after edits git's stat data can and cannot see, at another as-of
+//! date, with a damaged cache, a cache of the older format, and a git
+//! directory ripen cannot write to; and the bytes of a use case loaded from
+//! the cache, which writes compare the file against.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,7 +50,7 @@ impl Demo {
     }
 
     fn cache(&self) -> PathBuf {
-        self.root.join(".git/ripen-cache/parse-cache-v1")
+        self.root.join(".git/ripen-cache/parse-cache-v2")
     }
 
     fn file(&self, id: &str) -> PathBuf {
@@ -71,21 +73,20 @@ impl Demo {
     /// What a user sees of the register: the listing (text and JSON) and
     /// the validation report, with their exit codes.
     fn outputs(&self) -> String {
+        self.outputs_at("2026-06-30")
+    }
+
+    /// [`Demo::outputs`] at the as-of date `as_of`.
+    fn outputs_at(&self, as_of: &str) -> String {
         let state = self.state();
         let state = state.to_str().unwrap();
         let mut all = String::new();
         for args in [
-            &["--state", state, "--as-of", "2026-06-30", "list"][..],
+            &["--state", state, "--as-of", as_of, "list"][..],
             &[
-                "--state",
-                state,
-                "--as-of",
-                "2026-06-30",
-                "list",
-                "--format",
-                "json",
+                "--state", state, "--as-of", as_of, "list", "--format", "json",
             ],
-            &["--state", state, "--as-of", "2026-06-30", "validate"],
+            &["--state", state, "--as-of", as_of, "validate"],
         ] {
             let out = self.run_in(&self.root, args);
             all.push_str(&format!(
@@ -100,22 +101,21 @@ impl Demo {
 
     /// The outputs without any cache (removed before each command).
     fn outputs_uncached(&self) -> String {
+        self.outputs_uncached_at("2026-06-30")
+    }
+
+    /// [`Demo::outputs_uncached`] at the as-of date `as_of`.
+    fn outputs_uncached_at(&self, as_of: &str) -> String {
         let _ = fs::remove_file(self.cache());
         let state = self.state();
         let state = state.to_str().unwrap();
         let mut all = String::new();
         for args in [
-            &["--state", state, "--as-of", "2026-06-30", "list"][..],
+            &["--state", state, "--as-of", as_of, "list"][..],
             &[
-                "--state",
-                state,
-                "--as-of",
-                "2026-06-30",
-                "list",
-                "--format",
-                "json",
+                "--state", state, "--as-of", as_of, "list", "--format", "json",
             ],
-            &["--state", state, "--as-of", "2026-06-30", "validate"],
+            &["--state", state, "--as-of", as_of, "validate"],
         ] {
             let _ = fs::remove_file(self.cache());
             let out = self.run_in(&self.root, args);
@@ -378,4 +378,153 @@ fn a_git_directory_ripen_cannot_write_to_disables_the_cache() {
     let out = demo.outputs();
     fs::set_permissions(&git, fs::Permissions::from_mode(mode)).unwrap();
     assert_eq!(out, expected);
+}
+
+#[test]
+fn diagnostics_kept_at_one_as_of_date_are_not_shown_at_another() {
+    let demo = Demo::new("100");
+    let june = demo.outputs_uncached_at("2026-06-30");
+    let march = demo.outputs_uncached_at("2026-03-31");
+    let future = |out: &str| out.matches("after the as-of date").count();
+    assert!(
+        future(&march) > future(&june),
+        "the earlier date should find more entries dated after it:\n{march}"
+    );
+    assert_eq!(demo.outputs_at("2026-06-30"), june, "cold");
+    assert_eq!(demo.outputs_at("2026-06-30"), june, "warm");
+    assert_eq!(demo.outputs_at("2026-03-31"), march, "a cache of June");
+    assert_eq!(demo.outputs_at("2026-03-31"), march, "a cache of March");
+    assert_eq!(demo.outputs_at("2026-06-30"), june, "June again");
+
+    // Later dates, after every entry: what was found at one holds at the
+    // other but for the date itself, which the summary names.
+    let january = demo.outputs_uncached_at("2027-01-31");
+    let february = demo.outputs_uncached_at("2027-02-28");
+    assert_eq!(demo.outputs_at("2027-01-31"), january, "a cache of June");
+    assert_eq!(
+        demo.outputs_at("2027-02-28"),
+        february,
+        "a cache of January"
+    );
+}
+
+#[test]
+fn a_cache_of_the_first_format_is_ignored_and_removed() {
+    let demo = Demo::new("50");
+    let expected = demo.outputs_uncached();
+    let old = demo.root.join(".git/ripen-cache/parse-cache-v1");
+    fs::create_dir_all(old.parent().unwrap()).unwrap();
+    fs::write(&old, b"ripen parse cache\n".repeat(1000)).unwrap();
+    fs::remove_file(demo.cache()).unwrap();
+    assert_eq!(demo.outputs(), expected);
+    assert!(demo.cache().is_file());
+    assert!(!old.exists(), "the first format's cache was left behind");
+}
+
+/// A use case loaded from the cache holds no bytes until asked, then gives
+/// exactly those it was loaded from, even once the file has changed since:
+/// what a write's compare-and-swap compares the file against, so that a
+/// change made meanwhile is refused, as without the cache.
+#[test]
+fn a_use_case_from_the_cache_gives_the_bytes_it_was_loaded_from() {
+    use ripen::model::Date;
+    let demo = Demo::new("50");
+    demo.outputs(); // writes the cache
+    let date = Date::parse("2026-06-30").unwrap();
+    let state = demo.state();
+    let cached = ripen::git::cache::load_working_tree(&state, Some(date), date).unwrap();
+    // The file written last may be racily clean and read again.
+    let lazy = cached
+        .use_cases
+        .iter()
+        .filter(|e| e.original.held().is_none());
+    assert!(
+        lazy.count() >= 45,
+        "use cases from the cache hold their bytes"
+    );
+    let path = demo.file("uc-00012");
+    let before = fs::read(&path).unwrap();
+    fs::write(&path, b"UseCase(title: \"changed meanwhile\")").unwrap();
+    let e = cached.get("uc-00012").unwrap();
+    assert_eq!(e.original.held(), None);
+    assert_eq!(e.original.bytes(), &before[..]);
+    fs::write(&path, &before).unwrap();
+
+    let uncached =
+        ripen::register::load(&ripen::store::snapshot(&state).unwrap(), Some(date), date);
+    assert_eq!(cached, uncached, "the bytes or use cases differ");
+
+    // A change through the cache's register commits as without it.
+    fs::write(
+        demo.home.join(".gitconfig"),
+        "[user]\n\tname = Ada Example\n\temail = ada@example.com\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ripen"))
+        .args(["--state", state.to_str().unwrap(), "move", "--as-of"])
+        .args(["2026-06-30", "uc-00012", "Retired", "-m", "no longer used"])
+        .current_dir(&demo.root)
+        .env("HOME", &demo.home)
+        .env_remove("XDG_CONFIG_HOME")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ada Example")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-06-30T12:00:00Z")
+        .env("GIT_COMMITTER_NAME", "Ada Example")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_DATE", "2026-06-30T12:00:00Z")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = fs::read_to_string(&path).unwrap();
+    assert!(after.contains("stage: Retired"), "{after}");
+    let repo = Repository::open(&demo.root).unwrap();
+    assert!(repo.statuses(None).unwrap().is_empty(), "not committed");
+}
+
+/// The date the diagnostics are kept at can come from `register.ron`:
+/// changing it there (without `--as-of`) is seen as changing the flag is.
+#[test]
+fn the_as_of_date_of_register_ron_decides_which_diagnostics_are_kept() {
+    let demo = Demo::new("100");
+    let settings = demo.state().join("register.ron");
+    let original = fs::read_to_string(&settings).unwrap();
+    let pinned = |date: &str| {
+        let text = original.replacen(
+            "    currency: \"USD\",\n",
+            &format!("    currency: \"USD\",\n    as_of: \"{date}\",\n"),
+            1,
+        );
+        assert_ne!(text, original, "register.ron has no currency line");
+        fs::write(&settings, text).unwrap();
+    };
+    let run = |uncached: bool| {
+        let state = demo.state();
+        let state = state.to_str().unwrap();
+        let mut all = String::new();
+        for args in [
+            &["--state", state, "list"][..],
+            &["--state", state, "validate"],
+        ] {
+            if uncached {
+                let _ = fs::remove_file(demo.cache());
+            }
+            let out = demo.run_in(&demo.root, args);
+            all.push_str(&String::from_utf8_lossy(&out.stdout));
+            all.push_str(&stderr(&out));
+        }
+        all
+    };
+    pinned("2026-06-30");
+    let june = run(true);
+    assert_eq!(run(false), june, "cold");
+    assert_eq!(run(false), june, "warm");
+    pinned("2026-03-31");
+    let march = run(true);
+    assert_ne!(march, june);
+    pinned("2026-06-30");
+    run(false); // the cache holds June
+    pinned("2026-03-31");
+    assert_eq!(run(false), march, "a cache of June at March");
+    assert_eq!(run(false), march, "a cache of March");
 }

@@ -1794,7 +1794,7 @@ fn an_edit_is_committed_only_over_the_file_it_was_made_from() {
     // Meanwhile someone else changed the file, and the register reloaded.
     let mut register = shipped_register();
     register.use_cases[i].use_case.owner = "someone.else@example.com".to_owned();
-    register.use_cases[i].original = b"changed by someone else".to_vec();
+    register.use_cases[i].original = b"changed by someone else".to_vec().into();
     app.reload(Data::new(register, repo(), None));
     let req = only_commit(press(&mut app, KeyCode::Enter));
     // The commit expects the file the copy was made from: the git edge

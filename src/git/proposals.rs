@@ -870,7 +870,7 @@ impl Against {
             _ => {
                 let mut head = register_of(repo, head_tree, state_rel, "HEAD", date);
                 for e in &mut head.use_cases {
-                    e.original = Vec::new();
+                    e.original = Default::default();
                 }
                 head
             }
@@ -912,7 +912,7 @@ fn register_lean(
             date,
         );
         for e in &mut part.use_cases {
-            e.original = Vec::new();
+            e.original = Default::default();
         }
         match &mut whole {
             None => whole = Some(part),
@@ -2203,7 +2203,7 @@ mod tests {
         for date in [today, Date::parse("2020-01-01").unwrap()] {
             let mut expected = register_of(&repo, &head, "state", "HEAD", date);
             for e in &mut expected.use_cases {
-                e.original = Vec::new();
+                e.original = Default::default();
             }
             for slice in [1, 2, 1024] {
                 let lean = register_lean(&repo, (&state_tree, &cases), "HEAD:state", date, slice);

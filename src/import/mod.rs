@@ -676,7 +676,7 @@ pub fn plan(
                     Action::Updated,
                     e.id.clone(),
                     e.rel.clone(),
-                    Some(e.original.clone()),
+                    Some(e.original.to_vec()),
                     changes,
                 )
             }

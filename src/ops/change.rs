@@ -212,7 +212,7 @@ fn commit_edit(
         ctx,
         &Prepared {
             rel: e.rel.clone(),
-            expected: Some(e.original.clone()),
+            expected: Some(e.original.to_vec()),
             text: applied.text,
             message: applied.message,
             head,

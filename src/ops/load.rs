@@ -56,12 +56,12 @@ pub struct View {
 /// Loads the register with what a screen shows beside it.
 pub fn view(ctx: &Context, rev: Option<&str>) -> Result<View, OpError> {
     let dir = &ctx.state_dir;
-    let snapshot = match rev {
-        Some(rev) => git::snapshot_at(dir, rev)?,
-        None => store::snapshot(dir)
+    let register = match rev {
+        Some(rev) => register::load(&git::snapshot_at(dir, rev)?, ctx.as_of, ctx.today),
+        // Unchanged files come from the parse cache (see git::cache).
+        None => git::cache::load_working_tree(dir, ctx.as_of, ctx.today)
             .map_err(|e| OpError::Failed(format!("cannot read {}: {e}", dir.display())))?,
     };
-    let register = register::load(&snapshot, ctx.as_of, ctx.today);
     let mut status = git::status(dir);
     if let Some(rev) = rev {
         // What is shown is the revision, not the checkout.

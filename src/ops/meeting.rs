@@ -518,7 +518,7 @@ fn use_case_change(reg: &Register, d: &Decision) -> Result<Option<UseCaseChange>
     .map_err(|err| OpError::Refused(format!("{}: {err}", sanitize(&d.item))))?;
     Ok(Some(UseCaseChange {
         rel: e.rel.clone(),
-        expected: e.original.clone(),
+        expected: e.original.to_vec(),
         text: applied.text,
         message: applied.message,
     }))

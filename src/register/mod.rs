@@ -7,10 +7,12 @@
 
 mod diagnostic;
 mod locate;
+mod original;
 mod parse;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use locate::{Position, Seg, locate};
+pub use original::Original;
 pub use parse::{
     FileKind, ParseError, canonical_form, parse_access, parse_minutes, parse_policy,
     parse_settings, parse_use_case,
@@ -18,6 +20,7 @@ pub use parse::{
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use crate::model::{Date, Policy, Settings, UseCase, UseCaseId};
 
@@ -87,7 +90,7 @@ pub struct Entry {
     /// The parsed content.
     pub use_case: UseCase,
     /// The exact bytes it was parsed from, to detect changes made meanwhile.
-    pub original: Vec<u8>,
+    pub original: Original,
 }
 
 /// A loaded register: what parsed, and every problem found.
@@ -177,22 +180,53 @@ pub fn as_of(explicit: Option<Date>, settings: Option<&Settings>, today: Date) -
 /// `explicit_as_of` (the `--as-of` flag) wins over `register.ron`'s `as_of`,
 /// which wins over `today`.
 pub fn load(snapshot: &Snapshot, explicit_as_of: Option<Date>, today: Date) -> Register {
-    load_with(snapshot, explicit_as_of, today, None, &HashMap::new())
+    load_with(snapshot, explicit_as_of, today, None, &HashMap::new(), None)
 }
 
-/// [`load`], taking the use cases that `parsed` holds (by path relative to
-/// the state directory) as what their files parse to, instead of parsing
-/// them again. Each is still validated at the register's date.
+/// What a use-case file is known to load to, without reading or parsing
+/// it (from a cache keyed by its content).
+#[derive(Debug, Clone)]
+pub struct Preparsed {
+    /// What the file parses to.
+    pub use_case: UseCase,
+    /// The date `diagnostics` were found at.
+    pub as_of: Date,
+    /// The file's diagnostics at `as_of` (their `file` is not used).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The file's bytes, fetched only if asked for.
+    pub original: Original,
+}
+
+/// [`load`], taking the use-case files that `preparsed` holds (by path
+/// relative to the state directory) as loading to what it says instead
+/// of reading, parsing and validating them: their snapshot content is not
+/// looked at. A file whose diagnostics were found at another date than the
+/// register's is validated again from its bytes.
 ///
-/// The caller vouches that each value is what [`parse_use_case`] gives for
-/// the snapshot's bytes at that path (a cache keyed by content).
+/// The caller vouches that each value is what loading the file's bytes
+/// gives (a cache keyed by content). Returns the register and, beside each
+/// of its use cases, that file's diagnostics (to keep in such a cache).
 pub fn load_preparsed(
     snapshot: &Snapshot,
     explicit_as_of: Option<Date>,
     today: Date,
-    parsed: &HashMap<String, UseCase>,
-) -> Register {
-    load_with(snapshot, explicit_as_of, today, None, parsed)
+    preparsed: HashMap<String, Preparsed>,
+) -> (Register, Vec<Vec<Diagnostic>>) {
+    // Each is taken (not copied) by the one file it belongs to.
+    let preparsed: HashMap<String, Mutex<Option<Preparsed>>> = preparsed
+        .into_iter()
+        .map(|(rel, p)| (rel, Mutex::new(Some(p))))
+        .collect();
+    let mut per_entry = Vec::new();
+    let reg = load_with(
+        snapshot,
+        explicit_as_of,
+        today,
+        None,
+        &preparsed,
+        Some(&mut per_entry),
+    );
+    (reg, per_entry)
 }
 
 /// Use-case files already parsed, by path and content, so that loading many
@@ -221,6 +255,7 @@ pub fn load_cached(
         today,
         Some(cache),
         &HashMap::new(),
+        None,
     )
 }
 
@@ -229,7 +264,8 @@ fn load_with(
     explicit_as_of: Option<Date>,
     today: Date,
     cache: Option<&mut ParseCache>,
-    preparsed: &HashMap<String, UseCase>,
+    preparsed: &HashMap<String, Mutex<Option<Preparsed>>>,
+    per_entry: Option<&mut Vec<Vec<Diagnostic>>>,
 ) -> Register {
     let mut diagnostics = Vec::new();
     let find = |rel: &str| snapshot.files.iter().find(|f| f.rel == rel);
@@ -293,12 +329,29 @@ fn load_with(
         .filter(|f| f.rel.starts_with(&prefix))
         .collect();
     let mut use_cases = Vec::with_capacity(files.len());
-    let parse = |f: &&SourceFile| use_case_file(snapshot, f, &prefix, as_of, preparsed.get(&f.rel));
+    let parse = |f: &&SourceFile| {
+        let known = preparsed
+            .get(&f.rel)
+            .and_then(|p| p.lock().ok().and_then(|mut p| p.take()));
+        use_case_file(snapshot, f, &prefix, as_of, known)
+    };
     match cache {
         None => {
+            let mut kept = Vec::new();
             for (entry, found) in parallel_map(&files, parse) {
-                use_cases.extend(entry);
+                match (entry, per_entry.is_some()) {
+                    (Some(entry), true) => kept.push((entry, found.clone())),
+                    (Some(entry), false) => use_cases.push(entry),
+                    (None, _) => {}
+                }
                 diagnostics.extend(found);
+            }
+            if let Some(per_entry) = per_entry {
+                kept.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+                for (entry, found) in kept {
+                    use_cases.push(entry);
+                    per_entry.push(found);
+                }
             }
         }
         Some(cache) => {
@@ -366,7 +419,7 @@ fn use_case_file(
     f: &SourceFile,
     prefix: &str,
     as_of: Date,
-    preparsed: Option<&UseCase>,
+    preparsed: Option<Preparsed>,
 ) -> (Option<Entry>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let Some(name) = f.rel.strip_prefix(prefix) else {
@@ -401,15 +454,49 @@ fn use_case_file(
         Err(e) => {
             diagnostics.push(Diagnostic::file_level(
                 Severity::Error,
-                display,
+                display.clone(),
                 format!("{e}; rename the file"),
             ));
             None
         }
     };
+    let preparsed = match preparsed {
+        Some(p) if p.as_of == as_of => {
+            // Known with its diagnostics at this date: nothing to read.
+            let mut ok = true;
+            for d in p.diagnostics {
+                ok &= d.severity != Severity::Error;
+                diagnostics.push(Diagnostic {
+                    file: display.clone(),
+                    ..d
+                });
+            }
+            let entry = id.filter(|_| ok).map(|id| Entry {
+                id,
+                rel: f.rel.clone(),
+                use_case: p.use_case,
+                original: p.original,
+            });
+            return (entry, diagnostics);
+        }
+        other => other,
+    };
+    // Known, but validated at another date: validate again from its bytes.
+    let fetched;
+    let (f, known) = match preparsed {
+        Some(p) => {
+            fetched = SourceFile {
+                rel: f.rel.clone(),
+                content: Content::Bytes(p.original.to_vec()),
+            };
+            (&fetched, Some((p.use_case, p.original)))
+        }
+        None => (f, None),
+    };
+    let (known_use_case, known_original) = known.unzip();
     let parsed = parse::file(snapshot, f, &mut diagnostics, |text| {
-        let parsed = match preparsed {
-            Some(u) => Ok(u.clone()),
+        let parsed = match known_use_case {
+            Some(u) => Ok(u),
             None => parse_use_case(text),
         };
         parsed.map(|u| {
@@ -422,7 +509,7 @@ fn use_case_file(
             id,
             rel: f.rel.clone(),
             use_case,
-            original: bytes.clone(),
+            original: known_original.unwrap_or_else(|| Original::new(bytes.clone())),
         }),
         _ => None,
     };

@@ -306,7 +306,7 @@ impl Dialog {
             index,
             use_case: Box::new(use_case),
             copy,
-            base: Box::new((e.use_case.clone(), e.original.clone())),
+            base: Box::new((e.use_case.clone(), e.original.to_vec())),
             fields,
             justification: Input::default(),
             override_reason,
@@ -736,7 +736,7 @@ fn commit_request(data: &Data, i: usize, applied: change::Applied) -> CommitRequ
     let e = &data.register.use_cases[i];
     CommitRequest {
         rel: e.rel.clone(),
-        expected: Some(e.original.clone()),
+        expected: Some(e.original.to_vec()),
         text: applied.text,
         message: applied.message,
         head: data.repo.head,
