@@ -172,6 +172,37 @@ pub fn load_working_tree(
     Ok(reg)
 }
 
+/// What the parse cache in the git directory `git_dir` holds for the
+/// use-case files `files` (name in the `use-cases` folder, blob id), as
+/// they load at `as_of`: the files it can vouch for, keyed by their path
+/// in the state directory (`use-cases/<name>`), for
+/// [`register::load_preparsed`]. Their bytes are not kept (an empty
+/// [`Original`]): for registers read from git to be listed and compared,
+/// never written. A file the cache lacks, or holds at a date where its
+/// diagnostics could differ, is left out, to be read and parsed as always.
+pub fn preparsed_blobs(
+    git_dir: &Path,
+    as_of: Date,
+    files: &[(&str, Oid)],
+) -> HashMap<String, Preparsed> {
+    let Some(cache) = read_cache(&git_dir.join(DIR).join(FILE)) else {
+        return HashMap::new();
+    };
+    let found = register::parallel_map(files, |(name, blob)| {
+        let record = cache.record(blob)?;
+        crate::validate::same_findings_at(&record.use_case, cache.as_of, as_of).then(|| {
+            let preparsed = Preparsed {
+                use_case: record.use_case,
+                as_of,
+                diagnostics: record.diagnostics.into_iter().map(Found::into).collect(),
+                original: Original::default(),
+            };
+            (format!("{USE_CASES_DIR}/{name}"), preparsed)
+        })
+    });
+    found.into_iter().flatten().collect()
+}
+
 /// The as-of date the register of `dir` will be evaluated at, as
 /// [`register::load`] chooses it (`register.ron` read on its own).
 fn as_of(dir: &Path, explicit: Option<Date>, today: Date) -> Date {

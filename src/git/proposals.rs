@@ -668,7 +668,7 @@ fn evaluation_date(
     }
     // `register.ron` alone decides it: no need to load the use cases.
     let settings = state_tree(repo, head_tree, state_rel).map(|state| {
-        let snapshot = partial_snapshot(repo, &state, &BTreeSet::new(), "HEAD");
+        let snapshot = partial_snapshot(repo, &state, &BTreeSet::new(), "HEAD", &HashMap::new());
         register::load(&snapshot, None, today).settings
     });
     register::as_of(None, settings.flatten().as_ref(), today)
@@ -901,16 +901,27 @@ fn register_lean(
         n
     };
     let prefix = format!("{}/", register::USE_CASES_DIR);
+    // The files the working tree's parse cache knows by blob id are
+    // neither read from the object database nor parsed.
+    let files: Vec<(&str, Oid)> = names
+        .iter()
+        .map(|n| (n.as_str(), cases[n.as_str()].0))
+        .collect();
+    let mut known = super::cache::preparsed_blobs(repo.path(), date, &files);
     let mut whole: Option<Register> = None;
     let mut slices = names.chunks(slice.max(1));
     let first = slices.next().unwrap_or(&[]);
     for slice in std::iter::once(first).chain(slices) {
         let names: BTreeSet<String> = slice.iter().map(|n| (*n).clone()).collect();
-        let mut part = register::load(
-            &partial_snapshot(repo, state, &names, root),
-            Some(date),
-            date,
-        );
+        let preparsed: HashMap<String, register::Preparsed> = names
+            .iter()
+            .filter_map(|n| {
+                let rel = format!("{prefix}{n}");
+                known.remove(&rel).map(|p| (rel, p))
+            })
+            .collect();
+        let snapshot = partial_snapshot(repo, state, &names, root, &preparsed);
+        let (mut part, _) = register::load_preparsed(&snapshot, Some(date), date, preparsed);
         for e in &mut part.use_cases {
             e.original = Default::default();
         }
@@ -1000,11 +1011,14 @@ fn changed_between(
 
 /// The snapshot of a state tree restricted to `register.ron`, `policy.ron`,
 /// `access.ron` and the use-case files named `names` (those the tree has).
+///
+/// A file `known` holds is listed without its bytes (they are not read).
 fn partial_snapshot(
     repo: &Repository,
     state: &Tree<'_>,
     names: &BTreeSet<String>,
     root: &str,
+    known: &HashMap<String, register::Preparsed>,
 ) -> Snapshot {
     let mut files = Vec::new();
     for name in [
@@ -1025,10 +1039,13 @@ fn partial_snapshot(
     if let Some(cases) = cases {
         for name in names {
             if let Some(e) = cases.get_name(name) {
-                files.push(register::SourceFile {
-                    rel: format!("{}/{name}", register::USE_CASES_DIR),
-                    content: super::blob_content(repo, &e),
-                });
+                let rel = format!("{}/{name}", register::USE_CASES_DIR);
+                let content = if known.contains_key(&rel) {
+                    register::Content::Bytes(Vec::new())
+                } else {
+                    super::blob_content(repo, &e)
+                };
+                files.push(register::SourceFile { rel, content });
             }
         }
     }
@@ -1089,13 +1106,20 @@ fn read_in_part(
             &base_state,
             &names,
             &root_display(&short(&base), state_rel),
+            &HashMap::new(),
         ),
         Some(date),
         date,
         &mut against.cache,
     );
     let after = register::load_cached(
-        &partial_snapshot(repo, &tip_state, &names, &root_display(branch, state_rel)),
+        &partial_snapshot(
+            repo,
+            &tip_state,
+            &names,
+            &root_display(branch, state_rel),
+            &HashMap::new(),
+        ),
         Some(date),
         date,
         &mut against.cache,
@@ -2200,17 +2224,34 @@ mod tests {
         let head = repo.head().unwrap().peel_to_tree().unwrap();
         let state_tree = state_tree(&repo, &head, "state").unwrap();
         let cases = case_entries(&repo, &state_tree).unwrap();
-        for date in [today, Date::parse("2020-01-01").unwrap()] {
-            let mut expected = register_of(&repo, &head, "state", "HEAD", date);
-            for e in &mut expected.use_cases {
-                e.original = Default::default();
+        let lean_and_whole_agree = || {
+            for date in [today, Date::parse("2020-01-01").unwrap()] {
+                let mut expected = register_of(&repo, &head, "state", "HEAD", date);
+                for e in &mut expected.use_cases {
+                    e.original = Default::default();
+                }
+                for slice in [1, 2, 1024] {
+                    let lean =
+                        register_lean(&repo, (&state_tree, &cases), "HEAD:state", date, slice);
+                    assert!(!lean.diagnostics.is_empty());
+                    assert_eq!(lean, expected);
+                }
             }
-            for slice in [1, 2, 1024] {
-                let lean = register_lean(&repo, (&state_tree, &cases), "HEAD:state", date, slice);
-                assert!(!lean.diagnostics.is_empty());
-                assert_eq!(lean, expected);
-            }
-        }
+        };
+        lean_and_whole_agree();
+        // Again with the working tree's parse cache, which HEAD's files are
+        // then taken from by blob id: the same registers and proposals.
+        repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+            .unwrap();
+        super::super::cache::load_working_tree(&state, None, today).unwrap();
+        let files: Vec<(&str, Oid)> = cases.iter().map(|(n, (id, _))| (n.as_str(), *id)).collect();
+        let known = super::super::cache::preparsed_blobs(repo.path(), today, &files);
+        assert!(
+            known.len() >= 3,
+            "the cache knows HEAD's use cases: {known:?}"
+        );
+        lean_and_whole_agree();
+        assert_eq!(read(true), whole);
         assert_eq!(part.proposals.len(), 4);
         assert!(part.proposals.iter().any(|p| !p.diagnostics.is_empty()));
         assert!(part.proposals.iter().any(|p| !p.overrides.is_empty()));
