@@ -174,20 +174,11 @@ impl Cursor {
         self.follow(len, height);
     }
 
-    /// Keeps the selection valid for `len` items and visible in `height` rows.
+    /// Keeps the selection valid for `len` items and visible in `height`
+    /// rows, with no room left empty below the last item.
     pub fn follow(&mut self, len: usize, height: usize) {
-        if len == 0 {
-            *self = Cursor::default();
-            return;
-        }
-        self.selected = self.selected.min(len - 1);
-        let height = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        self.offset = self.offset.min(len.saturating_sub(height));
+        self.reveal(len, height);
+        self.offset = self.offset.min(len.saturating_sub(height.max(1)));
     }
 
     /// Keeps the selection valid for `len` items and in sight in a window

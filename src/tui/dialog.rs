@@ -870,7 +870,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, data: &Data, dialog: &Dialog, the
             let block = frame_block(format!(" Move {} ", safe(e.id.as_str())), theme);
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
-            let mut lines = vec![
+            let lines = vec![
                 Line::from(safe(&e.use_case.title)),
                 Line::from(vec![
                     Span::raw("from "),
@@ -880,25 +880,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, data: &Data, dialog: &Dialog, the
                 ]),
                 Line::from(""),
             ];
-            if let Some(why) = override_reason {
-                lines.push(Line::from(vec![
-                    Span::styled(
-                        "⚠ Override: ",
-                        theme.severity(crate::register::Severity::Warning),
-                    ),
-                    Span::raw(format!("{why}. The commit will record the override.")),
-                ]));
-                lines.push(Line::from(""));
-            }
-            prompt_lines(
-                &mut lines,
-                "Move it although it is not ready? y yes · n no",
-                *confirming,
+            let question = "Move it although it is not ready? y yes · n no";
+            let prompt = Prompt {
+                override_reason: override_reason.as_deref(),
+                question,
+                confirming: *confirming,
                 justification,
-                error.as_deref(),
-                theme,
-            );
-            draw_prompt(frame, inner, lines, *confirming, justification);
+                error: error.as_deref(),
+            };
+            prompt.draw(frame, inner, lines, theme);
         }
         Dialog::Form {
             index,
@@ -960,7 +950,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, data: &Data, dialog: &Dialog, the
             );
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
-            let mut lines = vec![
+            let lines = vec![
                 Line::from(safe(&e.use_case.title)),
                 Line::from(vec![
                     Span::raw("fields changed: "),
@@ -968,25 +958,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, data: &Data, dialog: &Dialog, the
                 ]),
                 Line::from(""),
             ];
-            if let Some(why) = override_reason {
-                lines.push(Line::from(vec![
-                    Span::styled(
-                        "⚠ Override: ",
-                        theme.severity(crate::register::Severity::Warning),
-                    ),
-                    Span::raw(format!("{why}. The commit will record the override.")),
-                ]));
-                lines.push(Line::from(""));
-            }
-            prompt_lines(
-                &mut lines,
-                "Commit it although it is not ready? y yes · n no",
-                *confirming,
+            let question = "Commit it although it is not ready? y yes · n no";
+            let prompt = Prompt {
+                override_reason: override_reason.as_deref(),
+                question,
+                confirming: *confirming,
                 justification,
-                error.as_deref(),
-                theme,
-            );
-            draw_prompt(frame, inner, lines, *confirming, justification);
+                error: error.as_deref(),
+            };
+            prompt.draw(frame, inner, lines, theme);
         }
         Dialog::Accept {
             branch,
@@ -1096,6 +1076,48 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, data: &Data, dialog: &Dialog, the
             ));
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         }
+    }
+}
+
+/// The end of a dialog that commits a change: the override warning, if
+/// readiness does not support it, and the justification prompt (or the
+/// confirmation question).
+struct Prompt<'a> {
+    override_reason: Option<&'a str>,
+    question: &'static str,
+    confirming: bool,
+    justification: &'a tui_input::Input,
+    error: Option<&'a str>,
+}
+
+impl Prompt<'_> {
+    /// Draws `lines` and the prompt below them in `inner`.
+    fn draw(
+        &self,
+        frame: &mut Frame<'_>,
+        inner: Rect,
+        mut lines: Vec<Line<'static>>,
+        theme: &Theme,
+    ) {
+        if let Some(why) = self.override_reason {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    "⚠ Override: ",
+                    theme.severity(crate::register::Severity::Warning),
+                ),
+                Span::raw(format!("{why}. The commit will record the override.")),
+            ]));
+            lines.push(Line::from(""));
+        }
+        prompt_lines(
+            &mut lines,
+            self.question,
+            self.confirming,
+            self.justification,
+            self.error,
+            theme,
+        );
+        draw_prompt(frame, inner, lines, self.confirming, self.justification);
     }
 }
 
