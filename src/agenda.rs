@@ -363,15 +363,8 @@ pub fn text(agenda: &Agenda) -> String {
     use crate::text::sanitize;
     use std::fmt::Write as _;
     let mut out = format!("Agenda as of {}\n", agenda.as_of);
-    let groups = [
-        (ItemKind::Ready, "Ready to move to fine-tuning"),
-        (ItemKind::Almost, "Almost ready (one criterion short)"),
-        (ItemKind::FineTuned, "Fine-tuned since the last review"),
-        (ItemKind::Flagged, "Stale or regressed"),
-        (ItemKind::Proposal, "Open proposals"),
-        (ItemKind::Raised, "Raised in the review"),
-    ];
-    for (kind, heading) in groups {
+    for kind in ItemKind::ALL {
+        let heading = kind.heading();
         let items: Vec<&Item> = agenda.of(kind).collect();
         if items.is_empty() {
             continue;

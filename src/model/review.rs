@@ -222,6 +222,29 @@ pub enum ItemKind {
 }
 
 impl ItemKind {
+    /// Every kind, in agenda order.
+    pub const ALL: [ItemKind; 6] = [
+        ItemKind::Ready,
+        ItemKind::Almost,
+        ItemKind::FineTuned,
+        ItemKind::Flagged,
+        ItemKind::Proposal,
+        ItemKind::Raised,
+    ];
+
+    /// The heading of the agenda's group of this kind, as every front end
+    /// shows it.
+    pub fn heading(self) -> &'static str {
+        match self {
+            ItemKind::Ready => "Ready to move to fine-tuning",
+            ItemKind::Almost => "Almost ready (one criterion short)",
+            ItemKind::FineTuned => "Fine-tuned since the last review",
+            ItemKind::Flagged => "Stale or regressed",
+            ItemKind::Proposal => "Open proposals",
+            ItemKind::Raised => "Raised in the review",
+        }
+    }
+
     /// `ready`, `almost`, `fine-tuned`, `flagged`, `proposal` or `raised`.
     pub fn label(self) -> &'static str {
         match self {

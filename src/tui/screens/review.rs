@@ -393,15 +393,8 @@ fn draw_agenda(r: &Review, frame: &mut Frame<'_>, area: Rect, v: &View<'_>) {
             theme.muted(),
         ));
     }
-    let groups = [
-        (ItemKind::Ready, "Ready to move to fine-tuning"),
-        (ItemKind::Almost, "Almost ready (one criterion short)"),
-        (ItemKind::FineTuned, "Fine-tuned since the last review"),
-        (ItemKind::Flagged, "Stale or regressed"),
-        (ItemKind::Proposal, "Open proposals"),
-        (ItemKind::Raised, "Raised in the review"),
-    ];
-    for (kind, heading) in groups {
+    for kind in ItemKind::ALL {
+        let heading = kind.heading();
         let items: Vec<(usize, &crate::agenda::Item)> = view
             .agenda
             .items
