@@ -129,6 +129,14 @@ pub struct CostModel {
     pub judge_after_measurements: u32,
 }
 
+/// The cost model `policy` sets, or the default one where it sets none.
+pub fn cost_model(policy: &crate::model::Policy) -> std::borrow::Cow<'_, CostModel> {
+    match &policy.economics {
+        Some(m) => std::borrow::Cow::Borrowed(m),
+        None => std::borrow::Cow::Owned(CostModel::default()),
+    }
+}
+
 impl Default for CostModel {
     fn default() -> Self {
         CostModel {

@@ -381,14 +381,7 @@ pub fn outcome(u: &UseCase, policy: &Policy, as_of: Date) -> Outcome {
     .map(Some)
     .to_vec();
     if policy.gates.contains(&Criterion::Payback) {
-        let default_model;
-        let model = match &policy.economics {
-            Some(m) => m,
-            None => {
-                default_model = economics::CostModel::default();
-                &default_model
-            }
-        };
+        let model = &*economics::cost_model(policy);
         let months = model.max_payback_months;
         passed.push(Some(
             economics::payback(u, model, as_of).is_ok_and(|p| p.within(months)),
@@ -444,14 +437,7 @@ pub fn flags(u: &UseCase, policy: &Policy, as_of: Date) -> Vec<Flag> {
     if let (Some(cut), Approach::FineTuned { .. } | Approach::Hybrid { .. }) =
         (u.baseline_until, &u.approach)
     {
-        let default_model;
-        let model = match &policy.economics {
-            Some(m) => m,
-            None => {
-                default_model = economics::CostModel::default();
-                &default_model
-            }
-        };
+        let model = &*economics::cost_model(policy);
         match economics::realised(u, u, cut, model, as_of).judgement {
             economics::Judgement::Underdelivering => flags.push(Flag::Underdelivering),
             economics::Judgement::WorseThanPrompting => flags.push(Flag::WorseThanPrompting),
@@ -546,14 +532,7 @@ pub fn assess(u: &UseCase, policy: &Policy, as_of: Date) -> Assessment {
             "timeline cannot wait for training",
         ),
     ];
-    let default_model;
-    let model = match &policy.economics {
-        Some(m) => m,
-        None => {
-            default_model = economics::CostModel::default();
-            &default_model
-        }
-    };
+    let model = &*economics::cost_model(policy);
     let payback = economics::payback(u, model, as_of);
     if policy.gates.contains(&Criterion::Payback) {
         criteria.push(payback_check(&payback, model.max_payback_months));

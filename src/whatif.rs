@@ -86,8 +86,7 @@ impl Setting {
 /// The value of `key` in `policy`, as `--set` takes it (`gates` as a
 /// comma-separated list); `None` for an unknown key.
 pub fn value(policy: &Policy, key: &str) -> Option<String> {
-    let d = CostModel::default();
-    let e = policy.economics.as_ref().unwrap_or(&d);
+    let e = &*crate::economics::cost_model(policy);
     Some(match key {
         "min_curated_examples" => policy.min_curated_examples.to_string(),
         "min_daily_volume" => policy.min_daily_volume.to_string(),

@@ -168,7 +168,7 @@ pub fn fine_tunes(
     since: Option<crate::model::Date>,
 ) -> Vec<FineTune> {
     let policy = until.effective_policy();
-    let model = policy.economics.clone().unwrap_or_default();
+    let model = crate::economics::cost_model(&policy);
     decisions
         .iter()
         .filter_map(|dc| {
