@@ -111,6 +111,23 @@ pub struct ActionDue {
     pub state: &'static str,
 }
 
+impl ActionDue {
+    /// The item as the agenda lists it, on every front end:
+    /// `2026-10-01 overdue  ana@example.com: Re-run the eval (claims-triage)`.
+    /// Untrusted text is sanitized.
+    pub fn line(&self) -> String {
+        use crate::text::sanitize;
+        format!(
+            "{} {}  {}: {} ({})",
+            self.due,
+            self.state,
+            sanitize(&self.owner),
+            sanitize(&self.what),
+            sanitize(&self.item)
+        )
+    }
+}
+
 /// The agenda.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Agenda {
@@ -384,15 +401,7 @@ pub fn text(agenda: &Agenda) -> String {
             agenda.actions.len()
         );
         for a in &agenda.actions {
-            let _ = writeln!(
-                out,
-                "  {} {}  {}: {} ({})",
-                a.due,
-                a.state,
-                sanitize(&a.owner),
-                sanitize(&a.what),
-                sanitize(&a.item)
-            );
+            let _ = writeln!(out, "  {}", a.line());
         }
     }
     out

@@ -440,14 +440,7 @@ fn draw_agenda(r: &Review, frame: &mut Frame<'_>, area: Rect, v: &View<'_>) {
             theme.header(),
         ));
         for a in &view.agenda.actions {
-            lines.push(Line::from(format!(
-                "  {} {}  {}: {} ({})",
-                a.due,
-                a.state,
-                safe(&a.owner),
-                safe(&a.what),
-                safe(&a.item)
-            )));
+            lines.push(Line::from(format!("  {}", a.line())));
         }
     }
     frame.render_widget(block, area);
