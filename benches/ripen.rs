@@ -15,34 +15,15 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use ripen::demo;
-use ripen::model::Date;
 use ripen::tui::app::{App, Data};
 use ripen::tui::theme::Theme;
 use ripen::{git, register, report, store};
 
+mod support;
+
+use support::{Repo, make, today};
+
 const BIN: &str = env!("CARGO_BIN_EXE_ripen");
-
-fn today() -> Date {
-    Date::parse("2026-11-29").unwrap()
-}
-
-struct Repo {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    state: PathBuf,
-}
-
-fn make(use_cases: usize, commits: usize, proposals: usize) -> Repo {
-    let dir = tempfile::tempdir().unwrap();
-    let h = demo::synthetic_with_proposals(use_cases, commits, proposals, 7, today()).unwrap();
-    let repo = demo::write(dir.path(), &h).unwrap();
-    Repo {
-        root: repo.root.clone(),
-        state: repo.state_dir.clone(),
-        _dir: dir,
-    }
-}
 
 fn small() -> &'static Repo {
     static R: OnceLock<Repo> = OnceLock::new();

@@ -13,7 +13,7 @@
 //!   so, without `ssh`.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, channel};
@@ -21,38 +21,22 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::backend::TestBackend;
-use ripen::model::Date;
 use ripen::tui::app::{App, Data};
 use ripen::tui::incoming::byte_input;
 use ripen::tui::session::{FixedTerminal, SaveGuard, Session};
 use ripen::tui::theme::Theme;
 
+mod support;
+
+use support::{Repo, make, today};
+
 const BIN: &str = env!("CARGO_BIN_EXE_ripen");
-
-fn today() -> Date {
-    Date::parse("2026-11-29").unwrap()
-}
-
-struct Repo {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
-    state: PathBuf,
-}
 
 /// 10,000 use cases of the realistic shape; few commits (a session reads
 /// the working tree, not the history).
 fn large() -> &'static Repo {
     static R: OnceLock<Repo> = OnceLock::new();
-    R.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let h = ripen::demo::synthetic_with_proposals(10_000, 200, 0, 7, today()).unwrap();
-        let repo = ripen::demo::write(dir.path(), &h).unwrap();
-        Repo {
-            root: repo.root.clone(),
-            state: repo.state_dir.clone(),
-            _dir: dir,
-        }
-    })
+    R.get_or_init(|| make(10_000, 200, 0))
 }
 
 fn source(state: &Path) -> ripen::tui::Source {
@@ -65,6 +49,28 @@ fn source(state: &Path) -> ripen::tui::Source {
     }
 }
 
+/// A session at 120x40 over the shared register, and the sender of its
+/// keys.
+fn session(
+    shared: &Data,
+    repo: &Repo,
+) -> (
+    ripen::tui::incoming::ByteSender,
+    Session<FixedTerminal<TestBackend>, ripen::tui::incoming::ByteInput>,
+) {
+    let (tx, input) = byte_input();
+    let terminal = FixedTerminal::new(TestBackend::new(120, 40), 120, 40).unwrap();
+    let s = Session::new(
+        App::new(Data::clone(shared)),
+        source(&repo.state),
+        Theme::new(true),
+        terminal,
+        input,
+        SaveGuard::default(),
+    );
+    (tx, s)
+}
+
 fn in_process(c: &mut Criterion) {
     let repo = large();
     let shared = ripen::tui::load(&source(&repo.state)).unwrap();
@@ -72,30 +78,12 @@ fn in_process(c: &mut Criterion) {
     g.sample_size(20);
     g.bench_function("new_session_first_frame", |b| {
         b.iter(|| {
-            let (_tx, input) = byte_input();
-            let terminal = FixedTerminal::new(TestBackend::new(120, 40), 120, 40).unwrap();
-            let mut s = Session::new(
-                App::new(Data::clone(&shared)),
-                source(&repo.state),
-                Theme::new(true),
-                terminal,
-                input,
-                SaveGuard::default(),
-            );
+            let (_tx, mut s) = session(&shared, repo);
             s.step_within(Some(Duration::ZERO)).unwrap();
             assert_eq!(s.frames(), 1);
         })
     });
-    let (tx, input) = byte_input();
-    let terminal = FixedTerminal::new(TestBackend::new(120, 40), 120, 40).unwrap();
-    let mut s = Session::new(
-        App::new(Data::clone(&shared)),
-        source(&repo.state),
-        Theme::new(true),
-        terminal,
-        input,
-        SaveGuard::default(),
-    );
+    let (tx, mut s) = session(&shared, repo);
     s.step_within(Some(Duration::ZERO)).unwrap();
     let mut down = true;
     g.bench_function("keystroke_redraw", |b| {
