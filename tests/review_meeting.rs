@@ -500,3 +500,84 @@ fn accepting_a_proposal_in_the_review_is_one_merge_commit_that_records_the_decis
         "clean after the merge"
     );
 }
+
+/// Two reviewers approving one pending decision at the same moment, many
+/// rounds: each approval lands once, in its own commit, or is refused with
+/// nothing changed; the use case moves exactly when the record holds the
+/// approvals it needs; HEAD, the index and the working tree always agree.
+#[test]
+fn two_approvals_racing_are_each_recorded_once_or_refused() {
+    use ripen::ops::{Context, Identity, meeting};
+    let (dir, state) = register_with_approvals();
+    let root = dir.path();
+    ok(&state, &["review", "start", "2026-Q3"]);
+    let out = ok(
+        &state,
+        &[
+            "review",
+            "decide",
+            "contract-review",
+            "advance",
+            "--because",
+            "Ready",
+        ],
+    );
+    assert!(out.contains("pending: 0 of 2 approval(s)"), "{out}");
+    let pending = String::from_utf8_lossy(&git(root, &["rev-parse", "HEAD"]).stdout)
+        .trim()
+        .to_owned();
+    let today = ripen::model::Date::parse("2026-10-15").unwrap();
+    let mut both = 0;
+    for round in 0..20 {
+        let reset = git(root, &["reset", "-q", "--hard", &pending]);
+        assert!(reset.status.success(), "round {round}");
+        let outcomes: Vec<(&str, Result<meeting::Approved, ripen::ops::OpError>)> =
+            std::thread::scope(|s| {
+                let handles: Vec<_> = ["bo", "cy"]
+                    .into_iter()
+                    .map(|who| {
+                        let mut ctx = Context::new(state.clone(), today);
+                        ctx.identity = Some(Identity {
+                            name: format!("{who} Reviewer"),
+                            email: format!("{who}@example.com"),
+                        });
+                        s.spawn(move || (who, meeting::approve(&ctx, "contract-review", "race")))
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+        let label = format!("round {round}");
+        let record = std::fs::read_to_string(state.join("reviews/2026-Q3.ron")).unwrap();
+        let mut won = 0;
+        for (who, outcome) in &outcomes {
+            let recorded = record.contains(&format!("{who}@example.com"));
+            match outcome {
+                Ok(_) => {
+                    won += 1;
+                    assert!(recorded, "{label}: {who}'s approval is in the record");
+                }
+                Err(e) => {
+                    assert!(!recorded, "{label}: {who} was refused yet recorded");
+                    assert!(
+                        e.to_string().contains("nothing was changed"),
+                        "{label}: {who} is told nothing changed: {e}"
+                    );
+                }
+            }
+        }
+        assert!(won >= 1, "{label}: one of two approvals lands");
+        both += usize::from(won == 2);
+        let moved = if won == 2 { "FineTune" } else { "Collect" };
+        assert_eq!(stage_of(&state, "contract-review"), moved, "{label}");
+        let new_commits = String::from_utf8_lossy(
+            &git(root, &["rev-list", "--count", &format!("{pending}..HEAD")]).stdout,
+        )
+        .trim()
+        .parse::<usize>()
+        .unwrap();
+        assert_eq!(new_commits, won, "{label}: one commit per approval");
+        let status = git(root, &["status", "--porcelain", "--untracked-files=all"]);
+        assert_eq!(String::from_utf8_lossy(&status.stdout), "", "{label}");
+    }
+    eprintln!("both approvals landed in {both} of 20 rounds");
+}
