@@ -581,3 +581,67 @@ fn two_approvals_racing_are_each_recorded_once_or_refused() {
     }
     eprintln!("both approvals landed in {both} of 20 rounds");
 }
+
+/// The approval that completes a decision commits the record and the use
+/// case together. Killed at every step of that commit, the next run leaves
+/// both as before or both as decided, never one without the other.
+#[test]
+fn a_kill_at_any_step_of_the_deciding_approval_leaves_both_files_or_neither() {
+    use std::os::unix::process::ExitStatusExt;
+    for step in ripen::git::commit::Step::ALL {
+        let label = format!("approval killed after {}", step.name());
+        let (dir, state) = register_with_approvals();
+        let root = dir.path();
+        ok(&state, &["review", "start", "2026-Q3"]);
+        ok(
+            &state,
+            &[
+                "review",
+                "decide",
+                "contract-review",
+                "advance",
+                "--because",
+                "Ready",
+            ],
+        );
+        be(root, "Bo Reviewer", "bo@example.com");
+        ok(
+            &state,
+            &["review", "approve", "contract-review", "--because", "Holds"],
+        );
+        be(root, "Cy Reviewer", "cy@example.com");
+        let before = commits(root);
+        let out = ripen_env(
+            &state,
+            &[
+                "review",
+                "approve",
+                "contract-review",
+                "--because",
+                "Agreed",
+            ],
+            &[("RIPEN_CRASH_AT", step.name())],
+        );
+        assert_eq!(out.status.signal(), Some(9), "{label}: killed at the step");
+
+        let next = ripen_env(&state, &["list"], &[]);
+        assert!(next.status.success(), "{label}: the next run works");
+        let status = git(root, &["status", "--porcelain", "--untracked-files=all"]);
+        assert_eq!(String::from_utf8_lossy(&status.stdout), "", "{label}");
+        let record = std::fs::read_to_string(state.join("reviews/2026-Q3.ron")).unwrap();
+        let approved = record.contains("cy@example.com");
+        let stage = stage_of(&state, "contract-review");
+        let decided = if approved { "FineTune" } else { "Collect" };
+        assert_eq!(stage, decided, "{label}: the record and the use case agree");
+        assert_eq!(
+            commits(root),
+            before + usize::from(approved),
+            "{label}: one commit or none"
+        );
+        let landed = !matches!(
+            step,
+            ripen::git::commit::Step::Checked | ripen::git::commit::Step::Committed
+        );
+        assert_eq!(approved, landed, "{label}: lands once the branch moved");
+    }
+}
