@@ -141,18 +141,29 @@ pub fn save(ctx: &Context, change: &Prepared) -> Result<Saved, OpError> {
         expected: change.expected.as_deref(),
         new: change.text.as_bytes(),
     };
+    commit_files(ctx, &[file], &change.message, change.head)
+}
+
+/// Commits `files` on the current branch as the context's identity, only
+/// if each still holds what it expects and the branch is still at `head`.
+pub(crate) fn commit_files(
+    ctx: &Context,
+    files: &[FileWrite<'_>],
+    message: &str,
+    head: Option<Oid>,
+) -> Result<Saved, OpError> {
     let done = commit::commit_files_with(
         &ctx.state_dir,
-        &[file],
-        &change.message,
-        change.head,
+        files,
+        message,
+        head,
         &ctx.commit_options(),
         &mut crate::testhooks::commit_observer(),
     )?;
     Ok(Saved {
         commit: done.id,
         branch: done.branch,
-        summary,
+        summary: message.lines().next().unwrap_or("").to_owned(),
         proposed: false,
     })
 }

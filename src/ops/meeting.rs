@@ -314,28 +314,6 @@ impl Started {
     }
 }
 
-fn commit_files(
-    ctx: &Context,
-    files: &[FileWrite<'_>],
-    message: &str,
-    head: Option<Oid>,
-) -> Result<Saved, OpError> {
-    let done = commit::commit_files_with(
-        &ctx.state_dir,
-        files,
-        message,
-        head,
-        &ctx.commit_options(),
-        &mut crate::testhooks::commit_observer(),
-    )?;
-    Ok(Saved {
-        commit: done.id,
-        branch: done.branch,
-        summary: message.lines().next().unwrap_or("").to_owned(),
-        proposed: false,
-    })
-}
-
 /// Starts the review of `quarter` (`YYYY-Qn`): writes its file with the
 /// context's identity as chair, `attendees`, the as-of date and the agenda,
 /// in one commit. Refused when the review exists, another is open, or the
@@ -397,7 +375,7 @@ pub fn start(ctx: &Context, quarter: &str, attendees: &[String]) -> Result<Start
     // The folder of a first review (an empty folder is invisible to git).
     std::fs::create_dir_all(ctx.state_dir.join(REVIEWS_DIR))
         .map_err(|e| OpError::Failed(format!("{}: {e}", shown(ctx, REVIEWS_DIR))))?;
-    let saved = commit_files(
+    let saved = super::change::commit_files(
         ctx,
         &[FileWrite {
             rel: &rel,
@@ -782,7 +760,10 @@ fn land(
             new: c.text.as_bytes(),
         });
     }
-    Ok((commit_files(ctx, &files, &message, head)?, None))
+    Ok((
+        super::change::commit_files(ctx, &files, &message, head)?,
+        None,
+    ))
 }
 
 fn with_actions(mut message: String, d: &Decision) -> String {
@@ -1068,7 +1049,7 @@ pub fn close_record(
     if !m.carried_over.is_empty() {
         message.push_str(&format!("Carried over: {}\n", m.carried_over.join(", ")));
     }
-    commit_files(
+    super::change::commit_files(
         ctx,
         &[FileWrite {
             rel: &rec.rel,
