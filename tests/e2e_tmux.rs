@@ -70,12 +70,7 @@ fn a_stage_move_commits_one_file_from_the_terminal() {
     }
     let (dir, state) = repo_with_shipped_state();
     let t = Tmux::start("stage", &shell_command(&state), 80, 24);
-    t.wait_for("Portfolio · 20 of 20");
-    t.keys(&["/"]);
-    t.text("contract clause");
-    t.wait_for("/ contract clause");
-    t.keys(&["Enter", ">"]);
-    let s = t.wait_for("Move contract-review");
+    let s = t.open_move_of_contract_review();
     assert!(s.contains("Collect") && s.contains("FineTune"), "{s}");
     t.text("Plateau confirmed by the Q3 eval");
     t.keys(&["Enter"]);

@@ -523,12 +523,7 @@ fn two_sessions_see_each_others_commits_and_follow_resizes() {
     assert!(!screen.contains("Move "), "{screen}");
 
     let actor = Tmux::start("serve-ada", &s.ui_command("ada"), 80, 24);
-    actor.wait_for("Portfolio · 20 of 20");
-    actor.keys(&["/"]);
-    actor.text("contract clause");
-    actor.wait_for("/ contract clause");
-    actor.keys(&["Enter", ">"]);
-    actor.wait_for("Move contract-review");
+    actor.open_move_of_contract_review();
     actor.text("Plateau confirmed by the Q3 eval");
     actor.keys(&["Enter"]);
     actor.wait_for("committed");
@@ -563,12 +558,7 @@ fn a_client_killed_mid_dialog_leaves_no_session_lock_or_change() {
     let threads = s.status("Threads");
     let (head, file) = (s.head(), s.file("contract-review"));
     let t = Tmux::start("serve-kill", &s.ui_command("ada"), 80, 24);
-    t.wait_for("Portfolio · 20 of 20");
-    t.keys(&["/"]);
-    t.text("contract clause");
-    t.wait_for("/ contract clause");
-    t.keys(&["Enter", ">"]);
-    t.wait_for("Move contract-review");
+    t.open_move_of_contract_review();
     t.text("half typed");
     s.wait_log("ui: opened");
     assert!(s.status("Threads") > threads, "a session runs on a thread");
@@ -653,12 +643,7 @@ fn sigterm_during_a_save_lets_it_finish_then_stops() {
     let mut s = Served::start(&[("RIPEN_PAUSE_AT", "moved")]);
     let head = s.head();
     let t = Tmux::start("serve-term", &s.ui_command("ada"), 80, 24);
-    t.wait_for("Portfolio · 20 of 20");
-    t.keys(&["/"]);
-    t.text("contract clause");
-    t.wait_for("/ contract clause");
-    t.keys(&["Enter", ">"]);
-    t.wait_for("Move contract-review");
+    t.open_move_of_contract_review();
     t.text("Plateau confirmed");
     t.keys(&["Enter"]);
     // Wait for the branch to move (the pause follows), then stop the server.

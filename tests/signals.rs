@@ -20,12 +20,7 @@ fn signal_during_save(signal: &str, expected_exit: i32) {
         state.display()
     );
     let t = Tmux::start(&format!("sig-{signal}"), &command, 80, 24);
-    t.wait_for("Portfolio · 20 of 20");
-    t.keys(&["/"]);
-    t.text("contract clause");
-    t.wait_for("/ contract clause");
-    t.keys(&["Enter", ">"]);
-    t.wait_for("Move contract-review");
+    t.open_move_of_contract_review();
     t.text("signal test");
     t.keys(&["Enter"]);
 

@@ -81,6 +81,18 @@ impl Tmux {
     pub fn wait_for(&self, needle: &str) -> String {
         self.wait(needle, |s| s.contains(needle))
     }
+
+    /// From the Portfolio of the shipped register: filters to
+    /// contract-review and opens the dialog that moves it a stage on;
+    /// returns the screen with the dialog.
+    pub fn open_move_of_contract_review(&self) -> String {
+        self.wait_for("Portfolio · 20 of 20");
+        self.keys(&["/"]);
+        self.text("contract clause");
+        self.wait_for("/ contract clause");
+        self.keys(&["Enter", ">"]);
+        self.wait_for("Move contract-review")
+    }
 }
 
 impl Drop for Tmux {
